@@ -1,0 +1,170 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// key is one setting: its dotted name and how to set it from text.
+type key struct {
+	name string
+	set  func(c *Config, s string) error
+	// list is set instead of set for list-valued keys.
+	list func(c *Config, items []string)
+	// path marks file paths, which get ~ expanded and relative paths resolved.
+	path bool
+}
+
+// keys lists every setting, in the order of the documentation.
+var keys = []key{
+	{name: "listen", set: text(func(c *Config) *string { return &c.Listen })},
+	{name: "data_dir", set: text(func(c *Config) *string { return &c.DataDir }), path: true},
+	{name: "catalog", set: text(func(c *Config) *string { return &c.Catalog }), path: true},
+	{name: "log_level", set: func(c *Config, s string) error {
+		c.LogLevel = strings.ToLower(strings.TrimSpace(s))
+		return nil
+	}},
+	{name: "dialog.order_timeout", set: duration(func(c *Config) *time.Duration { return &c.Dialog.OrderTimeout })},
+	{name: "dialog.hold_timeout", set: duration(func(c *Config) *time.Duration { return &c.Dialog.HoldTimeout })},
+	{name: "risk.max_per_transaction", set: money(func(c *Config) *Money { return &c.Risk.MaxPerTransaction })},
+	{name: "risk.step_up_above", set: money(func(c *Config) *Money { return &c.Risk.StepUpAbove })},
+	{name: "risk.daily_limit", set: money(func(c *Config) *Money { return &c.Risk.DailyLimit })},
+	{name: "risk.new_payee_step_up_above", set: money(func(c *Config) *Money { return &c.Risk.NewPayeeStepUpAbove })},
+	{name: "risk.hourly_count", set: integer(func(c *Config) *int { return &c.Risk.HourlyCount })},
+	{name: "risk.repeat_limit", set: integer(func(c *Config) *int { return &c.Risk.RepeatLimit })},
+	{name: "risk.repeat_window", set: duration(func(c *Config) *time.Duration { return &c.Risk.RepeatWindow })},
+	{name: "risk.odd_hours_start", set: integer(func(c *Config) *int { return &c.Risk.OddHoursStart })},
+	{name: "risk.odd_hours_end", set: integer(func(c *Config) *int { return &c.Risk.OddHoursEnd })},
+	{name: "risk.trusted_payees", list: func(c *Config, items []string) { c.Risk.TrustedPayees = items }},
+	{name: "risk.trusted_below", set: money(func(c *Config) *Money { return &c.Risk.TrustedBelow })},
+	{name: "auth.pin_attempts", set: integer(func(c *Config) *int { return &c.Auth.PINAttempts })},
+	{name: "auth.lockout_base", set: duration(func(c *Config) *time.Duration { return &c.Auth.LockoutBase })},
+}
+
+// sections are the keys that hold other keys.
+var sections = []string{"dialog", "risk", "auth"}
+
+// Keys returns every configuration key, dotted, in documentation order.
+func Keys() []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k.name
+	}
+	return out
+}
+
+// lookupKey returns the key named name.
+func lookupKey(name string) (key, bool) {
+	for _, k := range keys {
+		if k.name == name {
+			return k, true
+		}
+	}
+	return key{}, false
+}
+
+// envName is the environment variable of a key: VOICEPAY_RISK_DAILY_LIMIT.
+func envName(name string) string {
+	return "VOICEPAY_" + strings.ToUpper(strings.ReplaceAll(name, ".", "_"))
+}
+
+// setText sets k from one text value, splitting lists on commas.
+func (k key) setText(c *Config, s string) error {
+	if k.list == nil {
+		return k.set(c, s)
+	}
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	k.list(c, items)
+	return nil
+}
+
+func text(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		*field(c) = s
+		return nil
+	}
+}
+
+func duration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration: write it with a unit, such as 10m or 90s", s)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func integer(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+func money(field func(*Config) *Money) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		m, err := ParseMoney(s)
+		if err != nil {
+			return err
+		}
+		*field(c) = m
+		return nil
+	}
+}
+
+// suggest returns a "did you mean" hint for an unknown key, or "".
+func suggest(name string) string {
+	lower := strings.ToLower(name)
+	leaf := lower[strings.LastIndex(lower, ".")+1:]
+	for _, k := range keys {
+		if k.name[strings.LastIndex(k.name, ".")+1:] == leaf {
+			return "did you mean " + k.name + "?"
+		}
+	}
+	// Suggest only a close name: at most 3 edits, and fewer than half the
+	// length of what was written.
+	best, bestDist := "", min(3, len(lower)/2)+1
+	for _, cand := range append(Keys(), sections...) {
+		if d := distance(lower, cand); d < bestDist {
+			best, bestDist = cand, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return "did you mean " + best + "?"
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
