@@ -1,0 +1,178 @@
+// Package intent turns what a person says or types into one of voicepay's
+// canonical intents, with its slots normalized to catalog ids, integer
+// quantities and integer minor units of money.
+//
+// # Templates
+//
+// The parser is compiled from YAML templates (DefaultTemplates is the embedded
+// intent/templates.yaml) and the merchants, items and payees of a Vocabulary.
+// A template is a sentence pattern:
+//
+//	(a|b|c)      one of the alternatives
+//	[please]     optional words; (…) and […] nest
+//	{item}       a slot: merchant, item, quantity, amount or payee, or a list
+//	             the file defines itself
+//	<lead>       an expansion rule defined under rules:
+//
+// The file has four top-level keys:
+//
+//	skip:     filler phrases that may be dropped anywhere, at a cost (see below)
+//	rules:    name: template, referenced as <name>
+//	lists:    name: values; a value is a plain phrase, or {id: x, say: [templates]}
+//	          for lists that fill a slot (payee is the only one the file defines)
+//	intents:  intent name: {sentences: [templates], defaults: {slot: value}}
+//
+// The merchant and item lists come from the Vocabulary: every spoken name, the
+// plural of each item name (plural on its head noun: "box of eggs" gives
+// "boxes of eggs"), the singular of a plain -s plural ("bananas" gives
+// "banana"), and for an all-capitals name such as "KFC" the spelled form
+// "k f c" (and the reverse). Names as given win over derived forms. The quantity slot takes one to ninety-nine
+// in words or digits, and "a" or "an" for one. The amount slot takes money
+// ("five yuan", "12.50", "twelve yuan fifty", "fifty fen") and yields minor
+// units without ever passing through a float.
+//
+// Before matching, text is normalized the same way as template words: lower
+// case, punctuation dropped (except the decimal point inside a number),
+// hyphens split words, apostrophes join them, and a few contractions expand
+// ("what's" and "whats" both read as "what is").
+//
+// # Matching
+//
+// Templates compile to one token-level automaton that is run over the whole
+// utterance at once, anchored at both ends: a sentence matches a template
+// only if every word is accounted for. Unknown words make the result None.
+// The work is linear in the number of words; utterances longer than
+// MaxWords words or MaxBytes bytes are None without matching.
+//
+// # Confidence
+//
+// A complete match of a template scores FullMatch (0.97). A match that had to
+// drop words from the skip list scores 0.1 less per dropped phrase (0.87,
+// 0.77, 0.67); more than MaxSkips dropped phrases is None. Money-moving intents
+// (see MovesMoney) come only from a complete match: a match that dropped any
+// word is never order.confirm, payment.authorize or tip.send, and neither is
+// a sentence that fills a money-moving intent two ways (say, two readings of
+// the amount). When templates of different intents match equally well, an
+// intent that does not move money wins over one that does; otherwise the
+// earliest template in the file wins. None always has confidence 0: it says
+// nothing about how far out of domain the text was.
+//
+// When an item is named without a merchant and exactly one merchant sells it,
+// the merchant slot is filled in; when several do, it is left empty for the
+// dialog to ask, and so is the item if they use different ids for it. When a merchant is named, the item id is the one that
+// merchant uses; if that merchant does not sell it, the result keeps both as
+// said, so the dialog can say so.
+package intent
+
+import (
+	_ "embed"
+	"slices"
+)
+
+// The canonical intent names.
+const (
+	None             = "none"
+	PaymentEnable    = "payment.enable"
+	PaymentDisable   = "payment.disable"
+	OrderCreate      = "order.create"
+	OrderModify      = "order.modify"
+	OrderConfirm     = "order.confirm"
+	OrderCancel      = "order.cancel"
+	PaymentAuthorize = "payment.authorize"
+	BalanceQuery     = "balance.query"
+	HistoryQuery     = "history.query"
+	TipSend          = "tip.send"
+	WalletFreeze     = "wallet.freeze"
+	ClaimFile        = "claim.file"
+	Help             = "help"
+)
+
+// Confidence scores and limits of a match.
+const (
+	// FullMatch is the confidence of a complete template match.
+	FullMatch = 0.97
+	// MaxSkips is the most skip-list phrases a match may drop.
+	MaxSkips = 3
+	// MaxWords is the longest utterance, in words after normalization, that
+	// is matched at all.
+	MaxWords = 48
+	// MaxBytes is the longest utterance, in bytes of UTF-8, that is matched
+	// at all.
+	MaxBytes = 1024
+)
+
+// confidences[n] is the confidence of a match that dropped n phrases.
+var confidences = [MaxSkips + 1]float64{FullMatch, 0.87, 0.77, 0.67}
+
+// intentSlots lists the slots each intent may carry; an intent missing from
+// it carries none.
+var intentSlots = map[string][]slotKind{
+	OrderCreate: {slotMerchant, slotItem, slotQuantity},
+	OrderModify: {slotMerchant, slotItem, slotQuantity},
+	TipSend:     {slotAmount, slotPayee},
+}
+
+var intentNames = []string{
+	None, PaymentEnable, PaymentDisable, OrderCreate, OrderModify, OrderConfirm,
+	OrderCancel, PaymentAuthorize, BalanceQuery, HistoryQuery, TipSend,
+	WalletFreeze, ClaimFile, Help,
+}
+
+// Intents returns every canonical intent name, None first.
+func Intents() []string { return slices.Clone(intentNames) }
+
+func knownIntent(name string) bool { return slices.Contains(intentNames, name) }
+
+// MovesMoney reports whether an intent moves money: order.confirm holds
+// funds, payment.authorize posts them and tip.send pays a tip.
+func MovesMoney(intent string) bool {
+	switch intent {
+	case OrderConfirm, PaymentAuthorize, TipSend:
+		return true
+	}
+	return false
+}
+
+//go:embed templates.yaml
+var defaultTemplates []byte
+
+// DefaultTemplates returns a copy of the embedded intent/templates.yaml.
+func DefaultTemplates() []byte { return slices.Clone(defaultTemplates) }
+
+// Vocabulary is the catalog as the parser needs it.
+type Vocabulary struct {
+	Merchants []Merchant
+	// Payees are who can be tipped besides the defaults in the templates.
+	Payees []Entity
+}
+
+// Merchant is a shop, how people name it, and what it sells.
+type Merchant struct {
+	ID    string
+	Say   []string
+	Items []Entity
+}
+
+// Entity is anything with an id and the names people call it by.
+type Entity struct {
+	ID  string
+	Say []string
+}
+
+// Slots are the normalized values a sentence carried. Empty values are left
+// out of JSON.
+type Slots struct {
+	Merchant string `json:"merchant,omitempty"`
+	Item     string `json:"item,omitempty"`
+	Quantity int    `json:"quantity,omitempty"`
+	Amount   int64  `json:"amount,omitempty"` // minor units (fen), never a float
+	Payee    string `json:"payee,omitempty"`
+}
+
+// Result is what Parse made of one utterance.
+type Result struct {
+	Text       string  `json:"text"`
+	Intent     string  `json:"intent"`
+	Slots      Slots   `json:"slots"`
+	Confidence float64 `json:"confidence"`
+}

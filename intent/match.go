@@ -1,0 +1,336 @@
+package intent
+
+// token is a word of the utterance and its id in the parser's vocabulary,
+// -1 for a word no template, list or skip phrase uses.
+type token struct {
+	text string
+	id   int32
+}
+
+// span is a match of a list or scanner that ends before toks[end], with its
+// value: a list value's index, a quantity, or an amount in fen.
+type span struct {
+	end int32
+	val int64
+}
+
+// caps are the slots a path through the automaton has captured so far.
+type caps struct {
+	merchant int32 // index in Parser.merchants, or -1
+	item     int32 // value index in the item list, or -1
+	payee    int32 // value index in the payee list, or -1
+	quantity int32
+	skips    int32 // skip phrases dropped
+	amount   int64
+	// conflict is set when two paths with different slots met in one state:
+	// the sentence reads two ways, and money does not move on it.
+	conflict bool
+}
+
+func sameSlots(a, b caps) bool {
+	return a.merchant == b.merchant && a.item == b.item && a.payee == b.payee &&
+		a.quantity == b.quantity && a.amount == b.amount && a.conflict == b.conflict
+}
+
+func (c *caps) set(kind slotKind, v int64) {
+	switch kind {
+	case slotMerchant:
+		c.merchant = int32(v)
+	case slotItem:
+		c.item = int32(v)
+	case slotPayee:
+		c.payee = int32(v)
+	case slotQuantity:
+		c.quantity = int32(v)
+	case slotAmount:
+		c.amount = v
+	}
+}
+
+// thread is one path through the automaton: where it is and what it holds.
+type thread struct {
+	state int32
+	caps  caps
+}
+
+// maxThreads bounds the work of one parse; a parse that needs more is None.
+const maxThreads = 1 << 15
+
+// scratch is the memory of one parse, reused through Parser.pool.
+type scratch struct {
+	norm     normalizer
+	toks     []token
+	threads  []thread
+	at       [][]int32 // at[pos]: threads waiting before toks[pos]
+	seen     seenTable // (pos, state) → thread
+	spans    []span
+	cache    []spanRange // (pos, source) → spans; n < 0 until computed
+	last     int         // the furthest position a thread waits at
+	overflow bool
+}
+
+type spanRange struct{ start, n int32 }
+
+func (sc *scratch) reset(n, sources int) {
+	sc.threads = sc.threads[:0]
+	for len(sc.at) < n+1 {
+		sc.at = append(sc.at, nil)
+	}
+	for i := range sc.at[:n+1] {
+		sc.at[i] = sc.at[i][:0]
+	}
+	sc.seen.reset()
+	sc.spans = sc.spans[:0]
+	sc.cache = sc.cache[:0]
+	for range n * sources {
+		sc.cache = append(sc.cache, spanRange{n: -1})
+	}
+	sc.last = 0
+	sc.overflow = false
+}
+
+// add puts a thread before toks[pos], unless one with the same state is
+// there already; of two, the one that dropped fewer words stays, or the
+// first, marked as a conflict if the two hold different slots.
+func (sc *scratch) add(pos int, s int32, c caps) {
+	key := uint64(pos)<<32 | uint64(uint32(s))
+	if i, ok := sc.seen.get(key); ok {
+		old := &sc.threads[i].caps
+		switch {
+		case c.skips < old.skips:
+			*old = c
+		case c.skips == old.skips && !sameSlots(*old, c):
+			old.conflict = true
+		}
+		return
+	}
+	if len(sc.threads) >= maxThreads {
+		sc.overflow = true
+		return
+	}
+	i := int32(len(sc.threads))
+	sc.threads = append(sc.threads, thread{s, c})
+	sc.seen.put(key, i)
+	sc.at[pos] = append(sc.at[pos], i)
+	sc.last = max(sc.last, pos)
+}
+
+// spansAt returns what source matches at toks[pos], computing it once.
+func (sc *scratch) spansAt(p *Parser, pos, source int) []span {
+	r := &sc.cache[pos*p.sources+source]
+	if r.n < 0 {
+		start := len(sc.spans)
+		switch source - len(p.lists) {
+		case quantityScanner:
+			sc.spans = quantitySpans(sc.toks, pos, sc.spans)
+		case amountScanner:
+			sc.spans = amountSpans(sc.toks, pos, sc.spans)
+		case skipScanner:
+			sc.spans = p.skip.match(sc.toks, pos, sc.spans)
+		default:
+			sc.spans = p.lists[source].trie.match(sc.toks, pos, sc.spans)
+		}
+		r.start, r.n = int32(start), int32(len(sc.spans)-start)
+	}
+	return sc.spans[r.start : r.start+r.n]
+}
+
+// Parse reads one utterance. It never fails: text that matches no template
+// is None with confidence 0.
+func (p *Parser) Parse(text string) Result {
+	res := Result{Text: text, Intent: None}
+	if len(text) > MaxBytes {
+		return res
+	}
+	sc := p.pool.Get().(*scratch)
+	defer p.pool.Put(sc)
+	words, ok := sc.norm.split(text, MaxWords)
+	if !ok || len(words) == 0 {
+		return res
+	}
+	sc.toks = sc.toks[:0]
+	for _, w := range words {
+		id, ok := p.vocab[w]
+		if !ok {
+			id = -1
+		}
+		sc.toks = append(sc.toks, token{w, id})
+	}
+	tmpl, c, ok := p.match(sc)
+	if !ok {
+		return res
+	}
+	return p.result(res, tmpl, c)
+}
+
+// match runs the automaton over sc.toks and returns the best complete
+// match: fewest dropped words, then an intent that moves no money, then the
+// earliest template.
+func (p *Parser) match(sc *scratch) (int32, caps, bool) {
+	n := len(sc.toks)
+	sc.reset(n, p.sources)
+	skipSource := len(p.lists) + skipScanner
+	sc.add(0, 0, caps{merchant: -1, item: -1, payee: -1})
+	for pos := 0; pos < n && pos <= sc.last; pos++ {
+		id := sc.toks[pos].id
+		for k := 0; k < len(sc.at[pos]); k++ {
+			th := sc.threads[sc.at[pos][k]]
+			st := &p.states[th.state]
+			if id >= 0 {
+				for i := findWord(st.words, id); i < len(st.words) && st.words[i].tok == id; i++ {
+					sc.add(pos+1, st.words[i].to, th.caps)
+				}
+			}
+			for _, e := range st.slots {
+				for _, s := range sc.spansAt(p, pos, int(e.source)) {
+					c := th.caps
+					c.set(e.kind, s.val)
+					sc.add(int(s.end), e.to, c)
+				}
+			}
+			if th.caps.skips < MaxSkips {
+				for _, s := range sc.spansAt(p, pos, skipSource) {
+					c := th.caps
+					c.skips++
+					sc.add(int(s.end), th.state, c)
+				}
+			}
+		}
+		if sc.overflow {
+			return 0, caps{}, false
+		}
+	}
+	var money readings
+	for _, ti := range sc.at[n] {
+		th := sc.threads[ti]
+		for _, t := range p.states[th.state].accepts {
+			if p.templates[t].moves && th.caps.skips == 0 {
+				money.add(p.templates[t].intent, th.caps)
+			}
+		}
+	}
+	best, bestCaps, found := int32(-1), caps{}, false
+	for _, ti := range sc.at[n] {
+		th := sc.threads[ti]
+		for _, t := range p.states[th.state].accepts {
+			moves := p.templates[t].moves
+			if moves && (th.caps.skips > 0 || th.caps.conflict || money.ambiguous(p.templates[t].intent)) {
+				continue // money moves only on a complete match that reads one way
+			}
+			if !found || better(th.caps.skips, moves, t, bestCaps.skips, p.templates[best].moves, best) {
+				best, bestCaps, found = t, th.caps, true
+			}
+		}
+	}
+	return best, bestCaps, found
+}
+
+// readings holds the slots of the complete matches of each money-moving
+// intent: an intent filled two ways is ambiguous, and none of its matches
+// count.
+type readings struct {
+	n    int
+	full bool // an intent did not fit, and counts as ambiguous
+	r    [4]struct {
+		intent    string
+		caps      caps
+		ambiguous bool
+	}
+}
+
+func (m *readings) add(intent string, c caps) {
+	for i := range m.r[:m.n] {
+		if m.r[i].intent == intent {
+			if !sameSlots(m.r[i].caps, c) {
+				m.r[i].ambiguous = true
+			}
+			return
+		}
+	}
+	if m.n == len(m.r) {
+		m.full = true
+		return
+	}
+	m.r[m.n].intent, m.r[m.n].caps = intent, c
+	m.n++
+}
+
+func (m *readings) ambiguous(intent string) bool {
+	for i := range m.r[:m.n] {
+		if m.r[i].intent == intent {
+			return m.r[i].ambiguous
+		}
+	}
+	return m.full
+}
+
+func better(skips int32, moves bool, t int32, bestSkips int32, bestMoves bool, best int32) bool {
+	if skips != bestSkips {
+		return skips < bestSkips
+	}
+	if moves != bestMoves {
+		return !moves
+	}
+	return t < best
+}
+
+// result fills in the intent, confidence and slots of a match.
+func (p *Parser) result(res Result, t int32, c caps) Result {
+	tm := &p.templates[t]
+	res.Intent = tm.intent
+	res.Confidence = confidences[c.skips]
+	s := tm.defaults
+	if c.quantity > 0 {
+		s.Quantity = int(c.quantity)
+	}
+	if c.amount > 0 {
+		s.Amount = c.amount
+	}
+	if c.payee >= 0 {
+		s.Payee = p.lists[p.payee].values[c.payee].id
+	}
+	if c.merchant >= 0 {
+		s.Merchant = p.merchants[c.merchant]
+	}
+	if c.item >= 0 {
+		p.resolveItem(&s, p.lists[p.item].values[c.item].items, c.merchant)
+	}
+	res.Slots = s
+	return res
+}
+
+// resolveItem sets the item id, and the merchant when the sentence named
+// none and exactly one merchant sells the item.
+func (p *Parser) resolveItem(s *Slots, refs []itemRef, merchant int32) {
+	if merchant < 0 {
+		only := refs[0].merchant
+		for _, r := range refs[1:] {
+			if r.merchant != only {
+				only = -1
+				break
+			}
+		}
+		if only >= 0 {
+			merchant = only
+			s.Merchant = p.merchants[only]
+		}
+	}
+	id, ambiguous, found := "", false, false
+	for pass := 0; pass < 2 && !found; pass++ {
+		for _, r := range refs {
+			if pass == 0 && r.merchant != merchant {
+				continue // first, only what the merchant sells
+			}
+			switch {
+			case !found:
+				id, found = r.id, true
+			case r.id != id:
+				ambiguous = true
+			}
+		}
+	}
+	if ambiguous {
+		id = "" // the name is ambiguous; the dialog asks
+	}
+	s.Item = id
+}

@@ -1,0 +1,54 @@
+package intent_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/voicepay/voicepay/intent"
+)
+
+// spell writes 1 ≤ n ≤ 99 in words, with a space or a hyphen between tens
+// and units.
+func spell(n int, hyphen bool) string {
+	units := []string{"", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+		"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"}
+	tens := []string{"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+	if n < 20 {
+		return units[n]
+	}
+	if n%10 == 0 {
+		return tens[n/10]
+	}
+	sep := " "
+	if hyphen {
+		sep = "-"
+	}
+	return tens[n/10] + sep + units[n%10]
+}
+
+// TestParseQuantity reads every quantity from one to ninety-nine in words,
+// hyphenated words and digits.
+func TestParseQuantity(t *testing.T) {
+	p := MustDefaultParser(t)
+	for n := 1; n <= 99; n++ {
+		for _, said := range []string{spell(n, false), spell(n, true), strconv.Itoa(n)} {
+			text := "make it " + said
+			got := p.Parse(text)
+			if got.Intent != intent.OrderModify || got.Slots.Quantity != n {
+				t.Errorf("Parse(%q) = %s quantity %d, want %s quantity %d", text, got.Intent, got.Slots.Quantity, intent.OrderModify, n)
+			}
+		}
+	}
+}
+
+func TestParseQuantityOutOfRange(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, text := range []string{
+		"make it zero", "make it 0", "make it 100", "make it a hundred", "make it twenty twenty",
+		"make it one one", "make it nineteen five", "make it -2", "make it 2.0",
+	} {
+		if got := p.Parse(text); got.Intent != intent.None {
+			t.Errorf("Parse(%q) = %s %+v, want none", text, got.Intent, got.Slots)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package intent_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/voicepay/voicepay/intent"
+)
+
+// outOfDomain are sentences that must be None: near-misses of payment
+// intents, other assistants' commands, half-sentences and noise.
+var outOfDomain = []string{
+	"cancel the alarm",
+	"pay a visit to grandma",
+	"enable wifi",
+	"confirm my flight",
+	"pay attention",
+	"turn on the lights",
+	"buy some time",
+	"what's the weather",
+	"tip over the vase",
+	"freeze the frame",
+	"pay it forward",
+	"confirm the meeting for tomorrow",
+	"cancel my subscription to netflix",
+	"pay the electricity bill",
+	"authorize the firmware update",
+	"tip the scales",
+	"tip me off",
+	"order the troops to advance",
+	"buy a house",
+	"make it rain",
+	"change the channel",
+	"what's my name",
+	"show my photos",
+	"freeze",
+	"I want to pay you a compliment",
+	"yes",
+	"ok",
+	"report the weather",
+	"help the developer",
+	"the developer tipped five yuan",
+	"send five yuan to mom",
+	"transfer all my money to bob",
+	"enable alipay payment function for my neighbor",
+	"buy two lattes from starbucks",
+	"tip the developer",
+	"tip the developer zero yuan",
+	"tip the developer five dollars",
+	"buy a hundred lattes",
+	"buy 2.5 lattes",
+	"confirm confirm",
+	"pay pay",
+	"pay five yuan",
+	"cancel the alarm and pay",
+	"don't pay",
+	"do not confirm the order",
+	"never pay",
+	"pay for my friend",
+	"confirm the order for someone else",
+	"what can I say to my boss",
+	"lock the door",
+	"turn on payments for everyone in the house",
+	"buy",
+	"from kfc",
+	"lattes",
+	"",
+	"   ",
+	"!!!",
+	"please",
+	"um uh",
+	"支付",
+	strings.Repeat("pay ", 200),
+}
+
+func TestParseOutOfDomain(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, text := range outOfDomain {
+		t.Run(text, func(t *testing.T) {
+			got := p.Parse(text)
+			want := intent.Result{Text: text, Intent: intent.None}
+			if got != want {
+				t.Errorf("Parse(%q)\n got %+v\nwant %+v", text, got, want)
+			}
+		})
+	}
+}
