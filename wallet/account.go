@@ -1,0 +1,97 @@
+package wallet
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Account is one side of double-entry bookkeeping. Amounts are minor units.
+// A user account never lets posted and pending debits exceed posted credits.
+type Account struct {
+	ID             string `json:"id"`
+	Currency       string `json:"currency"`
+	DebitsPosted   int64  `json:"debits_posted"`
+	CreditsPosted  int64  `json:"credits_posted"`
+	DebitsPending  int64  `json:"debits_pending"`
+	CreditsPending int64  `json:"credits_pending"`
+	Frozen         bool   `json:"frozen,omitempty"`
+}
+
+// Balance is posted credits less posted debits.
+func (a *Account) Balance() int64 { return a.CreditsPosted - a.DebitsPosted }
+
+// Available is what can still be spent: the balance less pending holds.
+func (a *Account) Available() int64 { return a.Balance() - a.DebitsPending }
+
+// limited reports whether debits must not exceed credits on this account.
+// Only the user's money is limited; merchants, the funding source and the
+// compensation fund may run negative.
+func (a *Account) limited() bool { return a.ID == UserAccount }
+
+// MerchantAccount is the account id of a catalog merchant.
+func MerchantAccount(id string) string { return "merchant:" + id }
+
+// PayeeAccount is the account id of a tip or subscription payee.
+func PayeeAccount(id string) string { return "payee:" + id }
+
+// Account returns one account.
+func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
+	var a *Account
+	err := db.view(func(tx *bolt.Tx) (err error) {
+		a, err = getAccount(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// Accounts returns every account, in id order.
+func (db *DB) Accounts(ctx context.Context) ([]*Account, error) {
+	var out []*Account
+	err := db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
+			var a Account
+			if err := json.Unmarshal(v, &a); err != nil {
+				return fmt.Errorf("decode account %s: %w", k, err)
+			}
+			out = append(out, &a)
+			return nil
+		})
+	})
+	return out, err
+}
+
+func getAccount(tx *bolt.Tx, id string) (*Account, error) {
+	v := tx.Bucket(bucketAccounts).Get([]byte(id))
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	var a Account
+	if err := json.Unmarshal(v, &a); err != nil {
+		return nil, fmt.Errorf("decode account %s: %w", id, err)
+	}
+	return &a, nil
+}
+
+// getOrCreateAccount returns an account, creating merchant and payee
+// accounts the first time money reaches them.
+func getOrCreateAccount(tx *bolt.Tx, id, currency string) (*Account, error) {
+	a, err := getAccount(tx, id)
+	if err == ErrNotFound {
+		return &Account{ID: id, Currency: currency}, nil
+	}
+	return a, err
+}
+
+func putAccount(tx *bolt.Tx, a *Account) error {
+	v, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketAccounts).Put([]byte(a.ID), v)
+}

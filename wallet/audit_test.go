@@ -1,0 +1,260 @@
+package wallet_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// TestRestart closes the wallet with orders in every state and opens the
+// same file again: balances, open orders and holds, receipts and keys are
+// all still there, and the open orders carry on.
+func TestRestart(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	db.MustTopup(t, 20000)
+	paid := db.MustAuthorize(t, db.MustConfirm(t, db.MustCreate(t, Lattes(1)).ID).ID)
+	confirmed := db.MustConfirm(t, db.MustCreate(t, Lattes(2)).ID)
+	drafted := db.MustCreate(t, Lattes(3))
+	cancelled, err := db.CancelOrder(ctx, Key("cancel"), db.MustCreate(t, Lattes(1)).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, db)
+	pub := db.PublicKey()
+	topupKey := "restart-topup"
+	first, err := db.Topup(ctx, topupKey, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = snapshot(t, db)
+
+	db = db.MustReopen()
+	if got := snapshot(t, db); !reflect.DeepEqual(got, before) {
+		t.Fatalf("after restart the ledger is\n%+v\nwant\n%+v", got, before)
+	}
+	if !db.PublicKey().Equal(pub) {
+		t.Error("the signing key changed across the restart")
+	}
+	p := db.MustOrder(t, paid.ID)
+	if err := wallet.VerifyReceipt(db.PublicKey(), p, p.Receipt); err != nil {
+		t.Errorf("receipt after restart: %v", err)
+	}
+	again, err := db.Topup(ctx, topupKey, 1)
+	if err != nil || again.ID != first.ID {
+		t.Errorf("retried top-up after restart: %+v, %v, want transfer %d", again, err, first.ID)
+	}
+	wantStates := map[uint64]wallet.OrderState{paid.ID: wallet.Paid, confirmed.ID: wallet.Confirmed,
+		drafted.ID: wallet.Drafted, cancelled.ID: wallet.Cancelled}
+	for id, want := range wantStates {
+		if got := db.MustOrder(t, id).State; got != want {
+			t.Errorf("order %d: %s, want %s", id, got, want)
+		}
+	}
+	user := db.MustAccount(t, wallet.UserAccount)
+	if got, want := [2]int64{user.Balance(), user.DebitsPending}, [2]int64{20001 - 1800, 3600}; got != want {
+		t.Errorf("user balance, held %v, want %v", got, want)
+	}
+
+	// The open orders carry on where they were.
+	db.MustAuthorize(t, confirmed.ID)
+	db.MustAuthorize(t, db.MustConfirm(t, drafted.ID).ID)
+	if got, want := db.MustAccount(t, wallet.UserAccount).Balance(), int64(20001-1800-3600-5400); got != want {
+		t.Errorf("balance %d, want %d", got, want)
+	}
+	// And they still expire after a restart.
+	late := db.MustConfirm(t, db.MustCreate(t, Lattes(1)).ID)
+	db = db.MustReopen()
+	db.Clock.Advance(db.HoldTimeout)
+	if expired, err := db.Sweep(ctx); err != nil || len(expired) != 1 || expired[0].ID != late.ID {
+		t.Errorf("sweep after restart: %+v, %v, want order %d", expired, err, late.ID)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Run("no screen", func(t *testing.T) {
+		db := wallet.NewDB(t.TempDir()+"/wallet.db", nil)
+		if err := db.Open(); err == nil {
+			db.Close()
+			t.Fatal("opened a wallet that screens nothing")
+		}
+	})
+	t.Run("in use", func(t *testing.T) {
+		db := MustOpenDB(t)
+		other := wallet.NewDB(db.Path, NewRiskScreen())
+		start := time.Now()
+		err := other.Open()
+		if err == nil {
+			other.Close()
+		}
+		WantErr(t, err, wallet.ErrLocked)
+		if time.Since(start) > 10*time.Second {
+			t.Errorf("took %s to give up", time.Since(start))
+		}
+	})
+	t.Run("other currency", func(t *testing.T) {
+		db := MustOpenDB(t)
+		db.MustClose()
+		other := wallet.NewDB(db.Path, NewRiskScreen())
+		other.Currency = "USD"
+		if err := other.Open(); err == nil || !strings.Contains(err.Error(), "currency") {
+			if err == nil {
+				other.Close()
+			}
+			t.Fatalf("open a CNY ledger as USD: %v, want a currency error", err)
+		}
+		if err := other.Close(); err != nil {
+			t.Errorf("close after a failed open: %v", err)
+		}
+		// A failed open leaves the file free for the next.
+		db = MustOpenDB(t, WithPath(db.Path))
+	})
+}
+
+// TestTamper changes the file behind the wallet's back and checks that
+// verification catches it and names the problem.
+func TestTamper(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(tx *bolt.Tx) error
+		want   string // in the problems
+	}{
+		{"one byte of an audit entry", func(tx *bolt.Tx) error {
+			return editAudit(tx, "transfer", func(v []byte) []byte {
+				// 10000 becomes 90000: still valid JSON, another amount.
+				return bytes.Replace(v, []byte(`"amount":10000`), []byte(`"amount":90000`), 1)
+			})
+		}, "hash does not match its contents"},
+		{"a rehashed audit entry", func(tx *bolt.Tx) error {
+			// A forger who recomputes the entry's own hash still breaks the
+			// link to the next entry.
+			return editAudit(tx, "transfer", nil)
+		}, "link to previous entry is broken"},
+		{"an account total", func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("accounts"))
+			v := b.Get([]byte("user"))
+			w := bytes.Replace(v, []byte(`"credits_posted":10000`), []byte(`"credits_posted":90000`), 1)
+			if bytes.Equal(v, w) {
+				return errors.New("no credits_posted in " + string(v))
+			}
+			return b.Put([]byte("user"), w)
+		}, "account user: stored totals differ from the chain"},
+		{"a dropped last entry", func(tx *bolt.Tx) error {
+			k, _ := tx.Bucket([]byte("audit")).Cursor().Last()
+			return tx.Bucket([]byte("audit")).Delete(k)
+		}, "chain head"},
+		{"a dropped transfer", func(tx *bolt.Tx) error {
+			k, _ := tx.Bucket([]byte("transfers")).Cursor().First()
+			return tx.Bucket([]byte("transfers")).Delete(k)
+		}, "ledger has 3 transfers, the audit chain 4"},
+		{"a hold released behind its back", func(tx *bolt.Tx) error {
+			k, _ := tx.Bucket([]byte("holds")).Cursor().First()
+			return tx.Bucket([]byte("holds")).Delete(k)
+		}, "is open on the chain but not in the ledger"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := MustOpenDB(t)
+			db.MustTopup(t, 10000)
+			db.MustAuthorize(t, db.MustConfirm(t, db.MustCreate(t, Lattes(1)).ID).ID)
+			db.MustConfirm(t, db.MustCreate(t, Lattes(1)).ID)
+			db.MustClose()
+
+			b, err := bolt.Open(db.Path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Update(tt.tamper); err != nil {
+				t.Fatalf("tamper: %v", err)
+			}
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			db = MustOpenDB(t, WithPath(db.Path), ExpectCorrupt())
+			r, err := db.VerifyAudit(context.Background())
+			WantErr(t, err, wallet.ErrAudit)
+			if r == nil || !strings.Contains(strings.Join(r.Problems, "\n"), tt.want) {
+				t.Errorf("problems %q, want one naming %q", r.Problems, tt.want)
+			}
+		})
+	}
+
+	t.Run("untouched", func(t *testing.T) {
+		db := MustOpenDB(t)
+		db.MustTopup(t, 10000)
+		db.MustAuthorize(t, db.MustConfirm(t, db.MustCreate(t, Lattes(1)).ID).ID)
+		r, err := db.VerifyAudit(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Transfers != 3 || r.Balances[wallet.UserAccount] != 8200 || r.Balances[Luckin] != 1800 {
+			t.Errorf("report %+v, want 3 transfers, user 8200, merchant 1800", r)
+		}
+		log := db.MustAudit(t)
+		if r.Entries != len(log) || r.Head != log[len(log)-1].Hash {
+			t.Errorf("report of %d entries ending %s, want %d ending %s", r.Entries, r.Head, len(log), log[len(log)-1].Hash)
+		}
+	})
+}
+
+// editAudit changes the first audit entry of kind: with edit, its stored
+// bytes; without, one amount in its data, recomputing the entry's own hash
+// the way the wallet does.
+func editAudit(tx *bolt.Tx, kind string, edit func([]byte) []byte) error {
+	b := tx.Bucket([]byte("audit"))
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var e wallet.AuditEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		if e.Kind != kind {
+			continue
+		}
+		var w []byte
+		if edit != nil {
+			w = edit(append([]byte(nil), v...))
+		} else {
+			e.Data = bytes.Replace(e.Data, []byte(`"amount":10000`), []byte(`"amount":90000`), 1)
+			e.Hash = rehash(e)
+			var err error
+			if w, err = json.Marshal(e); err != nil {
+				return err
+			}
+		}
+		if bytes.Equal(v, w) {
+			return errors.New("the edit changed nothing in " + string(v))
+		}
+		return b.Put(k, w)
+	}
+	return errors.New("no " + kind + " entry")
+}
+
+// rehash recomputes an entry's hash the way a forger who read the source
+// would: sha256 over the previous hash, the sequence, the time, the kind and
+// the data.
+func rehash(e wallet.AuditEntry) string {
+	h := sha256.New()
+	prev, _ := hex.DecodeString(e.Prev)
+	h.Write(prev)
+	h.Write(binary.BigEndian.AppendUint64(nil, e.Seq))
+	h.Write([]byte(e.Time.UTC().Format(time.RFC3339Nano)))
+	h.Write([]byte{0})
+	h.Write([]byte(e.Kind))
+	h.Write([]byte{0})
+	h.Write(e.Data)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,180 @@
+package wallet
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/argon2"
+)
+
+// argon2id parameters for PINs (RFC 9106's second recommended option, with
+// fewer passes: a PIN check must answer within a spoken turn).
+const (
+	argonTime    = 2
+	argonMemory  = 64 * 1024
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+// Credentials is how the person proves who they are. The PIN is stored only
+// as an argon2id hash.
+type Credentials struct {
+	PINHash     []byte    `json:"pin_hash"`
+	Salt        []byte    `json:"salt"`
+	Failures    int       `json:"failures"`     // wrong PINs since the last right one or lockout
+	Lockouts    int       `json:"lockouts"`     // lockouts since the last right PIN
+	LockedUntil time.Time `json:"locked_until"` // no verification before then
+}
+
+var credKey = []byte("person")
+
+// ValidPIN reports whether pin is acceptable: 4 to 12 digits.
+func ValidPIN(pin string) bool {
+	if len(pin) < 4 || len(pin) > 12 {
+		return false
+	}
+	for _, r := range pin {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func pinHash(pin string, salt []byte) []byte {
+	return argon2.IDKey([]byte(pin), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+}
+
+// SetPIN sets or replaces the PIN.
+func (db *DB) SetPIN(ctx context.Context, pin string) error {
+	if !ValidPIN(pin) {
+		return fmt.Errorf("set PIN: a PIN is 4 to 12 digits: %w", ErrInvalid)
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return err
+	}
+	hash := pinHash(pin, salt)
+	return db.write(ctx, func(l *ltx) error {
+		c := &Credentials{PINHash: hash, Salt: salt}
+		if err := l.putCredentials(c); err != nil {
+			return err
+		}
+		return l.audit("credential", map[string]string{"event": "pin_set"})
+	})
+}
+
+// HasPIN reports whether a PIN has been set.
+func (db *DB) HasPIN(ctx context.Context) (bool, error) {
+	var ok bool
+	err := db.view(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketCreds).Get(credKey) != nil
+		return nil
+	})
+	return ok, err
+}
+
+// pinDigestFor hashes a candidate PIN with the stored salt, outside any write
+// transaction: argon2id is slow on purpose and must not stall the ledger.
+func (db *DB) pinDigestFor(pin string) (digest, salt []byte, err error) {
+	if pin == "" {
+		return nil, nil, nil
+	}
+	err = db.view(func(tx *bolt.Tx) error {
+		c, err := getCredentials(tx)
+		if err != nil {
+			return err
+		}
+		salt = c.Salt
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return pinHash(pin, salt), salt, nil
+}
+
+// VerifyPIN checks the PIN, counting failures toward lockout.
+func (db *DB) VerifyPIN(ctx context.Context, pin string) error {
+	digest, salt, err := db.pinDigestFor(pin)
+	if err != nil {
+		return fmt.Errorf("verify PIN: %w", err)
+	}
+	return db.write(ctx, func(l *ltx) error { return l.checkPIN(digest, salt) })
+}
+
+// checkPIN compares a PIN digest with the stored hash. A wrong PIN is counted
+// and the count committed; PINAttempts wrong PINs in a row lock verification
+// for LockoutBase, doubled for each lockout since the last right PIN.
+func (l *ltx) checkPIN(digest, salt []byte) error {
+	c, err := getCredentials(l.Tx)
+	if err != nil {
+		return err
+	}
+	if l.now.Before(c.LockedUntil) {
+		wait := c.LockedUntil.Sub(l.now).Round(time.Second)
+		return fmt.Errorf("%w: try again in %s", ErrPINLocked, wait)
+	}
+	if digest != nil && subtle.ConstantTimeCompare(salt, c.Salt) == 1 &&
+		subtle.ConstantTimeCompare(digest, c.PINHash) == 1 {
+		c.Failures, c.Lockouts, c.LockedUntil = 0, 0, time.Time{}
+		if err := l.putCredentials(c); err != nil {
+			return err
+		}
+		return l.audit("verification", map[string]any{"method": "pin", "ok": true})
+	}
+	c.Failures++
+	event := map[string]any{"method": "pin", "ok": false, "failures": c.Failures}
+	var result error = ErrBadPIN
+	if c.Failures >= l.db.PINAttempts {
+		c.Failures = 0
+		c.Lockouts++
+		c.LockedUntil = l.now.Add(lockout(l.db.LockoutBase, c.Lockouts))
+		event["locked_until"] = c.LockedUntil
+		result = fmt.Errorf("%w: too many wrong PINs, try again in %s", ErrPINLocked, c.LockedUntil.Sub(l.now))
+	}
+	if err := l.putCredentials(c); err != nil {
+		return err
+	}
+	if err := l.audit("verification", event); err != nil {
+		return err
+	}
+	return keep(result)
+}
+
+func getCredentials(tx *bolt.Tx) (*Credentials, error) {
+	v := tx.Bucket(bucketCreds).Get(credKey)
+	if v == nil {
+		return nil, ErrNoPIN
+	}
+	var c Credentials
+	if err := json.Unmarshal(v, &c); err != nil {
+		return nil, fmt.Errorf("decode credentials: %w", err)
+	}
+	return &c, nil
+}
+
+func (l *ltx) putCredentials(c *Credentials) error {
+	v, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return l.Bucket(bucketCreds).Put(credKey, v)
+}
+
+// maxLockout caps the doubling of lockouts.
+const maxLockout = 24 * time.Hour
+
+// lockout is how long the n-th lockout in a row lasts.
+func lockout(base time.Duration, n int) time.Duration {
+	d := base
+	for i := 1; i < n && d < maxLockout; i++ {
+		d *= 2
+	}
+	return min(d, maxLockout)
+}

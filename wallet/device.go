@@ -1,0 +1,201 @@
+package wallet
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Scopes a device token can carry. Only user scope may confirm, authorize or
+// approve; agents propose.
+const (
+	ScopeUser  = "user"
+	ScopeAgent = "agent"
+)
+
+// Device is a paired principal: the local CLI, a pair of glasses, a browser,
+// or an agent. Payments are activated per device.
+type Device struct {
+	ID          string    `json:"id"`
+	Scope       string    `json:"scope"`
+	TokenHash   string    `json:"token_hash"`
+	Active      bool      `json:"active"` // payments enabled after identity verification
+	Created     time.Time `json:"created"`
+	ActivatedAt time.Time `json:"activated_at,omitzero"`
+}
+
+var deviceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// AddDevice pairs a new device and returns its secret token, which is shown
+// once and stored only as a hash. Pairing an existing id issues a new token
+// and deactivates the device.
+func (db *DB) AddDevice(ctx context.Context, id, scope string) (string, error) {
+	if !deviceID.MatchString(id) {
+		return "", fmt.Errorf("add device %q: ids are 1-64 lowercase letters, digits, '.', '_' or '-': %w", id, ErrInvalid)
+	}
+	if scope != ScopeUser && scope != ScopeAgent {
+		return "", fmt.Errorf("add device %s: scope %q: %w", id, scope, ErrInvalid)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	token := "vp_" + scope[:1] + "_" + hex.EncodeToString(raw)
+	err := db.write(ctx, func(l *ltx) error {
+		b := l.Bucket(bucketDevices)
+		if old, err := getDevice(l.Tx, id); err == nil {
+			if err := b.Delete([]byte("tok:" + old.TokenHash)); err != nil {
+				return err
+			}
+		}
+		d := &Device{ID: id, Scope: scope, TokenHash: tokenHash(token), Created: l.now}
+		if err := l.putDevice(d); err != nil {
+			return err
+		}
+		if err := b.Put([]byte("tok:"+d.TokenHash), []byte(id)); err != nil {
+			return err
+		}
+		return l.audit("device", map[string]string{"event": "paired", "device": id, "scope": scope})
+	})
+	if err != nil {
+		return "", fmt.Errorf("add device %s: %w", id, err)
+	}
+	return token, nil
+}
+
+// Authenticate returns the device a token belongs to.
+func (db *DB) Authenticate(ctx context.Context, token string) (*Device, error) {
+	var d *Device
+	err := db.view(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketDevices).Get([]byte("tok:" + tokenHash(token)))
+		if id == nil {
+			return ErrUnauthorized
+		}
+		var err error
+		d, err = getDevice(tx, string(id))
+		return err
+	})
+	return d, err
+}
+
+// Device returns one device.
+func (db *DB) Device(ctx context.Context, id string) (*Device, error) {
+	var d *Device
+	err := db.view(func(tx *bolt.Tx) (err error) {
+		d, err = getDevice(tx, id)
+		return err
+	})
+	return d, err
+}
+
+// Devices lists every paired device.
+func (db *DB) Devices(ctx context.Context) ([]*Device, error) {
+	var out []*Device
+	err := db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDevices).Cursor()
+		prefix := []byte("id:")
+		for k, v := c.Seek(prefix); k != nil && len(k) > 3 && string(k[:3]) == "id:"; k, v = c.Next() {
+			var d Device
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			out = append(out, &d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RevokeDevice removes a device and its token.
+func (db *DB) RevokeDevice(ctx context.Context, id string) error {
+	return db.write(ctx, func(l *ltx) error {
+		d, err := getDevice(l.Tx, id)
+		if err != nil {
+			return err
+		}
+		b := l.Bucket(bucketDevices)
+		if err := b.Delete([]byte("tok:" + d.TokenHash)); err != nil {
+			return err
+		}
+		if err := b.Delete([]byte("id:" + id)); err != nil {
+			return err
+		}
+		return l.audit("device", map[string]string{"event": "revoked", "device": id})
+	})
+}
+
+// ActivateDevice enables payments on a user device once the PIN checks out.
+func (db *DB) ActivateDevice(ctx context.Context, id, pin string) error {
+	digest, salt, err := db.pinDigestFor(pin)
+	if err != nil {
+		return fmt.Errorf("activate %s: %w", id, err)
+	}
+	err = db.write(ctx, func(l *ltx) error {
+		d, err := getDevice(l.Tx, id)
+		if err != nil {
+			return err
+		}
+		if d.Scope != ScopeUser {
+			return fmt.Errorf("an agent cannot enable payments: %w", ErrUnauthorized)
+		}
+		if err := l.checkPIN(digest, salt); err != nil {
+			return err
+		}
+		d.Active, d.ActivatedAt = true, l.now
+		if err := l.putDevice(d); err != nil {
+			return err
+		}
+		return l.audit("device", map[string]string{"event": "activated", "device": id, "method": "pin"})
+	})
+	if err != nil {
+		return fmt.Errorf("activate %s: %w", id, err)
+	}
+	return nil
+}
+
+// DeactivateDevice disables payments on a device.
+func (db *DB) DeactivateDevice(ctx context.Context, id string) error {
+	return db.write(ctx, func(l *ltx) error {
+		d, err := getDevice(l.Tx, id)
+		if err != nil {
+			return err
+		}
+		d.Active = false
+		if err := l.putDevice(d); err != nil {
+			return err
+		}
+		return l.audit("device", map[string]string{"event": "deactivated", "device": id})
+	})
+}
+
+func getDevice(tx *bolt.Tx, id string) (*Device, error) {
+	v := tx.Bucket(bucketDevices).Get([]byte("id:" + id))
+	if v == nil {
+		return nil, fmt.Errorf("device %s: %w", id, ErrNotFound)
+	}
+	var d Device
+	if err := json.Unmarshal(v, &d); err != nil {
+		return nil, fmt.Errorf("decode device %s: %w", id, err)
+	}
+	return &d, nil
+}
+
+func (l *ltx) putDevice(d *Device) error {
+	v, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return l.Bucket(bucketDevices).Put([]byte("id:"+d.ID), v)
+}

@@ -1,0 +1,180 @@
+package wallet
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Screener decides whether a debit of the user's account may go ahead. The
+// wallet asks it before every hold and every direct debit.
+type Screener interface {
+	Screen(d Debit) Decision
+}
+
+// Debit is one proposed debit of the user's account, with the features the
+// wallet computed from its own ledger.
+type Debit struct {
+	Amount    int64
+	Currency  string
+	Payee     string // account id
+	Channel   string // "voice", "text", "mandate"
+	Agent     string // the agent that proposed it, if any
+	Time      time.Time
+	DayTotal  int64 // debits already screened through today
+	HourCount int   // debits already screened through this hour
+	PayeeSeen bool  // the user has paid this payee before
+	Repeats   int   // debits to this payee for this amount within the repeat window
+}
+
+// Actions a Decision can carry.
+const (
+	ActionAllow  = "allow"
+	ActionStepUp = "step_up"
+	ActionReview = "review"
+	ActionBlock  = "block"
+)
+
+// Decision is the screen's verdict with its reasons.
+type Decision struct {
+	Action  string   `json:"action"`
+	Reasons []string `json:"reasons,omitempty"`
+	Rules   []string `json:"rules,omitempty"`
+}
+
+// debitStats is what the wallet keeps per day and hour to compute features.
+type debitStats struct {
+	Total int64 `json:"total"`
+	Count int   `json:"count"`
+}
+
+func dayKey(t time.Time) string  { return "day:" + t.Format("2006-01-02") }
+func hourKey(t time.Time) string { return "hour:" + t.Format("2006-01-02T15") }
+func repeatKey(payee string, amount int64) string {
+	return fmt.Sprintf("repeat:%s:%d", payee, amount)
+}
+func payeeKey(payee string) string { return "payee:" + payee }
+
+func (l *ltx) stats(key string) (debitStats, error) {
+	var s debitStats
+	if v := l.Bucket(bucketStats).Get([]byte(key)); v != nil {
+		if err := json.Unmarshal(v, &s); err != nil {
+			return s, fmt.Errorf("decode stats %s: %w", key, err)
+		}
+	}
+	return s, nil
+}
+
+func (l *ltx) putStats(key string, s debitStats) error {
+	v, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return l.Bucket(bucketStats).Put([]byte(key), v)
+}
+
+// recentRepeats returns the times of recent debits to payee for amount that
+// still fall inside the repeat window.
+func (l *ltx) recentRepeats(payee string, amount int64) ([]time.Time, error) {
+	var times []time.Time
+	if v := l.Bucket(bucketStats).Get([]byte(repeatKey(payee, amount))); v != nil {
+		if err := json.Unmarshal(v, &times); err != nil {
+			return nil, fmt.Errorf("decode repeats: %w", err)
+		}
+	}
+	cut := l.now.Add(-l.db.RepeatWindow)
+	kept := times[:0]
+	for _, t := range times {
+		if t.After(cut) {
+			kept = append(kept, t)
+		}
+	}
+	return kept, nil
+}
+
+// screen computes the debit's features, asks the screener, and records the
+// decision on the audit chain. For a debit that may go ahead it also counts
+// the debit toward the day, the hour and the repeat window.
+func (l *ltx) screen(d Debit, ref string) (Decision, error) {
+	d.Currency = l.db.Currency
+	d.Time = l.now
+	day, err := l.stats(dayKey(l.now))
+	if err != nil {
+		return Decision{}, err
+	}
+	hour, err := l.stats(hourKey(l.now))
+	if err != nil {
+		return Decision{}, err
+	}
+	reps, err := l.recentRepeats(d.Payee, d.Amount)
+	if err != nil {
+		return Decision{}, err
+	}
+	d.DayTotal, d.HourCount, d.Repeats = day.Total, hour.Count, len(reps)
+	d.PayeeSeen = l.Bucket(bucketStats).Get([]byte(payeeKey(d.Payee))) != nil
+	dec := l.db.screen.Screen(d)
+	switch dec.Action {
+	case ActionAllow, ActionStepUp, ActionReview, ActionBlock:
+	case "":
+		dec.Action = ActionBlock
+		dec.Reasons = append(dec.Reasons, "the screen gave no decision")
+	default:
+		// An action the wallet does not know fails closed.
+		dec.Reasons = append(dec.Reasons, fmt.Sprintf("unknown action %q", dec.Action))
+		dec.Action = ActionBlock
+	}
+	if err := l.audit("risk", struct {
+		Ref      string   `json:"ref"`
+		Payee    string   `json:"payee"`
+		Amount   int64    `json:"amount"`
+		Channel  string   `json:"channel"`
+		Agent    string   `json:"agent,omitempty"`
+		Decision Decision `json:"decision"`
+	}{ref, d.Payee, d.Amount, d.Channel, d.Agent, dec}); err != nil {
+		return dec, err
+	}
+	if dec.Action == ActionBlock {
+		return dec, nil
+	}
+	day.Total += d.Amount
+	day.Count++
+	hour.Total += d.Amount
+	hour.Count++
+	if err := l.putStats(dayKey(l.now), day); err != nil {
+		return dec, err
+	}
+	if err := l.putStats(hourKey(l.now), hour); err != nil {
+		return dec, err
+	}
+	v, err := json.Marshal(append(reps, l.now))
+	if err != nil {
+		return dec, err
+	}
+	return dec, l.Bucket(bucketStats).Put([]byte(repeatKey(d.Payee, d.Amount)), v)
+}
+
+// unscreen takes a voided debit back out of the day's total, so that a
+// cancelled order does not count against the daily limit.
+func (l *ltx) unscreen(amount int64, at time.Time) error {
+	s, err := l.stats(dayKey(at))
+	if err != nil {
+		return err
+	}
+	s.Total -= amount
+	if s.Total < 0 {
+		s.Total = 0
+	}
+	return l.putStats(dayKey(at), s)
+}
+
+// markPaid remembers that the user has paid payee.
+func (l *ltx) markPaid(payee string) error {
+	return l.Bucket(bucketStats).Put([]byte(payeeKey(payee)), []byte{1})
+}
+
+// blocked is the error for a blocked decision. It keeps the transaction, so
+// that the decision stays on the audit chain.
+func blocked(dec Decision) error {
+	return keep(fmt.Errorf("%w: %s", ErrBlocked, strings.Join(dec.Reasons, "; ")))
+}

@@ -1,0 +1,199 @@
+package wallet
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TransferKind says what a transfer does. Pending transfers hold funds; post
+// and void transfers resolve a pending one. Nothing is ever rewritten.
+type TransferKind string
+
+const (
+	Single  TransferKind = "single"
+	Pending TransferKind = "pending"
+	Post    TransferKind = "post"
+	Void    TransferKind = "void"
+)
+
+// Transfer moves Amount from the Debit account to the Credit account.
+type Transfer struct {
+	ID        uint64       `json:"id"`
+	Kind      TransferKind `json:"kind"`
+	Debit     string       `json:"debit"`
+	Credit    string       `json:"credit"`
+	Amount    int64        `json:"amount"`
+	Currency  string       `json:"currency"`
+	PendingID uint64       `json:"pending_id,omitempty"` // the hold a post or void resolves
+	Expires   time.Time    `json:"expires,omitzero"`     // when a pending hold lapses
+	Time      time.Time    `json:"time"`
+	Ref       string       `json:"ref,omitempty"` // what it is for, e.g. "order:12", "topup"
+}
+
+// itob encodes an id as a big-endian key, so keys sort by id.
+func itob(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func getTransfer(tx *bolt.Tx, id uint64) (*Transfer, error) {
+	v := tx.Bucket(bucketTransfer).Get(itob(id))
+	if v == nil {
+		return nil, fmt.Errorf("transfer %d: %w", id, ErrNotFound)
+	}
+	var t Transfer
+	if err := json.Unmarshal(v, &t); err != nil {
+		return nil, fmt.Errorf("decode transfer %d: %w", id, err)
+	}
+	return &t, nil
+}
+
+// transfer records t, applies it to both accounts and appends it to the
+// audit chain. It checks everything before it writes anything.
+func (l *ltx) transfer(t *Transfer) error {
+	t.Currency = l.db.Currency
+	t.Time = l.now
+	var held *Transfer
+	switch t.Kind {
+	case Single, Pending:
+		if t.Amount <= 0 {
+			return fmt.Errorf("transfer amount %d: %w", t.Amount, ErrInvalid)
+		}
+		if t.Debit == t.Credit {
+			return fmt.Errorf("transfer to itself: %w", ErrInvalid)
+		}
+	case Post, Void:
+		if tx := l.Bucket(bucketHolds).Get(itob(t.PendingID)); tx == nil {
+			return fmt.Errorf("hold %d is not open: %w", t.PendingID, ErrOrderState)
+		}
+		var err error
+		if held, err = getTransfer(l.Tx, t.PendingID); err != nil {
+			return err
+		}
+		t.Debit, t.Credit = held.Debit, held.Credit
+		if t.Kind == Void {
+			t.Amount = held.Amount
+		} else if t.Amount <= 0 || t.Amount > held.Amount {
+			return fmt.Errorf("post %d of hold %d for %d: %w", t.Amount, held.ID, held.Amount, ErrInvalid)
+		}
+	default:
+		return fmt.Errorf("transfer kind %q: %w", t.Kind, ErrInvalid)
+	}
+	dr, err := getOrCreateAccount(l.Tx, t.Debit, l.db.Currency)
+	if err != nil {
+		return err
+	}
+	cr, err := getOrCreateAccount(l.Tx, t.Credit, l.db.Currency)
+	if err != nil {
+		return err
+	}
+	if err := applyTransfer(dr, cr, t, held); err != nil {
+		return err
+	}
+	if overflowed(dr) || overflowed(cr) {
+		return fmt.Errorf("transfer of %d overflows the totals of %s or %s: %w", t.Amount, dr.ID, cr.ID, ErrInvalid)
+	}
+	if dr.limited() && dr.Frozen && t.Kind != Void {
+		return ErrFrozen
+	}
+	if t.Kind == Single || t.Kind == Pending {
+		if dr.limited() && overdrawn(dr) {
+			return fmt.Errorf("debit %d from %s with %d available: %w",
+				t.Amount, dr.ID, dr.Available()+t.Amount, ErrInsufficientFunds)
+		}
+	}
+
+	seq, err := l.Bucket(bucketTransfer).NextSequence()
+	if err != nil {
+		return err
+	}
+	t.ID = seq
+	v, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if err := l.Bucket(bucketTransfer).Put(itob(t.ID), v); err != nil {
+		return err
+	}
+	switch t.Kind {
+	case Pending:
+		err = l.Bucket(bucketHolds).Put(itob(t.ID), []byte(t.Expires.UTC().Format(time.RFC3339Nano)))
+	case Post, Void:
+		err = l.Bucket(bucketHolds).Delete(itob(t.PendingID))
+	}
+	if err != nil {
+		return err
+	}
+	if err := putAccount(l.Tx, dr); err != nil {
+		return err
+	}
+	if err := putAccount(l.Tx, cr); err != nil {
+		return err
+	}
+	return l.audit("transfer", t)
+}
+
+// applyTransfer changes the two accounts' totals for t. held is the pending
+// transfer that a post or void resolves. Audit verification replays the
+// ledger through this same function.
+func applyTransfer(dr, cr *Account, t, held *Transfer) error {
+	switch t.Kind {
+	case Single:
+		dr.DebitsPosted += t.Amount
+		cr.CreditsPosted += t.Amount
+	case Pending:
+		dr.DebitsPending += t.Amount
+		cr.CreditsPending += t.Amount
+	case Post:
+		dr.DebitsPending -= held.Amount
+		cr.CreditsPending -= held.Amount
+		dr.DebitsPosted += t.Amount
+		cr.CreditsPosted += t.Amount
+	case Void:
+		dr.DebitsPending -= held.Amount
+		cr.CreditsPending -= held.Amount
+	default:
+		return fmt.Errorf("transfer kind %q: %w", t.Kind, ErrInvalid)
+	}
+	return nil
+}
+
+// overflowed reports whether one of a's totals wrapped around. Totals only
+// ever grow by positive amounts, so a negative one has overflowed.
+func overflowed(a *Account) bool {
+	return a.DebitsPosted < 0 || a.CreditsPosted < 0 || a.DebitsPending < 0 || a.CreditsPending < 0
+}
+
+// overdrawn reports whether posted and pending debits exceed posted credits,
+// written so that it cannot overflow for totals that have not.
+func overdrawn(a *Account) bool { return a.DebitsPending > a.CreditsPosted-a.DebitsPosted }
+
+// Transfers returns the most recent transfers that touch account, newest
+// first, at most limit of them (all when limit <= 0).
+func (db *DB) Transfers(ctx context.Context, account string, limit int) ([]*Transfer, error) {
+	var out []*Transfer
+	err := db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTransfer).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var t Transfer
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("decode transfer %x: %w", k, err)
+			}
+			if account != "" && t.Debit != account && t.Credit != account {
+				continue
+			}
+			out = append(out, &t)
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}

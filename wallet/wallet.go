@@ -1,0 +1,278 @@
+// Package wallet is voicepay's ledger: double-entry accounts, two-phase
+// transfers, orders, credentials, idempotency and a hash-chained audit log,
+// all in one bbolt file.
+//
+// Every debit of the user's account is screened through a Screener before any
+// money is held or moved; a DB cannot be built without one. Every mutating
+// call carries an idempotency key, and the key and its effect are written in
+// the same transaction.
+package wallet
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Account ids of the ledger's fixed accounts. Merchants and payees get
+// "merchant:<id>" and "payee:<id>".
+const (
+	UserAccount         = "user"
+	ExternalAccount     = "external"     // the funding source of top-ups
+	CompensationAccount = "compensation" // the fund that reimburses unauthorized payments
+)
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketAccounts = []byte("accounts")
+	bucketTransfer = []byte("transfers")
+	bucketOrders   = []byte("orders")
+	bucketIdem     = []byte("idempotency")
+	bucketAudit    = []byte("audit")
+	bucketStats    = []byte("stats")
+	bucketCreds    = []byte("credentials")
+	bucketDevices  = []byte("devices")
+	bucketSessions = []byte("sessions")
+	bucketHolds    = []byte("holds") // open pending transfers, by id
+	bucketOpen     = []byte("open")  // orders not yet paid, cancelled or expired, by id
+	allBuckets     = [][]byte{bucketMeta, bucketAccounts, bucketTransfer, bucketOrders, bucketIdem,
+		bucketAudit, bucketStats, bucketCreds, bucketDevices, bucketSessions, bucketHolds, bucketOpen}
+)
+
+// DB is the wallet ledger. Build it with NewDB, set the exported fields, then
+// call Open.
+type DB struct {
+	Path     string
+	Currency string // the ledger's one currency, ISO 4217
+
+	// HoldTimeout is how long a confirmed order's funds stay held, and
+	// OrderTimeout how long a drafted order lives.
+	HoldTimeout  time.Duration
+	OrderTimeout time.Duration
+	// RepeatWindow is how far back the screen counts debits to the same payee
+	// for the same amount.
+	RepeatWindow time.Duration
+	// PINAttempts failures in a row lock verification for LockoutBase, doubling
+	// with every further lockout.
+	PINAttempts int
+	LockoutBase time.Duration
+
+	Now    func() time.Time
+	Logger *slog.Logger
+
+	screen Screener
+	bolt   *bolt.DB
+	key    ed25519.PrivateKey
+	calls  chan *call
+	done   chan struct{}
+}
+
+// NewDB returns a ledger at path that screens every debit through screen.
+func NewDB(path string, screen Screener) *DB {
+	return &DB{
+		Path:         path,
+		Currency:     "CNY",
+		HoldTimeout:  5 * time.Minute,
+		OrderTimeout: 10 * time.Minute,
+		RepeatWindow: 10 * time.Minute,
+		PINAttempts:  5,
+		LockoutBase:  30 * time.Second,
+		Now:          time.Now,
+		Logger:       slog.New(slog.DiscardHandler),
+		screen:       screen,
+	}
+}
+
+// Open opens or creates the bolt file, creates every bucket and the fixed
+// accounts, and starts the commit loop.
+func (db *DB) Open() error {
+	if db.screen == nil {
+		return errors.New("open wallet: no risk screen: every debit must be screened")
+	}
+	b, err := bolt.Open(db.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return fmt.Errorf("open wallet %s: %w", db.Path, ErrLocked)
+	} else if err != nil {
+		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	}
+	if err := b.Update(db.setup); err != nil {
+		b.Close()
+		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	}
+	db.bolt = b
+	db.calls = make(chan *call, 1024)
+	db.done = make(chan struct{})
+	go db.commitLoop()
+	return nil
+}
+
+func (db *DB) setup(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if cur := meta.Get([]byte("currency")); cur != nil {
+		if string(cur) != db.Currency {
+			return fmt.Errorf("ledger currency is %s, not %s", cur, db.Currency)
+		}
+	} else if err := meta.Put([]byte("currency"), []byte(db.Currency)); err != nil {
+		return err
+	}
+	if seed := meta.Get([]byte("signing_seed")); seed != nil {
+		db.key = ed25519.NewKeyFromSeed(seed)
+	} else {
+		seed := make([]byte, ed25519.SeedSize)
+		if _, err := rand.Read(seed); err != nil {
+			return err
+		}
+		if err := meta.Put([]byte("signing_seed"), seed); err != nil {
+			return err
+		}
+		db.key = ed25519.NewKeyFromSeed(seed)
+	}
+	for _, id := range []string{UserAccount, ExternalAccount, CompensationAccount} {
+		if _, err := getAccount(tx, id); errors.Is(err, ErrNotFound) {
+			if err := putAccount(tx, &Account{ID: id, Currency: db.Currency}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close stops the commit loop and closes the file.
+func (db *DB) Close() error {
+	if db.bolt == nil {
+		return nil
+	}
+	close(db.calls)
+	<-db.done
+	err := db.bolt.Close()
+	db.bolt = nil
+	return err
+}
+
+// PublicKey is the key that verifies authorization receipts.
+func (db *DB) PublicKey() ed25519.PublicKey { return db.key.Public().(ed25519.PublicKey) }
+
+// call is one write waiting for the commit loop.
+type call struct {
+	fn   func(*bolt.Tx) error
+	done chan error
+}
+
+// maxGroup bounds how many writes share one commit.
+const maxGroup = 256
+
+// update runs fn in a read-write transaction and returns once it is durable.
+// Concurrent callers share commits (group commit): while one transaction
+// syncs, the next callers queue up and go into the next one together. fn may
+// run more than once, so it must only touch tx and its own results.
+func (db *DB) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	c := &call{fn: fn, done: make(chan error, 1)}
+	select {
+	case db.calls <- c:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the write goes through; wait for its outcome so that a
+	// caller never mistakes a committed change for a failed one.
+	return <-c.done
+}
+
+func (db *DB) commitLoop() {
+	defer close(db.done)
+	group := make([]*call, 0, maxGroup)
+	for c := range db.calls {
+		group = append(group[:0], c)
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case c, ok := <-db.calls:
+				if !ok {
+					break drain
+				}
+				group = append(group, c)
+			default:
+				break drain
+			}
+		}
+		db.commit(group)
+	}
+}
+
+// commit runs a group of writes in one transaction. When one of them fails,
+// the transaction is rolled back, that write gets its error, and the rest run
+// again without it.
+func (db *DB) commit(group []*call) {
+	for len(group) > 0 {
+		failed := -1
+		var ferr error
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			for i, c := range group {
+				if err := c.fn(tx); err != nil {
+					failed, ferr = i, err
+					return err
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			for _, c := range group {
+				c.done <- err
+			}
+			return
+		}
+		group[failed].done <- ferr
+		group = append(group[:failed], group[failed+1:]...)
+	}
+}
+
+// view runs fn in a read-only transaction.
+func (db *DB) view(fn func(*bolt.Tx) error) error { return db.bolt.View(fn) }
+
+// ltx is a write transaction with the ledger's settings and one clock
+// reading, so that everything a write records carries the same time.
+type ltx struct {
+	*bolt.Tx
+	db  *DB
+	now time.Time
+}
+
+// write runs fn as one durable ledger write. fn may run more than once.
+// When fn fails its writes are rolled back, unless the error is wrapped by
+// keep: then what fn wrote is committed and the error returned after.
+func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
+	var kept error
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		kept = nil
+		err := fn(&ltx{Tx: tx, db: db, now: db.Now()})
+		var k keptError
+		if errors.As(err, &k) {
+			kept = k.err
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return kept
+}
+
+// keptError marks a refusal whose record must be committed: a risk block on
+// the audit chain, a failed PIN attempt counted toward lockout.
+type keptError struct{ err error }
+
+func (k keptError) Error() string { return k.err.Error() }
+func (k keptError) Unwrap() error { return k.err }
+
+func keep(err error) error { return keptError{err} }
