@@ -2,7 +2,7 @@ package wallet
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -55,11 +55,11 @@ func (db *DB) Accounts(ctx context.Context) ([]*Account, error) {
 	var out []*Account
 	err := db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
-			var a Account
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("decode account %s: %w", k, err)
+			a, err := decodeAccount(string(k), v)
+			if err != nil {
+				return err
 			}
-			out = append(out, &a)
+			out = append(out, a)
 			return nil
 		})
 	})
@@ -71,11 +71,38 @@ func getAccount(tx *bolt.Tx, id string) (*Account, error) {
 	if v == nil {
 		return nil, ErrNotFound
 	}
-	var a Account
-	if err := json.Unmarshal(v, &a); err != nil {
-		return nil, fmt.Errorf("decode account %s: %w", id, err)
+	return decodeAccount(id, v)
+}
+
+// Accounts are stored in a fixed binary layout, since every transfer reads
+// and writes two of them: a version byte, the four totals as big-endian
+// int64s, a flags byte, then the currency.
+const (
+	accountVersion = 1
+	accountSize    = 1 + 4*8 + 1
+	accountFrozen  = 1 << 0
+)
+
+func (a *Account) encode() []byte {
+	b := make([]byte, accountSize, accountSize+len(a.Currency))
+	b[0] = accountVersion
+	for i, v := range []int64{a.DebitsPosted, a.CreditsPosted, a.DebitsPending, a.CreditsPending} {
+		binary.BigEndian.PutUint64(b[1+8*i:], uint64(v))
 	}
-	return &a, nil
+	if a.Frozen {
+		b[accountSize-1] |= accountFrozen
+	}
+	return append(b, a.Currency...)
+}
+
+func decodeAccount(id string, b []byte) (*Account, error) {
+	if len(b) < accountSize || b[0] != accountVersion {
+		return nil, fmt.Errorf("decode account %s: %d bytes, version %d", id, len(b), b[0])
+	}
+	total := func(i int) int64 { return int64(binary.BigEndian.Uint64(b[1+8*i:])) }
+	return &Account{ID: id, Currency: string(b[accountSize:]),
+		DebitsPosted: total(0), CreditsPosted: total(1), DebitsPending: total(2), CreditsPending: total(3),
+		Frozen: b[accountSize-1]&accountFrozen != 0}, nil
 }
 
 // getOrCreateAccount returns an account, creating merchant and payee
@@ -89,9 +116,5 @@ func getOrCreateAccount(tx *bolt.Tx, id, currency string) (*Account, error) {
 }
 
 func putAccount(tx *bolt.Tx, a *Account) error {
-	v, err := json.Marshal(a)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketAccounts).Put([]byte(a.ID), v)
+	return tx.Bucket(bucketAccounts).Put([]byte(a.ID), a.encode())
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -43,11 +44,33 @@ func (e *AuditEntry) sum() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// encode writes the entry as JSON by hand: Data is already valid compact
+// JSON, and re-encoding it on the ledger's write path is measurable.
+func (e *AuditEntry) encode() []byte {
+	b := make([]byte, 0, len(e.Data)+256)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"time":"`...)
+	b = e.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","kind":`...)
+	b = strconv.AppendQuote(b, e.Kind)
+	b = append(b, `,"data":`...)
+	b = append(b, e.Data...)
+	b = append(b, `,"prev":"`...)
+	b = append(b, e.Prev...)
+	b = append(b, `","hash":"`...)
+	b = append(b, e.Hash...)
+	return append(b, `"}`...)
+}
+
 // audit appends one entry to the chain in the current transaction.
 func (l *ltx) audit(kind string, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", kind, err)
+	data, ok := v.(json.RawMessage) // already encoded by the caller
+	if !ok {
+		var err error
+		if data, err = json.Marshal(v); err != nil {
+			return fmt.Errorf("audit %s: %w", kind, err)
+		}
 	}
 	b := l.Bucket(bucketAudit)
 	seq, err := b.NextSequence()
@@ -57,11 +80,7 @@ func (l *ltx) audit(kind string, v any) error {
 	e := AuditEntry{Seq: seq, Time: l.now, Kind: kind, Data: data,
 		Prev: string(l.Bucket(bucketMeta).Get(auditHead))}
 	e.Hash = e.sum()
-	ev, err := json.Marshal(&e)
-	if err != nil {
-		return err
-	}
-	if err := b.Put(itob(seq), ev); err != nil {
+	if err := b.Put(itob(seq), e.encode()); err != nil {
 		return err
 	}
 	return l.Bucket(bucketMeta).Put(auditHead, []byte(e.Hash))
@@ -199,9 +218,9 @@ func verify(tx *bolt.Tx, r *AuditReport) error {
 	var sum, pending int64
 	stored := map[string]bool{}
 	err := tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
-		var a Account
-		if err := json.Unmarshal(v, &a); err != nil {
-			return fmt.Errorf("decode account %s: %w", k, err)
+		a, err := decodeAccount(string(k), v)
+		if err != nil {
+			return err
 		}
 		stored[a.ID] = true
 		d := acct(a.ID)

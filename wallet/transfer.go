@@ -136,7 +136,7 @@ func (l *ltx) transfer(t *Transfer) error {
 	if err := putAccount(l.Tx, cr); err != nil {
 		return err
 	}
-	return l.audit("transfer", t)
+	return l.audit("transfer", json.RawMessage(v))
 }
 
 // applyTransfer changes the two accounts' totals for t. held is the pending
