@@ -29,6 +29,9 @@ type Credentials struct {
 	Failures    int       `json:"failures"`     // wrong PINs since the last right one or lockout
 	Lockouts    int       `json:"lockouts"`     // lockouts since the last right PIN
 	LockedUntil time.Time `json:"locked_until"` // no verification before then
+
+	TOTPSecret   string `json:"totp_secret,omitempty"`    // base32; empty when no authenticator is enrolled
+	TOTPLastStep int64  `json:"totp_last_step,omitempty"` // the last time step used, so no code works twice
 }
 
 var credKey = []byte("person")
@@ -62,6 +65,9 @@ func (db *DB) SetPIN(ctx context.Context, pin string) error {
 	hash := pinHash(pin, salt)
 	return db.write(ctx, func(l *ltx) error {
 		c := &Credentials{PINHash: hash, Salt: salt}
+		if old, err := getCredentials(l.Tx); err == nil {
+			c.TOTPSecret, c.TOTPLastStep = old.TOTPSecret, old.TOTPLastStep
+		}
 		if err := l.putCredentials(c); err != nil {
 			return err
 		}
@@ -128,15 +134,21 @@ func (l *ltx) checkPIN(digest, salt []byte) error {
 		}
 		return l.audit("verification", map[string]any{"method": "pin", "ok": true})
 	}
+	return l.fail(c, "pin", ErrBadPIN)
+}
+
+// fail counts a failed verification, locking verification after
+// PINAttempts failures in a row, and keeps the count committed.
+func (l *ltx) fail(c *Credentials, method string, wrong error) error {
 	c.Failures++
-	event := map[string]any{"method": "pin", "ok": false, "failures": c.Failures}
-	var result error = ErrBadPIN
+	event := map[string]any{"method": method, "ok": false, "failures": c.Failures}
+	result := wrong
 	if c.Failures >= l.db.PINAttempts {
 		c.Failures = 0
 		c.Lockouts++
 		c.LockedUntil = l.now.Add(lockout(l.db.LockoutBase, c.Lockouts))
 		event["locked_until"] = c.LockedUntil
-		result = fmt.Errorf("%w: too many wrong PINs, try again in %s", ErrPINLocked, c.LockedUntil.Sub(l.now))
+		result = fmt.Errorf("%w: too many wrong attempts, try again in %s", ErrPINLocked, c.LockedUntil.Sub(l.now))
 	}
 	if err := l.putCredentials(c); err != nil {
 		return err

@@ -29,6 +29,9 @@ type Device struct {
 	Active      bool      `json:"active"` // payments enabled after identity verification
 	Created     time.Time `json:"created"`
 	ActivatedAt time.Time `json:"activated_at,omitzero"`
+	// PINVerifiedAt is when the PIN was last right for activation, while an
+	// authenticator code has yet to follow.
+	PINVerifiedAt time.Time `json:"pin_verified_at,omitzero"`
 }
 
 var deviceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
@@ -137,32 +140,78 @@ func (db *DB) RevokeDevice(ctx context.Context, id string) error {
 }
 
 // ActivateDevice enables payments on a user device once the PIN checks out.
+// With an authenticator enrolled, a right PIN gives ErrTOTPRequired, and
+// ActivateDeviceTOTP must follow with the code.
 func (db *DB) ActivateDevice(ctx context.Context, id, pin string) error {
 	digest, salt, err := db.pinDigestFor(pin)
 	if err != nil {
 		return fmt.Errorf("activate %s: %w", id, err)
 	}
 	err = db.write(ctx, func(l *ltx) error {
-		d, err := getDevice(l.Tx, id)
+		d, err := l.userDevice(id)
 		if err != nil {
 			return err
-		}
-		if d.Scope != ScopeUser {
-			return fmt.Errorf("an agent cannot enable payments: %w", ErrUnauthorized)
 		}
 		if err := l.checkPIN(digest, salt); err != nil {
 			return err
 		}
-		d.Active, d.ActivatedAt = true, l.now
-		if err := l.putDevice(d); err != nil {
+		if c, err := getCredentials(l.Tx); err != nil {
 			return err
+		} else if c.TOTPSecret != "" {
+			d.PINVerifiedAt = l.now
+			if err := l.putDevice(d); err != nil {
+				return err
+			}
+			return keep(ErrTOTPRequired)
 		}
-		return l.audit("device", map[string]string{"event": "activated", "device": id, "method": "pin"})
+		return l.activate(d, "pin")
 	})
 	if err != nil {
 		return fmt.Errorf("activate %s: %w", id, err)
 	}
 	return nil
+}
+
+// ActivateDeviceTOTP finishes activation with the authenticator code, within
+// two minutes of the right PIN.
+func (db *DB) ActivateDeviceTOTP(ctx context.Context, id, code string) error {
+	err := db.write(ctx, func(l *ltx) error {
+		d, err := l.userDevice(id)
+		if err != nil {
+			return err
+		}
+		if d.PINVerifiedAt.IsZero() || l.now.Sub(d.PINVerifiedAt) > totpWindow {
+			return fmt.Errorf("say the PIN first: %w", ErrInvalid)
+		}
+		if err := l.checkTOTP(code); err != nil {
+			return err
+		}
+		return l.activate(d, "pin+totp")
+	})
+	if err != nil {
+		return fmt.Errorf("activate %s: %w", id, err)
+	}
+	return nil
+}
+
+// userDevice loads a device that may hold payments: one of user scope.
+func (l *ltx) userDevice(id string) (*Device, error) {
+	d, err := getDevice(l.Tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.Scope != ScopeUser {
+		return nil, fmt.Errorf("an agent cannot enable payments: %w", ErrUnauthorized)
+	}
+	return d, nil
+}
+
+func (l *ltx) activate(d *Device, method string) error {
+	d.Active, d.ActivatedAt, d.PINVerifiedAt = true, l.now, time.Time{}
+	if err := l.putDevice(d); err != nil {
+		return err
+	}
+	return l.audit("device", map[string]string{"event": "activated", "device": d.ID, "method": method})
 }
 
 // DeactivateDevice disables payments on a device.
