@@ -1,0 +1,63 @@
+package agent
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/voicepay/voicepay/intent"
+)
+
+// Metrics counts what the dialog does, for /metrics.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	turns     *prometheus.CounterVec
+	payments  *prometheus.CounterVec
+	decisions *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+}
+
+// NewMetrics registers voicepay's dialog metrics, with the Go and process
+// collectors, on a new registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		turns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "voicepay_turns_total", Help: "Dialog turns, by intent and outcome (ok or the error code).",
+		}, []string{"intent", "outcome"}),
+		payments: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "voicepay_payments_total", Help: "Payments authorized and posted, by status.",
+		}, []string{"status"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "voicepay_risk_decisions_total", Help: "Risk decisions on confirmed orders, by action.",
+		}, []string{"action"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "voicepay_turn_seconds", Help: "Time to handle one dialog turn, by intent.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}, []string{"intent"}),
+	}
+	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// observeTurn records one turn. A nil Metrics records nothing.
+func (m *Metrics) observeTurn(name string, t *Turn, d time.Duration) {
+	if m == nil {
+		return
+	}
+	outcome := "ok"
+	if t.Err != nil {
+		outcome = t.Err.Code
+	}
+	m.turns.WithLabelValues(name, outcome).Inc()
+	m.latency.WithLabelValues(name).Observe(d.Seconds())
+	for _, e := range t.Events {
+		switch {
+		case e.Type == EventPaymentResult:
+			m.payments.WithLabelValues(e.Status).Inc()
+		case e.Type == EventOrderUpdated && name == intent.OrderConfirm && e.Order.Risk != nil:
+			m.decisions.WithLabelValues(e.Order.Risk.Action).Inc()
+		}
+	}
+}

@@ -1,0 +1,158 @@
+// Package agent runs voicepay's dialog: one state machine per device, from a
+// stated need through confirmation to an authorized payment, on the wallet
+// ledger. Its surfaces (the websocket, MCP) are subpackages.
+package agent
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// Dialog states.
+const (
+	StateInactive  = "inactive"  // payments not enabled on this device
+	StateIdle      = "idle"      // enabled, no order in progress
+	StateDrafted   = "drafted"   // an order is priced and read back; nothing held
+	StateConfirmed = "confirmed" // the order's funds are held; waiting for authorization
+)
+
+// What a session waits for besides a command.
+const (
+	awaitNone       = ""
+	awaitEnablePIN  = "enable_pin"  // the PIN that activates payments
+	awaitEnableTOTP = "enable_totp" // the authenticator code that follows that PIN
+	awaitStepUpPIN  = "step_up_pin" // the PIN risk asked for before paying
+)
+
+// Hub holds the sessions of all devices and what they share.
+type Hub struct {
+	DB      *wallet.DB
+	Parser  *intent.Parser
+	Catalog *config.Catalog
+	Logger  *slog.Logger
+	Metrics *Metrics
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+}
+
+// NewHub returns a hub over a wallet, a parser and the catalog they share.
+func NewHub(db *wallet.DB, parser *intent.Parser, catalog *config.Catalog) *Hub {
+	return &Hub{DB: db, Parser: parser, Catalog: catalog, Logger: slog.New(slog.DiscardHandler),
+		sessions: map[string]*Session{}}
+}
+
+// Vocabulary converts the catalog into what the intent parser needs.
+func Vocabulary(c *config.Catalog) intent.Vocabulary {
+	var v intent.Vocabulary
+	for _, m := range c.Merchants {
+		im := intent.Merchant{ID: m.ID, Say: m.Say}
+		for _, it := range m.Items {
+			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say})
+		}
+		v.Merchants = append(v.Merchants, im)
+	}
+	return v
+}
+
+// Session is one device's dialog. Turns on a session run one at a time.
+type Session struct {
+	hub    *Hub
+	device string
+	mu     sync.Mutex
+	st     sessionState
+}
+
+// sessionState is what survives a restart, stored in the wallet.
+type sessionState struct {
+	OrderID uint64 `json:"order_id,omitempty"`
+	Await   string `json:"await,omitempty"`
+	Turn    uint64 `json:"turn"`
+}
+
+// Session returns the dialog of a user device, loading its saved state.
+func (h *Hub) Session(ctx context.Context, device *wallet.Device) (*Session, error) {
+	if device.Scope != wallet.ScopeUser {
+		return nil, Errorf(EUNAUTHORIZED, "Only a user device can hold a payment dialog.")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s, ok := h.sessions[device.ID]; ok {
+		return s, nil
+	}
+	s := &Session{hub: h, device: device.ID}
+	if _, err := h.DB.LoadSession(ctx, device.ID, &s.st); err != nil {
+		return nil, err
+	}
+	h.sessions[device.ID] = s
+	return s, nil
+}
+
+// Input is one utterance: typed, or a final transcript of speech.
+type Input struct {
+	Text    string
+	ID      string // the client's id for this turn; a retried turn with the same id moves money once
+	Channel string // "voice" or "text"
+}
+
+// Say runs one turn of the dialog.
+func (s *Session) Say(ctx context.Context, in Input) *Turn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start := time.Now()
+	s.st.Turn++
+	t := &Turn{}
+	res := s.hub.Parser.Parse(in.Text)
+	d := &dialog{s: s, ctx: ctx, in: in, turn: t, res: res}
+	// A client's id and the session's own turn count get keys of their own,
+	// so that no id a client picks can replay another turn.
+	if in.ID != "" {
+		d.key = s.device + "/id:" + in.ID
+	} else {
+		d.key = fmt.Sprintf("%s/turn:%d", s.device, s.st.Turn)
+	}
+	text := in.Text
+	if s.st.Await != awaitNone {
+		text = "(the answer to a PIN prompt)" // never log a PIN
+	}
+	err := d.run()
+	if err != nil {
+		e := AsError(err)
+		if e.Code == EINTERNAL {
+			s.hub.Logger.Error("turn failed", "device", s.device, "text", text, "err", err)
+		}
+		t.Err = e
+		t.emit(Event{Type: EventError, Error: e})
+		if t.Reply == "" {
+			t.Reply = e.Message
+		}
+	}
+	// The turn's wallet writes are done; the state that points at them must
+	// be saved even when ctx was cancelled meanwhile.
+	if err := s.hub.DB.SaveSession(context.WithoutCancel(ctx), s.device, &s.st); err != nil {
+		s.hub.Logger.Error("save session", "device", s.device, "err", err)
+		if t.Err == nil {
+			t.Err = AsError(err)
+			t.emit(Event{Type: EventError, Error: t.Err})
+		}
+	}
+	t.State = d.state()
+	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
+	return t
+}
+
+// State is the dialog state of the session now.
+func (s *Session) State(ctx context.Context) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := &dialog{s: s, ctx: ctx}
+	return d.state()
+}

@@ -1,0 +1,214 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/internal/agenttest"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// TestRestart stops the daemon mid-dialog: a new hub over the reopened
+// wallet carries on with the same order in the same state.
+func TestRestart(t *testing.T) {
+	order := []Step{{Say: "buy two lattes", State: agent.StateDrafted}}
+	confirm := []Step{{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600}}
+	bigOrder := []Step{
+		{Say: "buy twelve lattes", State: agent.StateDrafted},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 21600},
+		{Say: "pay", State: agent.StateConfirmed, Held: 21600},
+	}
+	tests := []struct {
+		name   string
+		before []Step
+		state  string
+		after  []Step
+		paid   int64
+	}{
+		{"awaiting PIN", Enable[:1], agent.StateInactive, Steps(Enable[1:], order, confirm, []Step{
+			{Say: "pay", State: agent.StateIdle, Reply: "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."},
+		}), 3600},
+		{"idle", Enable, agent.StateIdle, Steps(order, confirm, []Step{
+			{Say: "pay", State: agent.StateIdle},
+		}), 3600},
+		{"drafted", Steps(Enable, order), agent.StateDrafted, []Step{
+			{Say: "make it three", State: agent.StateDrafted, Reply: "Changed to three lattes, 54 yuan. Say confirm to place the order."},
+			{Say: "confirm the order", State: agent.StateConfirmed, Held: 5400},
+			{Say: "pay", State: agent.StateIdle, Reply: "Paid 54 yuan to Luckin Coffee. Your balance is 946 yuan."},
+		}, 5400},
+		{"confirmed", Steps(Enable, order, confirm), agent.StateConfirmed, []Step{
+			{Say: "pay", State: agent.StateIdle, Reply: "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."},
+		}, 3600},
+		{"awaiting step-up PIN", Steps(Enable, bigOrder), agent.StateConfirmed, []Step{
+			{Say: "two four six eight", State: agent.StateIdle, Reply: "Paid 216 yuan to Luckin Coffee. Your balance is 784 yuan."},
+		}, 21600},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, s := MustOpenSession(t)
+			Run(t, h, s, tt.before)
+			d, err := h.DB.Device(context.Background(), "glasses")
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders := h.MustOrders()
+
+			h = h.MustReopen()
+			s = h.MustSession(d)
+			if got := s.State(context.Background()); got != tt.state {
+				t.Errorf("state after restart %q, want %q", got, tt.state)
+			}
+			if got := h.MustOrders(); len(got) != len(orders) || (len(got) > 0 && got[0].State != orders[0].State) {
+				t.Errorf("orders after restart %v, want %v", orderStates(got), orderStates(orders))
+			}
+			Run(t, h, s, tt.after)
+			if got, want := h.Balance(), Opening-tt.paid; got != want {
+				t.Errorf("balance %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+// TestTurnIdempotency says every turn twice with the same id, as a client
+// does that resends a turn after a dropped connection: the money moves once
+// and the order survives its own retry.
+func TestTurnIdempotency(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{ID: "t1b", Say: "make it three", State: agent.StateDrafted,
+			Reply: "Changed to three lattes, 54 yuan. Say confirm to place the order."},
+		// The retry reads back the order as it is now.
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted,
+			Reply: "Three lattes from Luckin Coffee, 54 yuan. Say confirm to place the order."},
+		{ID: "t1c", Say: "make it two", State: agent.StateDrafted,
+			Reply: "Changed to two lattes, 36 yuan. Say confirm to place the order."},
+		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
+		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
+		{ID: "t3", Say: "pay", State: agent.StateIdle, Reply: "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."},
+		{ID: "t3", Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER},
+		// A retry that comes after its order was paid drafts nothing new.
+		{ID: "t1", Say: "buy two lattes", State: agent.StateIdle, Code: agent.ESTATE, Reply: "That order was already paid."},
+		{ID: "t4", Say: "buy a cola", State: agent.StateDrafted},
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Code: agent.ESTATE, Reply: "That order was already paid."},
+		{ID: "t5", Say: "confirm the order", State: agent.StateConfirmed, Held: 800},
+		{ID: "t5", Say: "confirm the order", State: agent.StateConfirmed, Held: 800},
+		{ID: "t6", Say: "pay", State: agent.StateIdle, Reply: "Paid 8 yuan to KFC. Your balance is 956 yuan."},
+		{ID: "t6", Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER},
+	})
+	if got, want := h.Balance(), int64(Opening-3600-800); got != want {
+		t.Errorf("balance %d, want %d", got, want)
+	}
+	orders := h.MustOrders()
+	if got, want := orderStates(orders), []wallet.OrderState{wallet.Paid, wallet.Paid}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("orders %v, want %v", got, want)
+	}
+}
+
+// TestTurnIDs keeps a client's turn ids apart from the session's own
+// numbering of turns without one.
+func TestTurnIDs(t *testing.T) {
+	h, s := MustOpenActive(t) // turns 1 and 2
+	Run(t, h, s, []Step{
+		{Say: "buy two lattes", State: agent.StateDrafted}, // turn 3
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
+		{Say: "pay", State: agent.StateIdle},
+		{ID: "turn-3", Say: "buy two lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{ID: "turn:3", Say: "buy two lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{ID: "3", Say: "buy two lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+	})
+	if got, want := orderStates(h.MustOrders()), "[drafted cancelled cancelled paid]"; fmt.Sprint(got) != want {
+		t.Errorf("orders %v, want %s", got, want)
+	}
+}
+
+// TestTurnIdempotencyRestart resends a turn to a restarted daemon.
+func TestTurnIdempotencyRestart(t *testing.T) {
+	h, s := MustOpenActive(t)
+	d, err := h.DB.Device(context.Background(), "glasses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []Step{
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted},
+		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
+		{ID: "t3", Say: "pay", State: agent.StateIdle},
+	}
+	for _, st := range steps {
+		Run(t, h, s, []Step{st})
+		h = h.MustReopen()
+		s = h.MustSession(d)
+		retry := st
+		retry.Reply = ""
+		if st.ID == "t3" {
+			retry.Code = agent.ENOORDER
+		}
+		Run(t, h, s, []Step{retry})
+	}
+	if got, want := h.Balance(), int64(Opening-3600); got != want {
+		t.Errorf("balance %d, want %d", got, want)
+	}
+}
+
+// TestSessions runs many devices at once against one wallet, each through
+// a whole order, and checks the money at the end.
+func TestSessions(t *testing.T) {
+	l := agenttest.Limits()
+	l.RepeatLimit, l.HourlyCount = 1000, 1000
+	h := agenttest.MustOpenHub(t, agenttest.WithLimits(l))
+	h.MustTopup(Opening)
+	const n = 8
+	var sessions []*agent.Session
+	for i := range n {
+		d, _ := h.MustPair(fmt.Sprintf("device-%d", i), wallet.ScopeUser)
+		s := h.MustSession(d)
+		Run(t, h, s, Enable)
+		sessions = append(sessions, s)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 10*n)
+	for i, s := range sessions {
+		wg.Go(func() {
+			ctx := context.Background()
+			for j, text := range []string{"buy a latte", "make it two", "confirm the order", "what's my balance", "pay"} {
+				turn := s.Say(ctx, agent.Input{Text: text, ID: fmt.Sprintf("%d-%d", i, j), Channel: "text"})
+				if turn.Err != nil {
+					errs <- fmt.Sprintf("device %d %q: %v", i, text, turn.Err)
+				}
+			}
+			// Another turn on the same session at the same time as one on the
+			// next: turns on one session run one at a time.
+			var inner sync.WaitGroup
+			for range 3 {
+				inner.Go(func() { s.Say(ctx, agent.Input{Text: "what's my balance", Channel: "text"}) })
+			}
+			inner.Wait()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if got, want := h.Balance(), int64(Opening-n*3600); got != want {
+		t.Errorf("balance %d, want %d", got, want)
+	}
+	if got := h.Held(); got != 0 {
+		t.Errorf("held %d, want 0", got)
+	}
+	for _, s := range sessions {
+		if got := s.State(context.Background()); got != agent.StateIdle {
+			t.Errorf("state %q, want idle", got)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+// Package ws is voicepay's HTTP surface: the /v1/stream websocket that user
+// devices talk to, the JSON API the CLI uses, /healthz and /metrics. It hides
+// net/http and gorilla/websocket from the rest of voicepay.
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// Server serves the daemon's HTTP endpoints. Build it with NewServer, add
+// handlers with Handle, then Open.
+type Server struct {
+	Addr   string
+	Hub    *agent.Hub
+	Logger *slog.Logger
+
+	mux *http.ServeMux
+	srv *http.Server
+	ln  net.Listener
+
+	// ctx is done once Close is called; it ends every websocket. conns
+	// counts the websocket handlers still running, which Shutdown does not
+	// wait for.
+	ctx    context.Context
+	cancel context.CancelFunc
+	conns  sync.WaitGroup
+}
+
+// NewServer returns a server for hub on addr.
+func NewServer(hub *agent.Hub, addr string) *Server {
+	s := &Server{Addr: addr, Hub: hub, Logger: slog.New(slog.DiscardHandler), mux: http.NewServeMux()}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /v1/stream", s.stream)
+	s.mux.HandleFunc("GET /v1/wallet/balance", s.user(s.balance))
+	s.mux.HandleFunc("GET /v1/wallet/history", s.user(s.history))
+	s.mux.HandleFunc("POST /v1/wallet/topup", s.user(s.topup))
+	s.mux.HandleFunc("POST /v1/wallet/unfreeze", s.user(s.unfreeze))
+	s.mux.HandleFunc("GET /v1/audit/verify", s.user(s.verify))
+	if hub.Metrics != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(hub.Metrics.Registry, promhttp.HandlerOpts{}))
+	}
+	return s
+}
+
+// Handle adds a handler, for surfaces that live elsewhere (MCP, transcription).
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Open starts listening. The actual address is in Addr afterwards, so ":0"
+// works in tests.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.Addr, err)
+	}
+	s.ln, s.Addr = ln, ln.Addr().String()
+	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelError)} // a handler's panic, too
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Close stops accepting connections, waits briefly for open requests, and
+// closes every websocket, waiting for a turn in progress to finish. Once it
+// returns, nothing the server started touches the hub any more.
+func (s *Server) Close() error {
+	s.cancel()
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	s.conns.Wait()
+	return err
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// bearer returns the token of a request: the Authorization header, or the
+// access_token query parameter for browsers, which cannot set headers on a
+// websocket.
+func bearer(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		return strings.TrimPrefix(h, "Bearer ")
+	}
+	return r.URL.Query().Get("access_token")
+}
+
+// authenticate returns the device behind a request's token.
+func (s *Server) authenticate(r *http.Request) (*wallet.Device, error) {
+	token := bearer(r)
+	if token == "" {
+		return nil, agent.Errorf(agent.EUNAUTHORIZED, "A token is required: send Authorization: Bearer <token>.")
+	}
+	d, err := s.Hub.DB.Authenticate(r.Context(), token)
+	if errors.Is(err, wallet.ErrUnauthorized) || errors.Is(err, wallet.ErrNotFound) {
+		return nil, agent.Errorf(agent.EUNAUTHORIZED, "The token is not valid.")
+	}
+	return d, err
+}
+
+// user wraps a handler that needs a user-scope token.
+func (s *Server) user(h func(http.ResponseWriter, *http.Request, *wallet.Device)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, err := s.authenticate(r)
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		if d.Scope != wallet.ScopeUser {
+			s.writeError(w, agent.Errorf(agent.EUNAUTHORIZED, "This needs a user token; agents may only propose."))
+			return
+		}
+		h(w, r, d)
+	}
+}
+
+var statusOf = map[string]int{
+	agent.EUNAUTHORIZED: http.StatusUnauthorized,
+	agent.EINVALID:      http.StatusBadRequest,
+	agent.ENOTFOUND:     http.StatusNotFound,
+	agent.ECONFLICT:     http.StatusConflict,
+	agent.EWRONGPIN:     http.StatusForbidden,
+	agent.ELOCKED:       http.StatusTooManyRequests,
+	agent.EINTERNAL:     http.StatusInternalServerError,
+}
+
+func (s *Server) writeError(w http.ResponseWriter, err error) {
+	e := agent.AsError(err)
+	if e.Code == agent.EINTERNAL {
+		s.Logger.Error("request failed", "err", err)
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, map[string]any{"error": e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

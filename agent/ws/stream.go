@@ -1,0 +1,183 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// Websocket limits.
+const (
+	writeWait      = 10 * time.Second  // to write one frame
+	pongWait       = 60 * time.Second  // to hear back after a ping
+	pingPeriod     = pongWait * 9 / 10 // how often to ping
+	maxMessageSize = 64 << 10          // the largest frame a client may send
+	sendBuffer     = 64                // events queued for a client before it counts as too slow
+	protocol       = "voicepay.v1"     // the protocol version in session.ready
+)
+
+// ClientEvent is an event a client sends. docs/protocol.md has examples.
+type ClientEvent struct {
+	Type  string       `json:"type"`
+	ID    string       `json:"id,omitempty"`    // the client's id; replies carry it in reply_to
+	Text  string       `json:"text,omitempty"`  // text.input
+	Audio *AudioFormat `json:"audio,omitempty"` // session.start
+}
+
+// AudioFormat announces the format of binary audio frames.
+type AudioFormat struct {
+	Encoding   string `json:"encoding"`    // "pcm16le"
+	SampleRate int    `json:"sample_rate"` // Hz
+	Channels   int    `json:"channels"`
+}
+
+// ServerEvent is an event the server sends: a dialog event, or one of the
+// session's own (session.ready, pong).
+type ServerEvent struct {
+	agent.Event
+	ReplyTo string       `json:"reply_to,omitempty"`
+	Session *SessionInfo `json:"session,omitempty"`
+}
+
+// SessionInfo describes the session in session.ready.
+type SessionInfo struct {
+	Device   string `json:"device"`
+	State    string `json:"state"`
+	Protocol string `json:"protocol"`
+}
+
+var upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096} // keeps the same-origin check
+
+// conn is one websocket client: one reader goroutine and one writer goroutine.
+type conn struct {
+	s      *Server
+	ws     *websocket.Conn
+	device *wallet.Device
+	sess   *agent.Session
+	send   chan ServerEvent
+	closed bool // dropped as too slow; only the reader goroutine touches it
+}
+
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	s.conns.Add(1)
+	defer s.conns.Done()
+	d, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	sess, err := s.Hub.Session(r.Context(), d)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	c, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	cn := &conn{s: s, ws: c, device: d, sess: sess, send: make(chan ServerEvent, sendBuffer)}
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		cn.writeLoop(ctx)
+	}()
+	cn.readLoop(ctx)
+	cancel()
+	<-written
+}
+
+// readLoop reads client events and runs the turns they carry.
+func (c *conn) readLoop(ctx context.Context) {
+	defer c.ws.Close()
+	c.ws.SetReadLimit(maxMessageSize)
+	c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	c.queue(ServerEvent{Event: agent.Event{Type: "session.ready"},
+		Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(ctx), Protocol: protocol}})
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		if kind == websocket.BinaryMessage {
+			c.fail("", agent.Errorf(agent.EUNSUPPORTED, "This daemon takes typed text only; audio frames are not accepted."))
+			continue
+		}
+		var ev ClientEvent
+		if err := json.Unmarshal(data, &ev); err != nil {
+			c.fail("", agent.Errorf(agent.EINVALID, "Malformed event: %v.", err))
+			continue
+		}
+		switch ev.Type {
+		case "session.start":
+			c.queue(ServerEvent{Event: agent.Event{Type: "session.ready"}, ReplyTo: ev.ID,
+				Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(ctx), Protocol: protocol}})
+		case "ping":
+			c.queue(ServerEvent{Event: agent.Event{Type: "pong"}, ReplyTo: ev.ID})
+		case "text.input":
+			if ev.Text == "" {
+				c.fail(ev.ID, agent.Errorf(agent.EINVALID, "text.input needs text."))
+				continue
+			}
+			// A turn that has started runs to its end: Close waits for it
+			// rather than leave it half done.
+			turn := c.sess.Say(context.WithoutCancel(ctx), agent.Input{Text: ev.Text, ID: ev.ID, Channel: "text"})
+			for _, e := range turn.Events {
+				c.queue(ServerEvent{Event: e, ReplyTo: ev.ID})
+			}
+		default:
+			c.fail(ev.ID, agent.Errorf(agent.EINVALID, "Unknown event type %q.", ev.Type))
+		}
+	}
+}
+
+func (c *conn) fail(id string, e *agent.Error) {
+	c.queue(ServerEvent{Event: agent.Event{Type: agent.EventError, Error: e}, ReplyTo: id})
+}
+
+// queue hands an event to the writer. A client too slow to keep up is dropped
+// rather than waited on.
+func (c *conn) queue(e ServerEvent) {
+	if c.closed {
+		return
+	}
+	select {
+	case c.send <- e:
+	default:
+		c.s.Logger.Warn("dropping slow websocket client", "device", c.device.ID)
+		c.closed = true
+		c.ws.Close()
+	}
+}
+
+// writeLoop writes queued events and pings until ctx is done.
+func (c *conn) writeLoop(ctx context.Context) {
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	defer c.ws.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+			return
+		case e := <-c.send:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteJSON(e); err != nil {
+				return
+			}
+		case <-ping.C:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		}
+	}
+}
