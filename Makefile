@@ -1,0 +1,62 @@
+# voicepay: `make run` builds, installs what is missing and starts the daemon;
+# `make test` runs the whole test suite.
+
+GO      ?= go
+BIN     := bin/voicepay
+PREFIX  ?= /usr/local
+# Debian packages voicepay needs at build or test time.
+DEBS    := ca-certificates git gcc libc6-dev
+DEMO_BALANCE ?= 1000
+
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: all build deps install run test vet bench fmt clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/voicepay
+
+# deps installs the Debian packages that are missing (needs root, or sudo).
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# install puts the binary on PATH when it can, so that `voicepay say ...` works anywhere.
+install: build
+	@if [ -w $(PREFIX)/bin ]; then install -m 0755 $(BIN) $(PREFIX)/bin/voicepay && echo "installed $(PREFIX)/bin/voicepay"; \
+	else echo "$(PREFIX)/bin is not writable: use $(CURDIR)/$(BIN)"; fi
+
+# run sets up the wallet on first use (asking for a PIN), tops up a demo
+# balance once, and starts the daemon on its defaults.
+run: deps install
+	$(BIN) init --if-needed
+	$(BIN) wallet topup $(DEMO_BALANCE) --key demo-opening-balance >/dev/null
+	$(BIN) serve
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+test: deps vet
+	$(GO) test -race -count=1 ./...
+
+# bench prints the performance report: intent parse latency, durable
+# payments per second, and raw bbolt transactions per second in the same run.
+bench:
+	@mkdir -p bin
+	@echo "benchmarking intent parsing..."
+	@$(GO) test -run '^$$' -bench 'ParseLatency' -benchtime 20000x ./intent > bin/bench.txt
+	@echo "benchmarking the ledger against raw bbolt (about 20 s)..."
+	@$(GO) test -run '^$$' -bench 'Payment|Bolt' -benchtime 3s ./wallet >> bin/bench.txt
+	@awk -f testdata/bench.awk bin/bench.txt
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/voicepay/voicepay/agent"
+)
+
+// ChatCommand is the interactive text fallback: each line typed is one turn.
+type ChatCommand struct{}
+
+func (c *ChatCommand) Run(ctx context.Context, args []string) error {
+	flags := newFlags("chat")
+	cfg, err := flags.load(args)
+	if err != nil {
+		return err
+	}
+	cl, err := daemon(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := cl.Dial(ctx); err != nil {
+		return err
+	}
+	defer cl.Close()
+	fmt.Printf("voicepay chat: device %s, payments %s. Type a command, \"what can I say\" for help, Ctrl-D to leave.\n",
+		cl.Ready.Device, cl.Ready.State)
+	in := bufio.NewScanner(os.Stdin)
+	for {
+		fmt.Print("> ")
+		if !in.Scan() {
+			fmt.Println()
+			return in.Err()
+		}
+		line := strings.TrimSpace(in.Text())
+		if line == "" {
+			continue
+		}
+		events, err := cl.Say(ctx, line)
+		if err != nil {
+			return err
+		}
+		var e *agent.Error
+		if err := printTurn(events, false); errors.As(err, &e) {
+			fmt.Printf("  [%s]\n", e.Code)
+		}
+	}
+}

@@ -1,0 +1,221 @@
+// Command voicepay is the voicepay daemon and its command-line tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/risk"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+const usage = `voicepay pays by voice through AI agents.
+
+Usage:
+  voicepay serve                 run the daemon
+  voicepay init                  create the wallet and set the PIN
+  voicepay say TEXT              run one dialog turn on the daemon
+  voicepay chat                  talk to the daemon interactively, by typing
+  voicepay parse [--json] TEXT   show the intent of a sentence (no daemon needed)
+  voicepay wallet balance|history|topup AMOUNT|unfreeze
+  voicepay audit verify          check the audit chain and re-derive balances
+  voicepay config check          list every problem in the configuration
+
+Every command takes --config FILE, --data DIR, --listen ADDR and --log-level
+LEVEL; VOICEPAY_* environment variables set the same keys. Run
+'voicepay COMMAND -h' for a command's own flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	}
+	if err != nil {
+		var e *agent.Error
+		if errors.As(err, &e) {
+			fmt.Fprintf(os.Stderr, "voicepay: %s (%s)\n", e.Message, e.Code)
+		} else if code := agent.AsError(err).Code; code != agent.EINTERNAL {
+			fmt.Fprintf(os.Stderr, "voicepay: %v (%s)\n", err, code)
+		} else {
+			fmt.Fprintf(os.Stderr, "voicepay: %v\n", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return flag.ErrHelp
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return (&ServeCommand{}).Run(ctx, args)
+	case "init":
+		return (&InitCommand{}).Run(ctx, args)
+	case "say":
+		return (&SayCommand{}).Run(ctx, args)
+	case "chat":
+		return (&ChatCommand{}).Run(ctx, args)
+	case "parse":
+		return (&ParseCommand{}).Run(ctx, args)
+	case "wallet":
+		return (&WalletCommand{}).Run(ctx, args)
+	case "audit":
+		return (&AuditCommand{}).Run(ctx, args)
+	case "config":
+		return (&ConfigCommand{}).Run(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Fprint(os.Stdout, usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// commonFlags are the flags every command takes; they override the file and
+// the environment.
+type commonFlags struct {
+	fs       *flag.FlagSet
+	file     string
+	settings map[string]*string
+	args     []string // the arguments that are not flags
+}
+
+func newFlags(name string) *commonFlags {
+	fs := flag.NewFlagSet("voicepay "+name, flag.ContinueOnError)
+	c := &commonFlags{fs: fs, settings: map[string]*string{}}
+	fs.StringVar(&c.file, "config", os.Getenv("VOICEPAY_CONFIG"), "configuration `file` (YAML); also VOICEPAY_CONFIG")
+	for flagName, key := range map[string]string{"data": "data_dir", "listen": "listen", "log-level": "log_level", "catalog": "catalog"} {
+		c.settings[key] = fs.String(flagName, "", "sets "+key)
+	}
+	return c
+}
+
+// load parses args and reads the configuration: file, then environment, then
+// flags. Flags may come before or after the other arguments, which are left
+// in c.args; "--" ends the flags.
+func (c *commonFlags) load(args []string) (*config.Config, error) {
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			return nil, err
+		}
+		left := c.fs.Args()
+		if len(left) == 0 {
+			break
+		}
+		if len(args) > len(left) && args[len(args)-len(left)-1] == "--" {
+			c.args = append(c.args, left...)
+			break
+		}
+		c.args = append(c.args, left[0])
+		args = left[1:]
+	}
+	set := map[string]string{}
+	for key, v := range c.settings {
+		if *v != "" {
+			set[key] = *v
+		}
+	}
+	return config.Load(config.Source{File: c.file, Env: os.LookupEnv, Flags: set})
+}
+
+// newLogger sets up log/slog at the configured level.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func walletPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "wallet.db") }
+func tokenPath(cfg *config.Config) string  { return filepath.Join(cfg.DataDir, "token") }
+
+// openWallet opens the ledger with the configured risk engine screening every debit.
+func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) (*wallet.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	db := wallet.NewDB(walletPath(cfg), riskScreen{risk.New(riskLimits(cfg))})
+	db.Currency = cat.Currency
+	db.OrderTimeout, db.HoldTimeout = cfg.Dialog.OrderTimeout, cfg.Dialog.HoldTimeout
+	db.RepeatWindow = cfg.Risk.RepeatWindow
+	db.PINAttempts, db.LockoutBase = cfg.Auth.PINAttempts, cfg.Auth.LockoutBase
+	db.Logger = logger
+	if err := db.Open(); err != nil {
+		if errors.Is(err, wallet.ErrLocked) {
+			return nil, fmt.Errorf("%w (is voicepay serve running? stop it first)", err)
+		}
+		return nil, err
+	}
+	return db, nil
+}
+
+// readToken reads the local CLI's user token from the data directory.
+func readToken(cfg *config.Config) (string, error) {
+	b, err := os.ReadFile(tokenPath(cfg))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("no token at %s: run voicepay init first", tokenPath(cfg))
+	} else if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// daemon returns a client of the running daemon, or ws.ErrDaemonDown.
+func daemon(ctx context.Context, cfg *config.Config) (*ws.Client, error) {
+	token, err := readToken(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := ws.NewClient("http://"+cfg.Listen, token)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var health map[string]string
+	if err := c.Get(ctx, "/healthz", &health); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// writeFileAtomic writes a file by temp file, fsync and rename, so that a
+// crash leaves the old file or the new one, never half of one.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
