@@ -336,12 +336,16 @@ func (d *dialog) confirm() error {
 	}
 	o, err := d.db().ConfirmOrder(d.ctx, d.key+":confirm", o.ID)
 	if err != nil {
-		// A block records the decision on the order, and an expiry ends it;
-		// any other refusal leaves the order as it was.
-		if errors.Is(err, wallet.ErrBlocked) || errors.Is(err, wallet.ErrExpired) {
-			if o != nil {
-				d.orderEvent(o)
-			}
+		// A block records the decision on the order, which stays a draft
+		// the person can change or cancel; an expiry ends it. Any other
+		// refusal leaves the order as it was.
+		switch {
+		case errors.Is(err, wallet.ErrBlocked):
+			d.orderEvent(o)
+			e := AsError(err)
+			d.say("%s You can change the order or cancel it.", e.Message)
+		case errors.Is(err, wallet.ErrExpired):
+			d.orderEvent(o)
 			d.s.st.OrderID = 0
 		}
 		return err

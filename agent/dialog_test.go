@@ -358,9 +358,13 @@ func TestRiskBlock(t *testing.T) {
 	h, s := MustOpenActive(t)
 	Run(t, h, s, []Step{
 		{Say: "buy ninety nine zinger burgers", State: agent.StateDrafted},
-		{Say: "confirm the order", State: agent.StateIdle, Code: agent.ERISKBLOCKED,
-			Reply: "Blocked by risk control: max_per_transaction: amount 2227.50 over the per-transaction maximum 2000.00."},
-		{Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER},
+		{Say: "confirm the order", State: agent.StateDrafted, Code: agent.ERISKBLOCKED,
+			Reply: "Blocked by risk control: max_per_transaction: amount 2227.50 over the per-transaction maximum 2000.00. You can change the order or cancel it."},
+		{Say: "pay", State: agent.StateDrafted, Code: agent.ESTATE},
+		// The blocked order stays a draft: smaller, it goes through.
+		{Say: "make it two", State: agent.StateDrafted},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 4500},
+		{Say: "cancel order", State: agent.StateIdle},
 	})
 	if got := h.Balance(); got != Opening {
 		t.Errorf("balance %d, want %d", got, Opening)

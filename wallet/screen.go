@@ -36,7 +36,11 @@ const (
 	ActionBlock  = "block"
 )
 
-// Decision is the screen's verdict with its reasons.
+// Decision is the screen's verdict with its reasons. Allow and review let
+// the debit go ahead; review also flags it on the audit chain for a person
+// to look at afterwards, as a card network's review queue does. Step-up lets
+// the hold be placed but needs the PIN again before it is posted. Block
+// refuses it.
 type Decision struct {
 	Action  string   `json:"action"`
 	Reasons []string `json:"reasons,omitempty"`
