@@ -177,38 +177,29 @@ func (d *dialog) awaited() error {
 		d.say("Please say your PIN, digit by digit, or say cancel.")
 		return nil
 	}
+	var err error
 	switch d.s.st.Await {
+	case awaitStepUpPIN:
+		return d.authorize(pin)
 	case awaitEnablePIN:
-		err := d.db().ActivateDevice(d.ctx, d.s.device, pin)
+		err = d.db().ActivateDevice(d.ctx, d.s.device, pin)
 		if errors.Is(err, wallet.ErrTOTPRequired) {
 			d.s.st.Await = awaitEnableTOTP
 			d.say("Now say the 6-digit code from your authenticator app.")
 			return nil
 		}
-		if errors.Is(err, wallet.ErrPINLocked) {
-			d.s.st.Await = awaitNone
-		}
-		if err != nil {
-			return err
-		}
-		d.s.st.Await = awaitNone
-		d.say("Payments are enabled. What would you like to buy?")
-		return nil
 	case awaitEnableTOTP:
-		err := d.db().ActivateDeviceTOTP(d.ctx, d.s.device, pin)
-		if errors.Is(err, wallet.ErrPINLocked) || errors.Is(err, wallet.ErrInvalid) {
-			d.s.st.Await = awaitNone
-		}
-		if err != nil {
-			return err
-		}
-		d.s.st.Await = awaitNone
-		d.say("Payments are enabled. What would you like to buy?")
-		return nil
-	case awaitStepUpPIN:
-		return d.authorize(pin)
+		err = d.db().ActivateDeviceTOTP(d.ctx, d.s.device, pin)
 	}
-	d.s.st.Await = awaitNone
+	// A wrong PIN or code may be said again; a lockout, or a code that came
+	// too late after the PIN, ends the wait.
+	if err == nil || errors.Is(err, wallet.ErrPINLocked) || errors.Is(err, wallet.ErrInvalid) {
+		d.s.st.Await = awaitNone
+	}
+	if err != nil {
+		return err
+	}
+	d.say("Payments are enabled. What would you like to buy?")
 	return nil
 }
 

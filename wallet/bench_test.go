@@ -32,7 +32,7 @@ func BenchmarkPayment(b *testing.B) {
 	// The daily limit would block a benchmark's worth of coffee.
 	limits := risk.DefaultLimits()
 	limits.DailyLimit = 1 << 50
-	db := MustOpenDB(b, WithScreen(RiskScreen{risk.New(limits)}))
+	db := MustOpenDB(b, WithScreen(RiskScreen{Engine: risk.New(limits)}))
 	ctx := context.Background()
 
 	// Each order has its own amount, as real payments do, so that none

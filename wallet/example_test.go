@@ -19,7 +19,7 @@ func openExample() (db *wallet.DB, closeAll func()) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	db = wallet.NewDB(filepath.Join(dir, "wallet.db"), RiskScreen{risk.New(risk.DefaultLimits())})
+	db = wallet.NewDB(filepath.Join(dir, "wallet.db"), RiskScreen{Engine: risk.New(risk.DefaultLimits())})
 	// A fixed clock keeps the output the same at any hour: the risk engine
 	// asks for a PIN at night.
 	db.Now = func() time.Time { return time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC) }

@@ -73,7 +73,7 @@ func randomLimits() risk.Limits {
 // runRandom runs ops operations from workers goroutines, stopping every
 // checkEvery operations per worker to check the ledger while nothing moves.
 func runRandom(t *testing.T, seed int64, workers, ops, checkEvery int) {
-	db := MustOpenDB(t, WithScreen(RiskScreen{risk.New(randomLimits())}))
+	db := MustOpenDB(t, WithScreen(RiskScreen{Engine: risk.New(randomLimits())}))
 	db.MustSetPIN(t, randomPIN)
 	r := &run{t: t, db: db, seed: seed, states: map[uint64]wallet.OrderState{}}
 	ws := make([]*worker, workers)

@@ -15,13 +15,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/risk"
 	"github.com/voicepay/voicepay/wallet"
+	"github.com/voicepay/voicepay/wallet/wallettest"
 )
 
 // PIN is the wallet PIN every hub is set up with; WrongPIN is not it.
@@ -30,32 +30,18 @@ const (
 	WrongPIN = "1357"
 )
 
-// Noon is where every test clock starts.
-var Noon = time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC)
+// The clock, the risk screen and the invariant check are the wallet's own
+// test helpers.
+type (
+	Clock      = wallettest.Clock
+	RiskScreen = wallettest.RiskScreen
+)
 
-// Clock is a wallet clock that only moves when a test moves it. It is safe
-// for concurrent use.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock stopped at Noon.
-func NewClock() *Clock { return &Clock{t: Noon} }
-
-// Now is the wallet's DB.Now.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+var (
+	Noon        = wallettest.Noon
+	NewClock    = wallettest.NewClock
+	CheckLedger = wallettest.CheckLedger
+)
 
 // Limits are the risk engine's default limits without odd hours, so that no
 // test depends on the time of day.
@@ -63,19 +49,6 @@ func Limits() risk.Limits {
 	l := risk.DefaultLimits()
 	l.OddHoursStart, l.OddHoursEnd = 0, 0
 	return l
-}
-
-// RiskScreen lets the real risk engine screen the wallet's debits, mapped
-// the way cmd/voicepay wires the two together.
-type RiskScreen struct{ Engine *risk.Engine }
-
-var _ wallet.Screener = RiskScreen{}
-
-// Screen implements wallet.Screener.
-func (s RiskScreen) Screen(d wallet.Debit) wallet.Decision {
-	dec := s.Engine.Decide(risk.Txn{Amount: d.Amount, Currency: d.Currency, Payee: d.Payee, Channel: d.Channel,
-		Agent: d.Agent, Time: d.Time, DayTotal: d.DayTotal, HourCount: d.HourCount, PayeeSeen: d.PayeeSeen, Repeats: d.Repeats})
-	return wallet.Decision{Action: string(dec.Action), Reasons: dec.Reasons, Rules: dec.Rules}
 }
 
 type options struct {
@@ -138,7 +111,7 @@ func open(tb testing.TB, o options) *Hub {
 	if err != nil {
 		tb.Fatalf("compile intents: %v", err)
 	}
-	db := wallet.NewDB(o.path, RiskScreen{risk.New(o.limits)})
+	db := wallet.NewDB(o.path, RiskScreen{Engine: risk.New(o.limits)})
 	db.Currency = o.catalog.Currency
 	db.Now = o.clock.Now
 	logs := &Logs{}
@@ -184,45 +157,6 @@ func (h *Hub) MustReopen() *Hub {
 	h.tb.Helper()
 	h.MustClose()
 	return open(h.tb, h.opts)
-}
-
-// CheckLedger fails tb unless the audit chain verifies (links, hashes,
-// totals re-derived from the chain) and the stored accounts sum to zero,
-// with nothing negative and the user able to cover every hold.
-func CheckLedger(tb testing.TB, db *wallet.DB) {
-	tb.Helper()
-	ctx := context.Background()
-	if r, err := db.VerifyAudit(ctx); err != nil {
-		var problems []string
-		if r != nil {
-			problems = r.Problems
-		}
-		tb.Errorf("verify audit: %v\nproblems: %q", err, problems)
-		return
-	}
-	accts, err := db.Accounts(ctx)
-	if err != nil {
-		tb.Errorf("accounts: %v", err)
-		return
-	}
-	var sum, debits, credits int64
-	for _, a := range accts {
-		sum += a.Balance()
-		debits += a.DebitsPending
-		credits += a.CreditsPending
-		if a.DebitsPosted < 0 || a.CreditsPosted < 0 || a.DebitsPending < 0 || a.CreditsPending < 0 {
-			tb.Errorf("account %s has a negative total: %+v", a.ID, a)
-		}
-		if a.ID == wallet.UserAccount && a.Available() < 0 {
-			tb.Errorf("user available %d < 0: %+v", a.Available(), a)
-		}
-	}
-	if sum != 0 {
-		tb.Errorf("balances sum to %d, want 0", sum)
-	}
-	if debits != credits {
-		tb.Errorf("pending debits %d != pending credits %d", debits, credits)
-	}
 }
 
 var keys atomic.Int64
