@@ -12,11 +12,13 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// argon2id parameters for PINs (RFC 9106's second recommended option, with
-// fewer passes: a PIN check must answer within a spoken turn).
+// argon2id parameters for PINs: RFC 9106's second recommended option, with
+// fewer passes, since a PIN check must answer within a spoken turn. A DB
+// may set its own in PINHashTime and PINHashMemory; each hash is stored with
+// the parameters that made it.
 const (
 	argonTime    = 2
-	argonMemory  = 64 * 1024
+	argonMemory  = 64 * 1024 // KiB
 	argonThreads = 2
 	argonKeyLen  = 32
 )
@@ -26,6 +28,8 @@ const (
 type Credentials struct {
 	PINHash     []byte    `json:"pin_hash"`
 	Salt        []byte    `json:"salt"`
+	HashTime    uint32    `json:"hash_time"`    // argon2id passes
+	HashMemory  uint32    `json:"hash_memory"`  // argon2id memory, KiB
 	Failures    int       `json:"failures"`     // wrong PINs since the last right one or lockout
 	Lockouts    int       `json:"lockouts"`     // lockouts since the last right PIN
 	LockedUntil time.Time `json:"locked_until"` // no verification before then
@@ -49,8 +53,8 @@ func ValidPIN(pin string) bool {
 	return true
 }
 
-func pinHash(pin string, salt []byte) []byte {
-	return argon2.IDKey([]byte(pin), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+func pinHash(pin string, salt []byte, passes, memory uint32) []byte {
+	return argon2.IDKey([]byte(pin), salt, passes, memory, argonThreads, argonKeyLen)
 }
 
 // SetPIN sets or replaces the PIN.
@@ -62,9 +66,9 @@ func (db *DB) SetPIN(ctx context.Context, pin string) error {
 	if _, err := rand.Read(salt); err != nil {
 		return err
 	}
-	hash := pinHash(pin, salt)
+	hash := pinHash(pin, salt, db.PINHashTime, db.PINHashMemory)
 	return db.write(ctx, func(l *ltx) error {
-		c := &Credentials{PINHash: hash, Salt: salt}
+		c := &Credentials{PINHash: hash, Salt: salt, HashTime: db.PINHashTime, HashMemory: db.PINHashMemory}
 		if old, err := getCredentials(l.Tx); err == nil {
 			c.TOTPSecret, c.TOTPLastStep = old.TOTPSecret, old.TOTPLastStep
 		}
@@ -91,18 +95,19 @@ func (db *DB) pinDigestFor(pin string) (digest, salt []byte, err error) {
 	if pin == "" {
 		return nil, nil, nil
 	}
-	err = db.view(func(tx *bolt.Tx) error {
-		c, err := getCredentials(tx)
-		if err != nil {
-			return err
-		}
-		salt = c.Salt
-		return nil
+	var c *Credentials
+	err = db.view(func(tx *bolt.Tx) (err error) {
+		c, err = getCredentials(tx)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return pinHash(pin, salt), salt, nil
+	passes, memory := c.HashTime, c.HashMemory
+	if passes == 0 || memory == 0 {
+		passes, memory = argonTime, argonMemory
+	}
+	return pinHash(pin, c.Salt, passes, memory), c.Salt, nil
 }
 
 // VerifyPIN checks the PIN, counting failures toward lockout.

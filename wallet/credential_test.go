@@ -33,7 +33,7 @@ func TestValidPIN(t *testing.T) {
 
 func TestPIN(t *testing.T) {
 	ctx := context.Background()
-	db := MustOpenDB(t)
+	db := MustOpenDB(t, WithoutDevices())
 	if ok, err := db.HasPIN(ctx); err != nil || ok {
 		t.Fatalf("HasPIN before setting one: %v, %v, want false", ok, err)
 	}

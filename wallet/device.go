@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -204,6 +205,21 @@ func (l *ltx) userDevice(id string) (*Device, error) {
 		return nil, fmt.Errorf("an agent cannot enable payments: %w", ErrUnauthorized)
 	}
 	return d, nil
+}
+
+// authorizingDevice checks that a device may authorize payments: paired,
+// of user scope, with payments enabled.
+func (l *ltx) authorizingDevice(id string) error {
+	d, err := l.userDevice(id)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("device %q is not paired: %w", id, ErrUnauthorized)
+	} else if err != nil {
+		return err
+	}
+	if !d.Active {
+		return fmt.Errorf("device %s has not enabled payments: %w", id, ErrUnauthorized)
+	}
+	return nil
 }
 
 func (l *ltx) activate(d *Device, method string) error {

@@ -11,7 +11,7 @@ import (
 func TestDevices(t *testing.T) {
 	ctx := context.Background()
 	const pin = "1379"
-	db := MustOpenDB(t)
+	db := MustOpenDB(t, WithoutDevices())
 	db.MustSetPIN(t, pin)
 
 	glasses, err := db.AddDevice(ctx, "glasses", wallet.ScopeUser)
@@ -188,4 +188,35 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	if ok, err := db.LoadSession(ctx, "phone", &none); ok || err != nil {
 		t.Errorf("load of a device without a session: %v, %v, want false, nil", ok, err)
 	}
+}
+
+// TestAuthorizeNeedsActiveUserDevice checks that only a paired user device
+// with payments enabled can authorize: not an unknown one, not an agent, and
+// not one whose payments were disabled.
+func TestAuthorizeNeedsActiveUserDevice(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	db.MustTopup(t, 10000)
+	if _, err := db.AddDevice(ctx, "claude-code", wallet.ScopeAgent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddDevice(ctx, "watch", wallet.ScopeUser); err != nil {
+		t.Fatal(err)
+	}
+	o := db.MustConfirm(t, db.MustCreate(t, Lattes(1)).ID)
+	for _, device := range []string{"", "nobody", "claude-code", "watch"} {
+		t.Run(device, func(t *testing.T) {
+			_, err := db.AuthorizeOrder(ctx, Key("authorize"), o.ID, wallet.Authorization{Device: device, Method: "session"})
+			WantErr(t, err, wallet.ErrUnauthorized)
+		})
+	}
+	if err := db.DeactivateDevice(ctx, "glasses"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.AuthorizeOrder(ctx, Key("authorize"), o.ID, wallet.Authorization{Device: "glasses", Method: "session"})
+	WantErr(t, err, wallet.ErrUnauthorized)
+	if got := db.MustOrder(t, o.ID).State; got != wallet.Confirmed {
+		t.Errorf("order is %s after refused authorizations, want confirmed", got)
+	}
+	db.MustAuthorize(t, o.ID)
 }

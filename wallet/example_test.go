@@ -26,6 +26,18 @@ func openExample() (db *wallet.DB, closeAll func()) {
 	if err := db.Open(); err != nil {
 		log.Fatal(err)
 	}
+	// Only a paired device with payments enabled may authorize: what
+	// voicepay init and "enable alipay payment function" do.
+	ctx := context.Background()
+	if err := db.SetPIN(ctx, "2468"); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := db.AddDevice(ctx, "glasses", wallet.ScopeUser); err != nil {
+		log.Fatal(err)
+	}
+	if err := db.ActivateDevice(ctx, "glasses", "2468"); err != nil {
+		log.Fatal(err)
+	}
 	return db, func() {
 		db.Close()
 		os.RemoveAll(dir)
@@ -130,7 +142,7 @@ func ExampleDB_VerifyAudit() {
 		Channel: "text",
 	}))
 	must(db.ConfirmOrder(ctx, "confirm-1", o.ID))
-	must(db.AuthorizeOrder(ctx, "authorize-1", o.ID, wallet.Authorization{Device: "cli", Method: "session"}))
+	must(db.AuthorizeOrder(ctx, "authorize-1", o.ID, wallet.Authorization{Device: "glasses", Method: "session"}))
 
 	r := must(db.VerifyAudit(ctx))
 	fmt.Printf("%d transfers; user %d, kfc %d, external %d\n", r.Transfers,

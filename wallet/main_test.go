@@ -80,12 +80,25 @@ type DB struct {
 }
 
 type options struct {
-	path    string
-	screen  wallet.Screener
-	clock   *Clock
-	setup   []func(*wallet.DB)
-	corrupt bool
+	path      string
+	screen    wallet.Screener
+	clock     *Clock
+	setup     []func(*wallet.DB)
+	corrupt   bool
+	noDevices bool
 }
+
+// WithoutDevices leaves a new wallet as voicepay init finds it: no PIN and
+// no paired device.
+func WithoutDevices() Option { return func(o *options) { o.noDevices = true } }
+
+// DevicePIN is the PIN a new test wallet gets to enable payments on its
+// devices; tests may set another PIN afterwards.
+const DevicePIN = "8642"
+
+// Devices are the user devices a new test wallet pairs and activates, so
+// that they may authorize payments.
+var Devices = []string{"cli", "glasses"}
 
 // Option changes how MustOpenDB opens the wallet.
 type Option func(*options)
@@ -128,6 +141,8 @@ func MustOpenDB(tb testing.TB, opt ...Option) *DB {
 	}
 	w := wallet.NewDB(o.path, o.screen)
 	w.Now = o.clock.Now
+	// Cheap PIN hashing: the tests check the logic, not argon2id's cost.
+	w.PINHashTime, w.PINHashMemory = 1, 64
 	for _, fn := range o.setup {
 		fn(w)
 	}
@@ -140,7 +155,28 @@ func MustOpenDB(tb testing.TB, opt ...Option) *DB {
 			db.MustClose()
 		}
 	})
+	if !o.noDevices {
+		db.mustPairDevices(tb)
+	}
 	return db
+}
+
+// mustPairDevices pairs and activates Devices on a wallet that has none yet.
+func (db *DB) mustPairDevices(tb testing.TB) {
+	tb.Helper()
+	ctx := context.Background()
+	if _, err := db.Device(ctx, Devices[0]); err == nil {
+		return // reopened: already paired
+	}
+	db.MustSetPIN(tb, DevicePIN)
+	for _, id := range Devices {
+		if _, err := db.AddDevice(ctx, id, wallet.ScopeUser); err != nil {
+			tb.Fatalf("pair %s: %v", id, err)
+		}
+		if err := db.ActivateDevice(ctx, id, DevicePIN); err != nil {
+			tb.Fatalf("activate %s: %v", id, err)
+		}
+	}
 }
 
 // MustClose checks the ledger's invariants and closes the wallet.
@@ -166,7 +202,7 @@ func (db *DB) MustReopen() *DB {
 	db.MustClose()
 	o := db.opts
 	return MustOpenDB(db.tb, WithPath(o.path), WithScreen(o.screen), WithClock(o.clock),
-		func(n *options) { n.setup = o.setup })
+		func(n *options) { n.setup, n.noDevices = o.setup, o.noDevices })
 }
 
 // keys hands out idempotency keys that are unique within a test binary.

@@ -228,7 +228,8 @@ type Authorization struct {
 }
 
 // AuthorizeOrder posts a confirmed order's hold and issues a signed receipt.
-// When risk asked for step-up verification, a.PIN must be right.
+// Only a paired user device with payments enabled may authorize; when risk
+// asked for step-up verification, a.PIN must be right too.
 func (db *DB) AuthorizeOrder(ctx context.Context, key string, id uint64, a Authorization) (*Order, error) {
 	digest, salt, err := db.pinDigestFor(a.PIN)
 	if err != nil {
@@ -241,6 +242,9 @@ func (db *DB) AuthorizeOrder(ctx context.Context, key string, id uint64, a Autho
 			Device string
 		}{id, a.Device}
 		o, err = idempotent(l, "authorize_order", key, params, func() (*Order, error) {
+			if err := l.authorizingDevice(a.Device); err != nil {
+				return nil, err
+			}
 			o, err := l.openOrder(id)
 			if err != nil {
 				return o, err

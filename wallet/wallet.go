@@ -62,6 +62,9 @@ type DB struct {
 	// with every further lockout.
 	PINAttempts int
 	LockoutBase time.Duration
+	// PINHashTime and PINHashMemory (KiB) are the argon2id cost of new PINs.
+	PINHashTime   uint32
+	PINHashMemory uint32
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -76,16 +79,18 @@ type DB struct {
 // NewDB returns a ledger at path that screens every debit through screen.
 func NewDB(path string, screen Screener) *DB {
 	return &DB{
-		Path:         path,
-		Currency:     "CNY",
-		HoldTimeout:  5 * time.Minute,
-		OrderTimeout: 10 * time.Minute,
-		RepeatWindow: 10 * time.Minute,
-		PINAttempts:  5,
-		LockoutBase:  30 * time.Second,
-		Now:          time.Now,
-		Logger:       slog.New(slog.DiscardHandler),
-		screen:       screen,
+		Path:          path,
+		Currency:      "CNY",
+		HoldTimeout:   5 * time.Minute,
+		OrderTimeout:  10 * time.Minute,
+		RepeatWindow:  10 * time.Minute,
+		PINAttempts:   5,
+		LockoutBase:   30 * time.Second,
+		PINHashTime:   argonTime,
+		PINHashMemory: argonMemory,
+		Now:           time.Now,
+		Logger:        slog.New(slog.DiscardHandler),
+		screen:        screen,
 	}
 }
 

@@ -114,6 +114,8 @@ func open(tb testing.TB, o options) *Hub {
 	db := wallet.NewDB(o.path, RiskScreen{Engine: risk.New(o.limits)})
 	db.Currency = o.catalog.Currency
 	db.Now = o.clock.Now
+	// Cheap PIN hashing: the tests check the dialog, not argon2id's cost.
+	db.PINHashTime, db.PINHashMemory = 1, 64
 	logs := &Logs{}
 	db.Logger = slog.New(logs)
 	if err := db.Open(); err != nil {
