@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -74,6 +75,9 @@ type DB struct {
 	key    ed25519.PrivateKey
 	calls  chan *call
 	done   chan struct{}
+	// mu guards closing: calls hold it shared, Close exclusively.
+	mu     sync.RWMutex
+	closed bool
 }
 
 // NewDB returns a ledger at path that screens every debit through screen.
@@ -155,15 +159,19 @@ func (db *DB) setup(tx *bolt.Tx) error {
 
 // Close stops the commit loop and closes the file.
 func (db *DB) Close() error {
-	if db.bolt == nil {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.bolt == nil || db.closed {
 		return nil
 	}
+	db.closed = true
 	close(db.calls)
 	<-db.done
-	err := db.bolt.Close()
-	db.bolt = nil
-	return err
+	return db.bolt.Close()
 }
+
+// ErrClosed is returned by calls on a closed DB.
+var ErrClosed = errors.New("wallet is closed")
 
 // PublicKey is the key that verifies authorization receipts.
 func (db *DB) PublicKey() ed25519.PublicKey { return db.key.Public().(ed25519.PublicKey) }
@@ -183,11 +191,18 @@ const maxGroup = 256
 // run more than once, so it must only touch tx and its own results.
 func (db *DB) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	c := &call{fn: fn, done: make(chan error, 1)}
+	db.mu.RLock()
+	if db.closed || db.bolt == nil {
+		db.mu.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case db.calls <- c:
 	case <-ctx.Done():
+		db.mu.RUnlock()
 		return ctx.Err()
 	}
+	db.mu.RUnlock()
 	// Once queued the write goes through; wait for its outcome so that a
 	// caller never mistakes a committed change for a failed one.
 	return <-c.done
@@ -242,7 +257,14 @@ func (db *DB) commit(group []*call) {
 }
 
 // view runs fn in a read-only transaction.
-func (db *DB) view(fn func(*bolt.Tx) error) error { return db.bolt.View(fn) }
+func (db *DB) view(fn func(*bolt.Tx) error) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed || db.bolt == nil {
+		return ErrClosed
+	}
+	return db.bolt.View(fn)
+}
 
 // ltx is a write transaction with the ledger's settings and one clock
 // reading, so that everything a write records carries the same time.

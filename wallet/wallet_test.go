@@ -110,3 +110,20 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("balance %d, want the %d reported", got, want)
 	}
 }
+
+// TestClosed checks that a closed wallet refuses calls instead of failing
+// inside bbolt, as the daemon's background sweep may still call it.
+func TestClosed(t *testing.T) {
+	db := MustOpenDB(t)
+	db.MustClose()
+	ctx := context.Background()
+	_, err := db.Topup(ctx, Key("topup"), 100)
+	WantErr(t, err, wallet.ErrClosed)
+	_, err = db.Account(ctx, wallet.UserAccount)
+	WantErr(t, err, wallet.ErrClosed)
+	_, err = db.Sweep(ctx)
+	WantErr(t, err, wallet.ErrClosed)
+	if err := db.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+}

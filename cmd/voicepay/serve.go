@@ -52,11 +52,18 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	defer srv.Close()
-	go db.RunSweeper(ctx, sweepInterval)
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		db.RunSweeper(ctx, sweepInterval)
+	}()
 	logger.Info("voicepay is listening", "addr", srv.Addr, "data", cfg.DataDir)
 	fmt.Fprintf(os.Stderr, "voicepay: serving on http://%s (stop with Ctrl-C)\n", srv.Addr)
 	<-ctx.Done()
+
+	// Stop taking turns, let the sweeper finish, then close the ledger.
 	logger.Info("shutting down")
-	return nil
+	err = srv.Close()
+	<-swept
+	return err
 }
