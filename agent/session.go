@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -68,6 +69,9 @@ type Session struct {
 	device string
 	mu     sync.Mutex
 	st     sessionState
+	// epoch is new each time the session is loaded, so that turn keys of a
+	// run that crashed before saving its turn count are never reused.
+	epoch string
 }
 
 // sessionState is what survives a restart, stored in the wallet.
@@ -87,7 +91,7 @@ func (h *Hub) Session(ctx context.Context, device *wallet.Device) (*Session, err
 	if s, ok := h.sessions[device.ID]; ok {
 		return s, nil
 	}
-	s := &Session{hub: h, device: device.ID}
+	s := &Session{hub: h, device: device.ID, epoch: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	if _, err := h.DB.LoadSession(ctx, device.ID, &s.st); err != nil {
 		return nil, err
 	}
@@ -116,7 +120,7 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	if in.ID != "" {
 		d.key = s.device + "/id:" + in.ID
 	} else {
-		d.key = fmt.Sprintf("%s/turn:%d", s.device, s.st.Turn)
+		d.key = fmt.Sprintf("%s/turn:%s:%d", s.device, s.epoch, s.st.Turn)
 	}
 	text := in.Text
 	if s.st.Await != awaitNone {
