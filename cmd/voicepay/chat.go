@@ -28,7 +28,7 @@ func (c *ChatCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer cl.Close()
-	fmt.Printf("voicepay chat: device %s, payments %s. Type a command, \"what can I say\" for help, Ctrl-D to leave.\n",
+	fmt.Printf("voicepay chat: device %s, dialog %s. Type a command, \"what can I say\" for help, Ctrl-D to leave.\n",
 		cl.Ready.Device, cl.Ready.State)
 	in := bufio.NewScanner(os.Stdin)
 	for {

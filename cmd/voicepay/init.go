@@ -120,7 +120,7 @@ func readPIN(fromStdin bool) (string, error) {
 			fmt.Fprintln(os.Stderr, "A PIN is 4 to 12 digits.")
 			continue
 		}
-		fmt.Fprint(os.Stderr, "Say it again: ")
+		fmt.Fprint(os.Stderr, "Type it again: ")
 		b, err := term.ReadPassword(fd)
 		fmt.Fprintln(os.Stderr)
 		if err != nil {
