@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/voicepay
 PREFIX  ?= /usr/local
 # Debian packages voicepay needs at build or test time.
-DEBS    := ca-certificates git gcc libc6-dev
+DEBS    := ca-certificates git gcc libc6-dev pkg-config espeak-ng sox libasound2
 DEMO_BALANCE ?= 1000
 
 export PATH := /usr/local/go/bin:$(PATH)
