@@ -5,12 +5,13 @@ GO      ?= go
 BIN     := bin/voicepay
 PREFIX  ?= /usr/local
 # Debian packages voicepay needs at build or test time.
-DEBS    := ca-certificates git gcc libc6-dev pkg-config espeak-ng sox libasound2
+DEBS    := ca-certificates git gcc libc6-dev pkg-config espeak-ng sox libasound2 \
+           libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 DEMO_BALANCE ?= 1000
 
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all build deps install run test vet bench fmt clean
+.PHONY: all build deps install run test vet bench fmt clean fixtures
 
 all: build
 
@@ -42,17 +43,25 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
-test: deps vet
+# fixtures renders the speech test clips with espeak-ng and sox into
+# testdata/audio (not committed); it does nothing when they are up to date.
+fixtures: deps
+	bash testdata/fixtures.sh
+
+test: deps vet fixtures
 	$(GO) test -race -count=1 ./...
 
 # bench prints the performance report: intent parse latency, durable
 # payments per second, and raw bbolt transactions per second in the same run.
-bench:
+bench: fixtures
 	@mkdir -p bin
 	@echo "benchmarking intent parsing..."
 	@$(GO) test -run '^$$' -bench 'ParseLatency' -benchtime 20000x ./intent > bin/bench.txt
 	@echo "benchmarking the ledger against raw bbolt (about 20 s)..."
 	@$(GO) test -run '^$$' -bench 'Payment|Bolt' -benchtime 3s ./wallet >> bin/bench.txt
+	@echo "benchmarking speech recognition on the fixtures (about 2 min)..."
+	@$(GO) test -run '^$$' -bench 'Acceptance|SpeechToIntent' -benchtime 1x ./voice/sphinx >> bin/bench.txt
+	@$(GO) test -run '^$$' -bench 'SpeechToIntent' -benchtime 200x ./voice/sphinx >> bin/bench.txt
 	@awk -f testdata/bench.awk bin/bench.txt
 
 fmt:

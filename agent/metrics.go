@@ -15,6 +15,7 @@ type Metrics struct {
 	payments  *prometheus.CounterVec
 	decisions *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
+	speech    prometheus.Histogram
 }
 
 // NewMetrics registers voicepay's dialog metrics, with the Go and process
@@ -36,7 +37,11 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}, []string{"intent"}),
 	}
-	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency,
+	m.speech = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "voicepay_speech_to_reply_seconds", Help: "From the end of an utterance to the dialog's reply.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+	})
+	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency, m.speech,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -60,4 +65,12 @@ func (m *Metrics) observeTurn(name string, t *Turn, d time.Duration) {
 			m.decisions.WithLabelValues(e.Order.Risk.Action).Inc()
 		}
 	}
+}
+
+// observeSpeech records the time from the end of an utterance to its reply.
+func (m *Metrics) observeSpeech(d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.speech.Observe(d.Seconds())
 }

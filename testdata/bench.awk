@@ -18,7 +18,26 @@ END {
 	printf "%-52s %12.0f %12s\n", "raw bbolt single-put tx/s with Update", upd, ""
 	printf "%-52s %12.0f %12s\n", "raw bbolt single-put tx/s with Batch", bat, ""
 	if (bat > 0) printf "%-52s %11.0f%% %12s\n", "payments / raw Batch", 100 * pay / bat, ">= 50%"
+	clean = metric["BenchmarkAcceptance", "clean-%"]
+	noisy = metric["BenchmarkAcceptance", "noisy-%"]
+	oodnone = metric["BenchmarkAcceptance", "ood-none-%"]
+	oodmoney = metric["BenchmarkAcceptance", "ood-money"]
+	rtf = metric["BenchmarkSpeechToIntent", "rtf"]
+	lat50 = metric["BenchmarkSpeechToIntent", "p50-ms"]
+	lat95 = metric["BenchmarkSpeechToIntent", "p95-ms"]
+	printf "%-52s %11.1f%% %12s\n", "command acceptance, clean speech", clean, ">= 95%"
+	printf "%-52s %11.1f%% %12s\n", "command acceptance, noisy speech (10 dB SNR)", noisy, ">= 85%"
+	printf "%-52s %11.1f%% %12s\n", "out-of-domain clips heard as none", oodnone, ""
+	printf "%-52s %12d %12s\n", "out-of-domain clips heard as a money intent", oodmoney, "0"
+	printf "%-52s %12.3f %12s\n", "decoding real-time factor", rtf, "<= 0.05"
+	printf "%-52s %9.1f ms %12s\n", "end of speech to intent, p50", lat50, ""
+	printf "%-52s %9.1f ms %12s\n", "end of speech to intent, p95", lat95, "<= 150 ms"
 	bad = 0
+	if (clean < 95) { print "MISS: clean command acceptance is under 95%"; bad = 1 }
+	if (noisy < 85) { print "MISS: noisy command acceptance is under 85%"; bad = 1 }
+	if (oodmoney > 0) { print "MISS: out-of-domain speech became money-moving intents"; bad = 1 }
+	if (rtf > 0.05) { print "MISS: the real-time factor is over 0.05"; bad = 1 }
+	if (lat95 > 150) { print "MISS: end-of-speech-to-intent p95 is over 150 ms"; bad = 1 }
 	if (p99 >= 50) { print "MISS: parse p99 is over 50 µs"; bad = 1 }
 	if (bat > 0 && pay < bat / 2) { print "MISS: payments are under half the raw Batch rate"; bad = 1 }
 	exit bad

@@ -26,6 +26,8 @@ type Server struct {
 	Addr   string
 	Hub    *agent.Hub
 	Logger *slog.Logger
+	// Transcriber answers /v1/audio/transcriptions; nil means no speech engine.
+	Transcriber Transcriber
 
 	mux *http.ServeMux
 	srv *http.Server
@@ -50,6 +52,7 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("POST /v1/wallet/topup", s.user(s.topup))
 	s.mux.HandleFunc("POST /v1/wallet/unfreeze", s.user(s.unfreeze))
 	s.mux.HandleFunc("GET /v1/audit/verify", s.user(s.verify))
+	s.mux.HandleFunc("POST /v1/audio/transcriptions", s.transcribe)
 	if hub.Metrics != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(hub.Metrics.Registry, promhttp.HandlerOpts{}))
 	}

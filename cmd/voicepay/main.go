@@ -30,6 +30,7 @@ Usage:
   voicepay say TEXT              run one dialog turn on the daemon
   voicepay chat                  talk to the daemon interactively, by typing
   voicepay parse [--json] TEXT   show the intent of a sentence (no daemon needed)
+  voicepay transcribe [--json] FILE...  speech to text and intents, offline
   voicepay wallet balance|history|topup AMOUNT|unfreeze
   voicepay audit verify          check the audit chain and re-derive balances
   voicepay config check          list every problem in the configuration
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string) error {
 		return (&SayCommand{}).Run(ctx, args)
 	case "chat":
 		return (&ChatCommand{}).Run(ctx, args)
+	case "transcribe":
+		return (&TranscribeCommand{}).Run(ctx, args)
 	case "parse":
 		return (&ParseCommand{}).Run(ctx, args)
 	case "wallet":

@@ -1,16 +1,23 @@
 package main
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pquerna/otp/totp"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/voicepay/voicepay/voice"
 )
 
 // TestMain lets the test binary run as the voicepay binary inside scripts.
@@ -40,6 +47,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitserve": waitServe,
 			"totpcode":  totpCode,
+			"micinput":  micInput,
+			"waitpaid":  waitPaid,
 		},
 	})
 }
@@ -74,6 +83,80 @@ func totpCode(ts *testscript.TestScript, neg bool, args []string) {
 	code, err := totp.GenerateCode(secret, time.Now())
 	ts.Check(err)
 	ts.Setenv("TOTP_CODE", code)
+}
+
+// micInput renders each argument as speech with espeak-ng, joins the
+// utterances with a second of silence between them, and makes that the
+// capture side of ALSA's default device for the commands that follow: a
+// "file" plugin reading raw PCM16 mono 16 kHz, with a "null" playback side.
+func micInput(ts *testscript.TestScript, neg bool, args []string) {
+	dir := ts.MkAbs("mic")
+	ts.Check(os.MkdirAll(dir, 0o755))
+	silence := make([]int16, voice.SampleRate)
+	pcm := append([]int16(nil), silence...)
+	for i, text := range args {
+		wav := filepath.Join(dir, fmt.Sprintf("%d.wav", i))
+		out, err := exec.Command("espeak-ng", "-w", wav, text).CombinedOutput()
+		if err != nil {
+			ts.Fatalf("espeak-ng %q: %v\n%s", text, err, out)
+		}
+		f, err := os.Open(wav)
+		ts.Check(err)
+		samples, _, err := voice.ReadWAV(f, nil)
+		f.Close()
+		ts.Check(err)
+		pcm = append(append(pcm, samples...), silence...)
+	}
+	pcm = append(pcm, silence...)
+	raw := make([]byte, 0, 2*len(pcm))
+	for _, v := range pcm {
+		raw = binary.LittleEndian.AppendUint16(raw, uint16(v))
+	}
+	rawPath := filepath.Join(dir, "input.raw")
+	ts.Check(os.WriteFile(rawPath, raw, 0o644))
+	conf := filepath.Join(dir, "asound.conf")
+	ts.Check(os.WriteFile(conf, []byte(fmt.Sprintf(`pcm.!default {
+	type file
+	slave.pcm "null"
+	file "/dev/null"
+	infile "%s"
+	format "raw"
+}
+`, rawPath)), 0o644))
+	ts.Setenv("ALSA_CONFIG_PATH", "/usr/share/alsa/alsa.conf:"+conf)
+}
+
+// waitPaid waits until the ledger has paid the given number of orders, as
+// the daemon reports to the CLI's token.
+func waitPaid(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitpaid COUNT")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	token := strings.TrimSpace(ts.ReadFile(filepath.Join(ts.Getenv("VOICEPAY_DATA"), "token")))
+	url := "http://" + ts.Getenv("VOICEPAY_LISTEN") + "/v1/wallet/history?limit=1000"
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		var out struct{ Transfers []struct{ Kind string } }
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			json.NewDecoder(resp.Body).Decode(&out)
+			resp.Body.Close()
+		}
+		paid := 0
+		for _, t := range out.Transfers {
+			if t.Kind == "post" {
+				paid++
+			}
+		}
+		if paid >= want {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	ts.Fatalf("fewer than %d payments after 90 s", want)
 }
 
 func freePort() (int, error) {

@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // ServeCommand runs the daemon: the websocket, the JSON API, /healthz and
@@ -20,6 +24,8 @@ const sweepInterval = time.Second
 
 func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	flags := newFlags("serve")
+	mic := flags.fs.Bool("mic", false, "also listen on the local microphone and run every utterance through the dialog")
+	speakReplies := flags.fs.Bool("speak", false, "with --mic, speak the replies through espeak-ng")
 	cfg, err := flags.load(args)
 	if err != nil {
 		return err
@@ -49,6 +55,14 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	hub.Metrics = agent.NewMetrics()
 	srv := ws.NewServer(hub, cfg.Listen)
 	srv.Logger = logger.With("component", "http")
+	// The transcription endpoint gets a recognizer of its own, so that it
+	// never waits on the microphone's.
+	if sp, err := newSpeech(parser); err != nil {
+		logger.Warn("speech-to-text is off", "err", err)
+	} else {
+		defer sp.Close()
+		srv.Transcriber = sp
+	}
 	if err := srv.Open(); err != nil {
 		return err
 	}
@@ -57,13 +71,83 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		defer close(swept)
 		db.RunSweeper(ctx, sweepInterval)
 	}()
+	listened := make(chan error, 1)
+	if *mic {
+		stop, err := listen(ctx, hub, parser, *speakReplies, logger.With("component", "mic"), listened)
+		if err != nil {
+			srv.Close()
+			<-swept
+			return err
+		}
+		defer stop()
+	}
 	logger.Info("voicepay is listening", "addr", srv.Addr, "data", cfg.DataDir)
 	fmt.Fprintf(os.Stderr, "voicepay: serving on http://%s (stop with Ctrl-C)\n", srv.Addr)
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-listened:
+		logger.Error("the microphone stopped", "err", err)
+	}
 
 	// Stop taking turns, let the sweeper finish, then close the ledger.
 	logger.Info("shutting down")
 	err = srv.Close()
 	<-swept
 	return err
+}
+
+// micDevice is the device the local microphone speaks as. It is paired on
+// first use; payments on it are enabled by voice, like any other device.
+const micDevice = "mic"
+
+// listen runs the microphone through the endpointer and the recognizer into
+// the dialog of micDevice until ctx is done; its end is sent on done.
+func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakReplies bool,
+	logger *slog.Logger, done chan<- error) (stop func(), err error) {
+	dev, err := hub.DB.Device(ctx, micDevice)
+	if errors.Is(err, wallet.ErrNotFound) {
+		if _, err = hub.DB.AddDevice(ctx, micDevice, wallet.ScopeUser); err == nil {
+			dev, err = hub.DB.Device(ctx, micDevice)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("microphone device: %w", err)
+	}
+	sess, err := hub.Session(ctx, dev)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := newSpeech(parser)
+	if err != nil {
+		return nil, err
+	}
+	ep, err := voice.NewEndpointer(voice.DefaultVADConfig())
+	if err != nil {
+		sp.Close()
+		return nil, err
+	}
+	m, err := voice.OpenMic(&voice.MicOptions{Logger: logger})
+	if err != nil {
+		sp.Close()
+		return nil, fmt.Errorf("open the microphone: %w", err)
+	}
+	fmt.Fprintln(os.Stderr, "voicepay: listening on the microphone; say \"enable alipay payment function\" to start")
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		done <- sess.Listen(ctx, m, ep, sp, func(t *agent.Turn, heard agent.Heard) {
+			logger.Info("turn", "heard", heard.Text, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
+			fmt.Fprintf(os.Stderr, "heard %q: %s\n", heard.Text, t.Reply)
+			if speakReplies {
+				if err := speak(ctx, t.Reply); err != nil {
+					logger.Warn("speak the reply", "err", err)
+				}
+			}
+		})
+	}()
+	return func() {
+		m.Close() // ends a Read in progress
+		<-finished
+		sp.Close()
+	}, nil
 }

@@ -1,0 +1,90 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/voice"
+)
+
+// Recognizer hears one utterance, listening only for the sentences of a
+// JSGF grammar.
+type Recognizer interface {
+	Recognize(ctx context.Context, samples []int16, grammar string) (Heard, error)
+}
+
+// Heard is what a recognizer made of an utterance. Text is empty when it
+// heard nothing it could accept.
+type Heard struct {
+	Text       string
+	Confidence float64
+}
+
+// accepts lists the intents each dialog state listens for, so that the
+// recognizer can narrow its grammar to them.
+var accepts = map[string][]string{
+	StateInactive: {intent.PaymentEnable, intent.Help, intent.WalletFreeze},
+	StateIdle: {intent.OrderCreate, intent.BalanceQuery, intent.HistoryQuery, intent.TipSend, intent.WalletFreeze,
+		intent.PaymentDisable, intent.ClaimFile, intent.Help, intent.OrderCancel, intent.PaymentEnable},
+	StateDrafted: {intent.OrderModify, intent.OrderConfirm, intent.OrderCancel, intent.OrderCreate,
+		intent.BalanceQuery, intent.WalletFreeze, intent.Help, intent.PaymentAuthorize},
+	StateConfirmed: {intent.PaymentAuthorize, intent.OrderModify, intent.OrderCancel, intent.BalanceQuery,
+		intent.WalletFreeze, intent.Help, intent.OrderConfirm},
+}
+
+// spokenDigits are the words a PIN or an authenticator code is said in.
+var spokenDigits = []string{"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+
+// Grammar is the JSGF grammar of what the session listens for now: the
+// sentences of the intents its state accepts, or, while it waits for a PIN
+// or a code, digits and the words that give up or freeze.
+func (s *Session) Grammar(ctx context.Context) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.Await != awaitNone {
+		return pinGrammar()
+	}
+	d := &dialog{s: s, ctx: ctx}
+	return s.hub.Parser.JSGF(accepts[d.state()]...)
+}
+
+func pinGrammar() string {
+	var b strings.Builder
+	b.WriteString("#JSGF V1.0;\ngrammar pin;\n")
+	fmt.Fprintf(&b, "<digit> = %s;\n", strings.Join(spokenDigits, " | "))
+	b.WriteString("public <answer> = [my pin is] <digit> <digit> <digit> <digit> [<digit>] [<digit>] [<digit>] [<digit>]" +
+		" | cancel | cancel it | never mind | freeze my wallet;\n")
+	return b.String()
+}
+
+// Listen runs speech from src through the endpointer and the recognizer
+// into the dialog, one turn per utterance, until src ends or ctx is done.
+// Each turn goes to onTurn, with what was heard; an utterance heard as
+// nothing in the grammar gets a turn that asks again and changes nothing.
+func (s *Session) Listen(ctx context.Context, src voice.Source, ep *voice.Endpointer, rec Recognizer,
+	onTurn func(*Turn, Heard)) error {
+	return ep.Run(ctx, src, func(ev voice.Event) error {
+		stop, ok := ev.(voice.SpeechStopped)
+		if !ok {
+			return nil
+		}
+		start := time.Now()
+		heard, err := rec.Recognize(ctx, stop.Utterance.Samples, s.Grammar(ctx))
+		if err != nil {
+			return fmt.Errorf("recognize utterance at %s: %w", stop.Utterance.Start, err)
+		}
+		var t *Turn
+		if heard.Text == "" {
+			t = &Turn{Reply: "Sorry, I didn't catch that.", State: s.State(ctx)}
+			t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+		} else {
+			t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice"})
+		}
+		s.hub.Metrics.observeSpeech(time.Since(start))
+		onTurn(t, heard)
+		return nil
+	})
+}

@@ -1,0 +1,417 @@
+package intent
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+)
+
+// A speech recognizer cannot listen for "anything the parser accepts": it
+// needs the sentences as a word graph. The grammar below is that graph, built
+// from the same compiled templates, rules and lists as the parser, so the two
+// never drift apart. It differs from the parser in three ways, all because a
+// recognizer hears words and not text:
+//
+//   - the quantity and amount slots, which the parser reads with code, are
+//     spelled out as rules of number words (digits cannot be spoken);
+//   - list phrases with a word that is not made of letters ("7-eleven"
+//     gives "7") are left out, since no one says a digit;
+//   - skip phrases ("um", "please" at any point) are left out: the parser
+//     drops them at a cost, and never for money, so a recognizer that heard
+//     them would only produce weaker matches.
+//
+// Every sentence the grammar generates parses back to its own intent with a
+// complete match.
+
+// JSGF rule names. Template rules and lists keep their names behind a prefix
+// so that they cannot collide with each other or with the intents.
+const (
+	jsgfTop      = "command"
+	jsgfIntent   = "intent_"
+	jsgfRule     = "rule_"
+	jsgfList     = "list_"
+	jsgfQuantity = "quantity"
+	jsgfAmount   = "amount"
+)
+
+// numberRules are the spoken numbers and money amounts, as templates. They
+// cover what the quantity and amount scanners read in words: quantities one
+// to ninety-nine and "a"/"an"; amounts up to 999 yuan, optionally with fen
+// or jiao after the unit ("twelve yuan fifty"), or fen alone ("fifty fen").
+// Larger amounts in words still parse as text but are not listened for.
+var numberRules = []struct{ name, text string }{
+	{"digit", "one|two|three|four|five|six|seven|eight|nine"},
+	{"teen", "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"},
+	{"tens", "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"},
+	{"number_99", "<digit>|<teen>|<tens> [<digit>]"},
+	{"number_999", "<number_99>|(a|<digit>) hundred [[and] <number_99>]"},
+	{"major_unit", "yuan|kuai"},
+	{"minor_unit", "fen|cents"},
+	{"tenth_unit", "jiao|mao"},
+	{"jiao_fen", "<digit> <tenth_unit> [[and] <digit> [fen]]"},
+	{"money_tail", "<number_99> [<minor_unit>]|<jiao_fen>"},
+	{jsgfQuantity, "a|an|<number_99>"},
+	{jsgfAmount, "<number_999> [<major_unit> [[and] <money_tail>]]|<number_99> <minor_unit>|<jiao_fen>"},
+}
+
+// grammar is the parser's sentences as named rules of words: the template
+// rules, the lists and the number rules, and one rule per intent whose
+// alternatives are the intent's templates. Slot and rule references are
+// ruleExpr names of other rules of the grammar.
+type grammar struct {
+	rules   map[string]expr
+	order   []string // rule names in the order they are written
+	intents []string // intents with at least one template, in file order
+}
+
+// buildGrammar derives the grammar from the compiled templates and lists.
+func (p *Parser) buildGrammar() *grammar {
+	g := &grammar{rules: map[string]expr{}}
+	add := func(name string, x expr) {
+		g.rules[name] = x
+		g.order = append(g.order, name)
+	}
+	byIntent := map[string]altExpr{}
+	for _, t := range p.templates {
+		if _, ok := byIntent[t.intent]; !ok {
+			g.intents = append(g.intents, t.intent)
+		}
+		byIntent[t.intent] = append(byIntent[t.intent], p.toGrammar(t.x))
+	}
+	for _, in := range g.intents {
+		add(jsgfIntent+ruleIdent(in), simplifyAlt(byIntent[in]))
+	}
+	names := make([]string, 0, len(p.rules))
+	for name := range p.rules {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		add(jsgfRule+name, p.toGrammar(p.rules[name]))
+	}
+	for _, l := range p.lists {
+		var alts altExpr
+		seen := map[string]bool{}
+		for _, ph := range l.phrases {
+			key := strings.Join(ph.words, " ")
+			if !speakable(ph.words) || seen[key] {
+				continue
+			}
+			seen[key] = true
+			seq := make(seqExpr, len(ph.words))
+			for i, w := range ph.words {
+				seq[i] = wordExpr(w)
+			}
+			alts = append(alts, simplifySeq(seq))
+		}
+		if len(alts) == 0 {
+			alts = altExpr{ruleExpr("VOID")} // a list no one can say
+		}
+		add(jsgfList+l.name, simplifyAlt(alts))
+	}
+	for _, r := range numberRules {
+		x, err := parseTemplate(r.text)
+		if err != nil {
+			panic(fmt.Sprintf("number rule <%s>: %v", r.name, err))
+		}
+		add(r.name, x)
+	}
+	return g
+}
+
+// toGrammar rewrites a template so that slots and rules refer to rules of
+// the grammar.
+func (p *Parser) toGrammar(x expr) expr {
+	switch x := x.(type) {
+	case seqExpr:
+		out := make(seqExpr, len(x))
+		for i, part := range x {
+			out[i] = p.toGrammar(part)
+		}
+		return out
+	case altExpr:
+		var out altExpr
+		seen := map[string]bool{}
+		for _, alt := range x {
+			a := p.toGrammar(alt)
+			if key := exprString(a); !seen[key] {
+				seen[key] = true
+				out = append(out, a)
+			}
+		}
+		return simplifyAlt(out)
+	case optExpr:
+		return optExpr{p.toGrammar(x.x)}
+	case slotExpr:
+		switch slotNames[string(x)] {
+		case slotQuantity:
+			return ruleExpr(jsgfQuantity)
+		case slotAmount:
+			return ruleExpr(jsgfAmount)
+		}
+		return ruleExpr(jsgfList + string(x))
+	case ruleExpr:
+		return ruleExpr(jsgfRule + string(x))
+	}
+	return x
+}
+
+func simplifyAlt(alts altExpr) expr {
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return alts
+}
+
+// speakable reports whether every word of a phrase is made of letters.
+func speakable(words []string) bool {
+	for _, w := range words {
+		for _, r := range w {
+			if isDigit(r) || r == '.' || r == '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ruleIdent turns an intent name into a JSGF rule name: "order.create" gives
+// "order_create".
+func ruleIdent(s string) string { return strings.ReplaceAll(s, ".", "_") }
+
+// intentRules returns the intent rules for the given intents, all when none
+// are given. An unknown intent name, or one without templates, is an error.
+func (g *grammar) intentRules(intents []string) ([]string, error) {
+	if len(intents) == 0 {
+		intents = g.intents
+	}
+	var out []string
+	for _, in := range intents {
+		if !slices.Contains(g.intents, in) {
+			return nil, fmt.Errorf("intent %q has no sentences in the grammar", in)
+		}
+		name := jsgfIntent + ruleIdent(in)
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+// reachable lists the rules the named rules use, the named ones included, in
+// the grammar's order.
+func (g *grammar) reachable(from []string) []string {
+	seen := map[string]bool{}
+	var visit func(x expr)
+	visit = func(x expr) {
+		switch x := x.(type) {
+		case seqExpr:
+			for _, part := range x {
+				visit(part)
+			}
+		case altExpr:
+			for _, alt := range x {
+				visit(alt)
+			}
+		case optExpr:
+			visit(x.x)
+		case ruleExpr:
+			name := string(x)
+			if seen[name] {
+				return
+			}
+			seen[name] = true
+			if r, ok := g.rules[name]; ok {
+				visit(r)
+			}
+		}
+	}
+	for _, name := range from {
+		visit(ruleExpr(name))
+	}
+	var out []string
+	for _, name := range g.order {
+		if seen[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// JSGF returns the grammar of the given intents (all of them when none are
+// given) in the Java Speech Grammar Format, as CMU Sphinx reads it: grammar
+// "voicepay", with the one public rule <command>, whose alternatives are one
+// rule per intent (<intent_order_create> for order.create). Words are the
+// parser's normalized words, lowercase. An intent name that is unknown or
+// has no sentences makes it panic; use Intents to list the valid names.
+//
+// The dialog narrows what a recognizer listens for by asking only for the
+// intents its state accepts.
+func (p *Parser) JSGF(intents ...string) string {
+	g := p.buildGrammar()
+	top, err := g.intentRules(intents)
+	if err != nil {
+		panic("intent: JSGF: " + err.Error())
+	}
+	var b strings.Builder
+	b.WriteString("#JSGF V1.0;\n\ngrammar voicepay;\n\n")
+	b.WriteString("public <" + jsgfTop + "> = ")
+	for i, name := range top {
+		if i > 0 {
+			b.WriteString(" | ")
+		}
+		b.WriteString("<" + name + ">")
+	}
+	b.WriteString(";\n\n")
+	for _, name := range g.reachable(top) {
+		b.WriteString("<" + name + "> = ")
+		writeJSGF(&b, g.rules[name], false)
+		b.WriteString(";\n")
+	}
+	return b.String()
+}
+
+// exprString is x as JSGF.
+func exprString(x expr) string {
+	var b strings.Builder
+	writeJSGF(&b, x, false)
+	return b.String()
+}
+
+// writeJSGF writes x; nested says whether alternatives need parentheses.
+func writeJSGF(b *strings.Builder, x expr, nested bool) {
+	switch x := x.(type) {
+	case wordExpr:
+		b.WriteString(string(x))
+	case seqExpr:
+		for i, part := range x {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			writeJSGF(b, part, true)
+		}
+	case altExpr:
+		if nested {
+			b.WriteByte('(')
+		}
+		for i, alt := range x {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			writeJSGF(b, alt, false)
+		}
+		if nested {
+			b.WriteByte(')')
+		}
+	case optExpr:
+		b.WriteByte('[')
+		writeJSGF(b, x.x, false)
+		b.WriteByte(']')
+	case ruleExpr:
+		b.WriteString("<" + string(x) + ">")
+	}
+}
+
+// Words returns every word the full grammar (JSGF with no intents named) can
+// produce, sorted: the words a recognizer needs pronunciations for.
+func (p *Parser) Words() []string {
+	g := p.buildGrammar()
+	top, _ := g.intentRules(nil)
+	set := map[string]bool{}
+	var visit func(x expr)
+	visit = func(x expr) {
+		switch x := x.(type) {
+		case wordExpr:
+			set[string(x)] = true
+		case seqExpr:
+			for _, part := range x {
+				visit(part)
+			}
+		case altExpr:
+			for _, alt := range x {
+				visit(alt)
+			}
+		case optExpr:
+			visit(x.x)
+		}
+	}
+	for _, name := range g.reachable(top) {
+		visit(g.rules[name])
+	}
+	words := make([]string, 0, len(set))
+	for w := range set {
+		words = append(words, w)
+	}
+	slices.Sort(words)
+	return words
+}
+
+// Sentence is one sentence of the grammar and the intent it was generated
+// for.
+type Sentence struct {
+	Intent string
+	Text   string
+}
+
+// Sentences generates up to n random sentences of the grammar of the given
+// intents (all when none are given): an intent is picked uniformly, then
+// each alternative uniformly and each optional part with even odds. The
+// same rng state gives the same sentences. It panics on an unknown intent,
+// like JSGF.
+func (p *Parser) Sentences(rng *rand.Rand, n int, intents ...string) []Sentence {
+	g := p.buildGrammar()
+	top, err := g.intentRules(intents)
+	if err != nil {
+		panic("intent: Sentences: " + err.Error())
+	}
+	out := make([]Sentence, 0, n)
+	for range n {
+		name := top[rng.IntN(len(top))]
+		var words []string
+		for try := 0; try < 100; try++ {
+			words = words[:0]
+			if g.generate(rng, ruleExpr(name), &words) {
+				out = append(out, Sentence{Intent: intentOfRule(name), Text: strings.Join(words, " ")})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// intentOfRule maps "intent_order_create" back to "order.create".
+func intentOfRule(rule string) string {
+	id := strings.TrimPrefix(rule, jsgfIntent)
+	for _, in := range intentNames {
+		if ruleIdent(in) == id {
+			return in
+		}
+	}
+	return None
+}
+
+// generate appends the words of one random path through x. It reports
+// false when the path ran into a list no one can say.
+func (g *grammar) generate(rng *rand.Rand, x expr, words *[]string) bool {
+	switch x := x.(type) {
+	case wordExpr:
+		*words = append(*words, string(x))
+	case seqExpr:
+		for _, part := range x {
+			if !g.generate(rng, part, words) {
+				return false
+			}
+		}
+	case altExpr:
+		return g.generate(rng, x[rng.IntN(len(x))], words)
+	case optExpr:
+		if rng.IntN(2) == 0 {
+			return g.generate(rng, x.x, words)
+		}
+	case ruleExpr:
+		r, ok := g.rules[string(x)]
+		return ok && g.generate(rng, r, words)
+	}
+	return true
+}

@@ -1,0 +1,99 @@
+package sphinx_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/voice/sphinx"
+)
+
+var (
+	parserOnce sync.Once
+	parser     *intent.Parser
+	parserErr  error
+)
+
+// MustParser returns the parser of the default templates and catalog,
+// compiled once.
+func MustParser(tb testing.TB) *intent.Parser {
+	tb.Helper()
+	parserOnce.Do(func() {
+		var v intent.Vocabulary
+		for _, m := range config.DefaultCatalog().Merchants {
+			im := intent.Merchant{ID: m.ID, Say: m.Say}
+			for _, it := range m.Items {
+				im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say})
+			}
+			v.Merchants = append(v.Merchants, im)
+		}
+		parser, parserErr = intent.Compile(intent.DefaultTemplates(), v)
+	})
+	if parserErr != nil {
+		tb.Fatalf("compile default templates: %v", parserErr)
+	}
+	return parser
+}
+
+// MustRecognizer returns a recognizer listening with the full default
+// grammar, closed at the end of the test.
+func MustRecognizer(tb testing.TB, cfg sphinx.Config) *sphinx.Recognizer {
+	tb.Helper()
+	if cfg.Grammar == "" {
+		cfg.Grammar = MustParser(tb).JSGF()
+	}
+	r, err := sphinx.New(cfg)
+	if err != nil {
+		tb.Fatalf("new recognizer: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			tb.Errorf("close recognizer: %v", err)
+		}
+	})
+	return r
+}
+
+// readWAV reads a 16 kHz mono PCM16 WAV file, as the fixtures are written.
+func readWAV(path string) ([]int16, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		return nil, errors.New("not a WAV file")
+	}
+	var fmtOK bool
+	for p := 12; p+8 <= len(b); {
+		id, size := string(b[p:p+4]), int(binary.LittleEndian.Uint32(b[p+4:p+8]))
+		body := b[p+8 : min(p+8+size, len(b))]
+		switch id {
+		case "fmt ":
+			if len(body) < 16 {
+				return nil, errors.New("short fmt chunk")
+			}
+			format, channels := binary.LittleEndian.Uint16(body[0:2]), binary.LittleEndian.Uint16(body[2:4])
+			rate, bits := binary.LittleEndian.Uint32(body[4:8]), binary.LittleEndian.Uint16(body[14:16])
+			if format != 1 || channels != 1 || rate != sphinx.SampleRate || bits != 16 {
+				return nil, fmt.Errorf("want 16 kHz mono PCM16, got format %d, %d channels, %d Hz, %d bits", format, channels, rate, bits)
+			}
+			fmtOK = true
+		case "data":
+			if !fmtOK {
+				return nil, errors.New("data before fmt")
+			}
+			out := make([]int16, len(body)/2)
+			for i := range out {
+				out[i] = int16(binary.LittleEndian.Uint16(body[2*i:]))
+			}
+			return out, nil
+		}
+		p += 8 + size + size%2
+	}
+	return nil, errors.New("no data chunk")
+}

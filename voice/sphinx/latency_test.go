@@ -1,0 +1,66 @@
+package sphinx_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/voicepay/voicepay/voice/sphinx"
+)
+
+// BenchmarkSpeechToIntent measures what a person waits for once they stop
+// speaking: the recognizer has decoded the utterance while it was spoken
+// (Stream.Process, untimed), and the clock runs from the end of speech
+// through Stream.End and the parse to the intent. It reports the median and
+// the 95th percentile over the clean in-domain fixtures, and the real-time
+// factor of decoding.
+func BenchmarkSpeechToIntent(b *testing.B) {
+	p := MustParser(b)
+	rec := MustRecognizer(b, sphinx.Config{Grammar: p.JSGF()})
+	var utterances [][]int16
+	for _, c := range MustFixtures(b) {
+		if c.noisy || c.outDomain {
+			continue
+		}
+		s, err := readWAV(filepath.Join(fixtureDir, c.file))
+		if err != nil {
+			b.Fatal(err)
+		}
+		utterances = append(utterances, s)
+	}
+	ctx := context.Background()
+	var lat []time.Duration
+	var audio, decoding time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := utterances[i%len(utterances)]
+		start := time.Now()
+		st, err := rec.Start(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// 100 ms chunks, as the endpointer hands them on.
+		for off := 0; off < len(s); off += sphinx.SampleRate / 10 {
+			if _, err := st.Process(s[off:min(off+sphinx.SampleRate/10, len(s))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		end := time.Now()
+		res, err := st.End()
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Parse(res.Text)
+		done := time.Now()
+		lat = append(lat, done.Sub(end))
+		decoding += done.Sub(start)
+		audio += time.Duration(len(s)) * time.Second / sphinx.SampleRate
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+	b.ReportMetric(decoding.Seconds()/audio.Seconds(), "rtf")
+}
