@@ -135,9 +135,6 @@ func evaluate(tb testing.TB, cfg sphinx.Config, clips []clip) report {
 			for i := range next {
 				c := clips[i]
 				samples, err := readWAV(filepath.Join(fixtureDir, c.file))
-				if err == nil && transformSamples != nil {
-					samples = transformSamples(samples)
-				}
 				if err == nil {
 					var res sphinx.Result
 					res, err = r.Decode(context.Background(), samples)
@@ -215,31 +212,68 @@ func TestManifestParses(t *testing.T) {
 	}
 }
 
-// BenchmarkAcceptance decodes every fixture through the recognizer with
-// the full default grammar and parses the result. It reports the command
-// acceptance rate (intent and every slot exactly right) on clean and noisy
-// speech, the share of out-of-domain clips that yield none, and how many
-// out-of-domain clips became money-moving intents; make bench prints them
-// against their targets. Misses are logged with -v.
+// MoneyConfig is the configuration voicepay runs the recognizer with: every
+// hypothesis the parser would read as a money-moving intent must also pass
+// the verification pass.
+func MoneyConfig(tb testing.TB) sphinx.Config {
+	p := MustParser(tb)
+	return sphinx.Config{Verify: func(text string) bool { return intent.MovesMoney(p.Parse(text).Intent) }}
+}
+
+// logOutcomes logs every clip that did not come out right.
+func logOutcomes(tb testing.TB, rep report) {
+	for _, o := range rep.outcomes {
+		switch {
+		case o.outDomain && o.parsed.Intent != intent.None:
+			tb.Logf("out of domain %s %q: heard %q → %s", o.file, o.text, o.res.Text, o.parsed.Intent)
+		case !o.outDomain && !o.accepted():
+			tb.Logf("missed %s %q: heard %q (%q, rejected %v) → %s %+v", o.file, o.text, o.res.Text, o.res.Heard, o.res.Rejected, o.parsed.Intent, o.parsed.Slots)
+		}
+	}
+}
+
+// TestAcceptance decodes every fixture (in-domain and out-of-domain, clean
+// and noisy) through the recognizer with the full default grammar and
+// parses what it heard. No out-of-domain clip may become a money-moving
+// intent. The command acceptance rates are logged, with floors that catch
+// a regression; BenchmarkAcceptance reports them to make bench against the
+// targets (95% clean, 85% noisy), which espeak-ng's voices do not reach yet
+// with money protected.
+func TestAcceptance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes 624 clips, about 2 min; run without -short")
+	}
+	rep := evaluate(t, MoneyConfig(t), MustFixtures(t))
+	logOutcomes(t, rep)
+	t.Log(rep)
+	if rep.oodMoney > 0 {
+		t.Errorf("%d out-of-domain clips became money-moving intents", rep.oodMoney)
+	}
+	if got := rep.rate(rep.cleanOK, rep.clean); got < 0.80 {
+		t.Errorf("clean command acceptance %.3f, want at least 0.80", got)
+	}
+	if got := rep.rate(rep.noisyOK, rep.noisy); got < 0.70 {
+		t.Errorf("noisy command acceptance %.3f, want at least 0.70", got)
+	}
+}
+
+// BenchmarkAcceptance decodes every fixture as TestAcceptance does and
+// reports the command acceptance rate (intent and every slot exactly right)
+// on clean and noisy speech, the share of out-of-domain clips that yield
+// none, how many out-of-domain clips became money-moving intents, and the
+// real-time factor of the run; make bench prints them against their
+// targets. Misses are logged with -v.
 func BenchmarkAcceptance(b *testing.B) {
 	clips := MustFixtures(b)
 	var rep report
 	for i := 0; i < b.N; i++ {
-		rep = evaluate(b, sphinx.Config{}, clips)
+		rep = evaluate(b, MoneyConfig(b), clips)
 	}
-	for _, o := range rep.outcomes {
-		switch {
-		case o.outDomain && o.parsed.Intent != intent.None:
-			b.Logf("out of domain %s %q: heard %q → %s", o.file, o.text, o.res.Text, o.parsed.Intent)
-		case !o.outDomain && !o.accepted():
-			b.Logf("missed %s %q: heard %q (%q, conf %.2f) → %s %+v", o.file, o.text, o.res.Text, o.res.Heard, o.res.Confidence, o.parsed.Intent, o.parsed.Slots)
-		}
-	}
+	logOutcomes(b, rep)
 	b.Log(rep)
 	b.ReportMetric(100*rep.rate(rep.cleanOK, rep.clean), "clean-%")
 	b.ReportMetric(100*rep.rate(rep.noisyOK, rep.noisy), "noisy-%")
 	b.ReportMetric(100*rep.rate(rep.oodNone+rep.oodNNon, rep.ood+rep.oodNoisy), "ood-none-%")
 	b.ReportMetric(float64(rep.oodMoney), "ood-money")
+	b.ReportMetric(rep.decode.Seconds()/rep.audio.Seconds(), "rtf")
 }
-
-var transformSamples func([]int16) []int16

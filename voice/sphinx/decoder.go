@@ -6,6 +6,7 @@ package sphinx
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/fsg_model.h>
@@ -25,6 +26,12 @@ static void vp_log(void *user_data, err_lvl_t lvl, const char *fmt, ...) {
 	va_start(ap, fmt);
 	vsnprintf(vp_last_error, sizeof vp_last_error, fmt, ap);
 	va_end(ap);
+}
+
+// vp_heap_in_use is the C heap in use, over all of malloc's arenas.
+static size_t vp_heap_in_use(void) {
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
 }
 
 static void vp_quiet(void) {
@@ -63,16 +70,8 @@ static void vp_fsg_trans(fsg_model_t *fsg, int from, int to, double p, int wid) 
 	}
 }
 
-static void vp_fsg_silence(fsg_model_t *fsg, int state, double p) {
-	fsg_model_add_silence(fsg, "<sil>", state, (float32)p);
-}
-
 static void vp_fsg_close(fsg_model_t *fsg) {
 	glist_free(fsg_model_null_trans_closure(fsg, NULL));
-}
-
-static double vp_prob(ps_decoder_t *ps, int32 logp) {
-	return logmath_exp(ps_get_logmath(ps), logp);
 }
 
 // vp_lookup copies the phones of a word into buf, or returns 0 if the
@@ -108,6 +107,11 @@ func cError(what string) error {
 	}
 	return errors.New(what)
 }
+
+// cHeapInUse is the number of bytes the C heap has handed out and not had
+// back: unlike resident memory, it does not count what malloc keeps for
+// reuse, so it shows a leak in the library and nothing else.
+func cHeapInUse() int64 { return int64(C.vp_heap_in_use()) }
 
 // decoder is one pocketsphinx decoder and the C memory it owns. It is not
 // safe for concurrent use: Recognizer serializes calls to it.
@@ -202,15 +206,23 @@ func (f fsg) trans(from, to int, p float64, wid int) {
 	C.vp_fsg_trans(f.p, C.int(from), C.int(to), C.double(p), C.int(wid))
 }
 
-// silence lets the decoder stay in a state through silence, with
-// probability p per stretch of it; state -1 means every state. A graph with
-// silence moves of its own gets no fillers from the decoder.
-func (f fsg) silence(state int, p float64) { C.vp_fsg_silence(f.p, C.int(state), C.double(p)) }
-
 // finish adds the moves that chains of null moves make possible.
 func (f fsg) finish() { C.vp_fsg_close(f.p) }
 
 func (f fsg) free() { C.fsg_model_free(f.p) }
+
+// setBeams changes the beams the next searches are built with (searches
+// read them when they are made) and returns the old ones.
+func (d *decoder) setBeams(b [3]float64) (old [3]float64) {
+	cfg := C.ps_get_config(d.ps)
+	for i, name := range []string{"-beam", "-pbeam", "-wbeam"} {
+		n := C.CString(name)
+		old[i] = float64(C.cmd_ln_float_r(cfg, n))
+		C.cmd_ln_set_float_r(cfg, n, C.double(b[i]))
+		C.free(unsafe.Pointer(n))
+	}
+	return old
+}
 
 // addSearch makes a compiled grammar a named search of the decoder. The
 // decoder keeps its own reference; the caller still frees f.
@@ -285,24 +297,10 @@ func (d *decoder) hyp() string {
 	return C.GoString(h)
 }
 
-func (d *decoder) score() int {
-	var score C.int32
-	C.ps_get_hyp(d.ps, &score)
-	return int(score)
-}
-
-// prob is the posterior probability of the final hypothesis, 0..1. It is
-// only meaningful with -bestpath yes; without it the library says 1.
-func (d *decoder) prob() float64 {
-	return float64(C.vp_prob(d.ps, C.ps_get_prob(d.ps)))
-}
-
 // segment is a word of the final hypothesis with its frames.
 type segment struct {
 	word       string
 	start, end int
-	prob       float64
-	ascr       int
 }
 
 func (d *decoder) segments() []segment {
@@ -310,14 +308,7 @@ func (d *decoder) segments() []segment {
 	for it := C.ps_seg_iter(d.ps); it != nil; it = C.ps_seg_next(it) {
 		var sf, ef C.int
 		C.ps_seg_frames(it, &sf, &ef)
-		var ascr, lscr, lback C.int32
-		p := C.ps_seg_prob(it, &ascr, &lscr, &lback)
-		out = append(out, segment{
-			word:  C.GoString(C.ps_seg_word(it)),
-			start: int(sf), end: int(ef),
-			prob: float64(C.vp_prob(d.ps, p)),
-			ascr: int(ascr),
-		})
+		out = append(out, segment{word: C.GoString(C.ps_seg_word(it)), start: int(sf), end: int(ef)})
 	}
 	return out
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 )
 
 // Phones are the phones of the CMU en-us acoustic model, without stress
@@ -60,23 +59,6 @@ func LoadDictionary(path string) (*Dictionary, error) {
 		return nil, fmt.Errorf("dictionary %s: %w", path, err)
 	}
 	return d, nil
-}
-
-var dictCache sync.Map // path → *dictEntry
-
-type dictEntry struct {
-	once sync.Once
-	d    *Dictionary
-	err  error
-}
-
-// cachedDictionary loads a dictionary file once per process: the default
-// one has 135,000 words, and every recognizer needs the same.
-func cachedDictionary(path string) (*Dictionary, error) {
-	v, _ := dictCache.LoadOrStore(path, &dictEntry{})
-	e := v.(*dictEntry)
-	e.once.Do(func() { e.d, e.err = LoadDictionary(path) })
-	return e.d, e.err
 }
 
 // Lookup returns the first pronunciation of a word, if the dictionary has

@@ -7,17 +7,23 @@ import (
 // A grammar alone makes the recognizer hear the nearest sentence in it,
 // whatever was said: "pay a visit to grandma" comes out as "pay". To reject
 // speech that is not in the grammar, the grammar competes with a garbage
-// model: a loop over free words and single phones, each a pseudo-word of
-// the dictionary named with a leading "_" ("_the", "_/aa"). The words are
-// common English words and the grammar's own words, so that a sentence
-// that merely shares words with a command ("confirm my flight to beijing")
-// is explained better by the loop than by the nearest command; the phones
-// cover words that are in neither. Speech that fits a sentence of the
-// grammar scores better along that sentence, whose words are not taxed;
-// other speech scores better in the loop, and then the hypothesis is
-// garbage, which Recognizer turns into a rejection with no text. Three
-// weights set how easily garbage wins: the price of entering the loop, of
-// each word in it and of each phone in it.
+// model: a loop over single phones and, optionally, the grammar's own words
+// in any order, each a pseudo-word of the dictionary named with a leading
+// "_" ("_/aa", "_pay"). Speech that fits a sentence of the grammar scores
+// better along that sentence; other speech scores better in the loop, and
+// then the hypothesis is garbage, which Recognizer turns into a rejection
+// with no text. The free words make the loop a strict judge of near misses:
+// "pay it forward" is "_pay _it" and phones, which beats "pay for that"
+// unless the audio really says "for that". Three weights set how easily
+// garbage wins: the price of entering the loop, of each word in it and of
+// each phone in it.
+//
+// Measured on voicepay's fixtures: a loop of phones alone is cheap (about
+// 0.008 more real-time factor) and turns half of the out-of-domain clips
+// into nothing at no cost to commands, but still lets dozens of them
+// through as the nearest command; the loop with words costs 0.1 to 0.3
+// real-time factor, so it runs only as the verification pass, on the few
+// hypotheses that would move money.
 
 // garbagePrefix starts the name of every garbage pseudo-word. No word of a
 // grammar written by intent starts with it.
@@ -31,21 +37,16 @@ func garbagePhone(phone string) string { return garbagePrefix + "/" + strings.To
 
 func isGarbage(word string) bool { return strings.HasPrefix(word, garbagePrefix) }
 
-// garbageWeights are the prices of the loop, as probabilities.
-type garbageWeights struct {
-	enter, word, phone float64
-}
-
 // buildFSG turns a word graph into the decoder's state graph: the graph's
 // states, one final state that every accepting state reaches by a null
-// move, and, unless g.enter is 0, the garbage loop over loopWords and the
-// phones beside the grammar. Each state's moves share its probability
+// move, and, if g is on, the garbage loop beside the grammar over
+// loopWords (if g.Word > 0) and the phones (if g.Phone > 0). Each state's moves share its probability
 // evenly, so a choice among many words costs more than a choice among few.
-func (d *decoder) buildFSG(name string, wg *wordGraph, lw float64, g garbageWeights, loopWords []string, edgeSilence float64) fsg {
+func (d *decoder) buildFSG(name string, wg *wordGraph, lw float64, g Garbage, loopWords []string) fsg {
 	n := len(wg.states)
 	final, loopIn, loopOut := n, n+1, n+2
 	states := n + 1
-	if g.enter > 0 {
+	if g.on() {
 		states += 2
 	}
 	f := d.newFSG(name, states, int(wg.start), final, lw)
@@ -69,47 +70,21 @@ func (d *decoder) buildFSG(name string, wg *wordGraph, lw float64, g garbageWeig
 			f.trans(s, final, p, -1)
 		}
 	}
-	if g.enter > 0 {
-		f.trans(int(wg.start), loopIn, g.enter, -1)
-		for _, w := range loopWords {
-			f.trans(loopIn, loopOut, g.word, f.word(garbageWord(w)))
+	if g.on() {
+		f.trans(int(wg.start), loopIn, g.Enter, -1)
+		if g.Word > 0 {
+			for _, w := range loopWords {
+				f.trans(loopIn, loopOut, g.Word, f.word(garbageWord(w)))
+			}
 		}
-		for _, p := range Phones {
-			f.trans(loopIn, loopOut, g.phone, f.word(garbagePhone(p)))
+		if g.Phone > 0 {
+			for _, p := range Phones {
+				f.trans(loopIn, loopOut, g.Phone, f.word(garbagePhone(p)))
+			}
 		}
 		f.trans(loopOut, loopIn, 1, -1)
 		f.trans(loopOut, final, 1, -1)
 	}
-	if edgeSilence > 0 {
-		f.silence(int(wg.start), edgeSilence)
-		f.silence(final, edgeSilence)
-		if g.enter > 0 {
-			f.silence(loopIn, edgeSilence)
-		}
-	}
 	f.finish()
 	return f
 }
-
-// commonWords are frequent English words for the garbage loop: what people
-// say to a voice assistant that is not a payment command is mostly made of
-// them.
-var commonWords = strings.Fields(`
-a about after again all also always am an and another any are around as ask
-at away back bad be because been before being best better big bit both but
-by call came can car change city class come could day did different do does
-done down each end even ever every family far feel few find first for forward
-found friend from get give go going good got great had hand has have he help
-her here him his home house how i if in into is it its just keep kind know
-last late left let life like line little live long look lot made make man
-many may me mean might more morning most mother much music must my name need
-never new next night no not nothing now number of off old on once one only
-open or other our out over own part people place play please point put read
-really right room said same say school see seem set she should show side so
-some something sound start still stop such sure take talk tell than thank
-that the their them then there these they thing think this those thought
-three through time to today together told tomorrow too took turn two under
-until up us use very want was watch water way we week well went were what
-when where which while who why will with word work world would write year
-yes yet you your
-`)

@@ -3,10 +3,12 @@ package sphinx_test
 import (
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/intent"
@@ -96,4 +98,17 @@ func readWAV(path string) ([]int16, error) {
 		p += 8 + size + size%2
 	}
 	return nil, errors.New("no data chunk")
+}
+
+var seedFlag = flag.Uint64("seed", 0, "seed for the randomized tests; 0 picks one from the clock")
+
+// seed returns the seed of a randomized test and logs how to replay it.
+func seed(t *testing.T) uint64 {
+	t.Helper()
+	s := *seedFlag
+	if s == 0 {
+		s = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (replay: go test ./voice/sphinx/ -run '^%s$' -seed %d)", s, t.Name(), s)
+	return s
 }

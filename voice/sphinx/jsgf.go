@@ -190,7 +190,7 @@ func (p *jsgfParser) errorf(format string, args ...any) error {
 
 func (p *jsgfParser) next(kind byte) (jsgfToken, error) {
 	if p.pos >= len(p.toks) || p.toks[p.pos].kind != kind {
-		want := string(kind)
+		want := fmt.Sprintf("%q", string(kind))
 		switch kind {
 		case 'w':
 			want = "a word"

@@ -2,18 +2,27 @@
 // PocketSphinx (the Debian libpocketsphinx 0.8+5prealpha library and its
 // pocketsphinx-en-us model) listening with a grammar, not a language model.
 //
-// The grammar is JSGF text, normally intent.Parser.JSGF: the recognizer can
-// only hear sentences the parser understands. Words the model's dictionary
-// lacks get pronunciations made by Pronounce (or given in
-// Config.Pronunciations) when a grammar is loaded.
+// The grammar is JSGF text, normally intent.Parser.JSGF, so the recognizer
+// can only hear sentences the parser understands. It is compiled here into
+// a minimal word graph (see jsgf.go and wordgraph.go) whose choices share
+// their probability evenly. Words the model's dictionary lacks get
+// pronunciations made by Pronounce, or given in Config.Pronunciations,
+// when a grammar is loaded.
 //
 // # Rejection
 //
-// Speech outside the grammar must not come out as the nearest command. Two
-// defences run on every utterance: a garbage loop of phones competes with
-// the grammar (see Config.GarbageWeight), and the posterior probability of
-// the winning sentence must reach Config.MinConfidence. A rejected
-// utterance has Rejected set and no Text, so the parser yields none.
+// Speech outside the grammar must not come out as the nearest command. A
+// garbage loop of phones competes with the grammar on every utterance
+// (Config.Garbage); what it wins is Rejected, with no Text, so the parser
+// yields none. Hypotheses the caller would act on with money can be
+// picked by Config.Verify for a second pass over the same audio, where the
+// one sentence heard must beat a stricter loop of free words and phones
+// (Config.Verification).
+//
+// The library's grammar search computes no posterior probabilities (its
+// ps_get_prob is 0, probability 1, for every grammar hypothesis), so
+// Result.Confidence only says how the hypothesis was checked: see its
+// comment.
 //
 // # Concurrency
 //
@@ -33,170 +42,65 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-)
-
-// SampleRate is the only rate the recognizer takes: 16 kHz, mono, PCM16.
-const SampleRate = 16000
-
-// DefaultModelDir is where Debian's pocketsphinx-en-us package puts the
-// model: the acoustic model in en-us/ and the dictionary
-// cmudict-en-us.dict.
-const DefaultModelDir = "/usr/share/pocketsphinx/model/en-us"
-
-// Defaults of Config, measured on voicepay's fixtures (see the package
-// tests).
-const (
-	DefaultGarbageWeight     = 1e-4
-	DefaultPhoneWeight       = 0.05
-	DefaultGarbageWordWeight = 0.01
-	DefaultMinConfidence     = 0.0
-	DefaultBeam              = 1e-48
-	DefaultWordBeam          = 7e-29
-	DefaultPhoneBeam         = 1e-48
-	DefaultLanguageWeight    = 6.5
-	DefaultMaxGrammars       = 16
-	DefaultNoiseFloor        = -60.0
 )
 
 // ErrClosed is returned by a Recognizer after Close.
 var ErrClosed = errors.New("sphinx: recognizer closed")
 
-// Config configures a Recognizer. Zero fields take the defaults.
-type Config struct {
-	// ModelDir holds the acoustic model (en-us/) and the dictionary
-	// (cmudict-en-us.dict). Default: DefaultModelDir.
-	ModelDir string
-	// Grammar is the JSGF text first listened for, with exactly one public
-	// rule. Required.
-	Grammar string
-	// Pronunciations are phones (in Phones, space-separated) for words, used
-	// instead of the dictionary and the generator.
-	Pronunciations map[string]string
-
-	// GarbageWeight is the weight (0..1] of the garbage loop against the
-	// grammar: higher rejects more. Negative turns the loop off.
-	GarbageWeight float64
-	// GarbageWordWeight and PhoneWeight are the weights (0..1] of each
-	// word and each phone in the garbage loop: higher rejects more.
-	GarbageWordWeight float64
-	PhoneWeight       float64
-	// MinConfidence is the posterior probability below which a sentence is
-	// rejected. Negative turns the threshold off.
-	MinConfidence float64
-	// NoiseFloor is the level, in dB below full scale, of the faint noise
-	// added to all audio before decoding (see noiseFloor). -140 or lower
-	// adds none. Default: DefaultNoiseFloor.
-	NoiseFloor float64
-
-	// Search beams and the language weight, as pocketsphinx's -beam,
-	// -wbeam, -pbeam and -lw.
-	Beam, WordBeam, PhoneBeam float64
-	LanguageWeight            float64
-	// Options are further pocketsphinx options ("-topn": "2"); they win
-	// over everything above.
-	Options map[string]string
-
-	// MaxGrammars is how many compiled grammars SetGrammar keeps for
-	// switching back cheaply. Default: DefaultMaxGrammars.
-	MaxGrammars int
-}
-
-func (c *Config) setDefaults() {
-	if c.ModelDir == "" {
-		c.ModelDir = DefaultModelDir
-	}
-	or := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	or(&c.GarbageWeight, DefaultGarbageWeight)
-	or(&c.PhoneWeight, DefaultPhoneWeight)
-	or(&c.GarbageWordWeight, DefaultGarbageWordWeight)
-	or(&c.MinConfidence, DefaultMinConfidence)
-	or(&c.NoiseFloor, DefaultNoiseFloor)
-	or(&c.Beam, DefaultBeam)
-	or(&c.WordBeam, DefaultWordBeam)
-	or(&c.PhoneBeam, DefaultPhoneBeam)
-	or(&c.LanguageWeight, DefaultLanguageWeight)
-	if c.MaxGrammars <= 0 {
-		c.MaxGrammars = DefaultMaxGrammars
-	}
-}
-
-// args are the decoder's options.
-func (c *Config) args() []string {
-	f := func(v float64) string { return fmt.Sprintf("%g", v) }
-	opts := map[string]string{
-		"-hmm":      filepath.Join(c.ModelDir, "en-us"),
-		"-dict":     filepath.Join(c.ModelDir, "cmudict-en-us.dict"),
-		"-samprate": "16000",
-		"-beam":     f(c.Beam),
-		"-wbeam":    f(c.WordBeam),
-		"-pbeam":    f(c.PhoneBeam),
-		"-lw":       f(c.LanguageWeight),
-		"-bestpath": "yes",
-	}
-	for k, v := range c.Options {
-		opts[k] = v
-	}
-	keys := make([]string, 0, len(opts))
-	for k := range opts {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	args := []string{"voicepay"}
-	for _, k := range keys {
-		args = append(args, k, opts[k])
-	}
-	return args
-}
+// Confidence levels of a Result; see Result.Confidence.
+const (
+	// Heard is the confidence of a sentence that beat the garbage loop.
+	Heard = 0.9
+	// Verified is the confidence of a sentence that also beat the stricter
+	// loop of the verification pass.
+	Verified = 0.99
+)
 
 // Result is what the recognizer heard in one utterance.
 type Result struct {
 	// Text is the sentence of the grammar heard, in its words; empty when
 	// nothing was heard or the utterance was rejected.
 	Text string
-	// Confidence is the posterior probability of Text given the audio,
-	// from the decoder's word lattice: 0..1, 0 when Text is empty. It
-	// measures how much better this sentence explains the audio than the
-	// other sentences and garbage paths the search kept.
+	// Confidence is 0 without Text, Heard (0.9) for a sentence that beat
+	// the garbage loop, and Verified (0.99) for one that also passed the
+	// verification pass. (It is not a posterior probability: this library
+	// computes none for grammars.)
 	Confidence float64
-	// Rejected says speech was heard but did not pass: garbage beat the
-	// grammar, or Confidence fell below Config.MinConfidence.
+	// Rejected says speech was heard but garbage won, in the first pass or
+	// in verification.
 	Rejected bool
-	// Heard is the decoder's raw hypothesis, garbage phones included
-	// ("_p _ey _t"), for logs.
+	// Verified says the sentence passed the verification pass.
+	Verified bool
+	// Heard is the decoder's raw hypothesis, garbage included ("_/p _the"),
+	// for logs.
 	Heard string
 	// Words are the words of Text with their times in the audio.
 	Words []Word
 	// Audio is the length of the audio; Elapsed the time spent decoding it.
-	Audio, Elapsed            time.Duration
-	MarginA, MarginB, MarginN int
+	Audio, Elapsed time.Duration
 }
 
 // Word is a word of a result, with its start and end in the audio.
 type Word struct {
 	Text       string
 	Start, End time.Duration
-	Confidence float64
-	Ascr       int
 }
 
 // Recognizer decodes speech with a grammar. See the package comment for
 // its concurrency rules.
 type Recognizer struct {
-	cfg     Config
-	dec     *decoder
-	turn    chan struct{}   // holds one token: whoever has it may use dec
-	names   []string        // compiled searches, least recently used first
-	cur     string          // the search in use
-	added   map[string]bool // words given pronunciations
-	garbage map[string]bool // words with a garbage pseudo-word
-	floor   noiseFloor
+	cfg      Config
+	dec      *decoder
+	turn     chan struct{}       // holds one token: whoever has it may use dec
+	names    []string            // compiled searches, least recently used first
+	cur      string              // the search in use
+	words    []string            // the words of the grammar in use
+	grammars map[string][]string // the words of each kept grammar search
+	added    map[string]bool
+	garbage  map[string]bool // words with a garbage pseudo-word
+	floor    noiseFloor
 }
 
 // New loads the model and the grammar of cfg.
@@ -219,7 +123,11 @@ func New(cfg Config) (*Recognizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sphinx: %w", err)
 	}
-	r := &Recognizer{cfg: cfg, dec: dec, turn: make(chan struct{}, 1), added: map[string]bool{}, garbage: map[string]bool{}, floor: newNoiseFloor(cfg.NoiseFloor)}
+	r := &Recognizer{
+		cfg: cfg, dec: dec, turn: make(chan struct{}, 1),
+		added: map[string]bool{}, garbage: map[string]bool{}, grammars: map[string][]string{},
+		floor: newNoiseFloor(cfg.NoiseFloor),
+	}
 	r.turn <- struct{}{}
 	for _, p := range Phones {
 		if err := dec.addWord(garbagePhone(p), []string{p}); err != nil {
@@ -253,10 +161,6 @@ func (r *Recognizer) acquire(ctx context.Context) error {
 		if !ok {
 			return ErrClosed
 		}
-		if r.dec == nil {
-			r.turn <- struct{}{}
-			return ErrClosed
-		}
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -266,15 +170,13 @@ func (r *Recognizer) acquire(ctx context.Context) error {
 func (r *Recognizer) release() { r.turn <- struct{}{} }
 
 // Close frees the decoder and all its C memory, after the utterance in
-// progress, if any, ends.
+// progress, if any, ends. Calls after Close return ErrClosed.
 func (r *Recognizer) Close() error {
 	if _, ok := <-r.turn; !ok {
 		return nil
 	}
-	if r.dec != nil {
-		r.dec.close()
-		r.dec = nil
-	}
+	r.dec.close()
+	r.dec = nil
 	close(r.turn)
 	return nil
 }
@@ -290,63 +192,90 @@ func (r *Recognizer) SetGrammar(ctx context.Context, jsgf string) error {
 	return r.setGrammar(jsgf)
 }
 
+// searchName names a compiled search by what it was compiled from.
+func searchName(kind, text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return kind + hex.EncodeToString(sum[:8])
+}
+
 func (r *Recognizer) setGrammar(jsgf string) error {
-	sum := sha256.Sum256([]byte(jsgf))
-	name := "g" + hex.EncodeToString(sum[:8])
-	if i := slices.Index(r.names, name); i >= 0 {
-		if err := r.dec.useSearch(name); err != nil {
+	name := searchName("g", jsgf)
+	words, ok := r.grammars[name]
+	if ok && slices.Contains(r.names, name) {
+		r.touch(name)
+	} else {
+		wg, err := compileJSGF(jsgf)
+		if err != nil {
 			return fmt.Errorf("sphinx: %w", err)
 		}
-		r.names = append(slices.Delete(r.names, i, i+1), name)
-		r.cur = name
-		return nil
-	}
-	wg, err := compileJSGF(jsgf)
-	if err != nil {
-		return fmt.Errorf("sphinx: %w", err)
-	}
-	if err := r.addPronunciations(wg.usedWords()); err != nil {
-		return fmt.Errorf("sphinx: %w", err)
-	}
-	g := garbageWeights{enter: max(r.cfg.GarbageWeight, 0), word: r.cfg.GarbageWordWeight, phone: r.cfg.PhoneWeight}
-	var loop []string
-	if g.enter > 0 {
-		if loop, err = r.addGarbage(wg.usedWords()); err != nil {
+		words = wg.usedWords()
+		if err := r.ensureSearch(name, wg, r.cfg.Garbage, words, [3]float64{}); err != nil {
 			return fmt.Errorf("sphinx: %w", err)
 		}
-	}
-	f := r.dec.buildFSG(name, wg, r.cfg.LanguageWeight, g, loop, 0)
-	defer f.free()
-	if err := r.dec.addSearch(name, f); err != nil {
-		return fmt.Errorf("sphinx: %w", err)
+		r.grammars[name] = words
 	}
 	if err := r.dec.useSearch(name); err != nil {
-		r.dec.removeSearch(name)
 		return fmt.Errorf("sphinx: %w", err)
 	}
+	r.cur, r.words = name, words
+	return nil
+}
+
+// touch marks a kept search as the most recently used.
+func (r *Recognizer) touch(name string) {
+	if i := slices.Index(r.names, name); i >= 0 {
+		r.names = append(slices.Delete(r.names, i, i+1), name)
+	}
+}
+
+// ensureSearch compiles a word graph and its garbage loop into a named
+// search, unless one of that name is kept already, and marks it used.
+func (r *Recognizer) ensureSearch(name string, wg *wordGraph, g Garbage, grammarWords []string, beams [3]float64) error {
+	if slices.Contains(r.names, name) {
+		r.touch(name)
+		return nil
+	}
+	if err := r.addPronunciations(wg.usedWords()); err != nil {
+		return err
+	}
+	var loop []string
+	if g.on() && g.Word > 0 {
+		var err error
+		if loop, err = r.addGarbage(grammarWords); err != nil {
+			return err
+		}
+	}
+	f := r.dec.buildFSG(name, wg, r.cfg.LanguageWeight, g, loop)
+	defer f.free()
+	if beams != ([3]float64{}) {
+		old := r.dec.setBeams(beams)
+		defer r.dec.setBeams(old)
+	}
+	if err := r.dec.addSearch(name, f); err != nil {
+		return err
+	}
 	r.names = append(r.names, name)
-	r.cur = name
 	for len(r.names) > r.cfg.MaxGrammars {
-		r.dec.removeSearch(r.names[0])
-		r.names = r.names[1:]
+		old := r.names[0]
+		if old == r.cur {
+			old = r.names[1]
+		}
+		r.dec.removeSearch(old)
+		r.names = slices.DeleteFunc(r.names, func(n string) bool { return n == old })
+		delete(r.grammars, old)
 	}
 	return nil
 }
 
-// addGarbage gives the garbage loop's pseudo-words for the common words
-// and the grammar's words pronunciations, and returns the loop's words.
+// addGarbage gives the garbage pseudo-words of the grammar's words their
+// first pronunciation, and returns the loop's words.
 func (r *Recognizer) addGarbage(grammarWords []string) ([]string, error) {
-	seen := map[string]bool{}
 	var loop []string
-	for _, w := range append(slices.Clone(commonWords), grammarWords...) {
-		if seen[w] {
-			continue
-		}
-		seen[w] = true
+	for _, w := range grammarWords {
 		if !r.garbage[w] {
 			phones, ok := r.dec.Lookup(w)
 			if !ok {
-				continue // a common word this dictionary lacks
+				continue
 			}
 			if err := r.dec.addWord(garbageWord(w), phones); err != nil {
 				return nil, err
@@ -359,32 +288,43 @@ func (r *Recognizer) addGarbage(grammarWords []string) ([]string, error) {
 }
 
 // addPronunciations gives the decoder a pronunciation of every word it
-// lacks, from Config.Pronunciations or Pronounce.
+// lacks, from Config.Pronunciations or Pronounce, and adds the configured
+// ones for words it has as further ways to say them.
 func (r *Recognizer) addPronunciations(words []string) error {
 	for _, w := range words {
-		if isGarbage(w) || r.added[w] {
+		if r.added[w] {
 			continue
 		}
+		_, inDict := r.dec.Lookup(w)
 		var prons [][]string
 		if p, ok := r.cfg.Pronunciations[w]; ok {
 			prons = [][]string{strings.Fields(p)}
-		} else if _, ok := r.dec.Lookup(w); ok {
-			continue
-		} else {
+		} else if !inDict {
 			for _, p := range pronounce(r.dec, w) {
 				prons = append(prons, p.Phones)
 			}
+			if len(prons) == 0 {
+				return fmt.Errorf("no pronunciation for %q", w)
+			}
 		}
-		if len(prons) == 0 {
-			return fmt.Errorf("no pronunciation for %q", w)
-		}
-		for i, p := range prons {
+		alt := 1
+		for _, p := range prons {
 			name := w
-			if i > 0 {
-				name = fmt.Sprintf("%s(%d)", w, i+1)
+			if inDict || alt > 1 {
+				for {
+					alt++
+					name = fmt.Sprintf("%s(%d)", w, alt)
+					if _, taken := r.dec.Lookup(name); !taken {
+						break
+					}
+				}
 			}
 			if err := r.dec.addWord(name, p); err != nil {
 				return err
+			}
+			if !inDict && alt == 1 {
+				alt = 2
+				inDict = true
 			}
 		}
 		r.added[w] = true
@@ -400,83 +340,35 @@ func (r *Recognizer) Decode(ctx context.Context, samples []int16) (Result, error
 	}
 	defer r.release()
 	start := time.Now()
-	if err := r.dec.startUtt(); err != nil {
+	if err := r.decode(samples); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
+	}
+	res := r.result(len(samples))
+	if err := r.verify(ctx, &res, samples); err != nil {
+		return Result{}, fmt.Errorf("sphinx: %w", err)
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// decode runs one whole utterance through the search in use.
+func (r *Recognizer) decode(samples []int16) error {
+	if err := r.dec.startUtt(); err != nil {
+		return err
 	}
 	r.floor.reset()
 	err := r.dec.process(r.floor.add(samples), true)
 	if endErr := r.dec.endUtt(); err == nil {
 		err = endErr
 	}
-	if err != nil {
-		return Result{}, fmt.Errorf("sphinx: %w", err)
-	}
-	res := r.result(len(samples), time.Since(start))
-	if os.Getenv("VP_MARGIN") != "" && res.Text != "" {
-		a, b, n, err := r.margin(samples, res.Text)
-		if err != nil {
-			return res, err
-		}
-		res.MarginA, res.MarginB, res.MarginN = a, b, n
-	}
-	return res, nil
-}
-
-func (r *Recognizer) margin(samples []int16, text string) (int, int, int, error) {
-	cur := r.cur
-	defer r.dec.useSearch(cur)
-	// sentence only
-	sent := &wordGraph{words: strings.Fields(text)}
-	for i := range sent.words {
-		sent.states = append(sent.states, graphState{edges: []graphEdge{{int32(i), int32(i + 1)}}})
-	}
-	sent.states = append(sent.states, graphState{accept: true})
-	score := func(wg *wordGraph, g garbageWeights, loop []string) (int, int, error) {
-		sil, _ := strconv.ParseFloat(os.Getenv("VP_SIL"), 64)
-		f := r.dec.buildFSG("verify", wg, r.cfg.LanguageWeight, g, loop, sil)
-		defer f.free()
-		if err := r.dec.addSearch("verify", f); err != nil {
-			return 0, 0, err
-		}
-		if err := r.dec.useSearch("verify"); err != nil {
-			return 0, 0, err
-		}
-		r.dec.startUtt()
-		r.floor.reset()
-		r.dec.process(r.floor.add(samples), true)
-		r.dec.endUtt()
-		n := 0
-		for _, s := range r.dec.segments() {
-			n = max(n, s.end+1)
-		}
-		return r.dec.score(), n, nil
-	}
-	a, n, err := score(sent, garbageWeights{}, nil)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	loop, err := r.addGarbage(nil)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	if os.Getenv("VP_MARGIN") == "phones" {
-		loop = nil
-	}
-	// loop only: a graph with no sentences, the loop entered for free
-	empty := &wordGraph{states: []graphState{{}}}
-	b, _, err := score(empty, garbageWeights{enter: 1, word: r.cfg.GarbageWordWeight, phone: r.cfg.PhoneWeight}, loop)
-	return a, b, n, err
+	return err
 }
 
 // result reads the final hypothesis of the utterance just ended.
-func (r *Recognizer) result(samples int, elapsed time.Duration) Result {
+func (r *Recognizer) result(samples int) Result {
 	res := Result{
-		Heard:   r.dec.hyp(),
-		Audio:   time.Duration(samples) * time.Second / SampleRate,
-		Elapsed: elapsed,
-	}
-	if os.Getenv("VP_DEBUG") != "" {
-		fmt.Println("segments:", r.dec.segments(), "score:", r.dec.score())
+		Heard: r.dec.hyp(),
+		Audio: time.Duration(samples) * time.Second / SampleRate,
 	}
 	if res.Heard == "" {
 		return res
@@ -485,91 +377,20 @@ func (r *Recognizer) result(samples int, elapsed time.Duration) Result {
 		res.Rejected = true
 		return res
 	}
-	conf := r.dec.prob()
-	if r.cfg.MinConfidence > 0 && conf < r.cfg.MinConfidence {
-		res.Rejected = true
-		return res
-	}
-	res.Text, res.Confidence = res.Heard, conf
+	res.Text, res.Confidence = res.Heard, Heard
 	for _, s := range r.dec.segments() {
-		if os.Getenv("VP_ALLSEG") == "" && (strings.HasPrefix(s.word, "<") || strings.HasPrefix(s.word, "[") || isGarbage(s.word)) {
-			continue // silence, noise and sentence marks
+		if strings.HasPrefix(s.word, "<") || strings.HasPrefix(s.word, "[") || s.word == "(NULL)" || isGarbage(s.word) {
+			continue // silence, noise, sentence marks and null moves
 		}
 		w := s.word
 		if i := strings.IndexByte(w, '('); i > 0 {
-			w = w[:i] // an alternative pronunciation
+			w = w[:i] // another way to say the word
 		}
 		res.Words = append(res.Words, Word{
-			Text:       w,
-			Start:      time.Duration(s.start) * frameDuration,
-			End:        time.Duration(s.end+1) * frameDuration,
-			Confidence: s.prob,
-			Ascr:       s.ascr,
+			Text:  w,
+			Start: time.Duration(s.start) * frameDuration,
+			End:   time.Duration(s.end+1) * frameDuration,
 		})
 	}
 	return res
-}
-
-// Stream is an utterance decoded as it arrives. It holds the recognizer
-// until End.
-type Stream struct {
-	r       *Recognizer
-	samples int
-	start   time.Time
-	spent   time.Duration
-	done    bool
-}
-
-// Start begins an utterance for samples to be fed as they arrive. Only one
-// utterance runs at a time: Start waits for the one in progress.
-func (r *Recognizer) Start(ctx context.Context) (*Stream, error) {
-	if err := r.acquire(ctx); err != nil {
-		return nil, err
-	}
-	r.floor.reset()
-	if err := r.dec.startUtt(); err != nil {
-		r.release()
-		return nil, fmt.Errorf("sphinx: %w", err)
-	}
-	return &Stream{r: r, start: time.Now()}, nil
-}
-
-// Process decodes more samples and returns the best sentence so far, for
-// showing while the person is still speaking: empty while garbage leads.
-// A partial hypothesis has no confidence and may change; only End decides.
-func (s *Stream) Process(samples []int16) (partial string, err error) {
-	if s.done {
-		return "", errors.New("sphinx: stream ended")
-	}
-	t := time.Now()
-	err = s.r.dec.process(s.r.floor.add(samples), false)
-	s.samples += len(samples)
-	partial = s.r.dec.hyp()
-	s.spent += time.Since(t)
-	if err != nil {
-		return "", fmt.Errorf("sphinx: %w", err)
-	}
-	if slices.ContainsFunc(strings.Fields(partial), isGarbage) {
-		partial = ""
-	}
-	return partial, nil
-}
-
-// InSpeech reports whether the decoder's own voice activity detection found
-// speech in the last samples processed.
-func (s *Stream) InSpeech() bool { return !s.done && s.r.dec.inSpeech() }
-
-// End finishes the utterance, returns its result and lets the next
-// utterance start. Result.Elapsed counts only the time spent decoding.
-func (s *Stream) End() (Result, error) {
-	if s.done {
-		return Result{}, errors.New("sphinx: stream ended")
-	}
-	s.done = true
-	defer s.r.release()
-	t := time.Now()
-	if err := s.r.dec.endUtt(); err != nil {
-		return Result{}, fmt.Errorf("sphinx: %w", err)
-	}
-	return s.r.result(s.samples, s.spent+time.Since(t)), nil
 }

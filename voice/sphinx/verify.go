@@ -1,0 +1,47 @@
+package sphinx
+
+import (
+	"context"
+	"strings"
+)
+
+// verify runs the second pass over samples for a result that Config.Verify
+// picks: the one sentence heard, alone, against the verification loop. If
+// the loop wins, the result is rejected. The search in use is restored.
+func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) error {
+	if res.Text == "" || r.cfg.Verify == nil || !r.cfg.Verify(res.Text) || !r.cfg.Verification.on() {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	words := strings.Fields(res.Text)
+	wg := sentenceGraph(words)
+	name := searchName("v", res.Text+"\x00"+strings.Join(r.words, " "))
+	if err := r.ensureSearch(name, wg, r.cfg.Verification, r.words, r.cfg.VerificationBeams); err != nil {
+		return err
+	}
+	defer r.dec.useSearch(r.cur)
+	if err := r.dec.useSearch(name); err != nil {
+		return err
+	}
+	if err := r.decode(samples); err != nil {
+		return err
+	}
+	if r.dec.hyp() != res.Text {
+		res.Text, res.Confidence, res.Words, res.Rejected = "", 0, nil, true
+		return nil
+	}
+	res.Verified, res.Confidence = true, Verified
+	return nil
+}
+
+// sentenceGraph is the word graph of one sentence.
+func sentenceGraph(words []string) *wordGraph {
+	wg := &wordGraph{words: words}
+	for i := range words {
+		wg.states = append(wg.states, graphState{edges: []graphEdge{{int32(i), int32(i + 1)}}})
+	}
+	wg.states = append(wg.states, graphState{accept: true})
+	return wg
+}
