@@ -37,6 +37,7 @@ type Config struct {
 	Dialog   Dialog
 	Risk     Risk
 	Auth     Auth
+	LLM      LLM
 }
 
 // Dialog holds the timeouts of the ordering dialog.
@@ -55,6 +56,7 @@ type Risk struct {
 	TrustedBelow        Money         // debits to a trusted payee below this skip review
 	HourlyCount         int           // review from this many debits in a clock hour
 	RepeatLimit         int           // block at this many repeats of the same payee and amount
+	MandateRepeatLimit  int           // the same, for charges under a mandate, which repeat by nature
 	RepeatWindow        time.Duration // how far back a repeat counts
 	OddHoursStart       int           // first odd hour of the day, 0..24
 	OddHoursEnd         int           // end of the odd hours, exclusive, 0..24
@@ -92,6 +94,7 @@ func defaults(lookup func(string) (string, bool)) Config {
 			TrustedBelow:        5000,
 			HourlyCount:         20,
 			RepeatLimit:         5,
+			MandateRepeatLimit:  30,
 			RepeatWindow:        10 * time.Minute,
 			OddHoursStart:       0,
 			OddHoursEnd:         5,
@@ -99,6 +102,9 @@ func defaults(lookup func(string) (string, bool)) Config {
 		Auth: Auth{
 			PINAttempts: 5,
 			LockoutBase: 30 * time.Second,
+		},
+		LLM: LLM{
+			Timeout: 3 * time.Second,
 		},
 	}
 }

@@ -96,12 +96,18 @@ func TestDefault(t *testing.T) {
 		{"risk.trusted_below", c.Risk.TrustedBelow, config.Money(5000)},
 		{"risk.hourly_count", c.Risk.HourlyCount, 20},
 		{"risk.repeat_limit", c.Risk.RepeatLimit, 5},
+		{"risk.mandate_repeat_limit", c.Risk.MandateRepeatLimit, 30},
 		{"risk.repeat_window", c.Risk.RepeatWindow.String(), "10m0s"},
 		{"risk.odd_hours_start", c.Risk.OddHoursStart, 0},
 		{"risk.odd_hours_end", c.Risk.OddHoursEnd, 5},
 		{"risk.trusted_payees", len(c.Risk.TrustedPayees), 0},
 		{"auth.pin_attempts", c.Auth.PINAttempts, 5},
 		{"auth.lockout_base", c.Auth.LockoutBase.String(), "30s"},
+		{"llm.base_url", c.LLM.BaseURL, ""},
+		{"llm.model", c.LLM.Model, ""},
+		{"llm.api_key_env", c.LLM.APIKeyEnv, ""},
+		{"llm.timeout", c.LLM.Timeout.String(), "3s"},
+		{"llm off", c.LLM.Enabled(), false},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -112,10 +118,10 @@ func TestDefault(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	keys := config.Keys()
-	if len(keys) != 19 {
-		t.Errorf("got %d keys, want 19: %q", len(keys), keys)
+	if len(keys) != 24 {
+		t.Errorf("got %d keys, want 24: %q", len(keys), keys)
 	}
-	for _, k := range []string{"listen", "data_dir", "catalog", "log_level", "dialog.hold_timeout", "risk.trusted_payees", "auth.lockout_base"} {
+	for _, k := range []string{"listen", "data_dir", "catalog", "log_level", "dialog.hold_timeout", "risk.trusted_payees", "auth.lockout_base", "llm.base_url", "llm.model", "llm.api_key_env", "llm.timeout"} {
 		if !slices.Contains(keys, k) {
 			t.Errorf("Keys lacks %q", k)
 		}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ var keys = []key{
 	{name: "risk.new_payee_step_up_above", set: money(func(c *Config) *Money { return &c.Risk.NewPayeeStepUpAbove })},
 	{name: "risk.hourly_count", set: integer(func(c *Config) *int { return &c.Risk.HourlyCount })},
 	{name: "risk.repeat_limit", set: integer(func(c *Config) *int { return &c.Risk.RepeatLimit })},
+	{name: "risk.mandate_repeat_limit", set: integer(func(c *Config) *int { return &c.Risk.MandateRepeatLimit })},
 	{name: "risk.repeat_window", set: duration(func(c *Config) *time.Duration { return &c.Risk.RepeatWindow })},
 	{name: "risk.odd_hours_start", set: integer(func(c *Config) *int { return &c.Risk.OddHoursStart })},
 	{name: "risk.odd_hours_end", set: integer(func(c *Config) *int { return &c.Risk.OddHoursEnd })},
@@ -41,10 +43,14 @@ var keys = []key{
 	{name: "risk.trusted_below", set: money(func(c *Config) *Money { return &c.Risk.TrustedBelow })},
 	{name: "auth.pin_attempts", set: integer(func(c *Config) *int { return &c.Auth.PINAttempts })},
 	{name: "auth.lockout_base", set: duration(func(c *Config) *time.Duration { return &c.Auth.LockoutBase })},
+	{name: "llm.base_url", set: text(func(c *Config) *string { return &c.LLM.BaseURL })},
+	{name: "llm.model", set: text(func(c *Config) *string { return &c.LLM.Model })},
+	{name: "llm.api_key_env", set: text(func(c *Config) *string { return &c.LLM.APIKeyEnv })},
+	{name: "llm.timeout", set: duration(func(c *Config) *time.Duration { return &c.LLM.Timeout })},
 }
 
 // sections are the keys that hold other keys.
-var sections = []string{"dialog", "risk", "auth"}
+var sections = []string{"dialog", "risk", "auth", "llm"}
 
 // Keys returns every configuration key, dotted, in documentation order.
 func Keys() []string {
@@ -129,6 +135,9 @@ func money(field func(*Config) *Money) func(*Config, string) error {
 func suggest(name string) string {
 	lower := strings.ToLower(name)
 	leaf := lower[strings.LastIndex(lower, ".")+1:]
+	if strings.HasPrefix(lower, "llm.") && slices.Contains([]string{"api_key", "apikey", "key", "token", "secret"}, leaf) {
+		return "the key never goes in the configuration: put it in an environment variable and set llm.api_key_env to that variable's name"
+	}
 	for _, k := range keys {
 		if k.name[strings.LastIndex(k.name, ".")+1:] == leaf {
 			return "did you mean " + k.name + "?"

@@ -37,7 +37,9 @@ type Source struct {
 var osLookup = os.LookupEnv
 
 // Load reads the configuration from src over the defaults and validates it.
-// On failure the error is Problems, listing every problem found.
+// With src.Env set, it also checks that the variable llm.api_key_env names
+// is set when the language-model fallback is on. On failure the error is
+// Problems, listing every problem found.
 func Load(src Source) (*Config, error) {
 	lookup := src.Env
 	if lookup == nil {
@@ -53,6 +55,11 @@ func Load(src Source) (*Config, error) {
 	l.flags(src.Flags)
 	for _, p := range l.cfg.Validate() {
 		if !l.failed[p.Key] {
+			l.problems = append(l.problems, p)
+		}
+	}
+	if src.Env != nil {
+		if p, ok := l.cfg.LLM.checkKeyEnv(src.Env); !ok {
 			l.problems = append(l.problems, p)
 		}
 	}

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,6 +75,7 @@ func TestLoadEnvEveryKey(t *testing.T) {
 		"VOICEPAY_RISK_NEW_PAYEE_STEP_UP_ABOVE": "50",
 		"VOICEPAY_RISK_HOURLY_COUNT":            "3",
 		"VOICEPAY_RISK_REPEAT_LIMIT":            "2",
+		"VOICEPAY_RISK_MANDATE_REPEAT_LIMIT":    "12",
 		"VOICEPAY_RISK_REPEAT_WINDOW":           "1m",
 		"VOICEPAY_RISK_ODD_HOURS_START":         "22",
 		"VOICEPAY_RISK_ODD_HOURS_END":           "6",
@@ -81,17 +83,24 @@ func TestLoadEnvEveryKey(t *testing.T) {
 		"VOICEPAY_RISK_TRUSTED_BELOW":           "9.99",
 		"VOICEPAY_AUTH_PIN_ATTEMPTS":            "3",
 		"VOICEPAY_AUTH_LOCKOUT_BASE":            "1m",
+		"VOICEPAY_LLM_BASE_URL":                 "https://llm.example/v1",
+		"VOICEPAY_LLM_MODEL":                    "small-model",
+		"VOICEPAY_LLM_API_KEY_ENV":              "LLM_TEST_KEY",
+		"VOICEPAY_LLM_TIMEOUT":                  "2s",
 	}
-	c := MustLoad(t, config.Source{Env: env(values)})
+	all := maps.Clone(values)
+	all["LLM_TEST_KEY"] = "sk-test" // the variable llm.api_key_env names
+	c := MustLoad(t, config.Source{Env: env(all)})
 	want := config.Config{
 		Listen: "[::1]:9000", DataDir: "/srv/voicepay", LogLevel: "error",
 		Dialog: config.Dialog{OrderTimeout: 3600e9, HoldTimeout: 1800e9},
 		Risk: config.Risk{
 			MaxPerTransaction: 100000, StepUpAbove: 10000, DailyLimit: 200000, NewPayeeStepUpAbove: 5000,
-			TrustedBelow: 999, HourlyCount: 3, RepeatLimit: 2, RepeatWindow: 60e9,
+			TrustedBelow: 999, HourlyCount: 3, RepeatLimit: 2, MandateRepeatLimit: 12, RepeatWindow: 60e9,
 			OddHoursStart: 22, OddHoursEnd: 6, TrustedPayees: []string{"merchant:kfc"},
 		},
 		Auth: config.Auth{PINAttempts: 3, LockoutBase: 60e9},
+		LLM:  config.LLM{BaseURL: "https://llm.example/v1", Model: "small-model", APIKeyEnv: "LLM_TEST_KEY", Timeout: 2e9},
 	}
 	if !equal(*c, want) {
 		t.Errorf("got  %+v\nwant %+v", *c, want)
@@ -276,6 +285,12 @@ auth:
   pin_attempts: 0
   lockout_base: soon
   extra: 1
+llm:
+  base_url: ftp://llm.example/v1
+  model: two words
+  api_key_env: sk-not-a-name
+  timeout: 5m
+  api_key: sk-secret
 `
 
 func TestLoadEveryProblem(t *testing.T) {
@@ -290,7 +305,8 @@ func TestLoadEveryProblem(t *testing.T) {
 		"risk.max_per_transaction", "risk.step_up_above", "risk.daily_limit", "risk.new_payee_step_up_above",
 		"risk.hourly_count", "risk.repeat_limit", "risk.repeat_window", "risk.odd_hours_start",
 		"risk.odd_hours_end", "risk.trusted_payees", "risk.trusted_below", "risk.daily_limt",
-		"auth.pin_attempts", "auth.lockout_base", "auth.extra", "verbose",
+		"auth.pin_attempts", "auth.lockout_base", "auth.extra",
+		"llm.base_url", "llm.model", "llm.api_key_env", "llm.timeout", "llm.api_key", "verbose",
 	}
 	for _, key := range want {
 		if len(find(ps, key)) == 0 {
@@ -310,6 +326,9 @@ func TestLoadEveryProblem(t *testing.T) {
 		if !strings.HasPrefix(line, ps[i].Key+": ") {
 			t.Errorf("line %q does not start with its key %q", line, ps[i].Key)
 		}
+	}
+	if strings.Contains(ps.Error(), "sk-") {
+		t.Errorf("the problems repeat a key:\n%s", ps.Error())
 	}
 	t.Logf("\n%s", ps.Error())
 }

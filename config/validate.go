@@ -75,7 +75,8 @@ func (c *Config) Validate() Problems {
 	if ok && r.MaxPerTransaction > r.DailyLimit {
 		add("risk.max_per_transaction", "%s is more than risk.daily_limit %s", r.MaxPerTransaction, r.DailyLimit)
 	}
-	for key, n := range map[string]int{"risk.hourly_count": r.HourlyCount, "risk.repeat_limit": r.RepeatLimit, "auth.pin_attempts": c.Auth.PINAttempts} {
+	for key, n := range map[string]int{"risk.hourly_count": r.HourlyCount, "risk.repeat_limit": r.RepeatLimit,
+		"risk.mandate_repeat_limit": r.MandateRepeatLimit, "auth.pin_attempts": c.Auth.PINAttempts} {
 		if n < 1 {
 			add(key, "%d must be at least 1", n)
 		}
@@ -92,6 +93,7 @@ func (c *Config) Validate() Problems {
 		}
 	}
 	positive("auth.lockout_base", c.Auth.LockoutBase)
+	c.LLM.validate(add)
 
 	sortProblems(ps)
 	return ps

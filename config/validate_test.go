@@ -40,6 +40,7 @@ func TestValidate(t *testing.T) {
 		{"step_up equal to max", func(c *config.Config) { c.Risk.StepUpAbove = c.Risk.MaxPerTransaction }, "", ""},
 		{"hourly_count", func(c *config.Config) { c.Risk.HourlyCount = 0 }, "risk.hourly_count", "at least 1"},
 		{"repeat_limit", func(c *config.Config) { c.Risk.RepeatLimit = -1 }, "risk.repeat_limit", "at least 1"},
+		{"mandate_repeat_limit", func(c *config.Config) { c.Risk.MandateRepeatLimit = 0 }, "risk.mandate_repeat_limit", "at least 1"},
 		{"repeat_window", func(c *config.Config) { c.Risk.RepeatWindow = 0 }, "risk.repeat_window", "longer than zero"},
 		{"odd hours wrap", func(c *config.Config) { c.Risk.OddHoursStart, c.Risk.OddHoursEnd = 22, 6 }, "", ""},
 		{"odd hours to midnight", func(c *config.Config) { c.Risk.OddHoursStart, c.Risk.OddHoursEnd = 23, 24 }, "", ""},

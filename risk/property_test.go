@@ -62,6 +62,7 @@ func randomLimits(r *rand.Rand) risk.Limits {
 	l.TrustedBelow = money(r, 400000)
 	l.HourlyCount = r.IntN(30) - 2
 	l.RepeatLimit = r.IntN(10) - 2
+	l.MandateRepeatLimit = r.IntN(40) - 2
 	l.OddHoursStart, l.OddHoursEnd = r.IntN(25), r.IntN(25)
 	if r.IntN(2) == 0 {
 		l.TrustedPayees = []string{pick(r, payees), pick(r, payees)}
@@ -80,7 +81,7 @@ func randomTxn(r *rand.Rand) risk.Txn {
 		DayTotal:  money(r, 600000),
 		HourCount: r.IntN(30),
 		PayeeSeen: r.IntN(2) == 0,
-		Repeats:   r.IntN(8),
+		Repeats:   r.IntN(40),
 	}
 }
 
@@ -109,8 +110,10 @@ func TestDecideProperties(t *testing.T) {
 			fail("amount above MaxPerTransaction not blocked")
 		case txn.Amount <= 0 && !blocked:
 			fail("non-positive amount not blocked")
-		case txn.Repeats >= l.RepeatLimit && !blocked:
-			fail("repeats at RepeatLimit not blocked")
+		case txn.Repeats >= repeatLimit(l, txn) && !blocked:
+			fail("repeats at the repeat limit not blocked")
+		case txn.Repeats < repeatLimit(l, txn) && slices.Contains(got.Rules, "repeat_limit"):
+			fail("repeat_limit below the repeat limit")
 		case exceeds(txn.DayTotal, txn.Amount, l.DailyLimit) && !blocked:
 			fail("daily limit exceeded but not blocked")
 		case txn.Channel != risk.ChannelVoice && txn.Channel != risk.ChannelText && txn.Channel != risk.ChannelMandate && !blocked:
@@ -210,4 +213,13 @@ func model(rules []risk.Rule, matched []bool, channel string) risk.Decision {
 		return risk.Decision{Action: risk.Review, Rules: review}
 	}
 	return risk.Decision{Action: risk.Allow}
+}
+
+// repeatLimit is the repeat limit that applies to txn: the mandate channel
+// has its own, unless it is zero.
+func repeatLimit(l risk.Limits, txn risk.Txn) int {
+	if txn.Channel == risk.ChannelMandate && l.MandateRepeatLimit > 0 {
+		return l.MandateRepeatLimit
+	}
+	return l.RepeatLimit
 }

@@ -42,6 +42,12 @@
 //   - Any other channel is blocked by unknown_channel: a debit whose origin
 //     the engine does not know is a wiring mistake, and it fails closed.
 //
+// The repeat_limit rule stops a runaway agent that pays the same payee the
+// same amount again and again. Under a metered mandate the same charge
+// repeats by nature, so on the mandate channel the rule counts up to the
+// higher MandateRepeatLimit instead: steady use passes, a loop is still
+// blocked, and the mandate's cap bounds what the repeats before it moved.
+//
 // When an agent proposed the debit (Txn.Agent is set), a payee the person
 // has never paid is stepped up whatever the amount (agent_new_payee): an
 // agent that was talked into paying a stranger must not get there on a
@@ -60,7 +66,7 @@
 //	block    unknown_channel      channel is not voice, text or mandate
 //	block    max_per_transaction  Amount > MaxPerTransaction
 //	block    daily_limit          DayTotal + Amount > DailyLimit
-//	block    repeat_limit         Repeats >= RepeatLimit
+//	block    repeat_limit         Repeats >= RepeatLimit (MandateRepeatLimit on mandate)
 //	review   hourly_count         HourCount >= HourlyCount
 //
 // The trusted_payee rule lets small payments to payees the person named skip

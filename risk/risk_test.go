@@ -89,7 +89,10 @@ func TestDecide(t *testing.T) {
 		{"mandate skips new payee rules", func(t *risk.Txn) {
 			t.Channel, t.PayeeSeen, t.Agent, t.Amount = risk.ChannelMandate, false, "claude-code", 30000
 		}, risk.Allow, nil},
-		{"mandate block", func(t *risk.Txn) { t.Channel, t.Repeats = risk.ChannelMandate, 5 }, risk.Block, []string{"repeat_limit"}},
+		{"mandate block", func(t *risk.Txn) { t.Channel, t.Repeats = risk.ChannelMandate, 30 }, risk.Block, []string{"repeat_limit"}},
+		// Metered charges repeat by nature: the mandate channel has its own, higher repeat limit.
+		{"mandate repeats below its limit", func(t *risk.Txn) { t.Channel, t.Repeats = risk.ChannelMandate, 29 }, risk.Allow, nil},
+		{"mandate repeats past the voice limit", func(t *risk.Txn) { t.Channel, t.Repeats = risk.ChannelMandate, 5 }, risk.Allow, nil},
 	}
 	e := risk.New(limits())
 	for _, tt := range tests {
@@ -256,5 +259,48 @@ func TestDecideConcurrent(t *testing.T) {
 		if got := <-done; got.Action != want.Action || !slices.Equal(got.Reasons, want.Reasons) {
 			t.Errorf("got %v, want %v", got, want)
 		}
+	}
+}
+
+// A runaway agent recording usage in a loop is blocked at the mandate's
+// repeat limit, while steady metered use within the window is not; a zero
+// MandateRepeatLimit falls back to RepeatLimit.
+func TestMandateRepeatLimit(t *testing.T) {
+	mandate := func(repeats int) risk.Txn {
+		txn := base()
+		txn.Channel, txn.Agent, txn.Amount, txn.Repeats = risk.ChannelMandate, "claude", 50, repeats
+		return txn
+	}
+	l := risk.DefaultLimits()
+	if l.MandateRepeatLimit <= l.RepeatLimit {
+		t.Fatalf("default MandateRepeatLimit %d is not above RepeatLimit %d", l.MandateRepeatLimit, l.RepeatLimit)
+	}
+	e := risk.New(l)
+	for n := range l.MandateRepeatLimit {
+		if got := e.Decide(mandate(n)); got.Action == risk.Block {
+			t.Fatalf("%d repeats: blocked %q", n, got.Reasons)
+		}
+	}
+	got := e.Decide(mandate(l.MandateRepeatLimit))
+	if got.Action != risk.Block || !slices.Equal(got.Rules, []string{"repeat_limit"}) {
+		t.Errorf("%d repeats: got %s %q, want block by repeat_limit", l.MandateRepeatLimit, got.Action, got.Rules)
+	}
+	if !strings.Contains(got.Reasons[0], "repeat limit 30") {
+		t.Errorf("reason %q does not name the mandate limit", got.Reasons[0])
+	}
+
+	l.MandateRepeatLimit = 0
+	e = risk.New(l)
+	if got := e.Decide(mandate(l.RepeatLimit - 1)); got.Action == risk.Block {
+		t.Errorf("zero MandateRepeatLimit, %d repeats: blocked %q", l.RepeatLimit-1, got.Reasons)
+	}
+	if got := e.Decide(mandate(l.RepeatLimit)); got.Action != risk.Block {
+		t.Errorf("zero MandateRepeatLimit, %d repeats: got %s, want block at RepeatLimit", l.RepeatLimit, got.Action)
+	}
+	// The voice channel keeps the lower limit.
+	voice := mandate(l.RepeatLimit)
+	voice.Channel = risk.ChannelVoice
+	if got := risk.New(risk.DefaultLimits()).Decide(voice); got.Action != risk.Block {
+		t.Errorf("voice at RepeatLimit: got %s, want block", got.Action)
 	}
 }

@@ -63,11 +63,15 @@ func defaultRules(l Limits) []Rule {
 				amount(t.DayTotal), amount(t.Amount), amount(l.DailyLimit)), true
 		}},
 		{ruleRepeatLimit, Block, func(t Txn) (string, bool) {
-			if t.Repeats < l.RepeatLimit {
+			limit := l.RepeatLimit
+			if t.Channel == ChannelMandate && l.MandateRepeatLimit > 0 {
+				limit = l.MandateRepeatLimit
+			}
+			if t.Repeats < limit {
 				return "", false
 			}
 			return fmt.Sprintf("%d recent debits of %s to %s already, at the repeat limit %d",
-				t.Repeats, amount(t.Amount), t.Payee, l.RepeatLimit), true
+				t.Repeats, amount(t.Amount), t.Payee, limit), true
 		}},
 	}
 

@@ -69,7 +69,7 @@ func (w *worker) draft() wallet.OrderDraft {
 
 func (w *worker) step() {
 	w.db.Clock.Advance(time.Duration(w.rng.Int64N(int64(2 * time.Second))))
-	switch p := w.rng.IntN(1000); {
+	switch p := w.rng.IntN(1100); {
 	case p < 100:
 		w.topup()
 	case p < 250:
@@ -92,8 +92,10 @@ func (w *worker) step() {
 		w.freeze()
 	case p < 975:
 		w.unfreeze()
-	default:
+	case p < 1000:
 		w.bad()
+	default:
+		w.mandateStep()
 	}
 }
 

@@ -73,6 +73,7 @@ func randomLimits() risk.Limits {
 func runRandom(t *testing.T, seed int64, workers, ops, checkEvery int) {
 	db := MustOpenDB(t, WithScreen(RiskScreen{Engine: risk.New(randomLimits())}))
 	db.MustSetPIN(t, randomPIN)
+	db.MustPairAgent(t, randomAgent)
 	r := &run{t: t, db: db, seed: seed, states: map[uint64]wallet.OrderState{}}
 	ws := make([]*worker, workers)
 	for i := range ws {
@@ -137,14 +138,15 @@ type run struct {
 	db   *DB
 	seed int64
 
-	mu      sync.Mutex
-	orders  []uint64 // every order created
-	states  map[uint64]wallet.OrderState
-	records []*record // successful keyed calls, for retries
-	pins    atomic.Int64
-	topups  atomic.Int64 // money really topped up
-	fails   atomic.Int64
-	counts  sync.Map // outcome -> *atomic.Int64
+	mu       sync.Mutex
+	orders   []uint64 // every order created
+	mandates []uint64 // every mandate proposed
+	states   map[uint64]wallet.OrderState
+	records  []*record // successful keyed calls, for retries
+	pins     atomic.Int64
+	topups   atomic.Int64 // money really topped up
+	fails    atomic.Int64
+	counts   sync.Map // outcome -> *atomic.Int64
 }
 
 // maxPINs bounds the PIN checks of a run: argon2id is slow on purpose.
@@ -224,9 +226,9 @@ type record struct {
 }
 
 // reconcile checks, while nothing moves, that the accounts agree with the
-// orders: the user paid exactly the paid orders and holds exactly the
-// confirmed ones, each payee got what was paid to it, and the user got
-// exactly what was topped up.
+// orders and mandates: the user paid exactly the paid orders and the charges
+// under mandates and holds exactly the confirmed orders, each payee got what
+// was paid to it, and the user got exactly what was topped up.
 func (r *run) reconcile() {
 	r.t.Helper()
 	ctx := context.Background()
@@ -267,9 +269,14 @@ func (r *run) reconcile() {
 			}
 		}
 	}
+	charged, chargedTo := r.reconcileMandates()
+	paidAll += charged
+	for id, v := range chargedTo {
+		paid[id] += v
+	}
 	user := byID[wallet.UserAccount]
 	if user.DebitsPosted != paidAll || user.DebitsPending != heldAll {
-		r.failf("user paid %d and holds %d; the orders say %d and %d", user.DebitsPosted, user.DebitsPending, paidAll, heldAll)
+		r.failf("user paid %d and holds %d; the orders and mandates say %d and %d", user.DebitsPosted, user.DebitsPending, paidAll, heldAll)
 	}
 	if got, want := user.CreditsPosted, r.topups.Load(); got != want {
 		r.failf("user was credited %d, topped up %d", got, want)

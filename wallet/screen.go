@@ -128,6 +128,11 @@ func (l *ltx) screen(d Debit, ref string) (Decision, error) {
 		dec.Reasons = append(dec.Reasons, fmt.Sprintf("unknown action %q", dec.Action))
 		dec.Action = ActionBlock
 	}
+	if dec.Action == ActionStepUp && d.Channel == mandateChannel {
+		// Nobody is present on the mandate channel to verify again.
+		dec.Action = ActionBlock
+		dec.Reasons = append(dec.Reasons, "nobody is present to verify a charge under a mandate")
+	}
 	if err := l.audit("risk", struct {
 		Ref      string   `json:"ref"`
 		Payee    string   `json:"payee"`

@@ -40,10 +40,13 @@ var (
 	bucketCreds    = []byte("credentials")
 	bucketDevices  = []byte("devices")
 	bucketSessions = []byte("sessions")
-	bucketHolds    = []byte("holds") // open pending transfers, by id
-	bucketOpen     = []byte("open")  // orders not yet paid, cancelled or expired, by id
+	bucketHolds    = []byte("holds")    // open pending transfers, by id
+	bucketOpen     = []byte("open")     // orders not yet paid, cancelled or expired, by id
+	bucketMandates = []byte("mandates") // tip allowances and subscriptions, by id
+	bucketCharges  = []byte("charges")  // charges under mandates, by mandate id and charge id
 	allBuckets     = [][]byte{bucketMeta, bucketAccounts, bucketTransfer, bucketOrders, bucketIdem,
-		bucketAudit, bucketStats, bucketCreds, bucketDevices, bucketSessions, bucketHolds, bucketOpen}
+		bucketAudit, bucketStats, bucketCreds, bucketDevices, bucketSessions, bucketHolds, bucketOpen,
+		bucketMandates, bucketCharges}
 )
 
 // DB is the wallet ledger. Build it with NewDB, set the exported fields, then

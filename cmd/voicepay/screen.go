@@ -23,6 +23,7 @@ func riskLimits(cfg *config.Config) risk.Limits {
 	return risk.Limits{
 		MaxPerTransaction: int64(r.MaxPerTransaction), StepUpAbove: int64(r.StepUpAbove), DailyLimit: int64(r.DailyLimit),
 		HourlyCount: r.HourlyCount, NewPayeeStepUpAbove: int64(r.NewPayeeStepUpAbove), RepeatLimit: r.RepeatLimit,
-		OddHoursStart: r.OddHoursStart, OddHoursEnd: r.OddHoursEnd, TrustedPayees: r.TrustedPayees, TrustedBelow: int64(r.TrustedBelow),
+		MandateRepeatLimit: r.MandateRepeatLimit,
+		OddHoursStart:      r.OddHoursStart, OddHoursEnd: r.OddHoursEnd, TrustedPayees: r.TrustedPayees, TrustedBelow: int64(r.TrustedBelow),
 	}
 }
