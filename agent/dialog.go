@@ -82,6 +82,9 @@ func (d *dialog) run() error {
 	if d.state() == StateInactive {
 		return Errorf(ENOTACTIVE, "Payments are not enabled on this device. Say \"enable alipay payment function\" first.")
 	}
+	if err := d.confident(); err != nil {
+		return err
+	}
 	switch d.res.Intent {
 	case intent.PaymentDisable:
 		return d.disable()
@@ -103,6 +106,12 @@ func (d *dialog) run() error {
 		return d.tip()
 	case intent.WalletFreeze:
 		return d.freeze()
+	case intent.SubscriptionApprove:
+		return d.approveMandate()
+	case intent.SubscriptionCancel:
+		return d.cancelMandate()
+	case intent.SubscriptionQuery:
+		return d.listMandates()
 	case intent.ClaimFile:
 		return Errorf(EUNSUPPORTED, "Reporting an unauthorized payment by voice is not available yet. Freeze your wallet if you suspect misuse.")
 	}
@@ -111,7 +120,8 @@ func (d *dialog) run() error {
 
 func (d *dialog) help() error {
 	d.say("You can say: enable alipay payment function; buy two lattes from Luckin Coffee; make it three; " +
-		"confirm the order; pay; cancel order; what's my balance; show my recent payments; tip the developer five yuan; freeze my wallet.")
+		"confirm the order; pay; cancel order; what's my balance; show my recent payments; tip the developer five yuan; " +
+		"approve the subscription; cancel my subscription; what subscriptions do I have; freeze my wallet.")
 	return nil
 }
 
@@ -290,6 +300,9 @@ func (d *dialog) modify() error {
 	if o == nil {
 		return Errorf(ENOORDER, "There is no order to change. Tell me what you'd like to buy.")
 	}
+	if len(o.Lines) != 1 || o.Lines[0].Item == "" {
+		return Errorf(ESTATE, "This order can't be changed, only cancelled.")
+	}
 	ln := o.Lines[0]
 	itemID, qty := ln.Item, ln.Quantity
 	if d.res.Slots.Item != "" {
@@ -316,10 +329,18 @@ func (d *dialog) modify() error {
 	return nil
 }
 
+// confirm holds the funds of the session's order. A session without one
+// takes up the oldest order an agent proposed.
 func (d *dialog) confirm() error {
 	o := d.current()
 	if o == nil {
-		return Errorf(ENOORDER, "There is no order to confirm.")
+		var err error
+		if o, err = d.adopt(); err != nil {
+			return err
+		}
+		if o == nil {
+			return d.noOrder("There is no order to confirm.")
+		}
 	}
 	if o.State == wallet.Confirmed {
 		d.say("The order is already confirmed. Say pay to authorize %s.", Money(o.Total, o.Currency))
@@ -342,11 +363,15 @@ func (d *dialog) confirm() error {
 		return err
 	}
 	d.orderEvent(o)
+	lead := "Order confirmed"
+	if o.Agent != "" {
+		lead = fmt.Sprintf("Confirmed your agent %s's order of %s from %s", o.Agent, d.s.hub.lineNames(o), o.PayeeName)
+	}
 	if o.StepUp() {
-		d.say("Order confirmed; %s is on hold. Risk control will ask for your PIN. Say pay to authorize.", Money(o.Total, o.Currency))
+		d.say("%s; %s is on hold. Risk control will ask for your PIN. Say pay to authorize.", lead, Money(o.Total, o.Currency))
 		return nil
 	}
-	d.say("Order confirmed; %s is on hold. Say pay to authorize the payment.", Money(o.Total, o.Currency))
+	d.say("%s; %s is on hold. Say pay to authorize the payment.", lead, Money(o.Total, o.Currency))
 	return nil
 }
 
@@ -354,7 +379,7 @@ func (d *dialog) authorize(pin string) error {
 	o := d.current()
 	if o == nil {
 		d.s.st.Await = awaitNone
-		return Errorf(ENOORDER, "There is no order to pay.")
+		return d.noOrder("There is no order to pay.")
 	}
 	if o.State != wallet.Confirmed {
 		return Errorf(ESTATE, "Confirm the order first: %s for %s.", o.PayeeName, Money(o.Total, o.Currency))
@@ -390,10 +415,18 @@ func (d *dialog) authorize(pin string) error {
 	return nil
 }
 
+// cancel cancels the session's order. A session without one cancels the
+// oldest order an agent proposed.
 func (d *dialog) cancel() error {
 	o := d.current()
 	if o == nil {
-		return Errorf(ENOORDER, "There is no order to cancel.")
+		var err error
+		if o, err = d.adopt(); err != nil {
+			return err
+		}
+		if o == nil {
+			return d.noOrder("There is no order to cancel.")
+		}
 	}
 	o, err := d.db().CancelOrder(d.ctx, d.key+":cancel", o.ID)
 	if err != nil {
@@ -401,6 +434,10 @@ func (d *dialog) cancel() error {
 	}
 	d.s.st.OrderID = 0
 	d.orderEvent(o)
+	if o.Agent != "" {
+		d.say("Cancelled your agent %s's order from %s. Nothing was charged.", o.Agent, o.PayeeName)
+		return nil
+	}
 	d.say("Order cancelled. Nothing was charged.")
 	return nil
 }

@@ -12,23 +12,27 @@ import (
 // Error codes a person or a client sees. The websocket and the CLI show
 // them as they are.
 const (
-	ECONFLICT     = "conflict"           // an idempotency key reused with other parameters
-	EEXPIRED      = "expired"            // the order or its hold ran out of time
-	EFROZEN       = "frozen"             // the wallet is frozen
-	EFUNDS        = "insufficient_funds" // not enough money, counting holds
-	EINTERNAL     = "internal"           // a fault inside voicepay; the details are logged
-	EINVALID      = "invalid"            // malformed input
-	ELOCKED       = "locked"             // too many wrong attempts
-	ENOORDER      = "no_order"           // nothing to confirm, pay, change or cancel
-	ENOPIN        = "no_pin"             // the wallet has no PIN yet
-	ENOTACTIVE    = "not_active"         // payments are not enabled on this device
-	ENOTFOUND     = "not_found"          // an unknown order, item, merchant or device
-	ERISKBLOCKED  = "risk_blocked"       // risk control refused the payment
-	ESTATE        = "wrong_state"        // the order cannot do that now
-	ESTEPUP       = "step_up_required"   // risk asks for the PIN again
-	EUNAUTHORIZED = "unauthorized"       // no or wrong token, or the wrong scope
-	EUNSUPPORTED  = "unsupported"        // a command voicepay does not carry out
-	EWRONGPIN     = "wrong_pin"          // the PIN did not match
+	ECONFLICT         = "conflict"           // an idempotency key reused with other parameters
+	EEXPIRED          = "expired"            // the order or its hold ran out of time
+	EFROZEN           = "frozen"             // the wallet is frozen
+	EFUNDS            = "insufficient_funds" // not enough money, counting holds
+	EINTERNAL         = "internal"           // a fault inside voicepay; the details are logged
+	EINVALID          = "invalid"            // malformed input
+	ELOCKED           = "locked"             // too many wrong attempts
+	EMANDATECAP       = "mandate_cap"        // a charge would pass the cap of the mandate's period
+	EMANDATEEXPIRED   = "mandate_expired"    // the mandate ran out of time
+	EMANDATEREVOKED   = "mandate_revoked"    // the person revoked the mandate
+	EMANDATENOTACTIVE = "mandate_not_active" // the mandate was not approved, or was declined
+	ENOORDER          = "no_order"           // nothing to confirm, pay, change or cancel
+	ENOPIN            = "no_pin"             // the wallet has no PIN yet
+	ENOTACTIVE        = "not_active"         // payments are not enabled on this device
+	ENOTFOUND         = "not_found"          // an unknown order, item, merchant or device
+	ERISKBLOCKED      = "risk_blocked"       // risk control refused the payment
+	ESTATE            = "wrong_state"        // the order cannot do that now
+	ESTEPUP           = "step_up_required"   // risk asks for the PIN again
+	EUNAUTHORIZED     = "unauthorized"       // no or wrong token, or the wrong scope
+	EUNSUPPORTED      = "unsupported"        // a command voicepay does not carry out
+	EWRONGPIN         = "wrong_pin"          // the PIN did not match
 )
 
 // Error is what a person sees: a stable code and a sentence.
@@ -50,6 +54,11 @@ var sentinels = []struct {
 	code    string
 	message string
 }{
+	{wallet.ErrMandateCap, EMANDATECAP, "That charge would pass the mandate's cap for this period."},
+	{wallet.ErrMandateExpired, EMANDATEEXPIRED, "The mandate has expired."},
+	{wallet.ErrMandateRevoked, EMANDATEREVOKED, "The mandate was revoked."},
+	{wallet.ErrMandateNotActive, EMANDATENOTACTIVE, "The mandate is not active: it was not approved, or was declined."},
+	{wallet.ErrMandateApproved, ESTATE, "The mandate is already approved."},
 	{wallet.ErrInsufficientFunds, EFUNDS, "You don't have enough money for this, counting what is on hold."},
 	{wallet.ErrIdempotencyConflict, ECONFLICT, "That request id was already used for a different request."},
 	{wallet.ErrNoIdempotencyKey, EINVALID, "The request needs an idempotency key."},

@@ -37,6 +37,13 @@ func TestAsError(t *testing.T) {
 		{"not found", wallet.ErrNotFound, agent.ENOTFOUND, "Not found."},
 		{"unauthorized", wallet.ErrUnauthorized, agent.EUNAUTHORIZED, "Not allowed."},
 		{"invalid", wallet.ErrInvalid, agent.EINVALID, "That request is not valid."},
+		{"mandate cap", fmt.Errorf("charge mandate 2: %w", wallet.ErrMandateCap), agent.EMANDATECAP,
+			"That charge would pass the mandate's cap for this period."},
+		{"mandate expired", wallet.ErrMandateExpired, agent.EMANDATEEXPIRED, "The mandate has expired."},
+		{"mandate revoked", wallet.ErrMandateRevoked, agent.EMANDATEREVOKED, "The mandate was revoked."},
+		{"mandate not active", wallet.ErrMandateNotActive, agent.EMANDATENOTACTIVE,
+			"The mandate is not active: it was not approved, or was declined."},
+		{"mandate approved", wallet.ErrMandateApproved, agent.ESTATE, "The mandate is already approved."},
 		{"cancelled", fmt.Errorf("save: %w", context.Canceled), agent.EINTERNAL, "The request was cancelled."},
 		{"internal", errors.New("disk on fire"), agent.EINTERNAL, "Something went wrong inside voicepay."},
 	}

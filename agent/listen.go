@@ -27,12 +27,16 @@ type Heard struct {
 // recognizer can narrow its grammar to them.
 var accepts = map[string][]string{
 	StateInactive: {intent.PaymentEnable, intent.Help, intent.WalletFreeze},
+	// Idle takes order.confirm and order.cancel for an order an agent proposed.
 	StateIdle: {intent.OrderCreate, intent.BalanceQuery, intent.HistoryQuery, intent.TipSend, intent.WalletFreeze,
-		intent.PaymentDisable, intent.ClaimFile, intent.Help, intent.OrderCancel, intent.PaymentEnable},
+		intent.PaymentDisable, intent.ClaimFile, intent.Help, intent.OrderCancel, intent.PaymentEnable,
+		intent.OrderConfirm, intent.SubscriptionApprove, intent.SubscriptionCancel, intent.SubscriptionQuery},
 	StateDrafted: {intent.OrderModify, intent.OrderConfirm, intent.OrderCancel, intent.OrderCreate,
-		intent.BalanceQuery, intent.WalletFreeze, intent.Help, intent.PaymentAuthorize},
+		intent.BalanceQuery, intent.WalletFreeze, intent.Help, intent.PaymentAuthorize,
+		intent.SubscriptionApprove, intent.SubscriptionCancel, intent.SubscriptionQuery},
 	StateConfirmed: {intent.PaymentAuthorize, intent.OrderModify, intent.OrderCancel, intent.BalanceQuery,
-		intent.WalletFreeze, intent.Help, intent.OrderConfirm},
+		intent.WalletFreeze, intent.Help, intent.OrderConfirm,
+		intent.SubscriptionApprove, intent.SubscriptionCancel, intent.SubscriptionQuery},
 }
 
 // spokenDigits are the words a PIN or an authenticator code is said in.

@@ -42,6 +42,7 @@ type Hub struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
+	events   broadcaster
 }
 
 // NewHub returns a hub over a wallet, a parser and the catalog they share.

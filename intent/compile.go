@@ -21,6 +21,7 @@ type Parser struct {
 	merchants []string         // merchant ids by index
 	item      int              // index in lists of {item}
 	payee     int              // index in lists of {payee}
+	mandate   int              // index in lists of {mandate}, or -1 when the file has none
 	sources   int              // len(lists) + the quantity, amount and skip scanners
 	pool      sync.Pool        // *scratch
 }
@@ -65,7 +66,7 @@ func Compile(templates []byte, v Vocabulary) (*Parser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	p := &Parser{rules: map[string]expr{}, vocab: map[string]int32{}}
+	p := &Parser{rules: map[string]expr{}, vocab: map[string]int32{}, mandate: -1}
 	c := &compiler{p: p, lists: map[string]int{}, nfa: []nstate{{accept: -1}}}
 	if err := c.compile(s, v); err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
@@ -153,6 +154,12 @@ func (c *compiler) compile(s *spec, v Vocabulary) error {
 			return fmt.Errorf("line %d: list {%s}: use lowercase letters, digits and _ in a name", ls.line, ls.name)
 		case ls.name == "payee":
 			payeeSpec = &s.lists[i]
+		case ls.name == "mandate":
+			l, err := c.plainList(ls)
+			if err != nil {
+				return err
+			}
+			p.mandate = c.addList(l)
 		case slotNames[ls.name] != slotNone:
 			return fmt.Errorf("line %d: list {%s}: this slot's values come from the vocabulary or from numbers, not the template file", ls.line, ls.name)
 		default:
@@ -232,6 +239,8 @@ func intentDefaults(in intentSpec) (Slots, error) {
 			s.Item = d.value
 		case slotPayee:
 			s.Payee = d.value
+		case slotMandate:
+			s.Mandate = d.value
 		}
 	}
 	return s, nil
@@ -355,7 +364,7 @@ func (c *compiler) slotEdge(name, intent string) (slotEdge, error) {
 	}
 	i, ok := c.lists[name]
 	if !ok {
-		return slotEdge{}, fmt.Errorf("unknown slot {%s} (slots are merchant, item, quantity, amount and payee; other lists go under lists:)", name)
+		return slotEdge{}, fmt.Errorf("unknown slot {%s} (slots are merchant, item, quantity, amount, payee and mandate; other lists go under lists:)", name)
 	}
 	return slotEdge{source: int32(i), kind: kind}, nil
 }

@@ -106,6 +106,16 @@ func TestCompileErrors(t *testing.T) {
 			want:      []string{"list {payee}", "needs an id"},
 		},
 		{
+			name:      "mandate without id",
+			templates: "lists:\n  mandate: [tip]\nintents:\n  help:\n    sentences: [help]\n",
+			want:      []string{"line 2", "list {mandate}", "needs an id"},
+		},
+		{
+			name:      "mandate slot without the list",
+			templates: "intents:\n  subscription.approve:\n    sentences: [\"approve the {mandate}\"]\n",
+			want:      []string{`intent "subscription.approve"`, "unknown slot {mandate}"},
+		},
+		{
 			name:      "bad default",
 			templates: "intents:\n  order.create:\n    defaults: {quantity: lots}\n    sentences: [\"buy {item}\"]\n",
 			want:      []string{"line 3", `intent "order.create"`, "default {quantity}", `"lots"`},

@@ -10,8 +10,8 @@
 //
 //	(a|b|c)      one of the alternatives
 //	[please]     optional words; (…) and […] nest
-//	{item}       a slot: merchant, item, quantity, amount or payee, or a list
-//	             the file defines itself
+//	{item}       a slot: merchant, item, quantity, amount, payee or mandate,
+//	             or a list the file defines itself
 //	<lead>       an expansion rule defined under rules:
 //
 // The file has four top-level keys:
@@ -19,7 +19,8 @@
 //	skip:     filler phrases that may be dropped anywhere, at a cost (see below)
 //	rules:    name: template, referenced as <name>
 //	lists:    name: values; a value is a plain phrase, or {id: x, say: [templates]}
-//	          for lists that fill a slot (payee is the only one the file defines)
+//	          for lists that fill a slot (payee and mandate are the ones the file
+//	          defines; payee adds the vocabulary's payees)
 //	intents:  intent name: {sentences: [templates], defaults: {slot: value}}
 //
 // The merchant and item lists come from the Vocabulary: every spoken name, the
@@ -50,9 +51,9 @@
 // drop words from the skip list scores 0.1 less per dropped phrase (0.87,
 // 0.77, 0.67); more than MaxSkips dropped phrases is None. Money-moving intents
 // (see MovesMoney) come only from a complete match: a match that dropped any
-// word is never order.confirm, payment.authorize or tip.send, and neither is
-// a sentence that fills a money-moving intent two ways (say, two readings of
-// the amount). When templates of different intents match equally well, an
+// word is never order.confirm, payment.authorize, tip.send or
+// subscription.approve, and neither is a sentence that fills a money-moving
+// intent two ways (say, two readings of the amount). When templates of different intents match equally well, an
 // intent that does not move money wins over one that does; otherwise the
 // earliest template in the file wins. None always has confidence 0: it says
 // nothing about how far out of domain the text was.
@@ -85,6 +86,10 @@ const (
 	WalletFreeze     = "wallet.freeze"
 	ClaimFile        = "claim.file"
 	Help             = "help"
+
+	SubscriptionApprove = "subscription.approve" // approve an agent's proposed tip or subscription
+	SubscriptionCancel  = "subscription.cancel"  // decline a proposal, or revoke an approved one
+	SubscriptionQuery   = "subscription.query"   // what the person has approved or is asked to
 )
 
 // Confidence scores and limits of a match.
@@ -107,15 +112,18 @@ var confidences = [MaxSkips + 1]float64{FullMatch, 0.87, 0.77, 0.67}
 // intentSlots lists the slots each intent may carry; an intent missing from
 // it carries none.
 var intentSlots = map[string][]slotKind{
-	OrderCreate: {slotMerchant, slotItem, slotQuantity},
-	OrderModify: {slotMerchant, slotItem, slotQuantity},
-	TipSend:     {slotAmount, slotPayee},
+	OrderCreate:         {slotMerchant, slotItem, slotQuantity},
+	OrderModify:         {slotMerchant, slotItem, slotQuantity},
+	TipSend:             {slotAmount, slotPayee},
+	SubscriptionApprove: {slotMandate},
+	SubscriptionCancel:  {slotMandate, slotPayee, slotMerchant, slotQuantity},
 }
 
 var intentNames = []string{
 	None, PaymentEnable, PaymentDisable, OrderCreate, OrderModify, OrderConfirm,
 	OrderCancel, PaymentAuthorize, BalanceQuery, HistoryQuery, TipSend,
-	WalletFreeze, ClaimFile, Help,
+	WalletFreeze, ClaimFile, Help, SubscriptionApprove, SubscriptionCancel,
+	SubscriptionQuery,
 }
 
 // Intents returns every canonical intent name, None first.
@@ -124,10 +132,12 @@ func Intents() []string { return slices.Clone(intentNames) }
 func knownIntent(name string) bool { return slices.Contains(intentNames, name) }
 
 // MovesMoney reports whether an intent moves money: order.confirm holds
-// funds, payment.authorize posts them and tip.send pays a tip.
+// funds, payment.authorize posts them, tip.send pays a tip, and
+// subscription.approve lets an agent charge under a mandate (and pays a tip
+// at once).
 func MovesMoney(intent string) bool {
 	switch intent {
-	case OrderConfirm, PaymentAuthorize, TipSend:
+	case OrderConfirm, PaymentAuthorize, TipSend, SubscriptionApprove:
 		return true
 	}
 	return false
@@ -167,6 +177,9 @@ type Slots struct {
 	Quantity int    `json:"quantity,omitempty"`
 	Amount   int64  `json:"amount,omitempty"` // minor units (fen), never a float
 	Payee    string `json:"payee,omitempty"`
+	// Mandate is the kind of mandate a sentence names: "tip" or
+	// "subscription", from the template file's {mandate} list.
+	Mandate string `json:"mandate,omitempty"`
 }
 
 // Result is what Parse made of one utterance.

@@ -16,6 +16,7 @@ const (
 	slotQuantity
 	slotAmount
 	slotPayee
+	slotMandate
 )
 
 var slotNames = map[string]slotKind{
@@ -24,6 +25,7 @@ var slotNames = map[string]slotKind{
 	"quantity": slotQuantity,
 	"amount":   slotAmount,
 	"payee":    slotPayee,
+	"mandate":  slotMandate,
 }
 
 // wordEdge is a move on one word, by its id.
@@ -311,10 +313,14 @@ func (c *compiler) payeeList(ls *listSpec, v Vocabulary) (*list, error) {
 	return l, nil
 }
 
-// plainList builds a list of the template file that fills no slot.
+// plainList builds a list of the template file: one that fills no slot, or
+// {mandate}, whose values are all in the file and each need an id.
 func (c *compiler) plainList(ls listSpec) (*list, error) {
-	l := &list{name: ls.name, slot: slotNone, trie: newTrie()}
+	l := &list{name: ls.name, slot: slotNames[ls.name], trie: newTrie()}
 	for i, val := range ls.values {
+		if l.slot != slotNone && val.id == "" {
+			return nil, fmt.Errorf("line %d: list {%s}: every value needs an id", val.line, ls.name)
+		}
 		l.values = append(l.values, listValue{id: val.id})
 		for _, say := range val.say {
 			seqs, err := c.phrases(say)

@@ -19,6 +19,7 @@ type caps struct {
 	merchant int32 // index in Parser.merchants, or -1
 	item     int32 // value index in the item list, or -1
 	payee    int32 // value index in the payee list, or -1
+	mandate  int32 // value index in the mandate list, or -1
 	quantity int32
 	skips    int32 // skip phrases dropped
 	amount   int64
@@ -28,7 +29,7 @@ type caps struct {
 }
 
 func sameSlots(a, b caps) bool {
-	return a.merchant == b.merchant && a.item == b.item && a.payee == b.payee &&
+	return a.merchant == b.merchant && a.item == b.item && a.payee == b.payee && a.mandate == b.mandate &&
 		a.quantity == b.quantity && a.amount == b.amount && a.conflict == b.conflict
 }
 
@@ -40,6 +41,8 @@ func (c *caps) set(kind slotKind, v int64) {
 		c.item = int32(v)
 	case slotPayee:
 		c.payee = int32(v)
+	case slotMandate:
+		c.mandate = int32(v)
 	case slotQuantity:
 		c.quantity = int32(v)
 	case slotAmount:
@@ -170,7 +173,7 @@ func (p *Parser) match(sc *scratch) (int32, caps, bool) {
 	n := len(sc.toks)
 	sc.reset(n, p.sources)
 	skipSource := len(p.lists) + skipScanner
-	sc.add(0, 0, caps{merchant: -1, item: -1, payee: -1})
+	sc.add(0, 0, caps{merchant: -1, item: -1, payee: -1, mandate: -1})
 	for pos := 0; pos < n && pos <= sc.last; pos++ {
 		id := sc.toks[pos].id
 		for k := 0; k < len(sc.at[pos]); k++ {
@@ -288,6 +291,9 @@ func (p *Parser) result(res Result, t int32, c caps) Result {
 	}
 	if c.payee >= 0 {
 		s.Payee = p.lists[p.payee].values[c.payee].id
+	}
+	if c.mandate >= 0 {
+		s.Mandate = p.lists[p.mandate].values[c.mandate].id
 	}
 	if c.merchant >= 0 {
 		s.Merchant = p.merchants[c.merchant]

@@ -139,6 +139,27 @@ var inDomain = []parseCase{
 	{"dispute this charge", intent.ClaimFile, intent.Slots{}},
 	{"I want to report a fraudulent transaction", intent.ClaimFile, intent.Slots{}},
 
+	// subscription.approve
+	{"approve the subscription", intent.SubscriptionApprove, intent.Slots{Mandate: "subscription"}},
+	{"yes, approve the tip", intent.SubscriptionApprove, intent.Slots{Mandate: "tip"}},
+	{"go ahead and accept the subscription request", intent.SubscriptionApprove, intent.Slots{Mandate: "subscription"}},
+	{"pay the tip", intent.SubscriptionApprove, intent.Slots{Mandate: "tip"}},
+
+	// subscription.cancel
+	{"cancel the subscription", intent.SubscriptionCancel, intent.Slots{Mandate: "subscription"}},
+	{"decline the tip", intent.SubscriptionCancel, intent.Slots{Mandate: "tip"}},
+	{"cancel my subscription to luckin coffee", intent.SubscriptionCancel, intent.Slots{Merchant: "luckin_coffee", Mandate: "subscription"}},
+	{"cancel my subscription to the developer", intent.SubscriptionCancel, intent.Slots{Payee: "developer", Mandate: "subscription"}},
+	{"unsubscribe me from KFC", intent.SubscriptionCancel, intent.Slots{Merchant: "kfc"}},
+	{"cancel subscription number two", intent.SubscriptionCancel, intent.Slots{Quantity: 2, Mandate: "subscription"}},
+	{"no, don't approve the subscription", intent.SubscriptionCancel, intent.Slots{Mandate: "subscription"}},
+
+	// subscription.query
+	{"what subscriptions do I have", intent.SubscriptionQuery, intent.Slots{}},
+	{"what am I subscribed to", intent.SubscriptionQuery, intent.Slots{}},
+	{"show my subscriptions", intent.SubscriptionQuery, intent.Slots{}},
+	{"are there any subscriptions waiting", intent.SubscriptionQuery, intent.Slots{}},
+
 	// help
 	{"what can I say", intent.Help, intent.Slots{}},
 	{"help", intent.Help, intent.Slots{}},
@@ -188,6 +209,9 @@ func TestParseSkipsFillers(t *testing.T) {
 		{"um pay", intent.None, 0},
 		{"uh confirm the order", intent.None, 0},
 		{"so tip the developer five yuan", intent.None, 0},
+		{"um approve the subscription", intent.None, 0},
+		{"approve the tip thanks", intent.None, 0},
+		{"um cancel the subscription", intent.SubscriptionCancel, 0.87},
 		{"please please please pay", intent.None, 0},
 		{"pay thanks", intent.None, 0},
 		// but a filler the template names itself is a complete match
@@ -249,7 +273,8 @@ func TestParseItemAcrossMerchants(t *testing.T) {
 
 func TestMovesMoney(t *testing.T) {
 	for _, name := range intent.Intents() {
-		want := name == intent.OrderConfirm || name == intent.PaymentAuthorize || name == intent.TipSend
+		want := name == intent.OrderConfirm || name == intent.PaymentAuthorize || name == intent.TipSend ||
+			name == intent.SubscriptionApprove
 		if got := intent.MovesMoney(name); got != want {
 			t.Errorf("MovesMoney(%q) = %v, want %v", name, got, want)
 		}

@@ -22,6 +22,10 @@ type Client struct {
 	Base  string // e.g. "http://127.0.0.1:8421"
 	Token string
 
+	// Pushed, when set, gets the events the daemon sends on its own while
+	// Say waits for a reply: what agents propose and charge.
+	Pushed func(ServerEvent)
+
 	ws    *websocket.Conn
 	Ready *SessionInfo
 	next  int
@@ -104,6 +108,9 @@ func (c *Client) Say(ctx context.Context, text string) ([]ServerEvent, error) {
 		ev, err := c.read(ctx)
 		if err != nil {
 			return out, err
+		}
+		if ev.ReplyTo == "" && ev.Type != "session.ready" && c.Pushed != nil {
+			c.Pushed(*ev)
 		}
 		if ev.ReplyTo != id {
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -53,14 +54,17 @@ type SessionInfo struct {
 
 var upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096} // keeps the same-origin check
 
-// conn is one websocket client: one reader goroutine and one writer goroutine.
+// conn is one websocket client: one reader goroutine and one writer
+// goroutine, and one more that passes on what agents propose.
 type conn struct {
 	s      *Server
 	ws     *websocket.Conn
 	device *wallet.Device
 	sess   *agent.Session
 	send   chan ServerEvent
-	closed bool // dropped as too slow; only the reader goroutine touches it
+
+	mu     sync.Mutex // guards closed, for the reader and the pusher
+	closed bool       // dropped as too slow
 }
 
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
@@ -88,9 +92,33 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		defer close(written)
 		cn.writeLoop(ctx)
 	}()
+	events, unsubscribe := s.Hub.Subscribe()
+	pushed := make(chan struct{})
+	go func() {
+		defer close(pushed)
+		cn.pushLoop(ctx, events)
+	}()
 	cn.readLoop(ctx)
 	cancel()
+	unsubscribe()
+	<-pushed
 	<-written
+}
+
+// pushLoop passes on what agents propose and charge, as it happens: server
+// events of their own, with no reply_to.
+func (c *conn) pushLoop(ctx context.Context, events <-chan agent.Event) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			c.queue(ServerEvent{Event: e})
+		}
+	}
 }
 
 // readLoop reads client events and runs the turns they carry.
@@ -145,6 +173,8 @@ func (c *conn) fail(id string, e *agent.Error) {
 // queue hands an event to the writer. A client too slow to keep up is dropped
 // rather than waited on.
 func (c *conn) queue(e ServerEvent) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}

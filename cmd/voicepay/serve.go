@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
@@ -132,6 +133,27 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 		return nil, fmt.Errorf("open the microphone: %w", err)
 	}
 	fmt.Fprintln(os.Stderr, "voicepay: listening on the microphone; say \"enable alipay payment function\" to start")
+	var speaking sync.Mutex // one sentence at a time: a reply, or what an agent proposed
+	say := func(text string) {
+		speaking.Lock()
+		defer speaking.Unlock()
+		if err := speak(ctx, text); err != nil {
+			logger.Warn("speak", "err", err)
+		}
+	}
+	// What agents propose is said at once; the person answers by voice.
+	events, unsubscribe := hub.Subscribe()
+	announced := make(chan struct{})
+	go func() {
+		defer close(announced)
+		for e := range events {
+			logger.Info("agent", "event", e.Type, "text", e.Text)
+			fmt.Fprintf(os.Stderr, "agent: %s\n", e.Text)
+			if speakReplies && e.Type == agent.EventProposal {
+				say(e.Speech()) // never the agent's memo
+			}
+		}
+	}()
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
@@ -139,15 +161,15 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 			logger.Info("turn", "heard", heard.Text, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
 			fmt.Fprintf(os.Stderr, "heard %q: %s\n", heard.Text, t.Reply)
 			if speakReplies {
-				if err := speak(ctx, t.Reply); err != nil {
-					logger.Warn("speak the reply", "err", err)
-				}
+				say(t.Reply)
 			}
 		})
 	}()
 	return func() {
 		m.Close() // ends a Read in progress
 		<-finished
+		unsubscribe()
+		<-announced
 		sp.Close()
 	}, nil
 }

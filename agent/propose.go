@@ -1,0 +1,539 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// An agent can only propose. What it proposes reaches the person at once
+// (see Subscribe), and the person answers in their own dialog: "confirm the
+// order" and "pay" for an order, "approve the tip" or "approve the
+// subscription" for a mandate. No method here confirms, authorizes or
+// approves anything; the only money an agent moves is what a mandate the
+// person approved allows (RequestTip under a tip allowance, RecordUsage).
+//
+// Every method takes the agent's id, the name of its agent-scope device as
+// the caller authenticated it, and an idempotency key of the agent's own:
+// the same key with the same request returns the first result, and moves
+// money at most once. Errors are *Error.
+
+// Bounds on what an agent may propose.
+const (
+	MaxMemo             = 200         // characters of a memo or a note
+	MaxProposalLines    = 20          // lines or items of one order
+	MaxProposalQuantity = 99          // of one line, as a person could say it
+	MaxUnitPrice        = 100_000_000 // minor units of one line's unit price or one tip: a million yuan
+	MaxMandateLife      = 366 * 24 * time.Hour
+	// DefaultTipExpiry and DefaultSubscriptionExpiry are how long a tip
+	// allowance or a subscription lasts when the agent does not say.
+	DefaultTipExpiry          = 24 * time.Hour
+	DefaultSubscriptionExpiry = 30 * 24 * time.Hour
+
+	maxName      = 64  // characters of a free line's name or a payee's name
+	maxTextBytes = 500 // bytes of a memo or a note
+	maxKey       = 200 // bytes of an idempotency key
+)
+
+// ProposedItem is a catalog item of an order an agent proposes.
+type ProposedItem struct {
+	Item     string `json:"item"` // the catalog id
+	Quantity int    `json:"quantity"`
+}
+
+// ProposedLine is a line an agent prices itself.
+type ProposedLine struct {
+	Name      string `json:"name"`
+	Quantity  int    `json:"quantity"`
+	UnitPrice int64  `json:"unit_price"` // minor units
+}
+
+// OrderProposal is an order an agent proposes: catalog items of one
+// merchant, priced from the catalog, or free lines the agent prices.
+type OrderProposal struct {
+	// Merchant is a catalog merchant id, required with Items. With Lines it
+	// is a catalog merchant's id or name, or the name of another payee.
+	Merchant string         `json:"merchant"`
+	Items    []ProposedItem `json:"items,omitempty"`
+	Lines    []ProposedLine `json:"lines,omitempty"`
+	Memo     string         `json:"memo,omitempty"` // shown to the person, never obeyed
+}
+
+// TipRequest is a tip an agent asks for. Payee is an id such as
+// "claude_dev": lowercase letters, digits, _ and -. Cap, Period and Expires
+// are optional: they ask for an allowance for later tips, which go through
+// without asking while they fit. By default Cap is Amount, Period is 0 (one
+// period for the whole life of the allowance) and Expires is
+// DefaultTipExpiry from now.
+type TipRequest struct {
+	Payee   string        `json:"payee"`
+	Amount  int64         `json:"amount"` // minor units
+	Note    string        `json:"note,omitempty"`
+	Cap     int64         `json:"cap,omitempty"`
+	Period  time.Duration `json:"period,omitempty"`
+	Expires time.Time     `json:"expires,omitzero"`
+}
+
+// SubscriptionProposal is a subscription an agent proposes: UnitPrice per
+// Unit ("use" or "minute"), at most Cap per Period (0: over its whole life),
+// until Expires (DefaultSubscriptionExpiry from now when zero).
+type SubscriptionProposal struct {
+	Payee     string        `json:"payee"` // as TipRequest.Payee, or a catalog merchant id
+	Note      string        `json:"note,omitempty"`
+	Unit      string        `json:"unit"`
+	UnitPrice int64         `json:"unit_price"`
+	Cap       int64         `json:"cap"`
+	Period    time.Duration `json:"period,omitempty"`
+	Expires   time.Time     `json:"expires,omitzero"`
+}
+
+// ProposeOrder drafts an order for the person to confirm and pay, and
+// announces it. Nothing is held until the person confirms it.
+func (h *Hub) ProposeOrder(ctx context.Context, agent, key string, p OrderProposal) (*wallet.Order, error) {
+	k, err := h.agentRequest(ctx, agent, key)
+	if err != nil {
+		return nil, err
+	}
+	memo, err := cleanText(p.Memo, "memo")
+	if err != nil {
+		return nil, err
+	}
+	draft := wallet.OrderDraft{Channel: "text", Agent: agent, Memo: memo}
+	switch {
+	case len(p.Items) > 0 && len(p.Lines) > 0:
+		return nil, Errorf(EINVALID, "Propose catalog items or free lines, not both.")
+	case len(p.Items)+len(p.Lines) == 0:
+		return nil, Errorf(EINVALID, "An order needs catalog items or free lines.")
+	case len(p.Items)+len(p.Lines) > MaxProposalLines:
+		return nil, Errorf(EINVALID, "An order may have at most %d lines.", MaxProposalLines)
+	case len(p.Items) > 0:
+		m, ok := h.Catalog.Merchant(p.Merchant)
+		if !ok {
+			return nil, Errorf(ENOTFOUND, "There is no merchant %q in the catalog.", p.Merchant)
+		}
+		draft.Payee, draft.PayeeName = wallet.MerchantAccount(m.ID), m.Name()
+		for _, pi := range p.Items {
+			it, ok := m.Item(pi.Item)
+			if !ok {
+				return nil, Errorf(ENOTFOUND, "%s doesn't sell %q.", m.Name(), pi.Item)
+			}
+			if err := checkQuantity(pi.Quantity); err != nil {
+				return nil, err
+			}
+			draft.Lines = append(draft.Lines, wallet.Line{Item: it.ID, Name: it.Name(), Quantity: pi.Quantity, UnitPrice: it.Price})
+		}
+	default:
+		if draft.Payee, draft.PayeeName, err = h.namedPayee(p.Merchant); err != nil {
+			return nil, err
+		}
+		for _, pl := range p.Lines {
+			name, err := cleanName(pl.Name, "line name")
+			if err != nil {
+				return nil, err
+			}
+			if err := checkQuantity(pl.Quantity); err != nil {
+				return nil, err
+			}
+			if err := checkAmount(pl.UnitPrice, "unit price"); err != nil {
+				return nil, err
+			}
+			draft.Lines = append(draft.Lines, wallet.Line{Name: name, Quantity: pl.Quantity, UnitPrice: pl.UnitPrice})
+		}
+	}
+	o, err := h.DB.CreateOrder(ctx, k, draft)
+	if err != nil {
+		return nil, h.coded("propose order", err)
+	}
+	// A retried request returns the order as it is now, and announces it
+	// only while it still waits for the person.
+	if o, err = h.DB.Order(ctx, o.ID); err != nil {
+		return nil, h.coded("propose order", err)
+	}
+	if o.State == wallet.Drafted && h.DB.Now().Before(o.Expires) {
+		h.announce(fmt.Sprintf("order:%d", o.ID), h.orderProposal(o))
+	}
+	return o, nil
+}
+
+// CancelAgentOrder cancels an order the agent proposed, before it is paid,
+// releasing any hold. An agent cannot cancel another's order, or the
+// person's.
+func (h *Hub) CancelAgentOrder(ctx context.Context, agent, key string, id uint64) (*wallet.Order, error) {
+	k, err := h.agentRequest(ctx, agent, key)
+	if err != nil {
+		return nil, err
+	}
+	o, err := h.DB.Order(ctx, id)
+	if errors.Is(err, wallet.ErrNotFound) {
+		return nil, Errorf(ENOTFOUND, "There is no order %d.", id)
+	} else if err != nil {
+		return nil, h.coded("cancel order", err)
+	}
+	if o.Agent != agent {
+		return nil, Errorf(EUNAUTHORIZED, "Order %d was not proposed by agent %s: an agent may cancel only its own orders.", id, agent)
+	}
+	cancelled, err := h.DB.CancelOrder(ctx, k, id)
+	if errors.Is(err, wallet.ErrOrderState) {
+		if o, err := h.DB.Order(ctx, id); err == nil {
+			return o, Errorf(ESTATE, "Order %d is %s: it can no longer be cancelled.", id, o.State)
+		}
+	}
+	if err != nil {
+		return nil, h.coded("cancel order", err)
+	}
+	h.announce(fmt.Sprintf("cancel:%d", id), Event{Type: EventOrderUpdated, Order: viewOrder(cancelled),
+		Text: fmt.Sprintf("Your agent %s withdrew its order from %s. Nothing was charged.", agent, cancelled.PayeeName)})
+	return cancelled, nil
+}
+
+// RequestTip asks the person for a tip. When a tip allowance the person
+// approved for this agent and payee has room for the amount, the tip is
+// charged under it at once, and the charge is returned. Otherwise a tip
+// mandate is proposed, and announced; the person approves it with "approve
+// the tip", which pays the first tip.
+func (h *Hub) RequestTip(ctx context.Context, agent, key string, t TipRequest) (*wallet.Mandate, *wallet.Charge, error) {
+	k, err := h.agentRequest(ctx, agent, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	payee, name, err := h.payeeID(t.Payee)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkAmount(t.Amount, "tip"); err != nil {
+		return nil, nil, err
+	}
+	d := wallet.MandateDraft{Kind: wallet.MandateTip, Agent: agent, Payee: payee, PayeeName: name, Unit: "tip",
+		Cap: t.Cap, Period: t.Period, Expires: t.Expires, First: t.Amount}
+	if d.Cap == 0 {
+		d.Cap = t.Amount
+	}
+	if d.Cap < t.Amount || d.Cap > MaxUnitPrice {
+		return nil, nil, Errorf(EINVALID, "The cap must cover the tip, and be at most %s.", Money(MaxUnitPrice, h.DB.Currency))
+	}
+	if err := h.mandateTerms(&d, t.Note, DefaultTipExpiry); err != nil {
+		return nil, nil, err
+	}
+	// A key that proposed a mandate never charges: retried after the person
+	// approved it, which paid the tip, it must not tip again.
+	proposed, err := h.keyProposed(ctx, k)
+	if err != nil {
+		return nil, nil, h.coded("request tip", err)
+	}
+	if !proposed {
+		c, m, err := h.chargeAllowance(ctx, k, d)
+		if err != nil {
+			return nil, nil, h.coded("request tip", err)
+		}
+		if c != nil {
+			h.announce(fmt.Sprintf("charge:%d", c.ID), chargeEvent(m, c))
+			return m, c, nil
+		}
+	}
+	m, err := h.proposeMandate(ctx, k, d, t.Expires.IsZero())
+	return m, nil, err
+}
+
+// ProposeSubscription proposes a subscription and announces it. Nothing is
+// charged until the person approves it and the agent records usage.
+func (h *Hub) ProposeSubscription(ctx context.Context, agent, key string, s SubscriptionProposal) (*wallet.Mandate, error) {
+	k, err := h.agentRequest(ctx, agent, key)
+	if err != nil {
+		return nil, err
+	}
+	payee, name, err := h.payeeID(s.Payee)
+	if err != nil {
+		return nil, err
+	}
+	if s.Unit != "use" && s.Unit != "minute" {
+		return nil, Errorf(EINVALID, "A subscription is priced per \"use\" or per \"minute\", not %q.", s.Unit)
+	}
+	if err := checkAmount(s.UnitPrice, "unit price"); err != nil {
+		return nil, err
+	}
+	if s.Cap < s.UnitPrice || s.Cap > MaxUnitPrice {
+		return nil, Errorf(EINVALID, "The cap must cover at least one %s, and be at most %s.", s.Unit, Money(MaxUnitPrice, h.DB.Currency))
+	}
+	d := wallet.MandateDraft{Kind: wallet.MandateSubscription, Agent: agent, Payee: payee, PayeeName: name,
+		Unit: s.Unit, UnitPrice: s.UnitPrice, Cap: s.Cap, Period: s.Period, Expires: s.Expires}
+	if err := h.mandateTerms(&d, s.Note, DefaultSubscriptionExpiry); err != nil {
+		return nil, err
+	}
+	return h.proposeMandate(ctx, k, d, s.Expires.IsZero())
+}
+
+// RecordUsage charges units under a mandate the person approved: units
+// times the unit price of a subscription, or units minor units of a tip
+// allowance. It is refused once the cap of the period, the expiry or a
+// revocation applies (mandate_cap, mandate_expired, mandate_revoked), before
+// approval (mandate_not_active), and for a mandate of another agent.
+func (h *Hub) RecordUsage(ctx context.Context, agent, key string, id uint64, units int64) (*wallet.Charge, *wallet.Mandate, error) {
+	k, err := h.agentRequest(ctx, agent, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if units <= 0 {
+		return nil, nil, Errorf(EINVALID, "Usage is a positive number of units.")
+	}
+	c, m, err := h.DB.ChargeMandate(ctx, k, id, agent, units)
+	if errors.Is(err, wallet.ErrNotFound) {
+		return nil, nil, Errorf(ENOTFOUND, "There is no mandate %d.", id)
+	} else if err != nil {
+		return nil, nil, h.coded("record usage", err)
+	}
+	h.announce(fmt.Sprintf("charge:%d", c.ID), chargeEvent(m, c))
+	return c, m, nil
+}
+
+// agentRequest checks that agent is a paired agent-scope device and returns
+// the wallet key of its request: agents' keys live apart from each other's
+// and from the dialog's.
+func (h *Hub) agentRequest(ctx context.Context, agent, key string) (string, error) {
+	d, err := h.DB.Device(ctx, agent)
+	if errors.Is(err, wallet.ErrNotFound) {
+		return "", Errorf(EUNAUTHORIZED, "Agent %q is not paired, or was revoked.", agent)
+	} else if err != nil {
+		return "", h.coded("agent request", err)
+	}
+	if d.Scope != wallet.ScopeAgent {
+		return "", Errorf(EUNAUTHORIZED, "Device %q is not an agent: only agents propose.", agent)
+	}
+	if key == "" || len(key) > maxKey {
+		return "", Errorf(EINVALID, "The request needs an idempotency key of at most %d bytes.", maxKey)
+	}
+	return "agent:" + agent + "/" + key, nil
+}
+
+// coded turns err into the coded error an agent sees, logging a fault.
+func (h *Hub) coded(op string, err error) error {
+	e := AsError(err)
+	if e.Code == EINTERNAL {
+		h.Logger.Error(op+" failed", "err", err)
+	}
+	return e
+}
+
+// mandateTerms checks and completes what every mandate draft shares: the
+// note, the period and the expiry.
+func (h *Hub) mandateTerms(d *wallet.MandateDraft, note string, life time.Duration) error {
+	var err error
+	if d.Note, err = cleanText(note, "note"); err != nil {
+		return err
+	}
+	if d.Period < 0 {
+		return Errorf(EINVALID, "The period can't be negative.")
+	}
+	now := h.DB.Now()
+	if d.Expires.IsZero() {
+		d.Expires = now.Add(life)
+	}
+	if !d.Expires.After(now) || d.Expires.Sub(now) > MaxMandateLife {
+		return Errorf(EINVALID, "The expiry must be in the future, and at most %d days away.", MaxMandateLife/(24*time.Hour))
+	}
+	return nil
+}
+
+// proposeMandate proposes d under k and announces it while it waits for the
+// person. A retry returns the mandate as it is now. When the expiry was
+// left to its default, which moves with the clock, a retry finds the
+// proposal by its other terms.
+func (h *Hub) proposeMandate(ctx context.Context, k string, d wallet.MandateDraft, defaultExpiry bool) (*wallet.Mandate, error) {
+	m, err := h.DB.ProposeMandate(ctx, k, d)
+	if errors.Is(err, wallet.ErrIdempotencyConflict) && defaultExpiry {
+		m, err = h.sameProposal(ctx, d)
+	}
+	if err != nil {
+		return nil, h.coded("propose mandate", err)
+	}
+	if m, err = h.DB.Mandate(ctx, m.ID); err != nil {
+		return nil, h.coded("propose mandate", err)
+	}
+	if m.State == wallet.MandateProposed {
+		h.announce(fmt.Sprintf("mandate:%d", m.ID), mandateProposal(m))
+	}
+	return m, nil
+}
+
+// sameProposal finds the newest mandate with the terms of d but its expiry,
+// or gives the idempotency conflict.
+func (h *Hub) sameProposal(ctx context.Context, d wallet.MandateDraft) (*wallet.Mandate, error) {
+	all, err := h.DB.Mandates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range all {
+		if m.Kind == d.Kind && m.Agent == d.Agent && m.Payee == d.Payee && m.Note == d.Note && m.Unit == d.Unit &&
+			m.UnitPrice == d.UnitPrice && m.Cap == d.Cap && m.Period == d.Period && m.First == d.First {
+			return m, nil
+		}
+	}
+	return nil, wallet.ErrIdempotencyConflict
+}
+
+// keyProposed reports whether k already proposed a mandate. It asks the
+// wallet to propose nothing under k: a key already used is a conflict, and
+// an unused one gives the invalid draft's error, with nothing written.
+func (h *Hub) keyProposed(ctx context.Context, k string) (bool, error) {
+	_, err := h.DB.ProposeMandate(ctx, k, wallet.MandateDraft{})
+	switch {
+	case errors.Is(err, wallet.ErrIdempotencyConflict):
+		return true, nil
+	case errors.Is(err, wallet.ErrInvalid):
+		return false, nil
+	case err == nil:
+		return false, errors.New("the wallet accepted an empty mandate")
+	}
+	return false, err
+}
+
+// chargeAllowance charges a tip under an allowance of the agent for the
+// payee that has room for it, oldest first, and returns nil when there is
+// none. Every attempt uses the same key k: the wallet remembers which
+// mandate a key charged, and refuses k on any other, so that a retry
+// returns the first charge and never makes a second.
+func (h *Hub) chargeAllowance(ctx context.Context, k string, d wallet.MandateDraft) (*wallet.Charge, *wallet.Mandate, error) {
+	all, err := h.mandates(ctx, string(wallet.MandateTip), wallet.MandateActive, wallet.MandateExhausted,
+		wallet.MandateExpired, wallet.MandateRevoked)
+	if err != nil {
+		return nil, nil, err
+	}
+	conflict := false
+	for _, m := range all {
+		if m.Agent != d.Agent || m.Payee != d.Payee || m.Cap < d.First {
+			continue
+		}
+		c, charged, err := h.DB.ChargeMandate(ctx, k, m.ID, d.Agent, d.First)
+		switch {
+		case err == nil:
+			return c, charged, nil
+		case errors.Is(err, wallet.ErrIdempotencyConflict):
+			conflict = true
+		case errors.Is(err, wallet.ErrMandateCap), errors.Is(err, wallet.ErrMandateExpired),
+			errors.Is(err, wallet.ErrMandateRevoked), errors.Is(err, wallet.ErrMandateNotActive):
+		default:
+			return nil, nil, err // risk, funds, a frozen wallet: the agent hears why
+		}
+	}
+	if conflict {
+		return nil, nil, wallet.ErrIdempotencyConflict
+	}
+	return nil, nil, nil
+}
+
+// payeeRE is what a payee id of a tip or subscription looks like.
+var payeeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// payeeID returns the account and name of a tip or subscription payee: a
+// catalog merchant by its id, or a payee of that id.
+func (h *Hub) payeeID(id string) (account, name string, err error) {
+	if m, ok := h.Catalog.Merchant(id); ok {
+		return wallet.MerchantAccount(m.ID), m.Name(), nil
+	}
+	if !payeeRE.MatchString(id) {
+		return "", "", Errorf(EINVALID, "A payee is an id of lowercase letters, digits, _ and -, such as claude_dev; %q is not.", id)
+	}
+	return wallet.PayeeAccount(id), id, nil
+}
+
+// namedPayee returns the account and name of the payee of free lines: a
+// catalog merchant by its id or one of its names, or a payee of that name.
+func (h *Hub) namedPayee(s string) (account, name string, err error) {
+	if m, ok := catalogMerchant(h.Catalog, s); ok {
+		return wallet.MerchantAccount(m.ID), m.Name(), nil
+	}
+	if name, err = cleanName(s, "payee name"); err != nil {
+		return "", "", err
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
+			b.WriteByte('_')
+		}
+	}
+	id := strings.TrimSuffix(b.String(), "_")
+	if id == "" {
+		return "", "", Errorf(EINVALID, "The payee name %q has no letters or digits.", name)
+	}
+	return wallet.PayeeAccount(id), name, nil
+}
+
+func catalogMerchant(c *config.Catalog, s string) (config.Merchant, bool) {
+	if m, ok := c.Merchant(s); ok {
+		return m, true
+	}
+	for _, m := range c.Merchants {
+		for _, say := range m.Say {
+			if strings.EqualFold(strings.TrimSpace(s), say) {
+				return m, true
+			}
+		}
+	}
+	return config.Merchant{}, false
+}
+
+func checkQuantity(q int) error {
+	if q < 1 || q > MaxProposalQuantity {
+		return Errorf(EINVALID, "A quantity is from 1 to %d, not %d.", MaxProposalQuantity, q)
+	}
+	return nil
+}
+
+func checkAmount(a int64, what string) error {
+	if a <= 0 || a > MaxUnitPrice {
+		return Errorf(EINVALID, "The %s must be more than 0 and at most %d minor units.", what, int64(MaxUnitPrice))
+	}
+	return nil
+}
+
+// cleanText makes an agent's memo or note fit to show the person: spaces
+// and line breaks become single spaces, double quotation marks become
+// single ones (so that the memo cannot seem to end its quotation and speak
+// as voicepay), and control or formatting characters are refused.
+func cleanText(s, what string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", Errorf(EINVALID, "The %s is not valid UTF-8.", what)
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > MaxMemo || len(s) > maxTextBytes {
+		return "", Errorf(EINVALID, "The %s is too long: at most %d characters.", what, MaxMemo)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			return "", Errorf(EINVALID, "The %s has a control character.", what)
+		case r == '"' || r == '“' || r == '”' || r == '„' || r == '«' || r == '»':
+			b.WriteByte('\'')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), nil
+}
+
+// cleanName checks a name an agent gives a line or a payee: read out as part
+// of voicepay's own sentence, it may hold only letters, digits, spaces and
+// - & ' + / ( ).
+func cleanName(s, what string) (string, error) {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" || utf8.RuneCountInString(s) > maxName {
+		return "", Errorf(EINVALID, "The %s must be 1 to %d characters.", what, maxName)
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" -&'+/()", r) {
+			return "", Errorf(EINVALID, "The %s may hold only letters, digits, spaces and - & ' + / ( ).", what)
+		}
+	}
+	return s, nil
+}
