@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,13 @@ const (
 	awaitStepUpPIN  = "step_up_pin" // the PIN risk asked for before paying
 )
 
+// Fallback reads a sentence the intent templates did not match, such as a
+// language model asked through intent/llm. ok reports that it found an
+// intent; the hub never takes a money-moving one from it.
+type Fallback interface {
+	Parse(ctx context.Context, text string) (res intent.Result, ok bool, err error)
+}
+
 // Hub holds the sessions of all devices and what they share.
 type Hub struct {
 	DB      *wallet.DB
@@ -39,6 +47,9 @@ type Hub struct {
 	Catalog *config.Catalog
 	Logger  *slog.Logger
 	Metrics *Metrics
+	// Fallback, when set, reads what the templates did not match; what it
+	// gives is never a money-moving intent (see intent/llm).
+	Fallback Fallback
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -115,6 +126,9 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	s.st.Turn++
 	t := &Turn{}
 	res := s.hub.Parser.Parse(in.Text)
+	if s.st.Await == awaitNone { // an answer to a PIN prompt never leaves voicepay
+		res = s.hub.fallback(ctx, in.Text, res)
+	}
 	d := &dialog{s: s, ctx: ctx, in: in, turn: t, res: res}
 	// A client's id and the session's own turn count get keys of their own,
 	// so that no id a client picks can replay another turn.
@@ -160,4 +174,20 @@ func (s *Session) State(ctx context.Context) string {
 	defer s.mu.Unlock()
 	d := &dialog{s: s, ctx: ctx}
 	return d.state()
+}
+
+// fallback reads with the fallback an utterance the templates did not
+// match. Money-moving intents come only from the templates.
+func (h *Hub) fallback(ctx context.Context, text string, res intent.Result) intent.Result {
+	if res.Intent != intent.None || h.Fallback == nil || strings.TrimSpace(text) == "" {
+		return res
+	}
+	fb, ok, err := h.Fallback.Parse(ctx, text)
+	if err != nil {
+		h.Logger.Warn("intent fallback", "err", err)
+	}
+	if !ok || intent.MovesMoney(fb.Intent) {
+		return res
+	}
+	return fb
 }

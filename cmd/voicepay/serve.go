@@ -11,7 +11,9 @@ import (
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/intent/llm"
 	"github.com/voicepay/voicepay/voice"
 	"github.com/voicepay/voicepay/wallet"
 )
@@ -54,6 +56,14 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	hub := agent.NewHub(db, parser, cat)
 	hub.Logger = logger.With("component", "agent")
 	hub.Metrics = agent.NewMetrics()
+	if cfg.LLM.Enabled() {
+		fb, err := newFallback(cfg, cat)
+		if err != nil {
+			return err
+		}
+		hub.Fallback = fb
+		logger.Info("intent fallback on", "model", cfg.LLM.Model, "base_url", cfg.LLM.BaseURL)
+	}
 	srv := ws.NewServer(hub, cfg.Listen)
 	srv.Logger = logger.With("component", "http")
 	// The transcription endpoint gets a recognizer of its own, so that it
@@ -172,4 +182,19 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 		<-announced
 		sp.Close()
 	}, nil
+}
+
+// newFallback is the language-model intent fallback the configuration
+// describes.
+func newFallback(cfg *config.Config, cat *config.Catalog) (*llm.Fallback, error) {
+	key, err := cfg.LLM.APIKey(os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	fb, err := llm.New(cfg.LLM.BaseURL, cfg.LLM.Model, agent.Vocabulary(cat))
+	if err != nil {
+		return nil, fmt.Errorf("intent fallback: %w", err)
+	}
+	fb.APIKey, fb.Timeout = key, cfg.LLM.Timeout
+	return fb, nil
 }
