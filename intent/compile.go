@@ -33,6 +33,7 @@ type template struct {
 	line     int
 	x        expr
 	moves    bool
+	typed    bool // parsed from text only: left out of the speech grammar
 	defaults Slots
 }
 
@@ -194,8 +195,8 @@ func (c *compiler) compile(s *spec, v Vocabulary) error {
 		if err != nil {
 			return err
 		}
-		for _, sen := range in.sentences {
-			if err := c.addTemplate(in.name, sen, defaults); err != nil {
+		for i, sen := range slices.Concat(in.sentences, in.typed) {
+			if err := c.addTemplate(in.name, sen, defaults, i >= len(in.sentences)); err != nil {
 				return fmt.Errorf("line %d: intent %q: template %q: %w", sen.line, in.name, sen.text, err)
 			}
 		}
@@ -248,7 +249,7 @@ func intentDefaults(in intentSpec) (Slots, error) {
 
 // addTemplate parses a sentence and adds it to the automaton as a branch
 // from state 0.
-func (c *compiler) addTemplate(intent string, sen textAt, defaults Slots) error {
+func (c *compiler) addTemplate(intent string, sen textAt, defaults Slots, typed bool) error {
 	x, err := parseTemplate(sen.text)
 	if err != nil {
 		return err
@@ -256,7 +257,7 @@ func (c *compiler) addTemplate(intent string, sen textAt, defaults Slots) error 
 	idx := int32(len(c.p.templates))
 	c.p.templates = append(c.p.templates, template{
 		intent: intent, text: sen.text, line: sen.line, x: x,
-		moves: MovesMoney(intent), defaults: defaults,
+		moves: MovesMoney(intent), typed: typed, defaults: defaults,
 	})
 	start := c.newState()
 	c.nfa[0].eps = append(c.nfa[0].eps, start)

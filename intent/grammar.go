@@ -39,7 +39,9 @@ const (
 // cover what the quantity and amount scanners read in words: quantities one
 // to ninety-nine and "a"/"an"; amounts up to 999 yuan, optionally with fen
 // or jiao after the unit ("twelve yuan fifty"), or fen alone ("fifty fen").
-// Larger amounts in words still parse as text but are not listened for.
+// A spoken amount always names its unit: a bare number is too easily heard
+// in everyday speech to become money. Larger amounts in words, and bare
+// numbers, still parse as text but are not listened for.
 var numberRules = []struct{ name, text string }{
 	{"digit", "one|two|three|four|five|six|seven|eight|nine"},
 	{"teen", "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"},
@@ -52,7 +54,7 @@ var numberRules = []struct{ name, text string }{
 	{"jiao_fen", "<digit> <tenth_unit> [[and] <digit> [fen]]"},
 	{"money_tail", "<number_99> [<minor_unit>]|<jiao_fen>"},
 	{jsgfQuantity, "a|an|<number_99>"},
-	{jsgfAmount, "<number_999> [<major_unit> [[and] <money_tail>]]|<number_99> <minor_unit>|<jiao_fen>"},
+	{jsgfAmount, "<number_999> <major_unit> [[and] <money_tail>]|<number_99> <minor_unit>|<jiao_fen>"},
 }
 
 // grammar is the parser's sentences as named rules of words: the template
@@ -74,6 +76,9 @@ func (p *Parser) buildGrammar() *grammar {
 	}
 	byIntent := map[string]altExpr{}
 	for _, t := range p.templates {
+		if t.typed {
+			continue
+		}
 		if _, ok := byIntent[t.intent]; !ok {
 			g.intents = append(g.intents, t.intent)
 		}

@@ -203,10 +203,9 @@ func ExampleParser_JSGF() {
 	//
 	// public <command> = <intent_order_confirm>;
 	//
-	// <intent_order_confirm> = <rule_lead> [<rule_yes>] [please] [i] confirm [<rule_the_order>] <rule_please> | <rule_lead> [<rule_yes>] go ahead and confirm [<rule_the_order>] | <rule_lead> [<rule_yes>] (that is | it is) confirmed | <rule_lead> <rule_yes> i confirm | <rule_lead> [<rule_yes>] confirmed;
+	// <intent_order_confirm> = <rule_lead> [<rule_yes>] [please] [i] confirm [(the | my | this) order | it] <rule_please> | <rule_lead> [<rule_yes>] go ahead and confirm [(the | my | this) order | it];
 	// <rule_lead> = [hey voicepay | voicepay | ok | okay];
 	// <rule_please> = [please];
-	// <rule_the_order> = it | that | this | the order | my order | this order | that order | the purchase | my purchase | order | everything;
 	// <rule_yes> = yes | yeah | yep | sure | ok | okay | alright | all right;
 }
 
@@ -432,4 +431,35 @@ func (g *jsgf) accepts(start string, words []string) bool {
 		return nil
 	}
 	return slices.Contains(ends(g.rules[start], 0), len(words))
+}
+
+// TestTypedOnly checks that an intent's typed sentences are read from text
+// but left out of the speech grammar, while its plain forms are in both.
+func TestTypedOnly(t *testing.T) {
+	p := MustDefaultParser(t)
+	g := mustReadJSGF(t, p.JSGF())
+	for _, c := range []struct {
+		text   string
+		intent string
+		heard  bool
+	}{
+		{"pay", intent.PaymentAuthorize, true},
+		{"go ahead and pay", intent.PaymentAuthorize, true},
+		{"approve the payment", intent.PaymentAuthorize, true},
+		{"pay for that", intent.PaymentAuthorize, false},
+		{"please approve it", intent.PaymentAuthorize, false},
+		{"confirm the order", intent.OrderConfirm, true},
+		{"confirm everything", intent.OrderConfirm, false},
+		{"tip the developer five yuan", intent.TipSend, true},
+		{"send the developer a tip of five yuan", intent.TipSend, false},
+		{"approve the subscription", intent.SubscriptionApprove, true},
+		{"start the subscription", intent.SubscriptionApprove, false},
+	} {
+		if got := p.Parse(c.text).Intent; got != c.intent {
+			t.Errorf("%q parses as %s, want %s", c.text, got, c.intent)
+		}
+		if got := g.accepts("command", strings.Fields(c.text)); got != c.heard {
+			t.Errorf("%q in the speech grammar: %v, want %v", c.text, got, c.heard)
+		}
+	}
 }

@@ -21,7 +21,7 @@
 //	lists:    name: values; a value is a plain phrase, or {id: x, say: [templates]}
 //	          for lists that fill a slot (payee and mandate are the ones the file
 //	          defines; payee adds the vocabulary's payees)
-//	intents:  intent name: {sentences: [templates], defaults: {slot: value}}
+//	intents:  intent name: {sentences: [templates], typed: [templates read from text only], defaults: {slot: value}}
 //
 // The merchant and item lists come from the Vocabulary: every spoken name, the
 // plural of each item name (plural on its head noun: "box of eggs" gives

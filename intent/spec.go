@@ -43,6 +43,7 @@ type intentSpec struct {
 	name      string
 	line      int
 	sentences []textAt
+	typed     []textAt // parsed from text, but not listened for
 	defaults  []defaultSpec
 }
 
@@ -206,6 +207,10 @@ func decodeIntents(n *yaml.Node) ([]intentSpec, error) {
 				s, err := scalars(vv, "intent "+k.Value+" sentences")
 				in.sentences = s
 				return err
+			case "typed":
+				s, err := scalars(vv, "intent "+k.Value+" typed")
+				in.typed = s
+				return err
 			case "defaults":
 				return pairs(vv, "intent "+k.Value+" defaults", func(sk, sv *yaml.Node) error {
 					if sv.Kind != yaml.ScalarNode {
@@ -215,7 +220,7 @@ func decodeIntents(n *yaml.Node) ([]intentSpec, error) {
 					return nil
 				})
 			}
-			return lineErr(kk, "intent %q: unknown key %q (want sentences and defaults)", k.Value, kk.Value)
+			return lineErr(kk, "intent %q: unknown key %q (want sentences, typed and defaults)", k.Value, kk.Value)
 		})
 		if err != nil {
 			return err

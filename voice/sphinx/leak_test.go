@@ -61,9 +61,9 @@ func TestNoLeak(t *testing.T) {
 			}
 		}
 	}
-	run(40) // warm up: compiled grammars, garbage words, buffers
+	run(200) // warm up: compiled grammars, garbage words, buffers
 	before := heap()
-	run(200)
+	run(400)
 	after := heap()
 	t.Logf("C heap %.1f MB before 200 utterances, %.1f MB after", float64(before)/1e6, float64(after)/1e6)
 	if grew := after - before; grew > 1<<20 {

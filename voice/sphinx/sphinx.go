@@ -69,8 +69,11 @@ type Result struct {
 	// computes none for grammars.)
 	Confidence float64
 	// Rejected says speech was heard but garbage won, in the first pass or
-	// in verification.
+	// in verification, or speech was left over that the sentence heard
+	// does not account for (see silence.go).
 	Rejected bool
+	Margin   float64
+	Loud     int
 	// Verified says the sentence passed the verification pass.
 	Verified bool
 	// Heard is the decoder's raw hypothesis, garbage included ("_/p _the"),
@@ -343,7 +346,7 @@ func (r *Recognizer) Decode(ctx context.Context, samples []int16) (Result, error
 	if err := r.decode(samples); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
-	res := r.result(len(samples))
+	res := r.result(samples)
 	if err := r.verify(ctx, &res, samples); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
@@ -365,10 +368,10 @@ func (r *Recognizer) decode(samples []int16) error {
 }
 
 // result reads the final hypothesis of the utterance just ended.
-func (r *Recognizer) result(samples int) Result {
+func (r *Recognizer) result(samples []int16) Result {
 	res := Result{
 		Heard: r.dec.hyp(),
-		Audio: time.Duration(samples) * time.Second / SampleRate,
+		Audio: time.Duration(len(samples)) * time.Second / SampleRate,
 	}
 	if res.Heard == "" {
 		return res
@@ -377,8 +380,13 @@ func (r *Recognizer) result(samples int) Result {
 		res.Rejected = true
 		return res
 	}
+	segs := r.dec.segments()
+	if unexplained(samples, segs) > maxLoudFrames {
+		res.Rejected = true
+		return res
+	}
 	res.Text, res.Confidence = res.Heard, Heard
-	for _, s := range r.dec.segments() {
+	for _, s := range segs {
 		if strings.HasPrefix(s.word, "<") || strings.HasPrefix(s.word, "[") || s.word == "(NULL)" || isGarbage(s.word) {
 			continue // silence, noise, sentence marks and null moves
 		}

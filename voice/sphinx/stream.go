@@ -45,9 +45,7 @@ func (s *Stream) Process(samples []int16) (partial string, err error) {
 	t := time.Now()
 	err = s.r.dec.process(s.r.floor.add(samples), false)
 	s.samples += len(samples)
-	if s.r.cfg.Verify != nil {
-		s.keep = append(s.keep, samples...)
-	}
+	s.keep = append(s.keep, samples...)
 	partial = s.r.dec.hyp()
 	s.spent += time.Since(t)
 	if err != nil {
@@ -75,7 +73,7 @@ func (s *Stream) End() (Result, error) {
 	if err := s.r.dec.endUtt(); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
-	res := s.r.result(s.samples)
+	res := s.r.result(s.keep)
 	if err := s.r.verify(s.ctx, &res, s.keep); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
