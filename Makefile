@@ -52,13 +52,16 @@ test: deps vet fixtures
 	$(GO) test -race -count=1 ./...
 
 # bench prints the performance report: intent parse latency, durable
-# payments per second, and raw bbolt transactions per second in the same run.
+# payments per second, and raw bbolt transactions per second in the same run,
+# MCP record_usage calls per second and p99 latency, and speech recognition.
 bench: fixtures
 	@mkdir -p bin
 	@echo "benchmarking intent parsing..."
 	@$(GO) test -run '^$$' -bench 'ParseLatency' -benchtime 20000x ./intent > bin/bench.txt
 	@echo "benchmarking the ledger against raw bbolt (about 20 s)..."
 	@$(GO) test -run '^$$' -bench 'Payment|Bolt' -benchtime 3s ./wallet >> bin/bench.txt
+	@echo "benchmarking MCP record_usage on 1 and 16 connections (about 20 s)..."
+	@$(GO) test -run '^$$' -bench 'RecordUsage' -benchtime 3000x ./agent/mcp >> bin/bench.txt
 	@echo "benchmarking speech recognition on the fixtures (about 2 min)..."
 	@$(GO) test -run '^$$' -bench 'Acceptance|SpeechToIntent' -benchtime 1x ./voice/sphinx >> bin/bench.txt
 	@$(GO) test -run '^$$' -bench 'SpeechToIntent' -benchtime 200x ./voice/sphinx >> bin/bench.txt

@@ -18,6 +18,12 @@ END {
 	printf "%-52s %12.0f %12s\n", "raw bbolt single-put tx/s with Update", upd, ""
 	printf "%-52s %12.0f %12s\n", "raw bbolt single-put tx/s with Batch", bat, ""
 	if (bat > 0) printf "%-52s %11.0f%% %12s\n", "payments / raw Batch", 100 * pay / bat, ">= 50%"
+	mcp1 = "BenchmarkRecordUsage/conns=1"
+	mcp16 = "BenchmarkRecordUsage/conns=16"
+	printf "%-52s %12.0f %12s\n", "MCP record_usage calls/s, 1 connection", metric[mcp1, "calls/s"], ""
+	printf "%-52s %12.0f %12s\n", "MCP record_usage calls/s, 16 connections", metric[mcp16, "calls/s"], ""
+	printf "%-52s %9.1f ms %12s\n", "MCP record_usage p99, 1 connection", metric[mcp1, "p99-ms"], ""
+	printf "%-52s %9.1f ms %12s\n", "MCP record_usage p99, 16 connections", metric[mcp16, "p99-ms"], ""
 	clean = metric["BenchmarkAcceptance", "clean-%"]
 	noisy = metric["BenchmarkAcceptance", "noisy-%"]
 	oodnone = metric["BenchmarkAcceptance", "ood-none-%"]

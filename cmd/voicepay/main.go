@@ -33,6 +33,8 @@ Usage:
   voicepay transcribe [--json] FILE...  speech to text and intents, offline
   voicepay wallet balance|history|topup AMOUNT|unfreeze
   voicepay audit verify          check the audit chain and re-derive balances
+  voicepay agent add NAME|list|revoke NAME  pair, list or revoke AI agents
+  voicepay mcp                   the payment MCP server over stdio, for an agent
   voicepay config check          list every problem in the configuration
 
 Every command takes --config FILE, --data DIR, --listen ADDR and --log-level
@@ -85,6 +87,10 @@ func run(ctx context.Context, args []string) error {
 		return (&AuditCommand{}).Run(ctx, args)
 	case "config":
 		return (&ConfigCommand{}).Run(ctx, args)
+	case "agent":
+		return (&AgentCommand{}).Run(ctx, args)
+	case "mcp":
+		return (&MCPCommand{}).Run(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(os.Stdout, usage)
 		return nil

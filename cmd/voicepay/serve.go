@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/mcp"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/intent"
@@ -66,6 +67,9 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	}
 	srv := ws.NewServer(hub, cfg.Listen)
 	srv.Logger = logger.With("component", "http")
+	tools := mcp.NewServer(hub)
+	tools.Logger = logger.With("component", "mcp")
+	tools.Register(srv)
 	// The transcription endpoint gets a recognizer of its own, so that it
 	// never waits on the microphone's.
 	if sp, err := newSpeech(parser); err != nil {
@@ -102,6 +106,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 
 	// Stop taking turns, let the sweeper finish, then close the ledger.
 	logger.Info("shutting down")
+	tools.Close() // ends the agents' waits, which would hold up the HTTP server
 	err = srv.Close()
 	<-swept
 	return err

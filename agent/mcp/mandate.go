@@ -1,0 +1,252 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// RequestTipIn is what request_tip takes.
+type RequestTipIn struct {
+	Payee          string `json:"payee" jsonschema:"who receives the tip: an id of lowercase letters, digits, _ and -, e.g. claude_dev"`
+	Amount         int64  `json:"amount" jsonschema:"the tip, in minor units (500 is 5 yuan)"`
+	Note           string `json:"note,omitempty" jsonschema:"a short note shown to the person; it is never obeyed"`
+	Cap            int64  `json:"cap,omitempty" jsonschema:"an allowance for later tips without asking: the most per period, minor units; default the amount"`
+	PeriodSeconds  int64  `json:"period_seconds,omitempty" jsonschema:"the allowance's period in seconds, e.g. 86400 for a day; 0 for one period over its whole life"`
+	Expires        string `json:"expires,omitempty" jsonschema:"when the allowance ends, RFC 3339; default in 24 hours"`
+	IdempotencyKey string `json:"idempotency_key" jsonschema:"unique per tip; a retry with the same key asks or pays once"`
+}
+
+// ProposeSubscriptionIn is what propose_subscription takes.
+type ProposeSubscriptionIn struct {
+	Payee          string `json:"payee" jsonschema:"who is paid: an id of lowercase letters, digits, _ and -, e.g. claude_dev"`
+	Note           string `json:"note,omitempty" jsonschema:"what the subscription is for, shown to the person; it is never obeyed"`
+	Unit           string `json:"unit" jsonschema:"use (a price per use) or minute (a price per minute)"`
+	UnitPrice      int64  `json:"unit_price" jsonschema:"the price of one use or one minute, in minor units"`
+	Cap            int64  `json:"cap" jsonschema:"the most charged per period, in minor units"`
+	PeriodSeconds  int64  `json:"period_seconds,omitempty" jsonschema:"the period of the cap in seconds, e.g. 2592000 for 30 days; 0 for one period over its whole life"`
+	Expires        string `json:"expires" jsonschema:"when the subscription ends, RFC 3339, e.g. 2026-12-31T00:00:00Z"`
+	IdempotencyKey string `json:"idempotency_key" jsonschema:"unique per proposal; a retry with the same key proposes once"`
+}
+
+// RecordUsageIn is what record_usage takes.
+type RecordUsageIn struct {
+	SubscriptionID uint64 `json:"subscription_id" jsonschema:"the id propose_subscription returned"`
+	Units          int64  `json:"units" jsonschema:"how many uses, or minutes"`
+	IdempotencyKey string `json:"idempotency_key" jsonschema:"unique per usage record; a retry with the same key charges once"`
+}
+
+// SubscriptionIn names a subscription or tip allowance.
+type SubscriptionIn struct {
+	SubscriptionID uint64 `json:"subscription_id" jsonschema:"the id propose_subscription or request_tip returned"`
+}
+
+// Mandate is a subscription or tip allowance as an agent sees it.
+type Mandate struct {
+	ID            uint64    `json:"id"`
+	Kind          string    `json:"kind" jsonschema:"tip or subscription"`
+	State         string    `json:"state" jsonschema:"proposed, active, exhausted, expired, revoked or declined"`
+	Payee         string    `json:"payee"`
+	PayeeName     string    `json:"payee_name"`
+	Note          string    `json:"note,omitempty"`
+	Unit          string    `json:"unit" jsonschema:"use, minute or tip"`
+	UnitPrice     int64     `json:"unit_price" jsonschema:"minor units per unit"`
+	Cap           int64     `json:"cap" jsonschema:"the most charged per period, minor units"`
+	PeriodSeconds int64     `json:"period_seconds" jsonschema:"0: one period over the whole life"`
+	Expires       time.Time `json:"expires"`
+	Currency      string    `json:"currency"`
+	PeriodSpent   int64     `json:"period_spent" jsonschema:"charged in the current period, minor units"`
+	Remaining     int64     `json:"remaining" jsonschema:"what may still be charged in the current period, minor units"`
+	TotalSpent    int64     `json:"total_spent"`
+	Charges       int       `json:"charges"`
+	Next          string    `json:"next" jsonschema:"what happens next, in a sentence"`
+}
+
+// Charge is one charge under a mandate.
+type Charge struct {
+	ID       uint64    `json:"id"`
+	Units    int64     `json:"units"`
+	Amount   int64     `json:"amount" jsonschema:"minor units"`
+	Transfer uint64    `json:"transfer" jsonschema:"the ledger transfer that paid it"`
+	Time     time.Time `json:"time"`
+}
+
+// TipOut is what request_tip returns.
+type TipOut struct {
+	Tip    *Mandate `json:"tip" jsonschema:"the tip allowance: proposed until the person approves it"`
+	Charge *Charge  `json:"charge,omitempty" jsonschema:"set when the tip was paid at once, under an allowance the person approved"`
+}
+
+// UsageOut is what record_usage returns.
+type UsageOut struct {
+	Charge       *Charge  `json:"charge"`
+	Subscription *Mandate `json:"subscription"`
+}
+
+func viewMandate(m *wallet.Mandate) *Mandate {
+	v := &Mandate{ID: m.ID, Kind: string(m.Kind), State: string(m.State), Payee: m.Payee, PayeeName: m.PayeeName,
+		Note: m.Note, Unit: m.Unit, UnitPrice: m.UnitPrice, Cap: m.Cap, PeriodSeconds: int64(m.Period / time.Second),
+		Expires: m.Expires, Currency: m.Currency, PeriodSpent: m.PeriodSpent, TotalSpent: m.TotalSpent, Charges: m.Charges}
+	if m.State == wallet.MandateActive {
+		v.Remaining = max(m.Cap-m.PeriodSpent, 0)
+	}
+	switch m.State {
+	case wallet.MandateProposed:
+		v.Next = `Waiting for the person to approve it by voice ("approve the ` + v.Kind + `") in their own session; poll get_subscription.`
+	case wallet.MandateActive:
+		v.Next = "Approved: charges within the cap go ahead."
+		if m.Kind == wallet.MandateSubscription {
+			v.Next = "Approved: record_usage charges within the cap."
+		}
+	case wallet.MandateExhausted:
+		v.Next = "The cap of this period is spent; charges wait for the next period."
+	case wallet.MandateExpired:
+		v.Next = "Expired: propose a new one if the person still wants it."
+	case wallet.MandateRevoked:
+		v.Next = "The person revoked it: charge nothing more under it."
+	case wallet.MandateDeclined:
+		v.Next = "The person declined it: do not propose it again unasked."
+	}
+	return v
+}
+
+func (m *Mandate) summary() string {
+	what := m.Kind
+	if m.Kind == string(wallet.MandateSubscription) {
+		what = fmt.Sprintf("subscription at %s per %s", agent.Money(m.UnitPrice, m.Currency), m.Unit)
+	}
+	return fmt.Sprintf("%s %d to %s: %s, cap %s, %s spent this period. %s", capitalize(what), m.ID, m.PayeeName,
+		m.State, agent.Money(m.Cap, m.Currency), agent.Money(m.PeriodSpent, m.Currency), m.Next)
+}
+
+func viewCharge(c *wallet.Charge) *Charge {
+	return &Charge{ID: c.ID, Units: c.Units, Amount: c.Amount, Transfer: c.Transfer, Time: c.Time}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// needKey refuses a mutating call without an idempotency key.
+func needKey(k string) error {
+	if strings.TrimSpace(k) == "" {
+		return agent.Errorf(agent.EINVALID, "idempotency_key is required: a unique key per request, reused only to retry it.")
+	}
+	return nil
+}
+
+// parseExpires reads an RFC 3339 time; empty is the zero time.
+func parseExpires(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, agent.Errorf(agent.EINVALID, "expires %q: give an RFC 3339 time such as 2026-12-31T00:00:00Z.", s)
+	}
+	return t, nil
+}
+
+func seconds(n int64) (time.Duration, error) {
+	if n < 0 || n > int64(100*365*24*time.Hour/time.Second) {
+		return 0, agent.Errorf(agent.EINVALID, "period_seconds must be between 0 and 100 years.")
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+func (s *Server) requestTip(ctx context.Context, req *sdk.CallToolRequest, in RequestTipIn) (*sdk.CallToolResult, *TipOut, error) {
+	ag, err := agentOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := needKey(in.IdempotencyKey); err != nil {
+		return nil, nil, err
+	}
+	exp, err := parseExpires(in.Expires)
+	if err != nil {
+		return nil, nil, err
+	}
+	period, err := seconds(in.PeriodSeconds)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, c, err := s.Hub.RequestTip(ctx, ag, in.IdempotencyKey, agent.TipRequest{Payee: in.Payee,
+		Amount: in.Amount, Note: in.Note, Cap: in.Cap, Period: period, Expires: exp})
+	if err != nil {
+		return nil, nil, s.fail(toolRequestTip, ag, err)
+	}
+	out := &TipOut{Tip: viewMandate(m)}
+	if c != nil {
+		out.Charge = viewCharge(c)
+		return text(fmt.Sprintf("Tipped %s to %s under the allowance the person approved. %s",
+			agent.Money(c.Amount, m.Currency), m.PayeeName, out.Tip.summary())), out, nil
+	}
+	return text("Asked the person. " + out.Tip.summary()), out, nil
+}
+
+func (s *Server) proposeSubscription(ctx context.Context, req *sdk.CallToolRequest, in ProposeSubscriptionIn) (*sdk.CallToolResult, *Mandate, error) {
+	ag, err := agentOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := needKey(in.IdempotencyKey); err != nil {
+		return nil, nil, err
+	}
+	exp, err := parseExpires(in.Expires)
+	if err != nil {
+		return nil, nil, err
+	}
+	period, err := seconds(in.PeriodSeconds)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.Hub.ProposeSubscription(ctx, ag, in.IdempotencyKey, agent.SubscriptionProposal{
+		Payee: in.Payee, Note: in.Note, Unit: in.Unit, UnitPrice: in.UnitPrice, Cap: in.Cap, Period: period, Expires: exp})
+	if err != nil {
+		return nil, nil, s.fail(toolProposeSubscription, ag, err)
+	}
+	v := viewMandate(m)
+	return text("Proposed to the person. " + v.summary()), v, nil
+}
+
+func (s *Server) recordUsage(ctx context.Context, req *sdk.CallToolRequest, in RecordUsageIn) (*sdk.CallToolResult, *UsageOut, error) {
+	ag, err := agentOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := needKey(in.IdempotencyKey); err != nil {
+		return nil, nil, err
+	}
+	c, m, err := s.Hub.RecordUsage(ctx, ag, in.IdempotencyKey, in.SubscriptionID, in.Units)
+	if err != nil {
+		return nil, nil, s.fail(toolRecordUsage, ag, err)
+	}
+	out := &UsageOut{Charge: viewCharge(c), Subscription: viewMandate(m)}
+	return text(fmt.Sprintf("Charged %s for %d %s. %s", agent.Money(c.Amount, m.Currency), c.Units, m.Unit,
+		out.Subscription.summary())), out, nil
+}
+
+func (s *Server) getSubscription(ctx context.Context, req *sdk.CallToolRequest, in SubscriptionIn) (*sdk.CallToolResult, *Mandate, error) {
+	ag, err := agentOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.Hub.DB.Mandate(ctx, in.SubscriptionID)
+	if err != nil {
+		return nil, nil, s.fail(toolGetSubscription, ag, err)
+	}
+	if m.Agent != ag {
+		return nil, nil, agent.Errorf(agent.ENOTFOUND, "There is no subscription %d of this agent.", in.SubscriptionID)
+	}
+	v := viewMandate(m)
+	return text(v.summary()), v, nil
+}

@@ -1,0 +1,238 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// CreateOrderIn is what create_order takes.
+type CreateOrderIn struct {
+	Merchant       string   `json:"merchant" jsonschema:"with items: the catalog merchant id, e.g. luckin_coffee; with lines: the name of whom to pay"`
+	Items          []ItemIn `json:"items,omitempty" jsonschema:"catalog items of the merchant; give items or lines, not both"`
+	Lines          []LineIn `json:"lines,omitempty" jsonschema:"free lines with their prices; give items or lines, not both"`
+	Memo           string   `json:"memo,omitempty" jsonschema:"a short note shown to the person with the proposal; it is never obeyed"`
+	IdempotencyKey string   `json:"idempotency_key" jsonschema:"unique per order; a retry with the same key returns the same order"`
+}
+
+// ItemIn is a catalog item of an order.
+type ItemIn struct {
+	Item     string `json:"item" jsonschema:"the catalog item id, e.g. latte"`
+	Quantity int    `json:"quantity,omitempty" jsonschema:"how many; 1 when left out"`
+}
+
+// LineIn is a free line of an order.
+type LineIn struct {
+	Name      string `json:"name" jsonschema:"what is bought, as the person will hear it"`
+	Quantity  int    `json:"quantity,omitempty" jsonschema:"how many; 1 when left out"`
+	UnitPrice int64  `json:"unit_price" jsonschema:"the price of one, in minor units (1800 is 18 yuan)"`
+}
+
+// OrderIn names an order.
+type OrderIn struct {
+	OrderID uint64 `json:"order_id" jsonschema:"the id create_order returned"`
+}
+
+// WaitOrderIn is what wait_order takes.
+type WaitOrderIn struct {
+	OrderID        uint64  `json:"order_id" jsonschema:"the id create_order returned"`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"how long to wait at most, in seconds; default 60, at most 300"`
+}
+
+// Order is an order as an agent sees it.
+type Order struct {
+	ID        uint64        `json:"id"`
+	State     string        `json:"state" jsonschema:"drafted, confirmed (money on hold), paid, cancelled or expired"`
+	Payee     string        `json:"payee"`
+	PayeeName string        `json:"payee_name"`
+	Lines     []wallet.Line `json:"lines"`
+	Total     int64         `json:"total" jsonschema:"minor units"`
+	Currency  string        `json:"currency"`
+	Amount    string        `json:"amount" jsonschema:"the total as the person hears it, e.g. 36 yuan"`
+	Memo      string        `json:"memo,omitempty"`
+	Expires   time.Time     `json:"expires" jsonschema:"when the order, or its hold once confirmed, lapses unless paid"`
+	Blocked   string        `json:"blocked,omitempty" jsonschema:"why risk control refused the order, when it did"`
+	Next      string        `json:"next" jsonschema:"what happens next, in a sentence"`
+}
+
+// WaitOrderOut is what wait_order returns.
+type WaitOrderOut struct {
+	Order    *Order `json:"order"`
+	Decided  bool   `json:"decided" jsonschema:"the order is paid, cancelled or expired, or risk control blocked it"`
+	TimedOut bool   `json:"timed_out" jsonschema:"the timeout passed first; call wait_order again to keep waiting"`
+}
+
+// viewOrder reports an order at now. An open order whose time has run out
+// is reported expired, as the sweeper is about to record it.
+func viewOrder(o *wallet.Order, now time.Time) *Order {
+	v := &Order{ID: o.ID, State: string(o.State), Payee: o.Payee, PayeeName: o.PayeeName, Lines: o.Lines,
+		Total: o.Total, Currency: o.Currency, Amount: agent.Money(o.Total, o.Currency), Memo: o.Memo, Expires: o.Expires}
+	if v.Lines == nil {
+		v.Lines = []wallet.Line{}
+	}
+	if o.State == wallet.Confirmed {
+		v.Expires = o.HoldExpires
+	}
+	if o.State.Open() && !now.Before(v.Expires) {
+		v.State = string(wallet.Expired)
+	}
+	if o.Decision != nil && o.Decision.Action == wallet.ActionBlock && o.State == wallet.Drafted {
+		v.Blocked = strings.Join(o.Decision.Reasons, "; ")
+		if v.Blocked == "" {
+			v.Blocked = "blocked by risk control"
+		}
+	}
+	switch {
+	case v.State == string(wallet.Expired):
+		v.Next = "The order expired; nothing was charged. Propose a new order if the person still wants it."
+	case v.Blocked != "":
+		v.Next = "Risk control refused this order and nothing was held. Tell the person; do not retry the same order."
+	case o.State == wallet.Drafted:
+		v.Next = `Waiting for the person to confirm it by voice ("confirm the order") in their own session.`
+	case o.State == wallet.Confirmed && o.StepUp():
+		v.Next = "The money is on hold; the person must authorize payment and give their PIN in their own session, never through you."
+	case o.State == wallet.Confirmed:
+		v.Next = `The money is on hold; waiting for the person to authorize payment by voice ("pay").`
+	case o.State == wallet.Paid:
+		v.Next = "Paid, with a signed receipt."
+	case o.State == wallet.Cancelled:
+		v.Next = "Cancelled; nothing was charged."
+	}
+	return v
+}
+
+// decided reports whether an order needs nothing more from the person.
+func (o *Order) decided() bool {
+	return o.Blocked != "" || !wallet.OrderState(o.State).Open()
+}
+
+func (o *Order) summary() string {
+	s := fmt.Sprintf("Order %d: %s, %s to %s.", o.ID, o.State, o.Amount, o.PayeeName)
+	if o.Blocked != "" {
+		s += " Blocked: " + o.Blocked + "."
+	}
+	return s + " " + o.Next
+}
+
+func (s *Server) createOrder(ctx context.Context, req *sdk.CallToolRequest, in CreateOrderIn) (*sdk.CallToolResult, *Order, error) {
+	ag, err := agentOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := needKey(in.IdempotencyKey); err != nil {
+		return nil, nil, err
+	}
+	p := agent.OrderProposal{Merchant: in.Merchant, Memo: in.Memo}
+	for _, it := range in.Items {
+		p.Items = append(p.Items, agent.ProposedItem{Item: it.Item, Quantity: orOne(it.Quantity)})
+	}
+	for _, ln := range in.Lines {
+		p.Lines = append(p.Lines, agent.ProposedLine{Name: ln.Name, Quantity: orOne(ln.Quantity), UnitPrice: ln.UnitPrice})
+	}
+	o, err := s.Hub.ProposeOrder(ctx, ag, in.IdempotencyKey, p)
+	if err != nil {
+		return nil, nil, s.fail(toolCreateOrder, ag, err)
+	}
+	v := viewOrder(o, s.now())
+	return text("Proposed to the person. " + v.summary()), v, nil
+}
+
+func orOne(n int) int {
+	if n == 0 {
+		return 1
+	}
+	return n
+}
+
+// agentOrder reads an order the agent proposed; anyone else's is not found,
+// so that an agent learns nothing of the person's other orders.
+func (s *Server) agentOrder(ctx context.Context, ag string, id uint64) (*wallet.Order, error) {
+	o, err := s.Hub.DB.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.Agent != ag {
+		return nil, agent.Errorf(agent.ENOTFOUND, "There is no order %d of this agent.", id)
+	}
+	return o, nil
+}
+
+func (s *Server) getOrder(ctx context.Context, req *sdk.CallToolRequest, in OrderIn) (*sdk.CallToolResult, *Order, error) {
+	ag, err := agentOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := s.agentOrder(ctx, ag, in.OrderID)
+	if err != nil {
+		return nil, nil, s.fail(toolGetOrder, ag, err)
+	}
+	v := viewOrder(o, s.now())
+	return text(v.summary()), v, nil
+}
+
+func (s *Server) waitOrder(ctx context.Context, req *sdk.CallToolRequest, in WaitOrderIn) (*sdk.CallToolResult, *WaitOrderOut, error) {
+	ag, err := agentOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	wait := DefaultWait
+	switch {
+	case in.TimeoutSeconds < 0 || math.IsNaN(in.TimeoutSeconds):
+		return nil, nil, agent.Errorf(agent.EINVALID, "timeout_seconds must be 0 or more.")
+	case in.TimeoutSeconds >= MaxWait.Seconds():
+		wait = MaxWait
+	case in.TimeoutSeconds > 0:
+		wait = time.Duration(in.TimeoutSeconds * float64(time.Second))
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(s.PollInterval)
+	defer tick.Stop()
+	for {
+		o, err := s.agentOrder(ctx, ag, in.OrderID)
+		if err != nil {
+			return nil, nil, s.fail(toolWaitOrder, ag, err)
+		}
+		v := viewOrder(o, s.now())
+		out := &WaitOrderOut{Order: v, Decided: v.decided()}
+		if out.Decided {
+			return text(v.summary()), out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, s.fail(toolWaitOrder, ag, ctx.Err())
+		case <-deadline.C:
+			out.TimedOut = true
+			return text("Still waiting for the person. " + v.summary()), out, nil
+		case <-s.stop:
+			out.TimedOut = true
+			return text("voicepay is stopping; call wait_order again once it is back. " + v.summary()), out, nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) cancelOrder(ctx context.Context, req *sdk.CallToolRequest, in OrderIn) (*sdk.CallToolResult, *Order, error) {
+	ag, err := agentOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := s.Hub.CancelAgentOrder(ctx, ag, fmt.Sprintf("cancel:%d", in.OrderID), in.OrderID)
+	if err != nil {
+		// An order the person cancelled first is as withdrawn as it gets.
+		if cur, rerr := s.agentOrder(ctx, ag, in.OrderID); rerr == nil && cur.State == wallet.Cancelled {
+			v := viewOrder(cur, s.now())
+			return text(v.summary()), v, nil
+		}
+		return nil, nil, s.fail(toolCancelOrder, ag, err)
+	}
+	v := viewOrder(o, s.now())
+	return text("Withdrawn. " + v.summary()), v, nil
+}
