@@ -22,14 +22,18 @@ type Client struct {
 	Base  string // e.g. "http://127.0.0.1:8421"
 	Token string
 
-	// Pushed, when set, gets the events the daemon sends on its own while
-	// Say waits for a reply: what agents propose and charge.
+	// Pushed, when set, gets the events the daemon sends on its own, such
+	// as what agents propose and charge, as they arrive. It is called from
+	// the client's reader goroutine. Set it before Dial.
 	Pushed func(ServerEvent)
 
-	ws    *websocket.Conn
-	Ready *SessionInfo
-	next  int
-	http  http.Client
+	ws      *websocket.Conn
+	Ready   *SessionInfo
+	next    int
+	http    http.Client
+	replies chan *ServerEvent // the events of turns, from the reader
+	done    chan struct{}     // closed when the reader stops
+	readErr error             // why it stopped; read after done is closed
 }
 
 // ErrDaemonDown means nothing answers at the daemon's address.
@@ -67,8 +71,31 @@ func (c *Client) Dial(ctx context.Context) error {
 		}
 		if ev.Type == "session.ready" {
 			c.Ready = ev.Session
+			c.replies, c.done = make(chan *ServerEvent, 64), make(chan struct{})
+			go c.readLoop()
 			return nil
 		}
+	}
+}
+
+// readLoop reads the websocket until it closes, so that pushed events show
+// at once and the daemon's pings are answered while no turn is running.
+func (c *Client) readLoop() {
+	defer close(c.done)
+	for {
+		c.ws.SetReadDeadline(time.Time{})
+		var ev ServerEvent
+		if err := c.ws.ReadJSON(&ev); err != nil {
+			c.readErr = fmt.Errorf("read from daemon: %w", err)
+			return
+		}
+		if ev.ReplyTo == "" {
+			if c.Pushed != nil && ev.Type != "session.ready" {
+				c.Pushed(ev)
+			}
+			continue
+		}
+		c.replies <- &ev
 	}
 }
 
@@ -105,12 +132,13 @@ func (c *Client) Say(ctx context.Context, text string) ([]ServerEvent, error) {
 	}
 	var out []ServerEvent
 	for {
-		ev, err := c.read(ctx)
-		if err != nil {
-			return out, err
-		}
-		if ev.ReplyTo == "" && ev.Type != "session.ready" && c.Pushed != nil {
-			c.Pushed(*ev)
+		var ev *ServerEvent
+		select {
+		case ev = <-c.replies:
+		case <-c.done:
+			return out, c.readErr
+		case <-ctx.Done():
+			return out, ctx.Err()
 		}
 		if ev.ReplyTo != id {
 			continue

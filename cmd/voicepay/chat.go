@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/ws"
 )
 
 // ChatCommand is the interactive text fallback: each line typed is one turn.
@@ -23,6 +24,12 @@ func (c *ChatCommand) Run(ctx context.Context, args []string) error {
 	cl, err := daemon(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	// What agents propose shows at once, between the person's turns.
+	cl.Pushed = func(e ws.ServerEvent) {
+		if e.Text != "" {
+			fmt.Printf("\r%s\n> ", e.Text)
+		}
 	}
 	if err := cl.Dial(ctx); err != nil {
 		return err
