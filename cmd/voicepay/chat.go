@@ -37,6 +37,19 @@ func (c *ChatCommand) Run(ctx context.Context, args []string) error {
 	defer cl.Close()
 	fmt.Printf("voicepay chat: device %s, dialog %s. Type a command, \"what can I say\" for help, Ctrl-D to leave.\n",
 		cl.Ready.Device, cl.Ready.State)
+	// Ctrl-C ends the chat even while it waits for a line: a read from the
+	// terminal cannot be interrupted.
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-ctx.Done():
+			cl.Close()
+			fmt.Println()
+			os.Exit(130)
+		case <-stop:
+		}
+	}()
 	in := bufio.NewScanner(os.Stdin)
 	for {
 		fmt.Print("> ")
