@@ -26,7 +26,12 @@ var (
 
 func newSpeech(parser *intent.Parser) (*speech, error) {
 	all := parser.JSGF()
-	rec, err := sphinx.New(sphinx.Config{Grammar: all})
+	rec, err := sphinx.New(sphinx.Config{
+		Grammar: all,
+		// A sentence that would move money must pass the second,
+		// stricter pass too.
+		Verify: func(text string) bool { return intent.MovesMoney(parser.Parse(text).Intent) },
+	})
 	if err != nil {
 		return nil, fmt.Errorf("speech recognizer: %w (is pocketsphinx-en-us installed? run make deps)", err)
 	}

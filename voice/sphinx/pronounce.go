@@ -75,7 +75,14 @@ func pronounce(d lexicon, word string) []Pronunciation {
 	} else if p := letters(d, word); p != nil {
 		add(p, FromLetters)
 	} else if p := compound(d, word); p != nil {
+		// A made-up name may be said as its parts ("ali pay") or as it
+		// is spelled ("AE L IH P EY"): both are kept, unless the rules
+		// hear a different number of sounds, as they do where a part ends
+		// in a silent e ("voice pay" is not "V OY S EH P EY").
 		add(p, FromCompound)
+		if lts := letterToSound(word); len(lts) == len(p) {
+			add(lts, FromRules)
+		}
 	} else {
 		add(letterToSound(word), FromRules)
 	}

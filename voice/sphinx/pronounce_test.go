@@ -65,7 +65,7 @@ func TestPronounce(t *testing.T) {
 		{"latte", []sphinx.Pronunciation{{strings.Fields("L AA T EY"), sphinx.FromDictionary}}},
 		{"kfc", []sphinx.Pronunciation{{strings.Fields("K EY EH F S IY"), sphinx.FromLetters}}},
 		{"rmb", []sphinx.Pronunciation{{strings.Fields("AA R EH M B IY"), sphinx.FromLetters}}},
-		{"alipay", []sphinx.Pronunciation{{strings.Fields("AA L IY P EY"), sphinx.FromCompound}}},
+		{"alipay", []sphinx.Pronunciation{{strings.Fields("AA L IY P EY"), sphinx.FromCompound}, {strings.Fields("AE L IH P EY"), sphinx.FromRules}}},
 		{"voicepay", []sphinx.Pronunciation{{strings.Fields("V OY S P EY"), sphinx.FromCompound}}},
 		{"lattes", []sphinx.Pronunciation{{strings.Fields("L AA T EY Z"), sphinx.FromInflection}}},
 		{"devs", []sphinx.Pronunciation{{strings.Fields("D EH V Z"), sphinx.FromInflection}}},
