@@ -75,20 +75,30 @@ func (s *Session) Listen(ctx context.Context, src voice.Source, ep *voice.Endpoi
 		if !ok {
 			return nil
 		}
-		start := time.Now()
-		heard, err := rec.Recognize(ctx, stop.Utterance.Samples, s.Grammar(ctx))
+		t, heard, err := s.Hear(ctx, rec, stop.Utterance.Samples)
 		if err != nil {
 			return fmt.Errorf("recognize utterance at %s: %w", stop.Utterance.Start, err)
 		}
-		var t *Turn
-		if heard.Text == "" {
-			t = &Turn{Reply: "Sorry, I didn't catch that.", State: s.State(ctx)}
-			t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
-		} else {
-			t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice"})
-		}
-		s.hub.Metrics.observeSpeech(time.Since(start))
 		onTurn(t, heard)
 		return nil
 	})
+}
+
+// Hear runs one utterance of speech through the recognizer, listening for
+// what the dialog's state accepts, and into the dialog as a turn.
+func (s *Session) Hear(ctx context.Context, rec Recognizer, samples []int16) (*Turn, Heard, error) {
+	start := time.Now()
+	heard, err := rec.Recognize(ctx, samples, s.Grammar(ctx))
+	if err != nil {
+		return nil, Heard{}, err
+	}
+	var t *Turn
+	if heard.Text == "" {
+		t = &Turn{Reply: "Sorry, I didn't catch that.", State: s.State(ctx)}
+		t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	} else {
+		t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice"})
+	}
+	s.hub.Metrics.observeSpeech(time.Since(start))
+	return t, heard, nil
 }

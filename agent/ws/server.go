@@ -28,6 +28,9 @@ type Server struct {
 	Logger *slog.Logger
 	// Transcriber answers /v1/audio/transcriptions; nil means no speech engine.
 	Transcriber Transcriber
+	// Recognizer hears the audio that clients send in binary frames on
+	// /v1/stream; nil refuses audio frames.
+	Recognizer agent.Recognizer
 
 	mux *http.ServeMux
 	srv *http.Server

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/voice"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -27,7 +28,7 @@ type ClientEvent struct {
 	Type  string       `json:"type"`
 	ID    string       `json:"id,omitempty"`    // the client's id; replies carry it in reply_to
 	Text  string       `json:"text,omitempty"`  // text.input
-	Audio *AudioFormat `json:"audio,omitempty"` // session.start
+	Audio *AudioFormat `json:"audio,omitempty"` // session.start, audio.start
 }
 
 // AudioFormat announces the format of binary audio frames.
@@ -63,7 +64,12 @@ type conn struct {
 	sess   *agent.Session
 	send   chan ServerEvent
 
-	mu     sync.Mutex // guards closed, for the reader and the pusher
+	// Audio, used by the reader goroutine only.
+	format    voice.Format   // of binary frames, as last announced
+	audio     *audioIn       // the utterance stream open, if any
+	listening sync.WaitGroup // the endpointer goroutines
+
+	mu     sync.Mutex // guards closed, for the reader, the pusher and the listeners
 	closed bool       // dropped as too slow
 }
 
@@ -84,7 +90,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	cn := &conn{s: s, ws: c, device: d, sess: sess, send: make(chan ServerEvent, sendBuffer)}
+	cn := &conn{s: s, ws: c, device: d, sess: sess, send: make(chan ServerEvent, sendBuffer),
+		format: voice.Format{SampleRate: voice.SampleRate, Channels: 1, BitDepth: 16}}
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	written := make(chan struct{})
@@ -99,6 +106,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		cn.pushLoop(ctx, events)
 	}()
 	cn.readLoop(ctx)
+	cn.endAudio()
+	cn.listening.Wait() // an utterance being heard runs to its end
 	cancel()
 	unsubscribe()
 	<-pushed
@@ -135,7 +144,9 @@ func (c *conn) readLoop(ctx context.Context) {
 			return
 		}
 		if kind == websocket.BinaryMessage {
-			c.fail("", agent.Errorf(agent.EUNSUPPORTED, "This daemon takes typed text only; audio frames are not accepted."))
+			if err := c.writeAudio(ctx, data); err != nil {
+				c.fail(c.audioID(), agent.AsError(err))
+			}
 			continue
 		}
 		var ev ClientEvent
@@ -145,8 +156,32 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		switch ev.Type {
 		case "session.start":
+			if ev.Audio != nil {
+				f, err := audioFormat(ev.Audio)
+				if err != nil {
+					c.fail(ev.ID, agent.Errorf(agent.EINVALID, "%v.", err))
+					continue
+				}
+				c.stopAudio()
+				c.format = f
+			}
 			c.queue(ServerEvent{Event: agent.Event{Type: "session.ready"}, ReplyTo: ev.ID,
 				Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(ctx), Protocol: protocol}})
+		case "audio.start":
+			if ev.Audio != nil {
+				f, err := audioFormat(ev.Audio)
+				if err != nil {
+					c.fail(ev.ID, agent.Errorf(agent.EINVALID, "%v.", err))
+					continue
+				}
+				c.stopAudio()
+				c.format = f
+			}
+			if err := c.startAudio(ctx, ev.ID); err != nil {
+				c.fail(ev.ID, agent.AsError(err))
+			}
+		case "audio.stop":
+			c.endAudio()
 		case "ping":
 			c.queue(ServerEvent{Event: agent.Event{Type: "pong"}, ReplyTo: ev.ID})
 		case "text.input":
@@ -164,6 +199,14 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.fail(ev.ID, agent.Errorf(agent.EINVALID, "Unknown event type %q.", ev.Type))
 		}
 	}
+}
+
+// audioID is the id the events of the open utterance stream carry.
+func (c *conn) audioID() string {
+	if c.audio != nil && !c.audio.ended {
+		return c.audio.id
+	}
+	return ""
 }
 
 func (c *conn) fail(id string, e *agent.Error) {

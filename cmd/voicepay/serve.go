@@ -77,6 +77,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	} else {
 		defer sp.Close()
 		srv.Transcriber = sp
+		srv.Recognizer = sp // audio sent in websocket binary frames
 	}
 	if err := srv.Open(); err != nil {
 		return err

@@ -1,0 +1,135 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/voice"
+)
+
+// Server events of speech arriving as binary frames.
+const (
+	EventSpeechStarted   = "speech.started"   // the endpointer heard speech begin
+	EventSpeechStopped   = "speech.stopped"   // and end; recognition follows
+	EventTranscriptFinal = "transcript.final" // what was heard: text, empty when nothing in the grammar
+)
+
+// audioIn is a client's audio on its way to the dialog: its binary frames
+// fill a voice.Stream, which an endpointer reads in a goroutine of its own.
+type audioIn struct {
+	stream *voice.Stream
+	id     string        // the id of the event that started it; its events carry it as reply_to
+	ended  bool          // the client said audio.stop: new frames start a new stream
+	done   chan struct{} // closed when the endpointer has finished with the stream
+}
+
+// audioFormat checks an announced format, or gives the default: PCM16LE,
+// 16 kHz, mono.
+func audioFormat(a *AudioFormat) (voice.Format, error) {
+	f := voice.Format{SampleRate: voice.SampleRate, Channels: 1, BitDepth: 16}
+	if a == nil {
+		return f, nil
+	}
+	if a.Encoding != "" && a.Encoding != "pcm16le" {
+		return f, fmt.Errorf("encoding %q is not supported: send pcm16le", a.Encoding)
+	}
+	if a.SampleRate != 0 {
+		f.SampleRate = a.SampleRate
+	}
+	if a.Channels != 0 {
+		f.Channels = a.Channels
+	}
+	if f.SampleRate < 8000 || f.SampleRate > 48000 || f.Channels < 1 || f.Channels > 2 {
+		return f, fmt.Errorf("audio of %d Hz and %d channels is not supported: send 8000 to 48000 Hz, mono or stereo",
+			f.SampleRate, f.Channels)
+	}
+	return f, nil
+}
+
+// startAudio begins a new utterance stream in the format last announced,
+// ending the one before.
+func (c *conn) startAudio(ctx context.Context, id string) error {
+	if c.s.Recognizer == nil {
+		return agent.Errorf(agent.EUNSUPPORTED, "This daemon has no speech engine; send typed text.")
+	}
+	c.stopAudio()
+	st, err := voice.NewStream(c.format, nil)
+	if err != nil {
+		return agent.Errorf(agent.EINVALID, "Audio format: %v.", err)
+	}
+	ep, err := voice.NewEndpointer(voice.DefaultVADConfig())
+	if err != nil {
+		return err
+	}
+	a := &audioIn{stream: st, id: id, done: make(chan struct{})}
+	c.audio = a
+	c.listening.Add(1)
+	go func() {
+		defer c.listening.Done()
+		defer close(a.done)
+		err := ep.Run(ctx, st, func(ev voice.Event) error { return c.heard(ctx, a, ev) })
+		if err != nil && !errors.Is(err, voice.ErrClosed) && ctx.Err() == nil {
+			c.s.Logger.Warn("websocket audio", "device", c.device.ID, "err", err)
+			c.fail(a.id, agent.AsError(err))
+		}
+	}()
+	return nil
+}
+
+// heard passes on what the endpointer found, and runs each utterance it
+// ends through the recognizer into the dialog.
+func (c *conn) heard(ctx context.Context, a *audioIn, ev voice.Event) error {
+	switch ev := ev.(type) {
+	case voice.SpeechStarted:
+		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStarted}, ReplyTo: a.id})
+	case voice.SpeechStopped:
+		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStopped}, ReplyTo: a.id})
+		// A turn that has started runs to its end, as a typed one does.
+		t, h, err := c.sess.Hear(context.WithoutCancel(ctx), c.s.Recognizer, ev.Utterance.Samples)
+		if err != nil {
+			return err
+		}
+		c.queue(ServerEvent{Event: agent.Event{Type: EventTranscriptFinal, Text: h.Text}, ReplyTo: a.id})
+		for _, e := range t.Events {
+			c.queue(ServerEvent{Event: e, ReplyTo: a.id})
+		}
+	}
+	return nil
+}
+
+// writeAudio adds one binary frame to the utterance stream, starting one
+// if none is open.
+func (c *conn) writeAudio(ctx context.Context, data []byte) error {
+	if c.audio == nil || c.audio.ended {
+		if err := c.startAudio(ctx, ""); err != nil {
+			return err
+		}
+	}
+	if _, err := c.audio.stream.Write(data); err != nil {
+		if errors.Is(err, voice.ErrBufferFull) {
+			return agent.Errorf(agent.EINVALID, "Audio is arriving faster than real time allows; this frame was dropped.")
+		}
+		return agent.Errorf(agent.EINVALID, "Audio frame: %v.", err)
+	}
+	return nil
+}
+
+// endAudio ends the utterance stream: what is buffered is still heard.
+func (c *conn) endAudio() {
+	if c.audio != nil {
+		c.audio.stream.CloseWrite()
+		c.audio.ended = true
+	}
+}
+
+// stopAudio ends the utterance stream and waits until it has been heard,
+// so that the turns of one stream come before those of the next.
+func (c *conn) stopAudio() {
+	if a := c.audio; a != nil {
+		a.stream.CloseWrite()
+		<-a.done
+		c.audio = nil
+	}
+}

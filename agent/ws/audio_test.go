@@ -1,0 +1,143 @@
+package ws_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/voice/sphinx"
+)
+
+// sphinxRecognizer hears utterances with the offline recognizer, narrowed
+// to the grammar the dialog asks for, as the daemon does.
+type sphinxRecognizer struct {
+	mu  sync.Mutex
+	rec *sphinx.Recognizer
+}
+
+func (s *sphinxRecognizer) Recognize(ctx context.Context, samples []int16, grammar string) (agent.Heard, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.rec.SetGrammar(ctx, grammar); err != nil {
+		return agent.Heard{}, err
+	}
+	res, err := s.rec.Decode(ctx, samples)
+	return agent.Heard{Text: res.Text, Confidence: res.Confidence}, err
+}
+
+// speech renders text with espeak-ng at 16 kHz mono, between stretches of
+// silence as a person leaves them.
+func speech(tb testing.TB, text string) []int16 {
+	tb.Helper()
+	samples, _, err := voice.ReadWAV(bytes.NewReader(render(tb, text)), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	quiet := make([]int16, voice.SampleRate)
+	return append(append(append([]int16(nil), quiet[:voice.SampleRate/2]...), samples...), quiet...)
+}
+
+// pcm encodes samples as PCM16LE at rate×3 (each sample repeated) and with
+// the given number of channels, for a client that sends 48 kHz stereo.
+func pcm(samples []int16, repeat, channels int) []byte {
+	var b []byte
+	for _, v := range samples {
+		for range repeat * channels {
+			b = binary.LittleEndian.AppendUint16(b, uint16(v))
+		}
+	}
+	return b
+}
+
+// TestAudioFrames speaks to the dialog through binary frames: payments
+// are enabled by voice and the PIN, and the balance is asked for, each as
+// speech.started, speech.stopped, transcript.final and the turn's reply.
+func TestAudioFrames(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		format   map[string]any
+		repeat   int
+		channels int
+	}{
+		{"16 kHz mono", nil, 1, 1},
+		{"48 kHz stereo", map[string]any{"encoding": "pcm16le", "sample_rate": 48000, "channels": 2}, 3, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := MustOpenDaemon(t)
+			rec, err := sphinx.New(sphinx.Config{Grammar: d.Parser.JSGF()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rec.Close()
+			d.Server.Recognizer = &sphinxRecognizer{rec: rec}
+			conn := d.MustDial(t, d.Token)
+			for i, step := range []struct{ say, heard, reply string }{
+				{"enable alipay payment function", "enable alipay payment function", "To enable payments, say your PIN."},
+				{"two, four, six, eight", "two four six eight", "Payments are enabled."},
+				{"what's my balance", "what is my balance", "Your balance is 1000 yuan."},
+			} {
+				id := "a" + string(rune('1'+i))
+				conn.Send(map[string]any{"type": "audio.start", "id": id, "audio": c.format})
+				b := pcm(speech(t, step.say), c.repeat, c.channels)
+				frame := 640 * c.repeat * c.channels // 20 ms
+				for off := 0; off < len(b); off += frame {
+					conn.SendRaw(websocket.BinaryMessage, b[off:min(off+frame, len(b))])
+				}
+				conn.Send(map[string]any{"type": "audio.stop", "id": id})
+				var types []string
+				for {
+					ev := conn.Next()
+					if ev.ReplyTo != id {
+						continue
+					}
+					types = append(types, ev.Type)
+					if ev.Type == "transcript.final" && ev.Text != step.heard {
+						t.Errorf("%q: heard %q", step.say, ev.Text)
+					}
+					if ev.Type == agent.EventError {
+						t.Fatalf("%q: error %+v", step.say, ev.Error)
+					}
+					if ev.Type == agent.EventReply {
+						if !strings.HasPrefix(ev.Text, step.reply) {
+							t.Errorf("%q: reply %q, want %q", step.say, ev.Text, step.reply)
+						}
+						break
+					}
+				}
+				if want := "speech.started speech.stopped transcript.final"; !strings.HasPrefix(strings.Join(types, " "), want) {
+					t.Errorf("%q: events %v, want %s first", step.say, types, want)
+				}
+			}
+		})
+	}
+}
+
+// TestAudioRefused: without a speech engine, and in a format the daemon
+// cannot take, audio gets a clear error and the session goes on.
+func TestAudioRefused(t *testing.T) {
+	d := MustOpenDaemon(t)
+	conn := d.MustDial(t, d.Token)
+	conn.SendRaw(websocket.BinaryMessage, make([]byte, 640))
+	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != agent.EUNSUPPORTED {
+		t.Errorf("audio without a speech engine: %+v", ev)
+	}
+	conn.Send(map[string]any{"type": "session.start", "id": "s1", "audio": map[string]any{"encoding": "opus"}})
+	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != agent.EINVALID || !strings.Contains(ev.Error.Message, "pcm16le") {
+		t.Errorf("opus: %+v", ev)
+	}
+	conn.Send(map[string]any{"type": "session.start", "id": "s2", "audio": map[string]any{"sample_rate": 1000000}})
+	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != agent.EINVALID {
+		t.Errorf("a million Hz: %+v", ev)
+	}
+	conn.Send(map[string]any{"type": "ping", "id": "p"})
+	if ev := conn.Next(); ev.Type != "pong" {
+		t.Errorf("after refusals: %+v", ev)
+	}
+}
