@@ -2,39 +2,20 @@ package ws_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/voice"
-	"github.com/voicepay/voicepay/voice/sphinx"
 )
 
-// sphinxRecognizer hears utterances with the offline recognizer, narrowed
-// to the grammar the dialog asks for, as the daemon does.
-type sphinxRecognizer struct {
-	mu  sync.Mutex
-	rec *sphinx.Recognizer
-}
-
-func (s *sphinxRecognizer) Recognize(ctx context.Context, samples []int16, grammar string) (agent.Heard, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.rec.SetGrammar(ctx, grammar); err != nil {
-		return agent.Heard{}, err
-	}
-	res, err := s.rec.Decode(ctx, samples)
-	return agent.Heard{Text: res.Text, Confidence: res.Confidence}, err
-}
-
-// speech renders text with espeak-ng at 16 kHz mono, between stretches of
+// spoken renders text with espeak-ng at 16 kHz mono, between stretches of
 // silence as a person leaves them.
-func speech(tb testing.TB, text string) []int16 {
+func spoken(tb testing.TB, text string) []int16 {
 	tb.Helper()
 	samples, _, err := voice.ReadWAV(bytes.NewReader(render(tb, text)), nil)
 	if err != nil {
@@ -71,12 +52,12 @@ func TestAudioFrames(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := MustOpenDaemon(t)
-			rec, err := sphinx.New(sphinx.Config{Grammar: d.Parser.JSGF()})
+			rec, err := speech.New(d.Parser)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rec.Close()
-			d.Server.Recognizer = &sphinxRecognizer{rec: rec}
+			d.Server.Recognizer = rec
 			conn := d.MustDial(t, d.Token)
 			for i, step := range []struct{ say, heard, reply string }{
 				{"enable alipay payment function", "enable alipay payment function", "To enable payments, say your PIN."},
@@ -85,7 +66,7 @@ func TestAudioFrames(t *testing.T) {
 			} {
 				id := "a" + string(rune('1'+i))
 				conn.Send(map[string]any{"type": "audio.start", "id": id, "audio": c.format})
-				b := pcm(speech(t, step.say), c.repeat, c.channels)
+				b := pcm(spoken(t, step.say), c.repeat, c.channels)
 				frame := 640 * c.repeat * c.channels // 20 ms
 				for off := 0; off < len(b); off += frame {
 					conn.SendRaw(websocket.BinaryMessage, b[off:min(off+frame, len(b))])

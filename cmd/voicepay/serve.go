@@ -11,6 +11,7 @@ import (
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/mcp"
+	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/intent"
@@ -72,7 +73,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	tools.Register(srv)
 	// The transcription endpoint gets a recognizer of its own, so that it
 	// never waits on the microphone's.
-	if sp, err := newSpeech(parser); err != nil {
+	if sp, err := speech.New(parser); err != nil {
 		logger.Warn("speech-to-text is off", "err", err)
 	} else {
 		defer sp.Close()
@@ -134,7 +135,7 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 	if err != nil {
 		return nil, err
 	}
-	sp, err := newSpeech(parser)
+	sp, err := speech.New(parser)
 	if err != nil {
 		return nil, err
 	}

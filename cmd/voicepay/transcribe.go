@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
 	"github.com/voicepay/voicepay/voice/openai"
@@ -63,7 +64,7 @@ func (c *TranscribeCommand) Run(ctx context.Context, args []string) error {
 	var stt transcriber
 	switch *backend {
 	case "sphinx":
-		sp, err := newSpeech(parser)
+		sp, err := speech.New(parser)
 		if err != nil {
 			return err
 		}
