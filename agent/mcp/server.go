@@ -88,11 +88,10 @@ func codeErrors(next sdk.MethodHandler) sdk.MethodHandler {
 	}
 }
 
-// Register mounts MCP at /mcp, for agent tokens, and the agent management
-// endpoints under /v1/agents, for user tokens.
+// Register mounts MCP at /mcp, for agent tokens. (A person pairs and
+// revokes agents through the daemon's /v1/agents endpoints.)
 func (s *Server) Register(m Mux) {
 	m.Handle(Path, s.Handler())
-	s.registerAgents(m)
 }
 
 // Close ends every wait_order in progress, as a timeout would, so that the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/mcp"
+	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -136,7 +137,7 @@ func TestAuth(t *testing.T) {
 	d := MustOpenDaemon(t)
 	ctx := context.Background()
 	_, revoked := d.MustPair("old_agent", wallet.ScopeAgent)
-	if err := mcp.RevokeAgent(ctx, d.DB, "old_agent"); err != nil {
+	if err := agent.RevokeAgent(ctx, d.DB, "old_agent"); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, token, says string }{
@@ -170,7 +171,7 @@ func TestAuth(t *testing.T) {
 		if b.Balance != Opening {
 			t.Errorf("balance %d, want %d", b.Balance, Opening)
 		}
-		if err := mcp.RevokeAgent(ctx, d.DB, "brief_agent"); err != nil {
+		if err := agent.RevokeAgent(ctx, d.DB, "brief_agent"); err != nil {
 			t.Fatal(err)
 		}
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -267,7 +268,7 @@ func TestAgentsEndpoints(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	status, body := do("POST", "/v1/agents", d.UserToken, `{"name":"cursor"}`)
-	var added mcp.AddAgentResponse
+	var added ws.AddAgentResponse
 	if status != 200 || json.Unmarshal([]byte(body), &added) != nil || !strings.HasPrefix(added.Token, "vp_a_") {
 		t.Fatalf("add: %d %s", status, body)
 	}

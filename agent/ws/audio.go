@@ -48,6 +48,22 @@ func audioFormat(a *AudioFormat) (voice.Format, error) {
 	return f, nil
 }
 
+// announce takes the audio format an event announces, if any, for the
+// frames that follow; a format it cannot take is refused, and false.
+func (c *conn) announce(ev ClientEvent) bool {
+	if ev.Audio == nil {
+		return true
+	}
+	f, err := audioFormat(ev.Audio)
+	if err != nil {
+		c.fail(ev.ID, agent.Errorf(agent.EINVALID, "%v.", err))
+		return false
+	}
+	c.stopAudio()
+	c.format = f
+	return true
+}
+
 // startAudio begins a new utterance stream in the format last announced,
 // ending the one before.
 func (c *conn) startAudio(ctx context.Context, id string) error {

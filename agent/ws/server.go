@@ -55,6 +55,9 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("POST /v1/wallet/topup", s.user(s.topup))
 	s.mux.HandleFunc("POST /v1/wallet/unfreeze", s.user(s.unfreeze))
 	s.mux.HandleFunc("GET /v1/audit/verify", s.user(s.verify))
+	s.mux.HandleFunc("GET /v1/agents", s.user(s.agents))
+	s.mux.HandleFunc("POST /v1/agents", s.user(s.addAgent))
+	s.mux.HandleFunc("POST /v1/agents/revoke", s.user(s.revokeAgent))
 	s.mux.HandleFunc("POST /v1/audio/transcriptions", s.transcribe)
 	if hub.Metrics != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(hub.Metrics.Registry, promhttp.HandlerOpts{}))

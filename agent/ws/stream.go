@@ -156,26 +156,14 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		switch ev.Type {
 		case "session.start":
-			if ev.Audio != nil {
-				f, err := audioFormat(ev.Audio)
-				if err != nil {
-					c.fail(ev.ID, agent.Errorf(agent.EINVALID, "%v.", err))
-					continue
-				}
-				c.stopAudio()
-				c.format = f
+			if !c.announce(ev) {
+				continue
 			}
 			c.queue(ServerEvent{Event: agent.Event{Type: "session.ready"}, ReplyTo: ev.ID,
 				Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(ctx), Protocol: protocol}})
 		case "audio.start":
-			if ev.Audio != nil {
-				f, err := audioFormat(ev.Audio)
-				if err != nil {
-					c.fail(ev.ID, agent.Errorf(agent.EINVALID, "%v.", err))
-					continue
-				}
-				c.stopAudio()
-				c.format = f
+			if !c.announce(ev) {
+				continue
 			}
 			if err := c.startAudio(ctx, ev.ID); err != nil {
 				c.fail(ev.ID, agent.AsError(err))

@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/voicepay/voicepay/agent/mcp"
+	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/wallet"
@@ -87,64 +87,50 @@ func (c *AgentCommand) Run(ctx context.Context, args []string) error {
 
 // agentRegistry is where agents are paired: the daemon or the ledger file.
 type agentRegistry interface {
-	add(ctx context.Context, name string) (*mcp.AgentInfo, string, error)
-	list(ctx context.Context) ([]mcp.AgentInfo, error)
+	add(ctx context.Context, name string) (*agent.AgentInfo, string, error)
+	list(ctx context.Context) ([]agent.AgentInfo, error)
 	revoke(ctx context.Context, name string) error
 }
 
 // withAgents runs fn against the daemon when it is running, and otherwise
-// on the ledger file, which only one process may hold open.
+// on the ledger file.
 func withAgents(ctx context.Context, cfg *config.Config, fn func(agentRegistry) error) error {
-	cl, err := daemon(ctx, cfg)
-	if err == nil {
-		return fn(remoteAgents{cl})
-	}
-	if !errors.Is(err, ws.ErrDaemonDown) && !errors.Is(err, os.ErrNotExist) {
-		if _, statErr := os.Stat(tokenPath(cfg)); statErr == nil {
-			return err
-		}
-	}
-	cat, err := cfg.LoadCatalog()
-	if err != nil {
-		return err
-	}
-	db, err := openWallet(cfg, cat, newLogger(cfg, os.Stderr))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return fn(localAgents{db})
+	return viaDaemon(ctx, cfg,
+		func(c *ws.Client) error { return fn(remoteAgents{c}) },
+		func(db *wallet.DB) error { return fn(localAgents{db}) })
 }
 
 type remoteAgents struct{ c *ws.Client }
 
-func (r remoteAgents) add(ctx context.Context, name string) (*mcp.AgentInfo, string, error) {
-	var out mcp.AddAgentResponse
-	if err := r.c.Post(ctx, "/v1/agents", mcp.AddAgentRequest{Name: name}, &out); err != nil {
+func (r remoteAgents) add(ctx context.Context, name string) (*agent.AgentInfo, string, error) {
+	var out ws.AddAgentResponse
+	if err := r.c.Post(ctx, "/v1/agents", ws.AddAgentRequest{Name: name}, &out); err != nil {
 		return nil, "", err
 	}
 	return &out.Agent, out.Token, nil
 }
 
-func (r remoteAgents) list(ctx context.Context) ([]mcp.AgentInfo, error) {
-	var out struct{ Agents []mcp.AgentInfo }
+func (r remoteAgents) list(ctx context.Context) ([]agent.AgentInfo, error) {
+	var out struct{ Agents []agent.AgentInfo }
 	err := r.c.Get(ctx, "/v1/agents", &out)
 	return out.Agents, err
 }
 
 func (r remoteAgents) revoke(ctx context.Context, name string) error {
 	var out map[string]string
-	return r.c.Post(ctx, "/v1/agents/revoke", mcp.RevokeAgentRequest{Name: name}, &out)
+	return r.c.Post(ctx, "/v1/agents/revoke", ws.RevokeAgentRequest{Name: name}, &out)
 }
 
 type localAgents struct{ db *wallet.DB }
 
-func (l localAgents) add(ctx context.Context, name string) (*mcp.AgentInfo, string, error) {
-	return mcp.AddAgent(ctx, l.db, name)
+func (l localAgents) add(ctx context.Context, name string) (*agent.AgentInfo, string, error) {
+	return agent.AddAgent(ctx, l.db, name)
 }
 
-func (l localAgents) list(ctx context.Context) ([]mcp.AgentInfo, error) { return mcp.Agents(ctx, l.db) }
+func (l localAgents) list(ctx context.Context) ([]agent.AgentInfo, error) {
+	return agent.Agents(ctx, l.db)
+}
 
 func (l localAgents) revoke(ctx context.Context, name string) error {
-	return mcp.RevokeAgent(ctx, l.db, name)
+	return agent.RevokeAgent(ctx, l.db, name)
 }

@@ -136,12 +136,20 @@ type ledger interface {
 	verify(ctx context.Context) (*wallet.AuditReport, error)
 }
 
-// withLedger runs fn against the daemon when it is running, and otherwise on
-// the ledger file, which only one process may hold open.
+// withLedger runs fn against the daemon when it is running, and otherwise
+// on the ledger file.
 func withLedger(ctx context.Context, cfg *config.Config, fn func(ledger) error) error {
+	return viaDaemon(ctx, cfg,
+		func(c *ws.Client) error { return fn(remoteLedger{c}) },
+		func(db *wallet.DB) error { return fn(localLedger{db}) })
+}
+
+// viaDaemon runs remote against the daemon when it is running, and
+// otherwise local on the ledger file, which only one process may hold open.
+func viaDaemon(ctx context.Context, cfg *config.Config, remote func(*ws.Client) error, local func(*wallet.DB) error) error {
 	cl, err := daemon(ctx, cfg)
 	if err == nil {
-		return fn(remoteLedger{cl})
+		return remote(cl)
 	}
 	if !errors.Is(err, ws.ErrDaemonDown) && !errors.Is(err, os.ErrNotExist) {
 		if _, statErr := os.Stat(tokenPath(cfg)); statErr == nil {
@@ -157,7 +165,7 @@ func withLedger(ctx context.Context, cfg *config.Config, fn func(ledger) error) 
 		return err
 	}
 	defer db.Close()
-	return fn(localLedger{db})
+	return local(db)
 }
 
 type remoteLedger struct{ c *ws.Client }

@@ -1,0 +1,66 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// AgentInfo is a paired agent as the agent endpoints and the CLI list it.
+type AgentInfo struct {
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+}
+
+// AddAgent pairs an agent-scope device called name and returns its token,
+// which is stored only as a hash. A name already in use, by an agent or a
+// person's device, is a conflict: revoke the agent first to issue a new token.
+func AddAgent(ctx context.Context, db *wallet.DB, name string) (*AgentInfo, string, error) {
+	if d, err := db.Device(ctx, name); err == nil && d.Scope == wallet.ScopeAgent {
+		return nil, "", Errorf(ECONFLICT, "There is an agent called %s already; revoke it first to issue a new token.", name)
+	} else if err == nil {
+		return nil, "", Errorf(ECONFLICT, "%s is the name of one of your devices; give the agent another.", name)
+	} else if !errors.Is(err, wallet.ErrNotFound) {
+		return nil, "", err
+	}
+	token, err := db.AddDevice(ctx, name, wallet.ScopeAgent)
+	if errors.Is(err, wallet.ErrInvalid) {
+		return nil, "", Errorf(EINVALID, "An agent name is 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.")
+	} else if err != nil {
+		return nil, "", err
+	}
+	d, err := db.Device(ctx, name)
+	if err != nil {
+		return nil, "", err
+	}
+	return &AgentInfo{Name: d.ID, Created: d.Created}, token, nil
+}
+
+// Agents lists the paired agents.
+func Agents(ctx context.Context, db *wallet.DB) ([]AgentInfo, error) {
+	ds, err := db.Devices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []AgentInfo{}
+	for _, d := range ds {
+		if d.Scope == wallet.ScopeAgent {
+			out = append(out, AgentInfo{Name: d.ID, Created: d.Created})
+		}
+	}
+	return out, nil
+}
+
+// RevokeAgent removes an agent and its token; its next request is refused.
+// Only agents can be revoked here, never a person's device.
+func RevokeAgent(ctx context.Context, db *wallet.DB, name string) error {
+	d, err := db.Device(ctx, name)
+	if errors.Is(err, wallet.ErrNotFound) || (err == nil && d.Scope != wallet.ScopeAgent) {
+		return Errorf(ENOTFOUND, "There is no agent called %s.", name)
+	} else if err != nil {
+		return err
+	}
+	return db.RevokeDevice(ctx, name)
+}
