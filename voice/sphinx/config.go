@@ -45,6 +45,17 @@ var DefaultVerification = Garbage{Enter: 1e-4, Word: 0.003, Phone: 3e-4}
 // out-of-domain clip through; 1e-25 let one through.
 var DefaultVerificationBeams = [3]float64{1e-35, 1e-35, 1e-25}
 
+// DefaultPronunciations are the further ways to say words of voicepay's
+// grammar that the dictionary gives one reading of, where people commonly
+// say them otherwise. The dictionary has yuan only as "Y UW AA N"; English
+// speakers mostly reduce its second vowel ("you-un", as espeak-ng says it
+// too), and Mandarin has it closer to "yoo-en". On the fixtures, adding
+// both raised noisy command acceptance by about 4 points with no
+// out-of-domain clip let through.
+var DefaultPronunciations = map[string][]string{
+	"yuan": {"Y UW AH N", "Y UW EH N"},
+}
+
 // Garbage weighs a garbage loop (see garbage.go) against the grammar. Each
 // weight is a probability in (0, 1]: higher makes garbage win more often.
 // A zero field takes the default; a negative one leaves that part out.
@@ -80,10 +91,11 @@ type Config struct {
 	// Grammar is the JSGF text first listened for, with exactly one public
 	// rule. Required.
 	Grammar string
-	// Pronunciations are phones (in Phones, space-separated) for words,
-	// used instead of the dictionary and the generator; for a word the
-	// dictionary has, they are added as another way to say it.
-	Pronunciations map[string]string
+	// Pronunciations are ways to say words, each as phones (in Phones,
+	// space-separated): for a word the dictionary lacks, they are used
+	// instead of the generator; for a word it has, they are added as
+	// further ways to say it. They add to DefaultPronunciations.
+	Pronunciations map[string][]string
 
 	// Garbage is the loop that competes with the grammar on every
 	// utterance. Default: DefaultGarbage.
@@ -140,6 +152,18 @@ func (c *Config) setDefaults() {
 	}
 	c.Garbage = c.Garbage.withDefaults(DefaultGarbage)
 	c.Verification = c.Verification.withDefaults(DefaultVerification)
+	prons := map[string][]string{}
+	for w, ps := range DefaultPronunciations {
+		prons[w] = slices.Clone(ps)
+	}
+	for w, ps := range c.Pronunciations {
+		for _, p := range ps {
+			if !slices.Contains(prons[w], p) {
+				prons[w] = append(prons[w], p)
+			}
+		}
+	}
+	c.Pronunciations = prons
 	if c.VerificationBeams == ([3]float64{}) {
 		c.VerificationBeams = DefaultVerificationBeams
 	}

@@ -192,7 +192,7 @@ func TestNewErrors(t *testing.T) {
 		{"no grammar", sphinx.Config{}, "no grammar"},
 		{"bad grammar", sphinx.Config{Grammar: "public <a> = b;"}, `"#JSGF"`},
 		{"no model", sphinx.Config{Grammar: good, ModelDir: t.TempDir()}, "install the pocketsphinx-en-us package"},
-		{"bad phones", sphinx.Config{Grammar: good, Pronunciations: map[string]string{"help": "HH EH L PP"}}, `unknown phone "PP"`},
+		{"bad phones", sphinx.Config{Grammar: good, Pronunciations: map[string][]string{"help": {"HH EH L PP"}}}, `unknown phone "PP"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,7 +213,7 @@ func TestPronunciations(t *testing.T) {
 	g := "#JSGF V1.0;\ngrammar t;\npublic <c> = buy (a latte | a zorblat);"
 	r := MustRecognizer(t, sphinx.Config{
 		Grammar:        g,
-		Pronunciations: map[string]string{"zorblat": "Z AO R B L AE T", "latte": "L AE T EY"},
+		Pronunciations: map[string][]string{"zorblat": {"Z AO R B L AE T"}, "latte": {"L AE T EY"}},
 	})
 	res, err := r.Decode(context.Background(), MustClip(t, "in30-us140-clean.wav")) // "buy a latte"
 	if err != nil {

@@ -72,8 +72,6 @@ type Result struct {
 	// in verification, or speech was left over that the sentence heard
 	// does not account for (see silence.go).
 	Rejected bool
-	Margin   float64
-	Loud     int
 	// Verified says the sentence passed the verification pass.
 	Verified bool
 	// Heard is the decoder's raw hypothesis, garbage included ("_/p _the"),
@@ -117,9 +115,11 @@ func New(cfg Config) (*Recognizer, error) {
 			return nil, fmt.Errorf("sphinx: model: %w (install the pocketsphinx-en-us package)", err)
 		}
 	}
-	for w, p := range cfg.Pronunciations {
-		if err := checkPhones(strings.Fields(p)); err != nil {
-			return nil, fmt.Errorf("sphinx: pronunciation of %q: %w", w, err)
+	for w, ps := range cfg.Pronunciations {
+		for _, p := range ps {
+			if err := checkPhones(strings.Fields(p)); err != nil {
+				return nil, fmt.Errorf("sphinx: pronunciation of %q: %w", w, err)
+			}
 		}
 	}
 	dec, err := newDecoder(cfg.args())
@@ -300,8 +300,10 @@ func (r *Recognizer) addPronunciations(words []string) error {
 		}
 		_, inDict := r.dec.Lookup(w)
 		var prons [][]string
-		if p, ok := r.cfg.Pronunciations[w]; ok {
-			prons = [][]string{strings.Fields(p)}
+		if ps, ok := r.cfg.Pronunciations[w]; ok {
+			for _, p := range ps {
+				prons = append(prons, strings.Fields(p))
+			}
 		} else if !inDict {
 			for _, p := range pronounce(r.dec, w) {
 				prons = append(prons, p.Phones)
