@@ -55,6 +55,7 @@ func FuzzEndpointer(f *testing.F) {
 	cfg.Frame = 10 * time.Millisecond
 	cfg.PreRoll = 20 * time.Millisecond
 	cfg.Hangover = 30 * time.Millisecond
+	cfg.Tail = 20 * time.Millisecond
 	cfg.MinSpeech = 20 * time.Millisecond
 	cfg.MaxSpeech = 200 * time.Millisecond
 	cfg.FloorWarmUp = 20 * time.Millisecond

@@ -22,6 +22,12 @@ type VADConfig struct {
 	// Hangover is how long non-speech must last after the last speech
 	// frame before the utterance ends; shorter pauses stay inside it.
 	Hangover time.Duration
+	// Tail is how much of that non-speech the utterance keeps, so that a
+	// word's fading end is not clipped; the rest of the hangover is only
+	// waited for. When Tail has passed, SpeechPaused gives the utterance as
+	// it stands, for a recognizer to start on while the hangover runs.
+	// At least a frame, less than Hangover.
+	Tail time.Duration
 	// MinSpeech is the speech an utterance needs (counting speech frames
 	// only). SpeechStarted is held back until it is reached, and shorter
 	// blips are dropped without any event.
@@ -56,12 +62,14 @@ type VADConfig struct {
 }
 
 // DefaultVADConfig returns the configuration voicepay uses: 30 ms frames,
-// 300 ms pre-roll, 600 ms hangover, utterances of 200 ms of speech to 10 s.
+// 300 ms pre-roll, 600 ms hangover of which 240 ms are kept, utterances of
+// 200 ms of speech to 10 s.
 func DefaultVADConfig() VADConfig {
 	return VADConfig{
 		Frame:       30 * time.Millisecond,
 		PreRoll:     300 * time.Millisecond,
 		Hangover:    600 * time.Millisecond,
+		Tail:        240 * time.Millisecond,
 		MinSpeech:   200 * time.Millisecond,
 		MaxSpeech:   10 * time.Second,
 		MarginDB:    6,
@@ -83,6 +91,8 @@ func (c VADConfig) validate() error {
 		return fmt.Errorf("vad: PreRoll %s is negative", c.PreRoll)
 	case c.Hangover < c.Frame:
 		return fmt.Errorf("vad: Hangover %s is shorter than a frame", c.Hangover)
+	case c.Tail < c.Frame || c.Tail >= c.Hangover:
+		return fmt.Errorf("vad: Tail %s must be at least a frame and less than Hangover %s", c.Tail, c.Hangover)
 	case c.MinSpeech < 0:
 		return fmt.Errorf("vad: MinSpeech %s is negative", c.MinSpeech)
 	case c.MaxSpeech <= c.MinSpeech || c.MaxSpeech < c.Frame:
@@ -103,9 +113,11 @@ func (c VADConfig) validate() error {
 	return nil
 }
 
-// Event is what an Endpointer emits: SpeechStarted, SpeechAudio or
-// SpeechStopped. For one utterance they come in that order, with one or
-// more SpeechAudio between the other two.
+// Event is what an Endpointer emits: SpeechStarted, SpeechAudio,
+// SpeechPaused or SpeechStopped. For one utterance they come in that
+// order, with one or more SpeechAudio between the first and the last, and
+// SpeechAudio and SpeechPaused repeating while the person pauses and goes
+// on.
 type Event interface{ isEvent() }
 
 // SpeechStarted: an utterance began. It is emitted once MinSpeech of speech
@@ -124,6 +136,15 @@ type SpeechAudio struct {
 	Samples []int16
 }
 
+// SpeechPaused: Tail of non-speech has followed the last speech frame.
+// Utterance is what SpeechStopped will carry if the person does not go on
+// within the hangover, so a recognizer may start on it now and use its
+// result at SpeechStopped when that utterance is the same (Same).
+type SpeechPaused struct {
+	At        time.Duration
+	Utterance Utterance
+}
+
 // SpeechStopped: the utterance ended. At is the end of its last speech
 // frame, or the cut for StopMaxLength.
 type SpeechStopped struct {
@@ -134,6 +155,7 @@ type SpeechStopped struct {
 
 func (SpeechStarted) isEvent() {}
 func (SpeechAudio) isEvent()   {}
+func (SpeechPaused) isEvent()  {}
 func (SpeechStopped) isEvent() {}
 
 // StopReason says why an utterance ended.
@@ -157,8 +179,8 @@ func (r StopReason) String() string {
 	return fmt.Sprintf("StopReason(%d)", uint8(r))
 }
 
-// Utterance is one stretch of speech, with its pre-roll before and the
-// non-speech that ended it after.
+// Utterance is one stretch of speech, with its pre-roll before and up to
+// Tail of the non-speech that ended it after.
 type Utterance struct {
 	Start       time.Duration // offset of Samples[0]
 	SpeechStart time.Duration // start of the first speech frame
@@ -168,6 +190,12 @@ type Utterance struct {
 
 // End is the offset just after the last sample.
 func (u Utterance) End() time.Duration { return u.Start + Duration(len(u.Samples)) }
+
+// Same says u and v are the same audio: an utterance SpeechPaused gave
+// and the one SpeechStopped gives, when the person did not go on.
+func (u Utterance) Same(v Utterance) bool {
+	return u.Start == v.Start && len(u.Samples) == len(v.Samples)
+}
 
 // Endpointer finds utterances in a stream of internal-format audio.
 //
@@ -186,8 +214,8 @@ func (u Utterance) End() time.Duration { return u.Start + Duration(len(u.Samples
 // (SpeechStarted) once it holds MinSpeech of speech frames, and is dropped
 // if Hangover of non-speech comes first. An utterance ends after Hangover
 // of non-speech, at MaxSpeech, or at Flush. Its samples run from PreRoll
-// before its first speech frame to the frame that ended it, so after a
-// silence they include the Hangover.
+// before its first speech frame to the frame that ended it, but keep no
+// more than Tail of non-speech after its last speech frame.
 //
 // All times are offsets from the first sample written (or since Flush or
 // Reset), computed from sample counts, so the events depend only on the
@@ -196,7 +224,8 @@ func (u Utterance) End() time.Duration { return u.Start + Duration(len(u.Samples
 type Endpointer struct {
 	cfg                                   VADConfig
 	frameLen, preRoll, maxLen             int // samples
-	hangFrames, minFrames, warmFrames     int
+	hangFrames, tailFrames                int
+	minFrames, warmFrames                 int
 	fallAlpha, riseStep, margin, floorMin float64
 
 	frame  []int16 // the frame being filled
@@ -241,6 +270,7 @@ func NewEndpointer(cfg VADConfig) (*Endpointer, error) {
 		preRoll:    SampleCount(cfg.PreRoll),
 		maxLen:     SampleCount(cfg.MaxSpeech),
 		hangFrames: ceilDiv(cfg.Hangover, cfg.Frame),
+		tailFrames: ceilDiv(cfg.Tail, cfg.Frame),
 		minFrames:  max(1, ceilDiv(cfg.MinSpeech, cfg.Frame)),
 		warmFrames: max(1, ceilDiv(cfg.FloorWarmUp, cfg.Frame)),
 		fallAlpha:  1 - math.Exp(-frameSec/cfg.FloorFall.Seconds()),
@@ -378,41 +408,53 @@ func (e *Endpointer) extend(frame []int16, speech bool) {
 			e.state, e.utt = vadIdle, nil // a blip: drop it
 		}
 	case vadActive:
-		e.sendAudio()
 		switch {
 		case silent >= e.hangFrames:
 			e.stop(StopSilence, e.lastSpeech)
 		case e.pos-e.onset >= e.maxLen:
 			e.stop(StopMaxLength, e.pos)
 			e.cut = true
+		default:
+			e.sendAudio()
+			if !speech && silent == e.tailFrames {
+				e.events = append(e.events, SpeechPaused{At: Duration(e.pos), Utterance: e.utterance()})
+			}
 		}
 	}
 }
 
-// sendAudio emits the utterance's samples not yet sent.
+// kept is how many samples of utt the utterance keeps: all but the
+// non-speech after the last speech frame beyond Tail.
+func (e *Endpointer) kept() int {
+	return max(0, min(len(e.utt), e.lastSpeech+e.tailFrames*e.frameLen-e.uttStart))
+}
+
+// utterance is the utterance as it stands.
+func (e *Endpointer) utterance() Utterance {
+	n := e.kept()
+	return Utterance{
+		Start:       Duration(e.uttStart),
+		SpeechStart: Duration(e.onset),
+		SpeechEnd:   Duration(e.lastSpeech),
+		Samples:     e.utt[:n:n],
+	}
+}
+
+// sendAudio emits the samples the utterance keeps that were not yet sent.
 func (e *Endpointer) sendAudio() {
-	if e.sent < len(e.utt) {
+	if n := e.kept(); e.sent < n {
 		e.events = append(e.events, SpeechAudio{
 			At:      Duration(e.uttStart + e.sent),
-			Samples: e.utt[e.sent:len(e.utt):len(e.utt)],
+			Samples: e.utt[e.sent:n:n],
 		})
-		e.sent = len(e.utt)
+		e.sent = n
 	}
 }
 
 // stop ends the utterance.
 func (e *Endpointer) stop(reason StopReason, at int) {
 	e.sendAudio()
-	e.events = append(e.events, SpeechStopped{
-		At:     Duration(at),
-		Reason: reason,
-		Utterance: Utterance{
-			Start:       Duration(e.uttStart),
-			SpeechStart: Duration(e.onset),
-			SpeechEnd:   Duration(e.lastSpeech),
-			Samples:     e.utt[:len(e.utt):len(e.utt)],
-		},
-	})
+	e.events = append(e.events, SpeechStopped{At: Duration(at), Reason: reason, Utterance: e.utterance()})
 	e.state, e.utt = vadIdle, nil
 }
 

@@ -85,6 +85,7 @@ func utterances(t testing.TB, cfg voice.VADConfig, samples []int16, events []voi
 	var started *voice.SpeechStarted
 	var audio []int16
 	var audioStart time.Duration
+	var paused *voice.SpeechPaused // the last SpeechPaused, unless audio came after it
 	for _, ev := range events {
 		switch ev := ev.(type) {
 		case voice.SpeechStarted:
@@ -102,6 +103,18 @@ func utterances(t testing.TB, cfg voice.VADConfig, samples []int16, events []voi
 				t.Errorf("SpeechAudio at %s, want %s right after the previous", ev.At, want)
 			}
 			audio = append(audio, ev.Samples...)
+			paused = nil
+		case voice.SpeechPaused:
+			if started == nil {
+				t.Fatalf("SpeechPaused at %s outside an utterance", ev.At)
+			}
+			if !equal(audio, ev.Utterance.Samples) || audioStart != ev.Utterance.Start {
+				t.Errorf("SpeechPaused at %s: its utterance is not the audio sent so far", ev.At)
+			}
+			if d := ev.At - ev.Utterance.SpeechEnd; d < cfg.Tail || d >= cfg.Hangover {
+				t.Errorf("SpeechPaused %s after the speech, want %s..%s", d, cfg.Tail, cfg.Hangover)
+			}
+			paused = &ev
 		case voice.SpeechStopped:
 			if started == nil {
 				t.Fatalf("SpeechStopped at %s without SpeechStarted", ev.At)
@@ -123,9 +136,13 @@ func utterances(t testing.TB, cfg voice.VADConfig, samples []int16, events []voi
 			if d := u.End() - u.SpeechStart; d > cfg.MaxSpeech+cfg.Frame {
 				t.Errorf("utterance of %s since its start, MaxSpeech is %s", d, cfg.MaxSpeech)
 			}
-			if ev.Reason == voice.StopSilence && u.End()-u.SpeechEnd < cfg.Hangover {
-				t.Errorf("stopped %s after the speech, want the %s hangover", u.End()-u.SpeechEnd, cfg.Hangover)
+			if tail := u.End() - u.SpeechEnd; tail > cfg.Tail || ev.Reason == voice.StopSilence && tail != cfg.Tail {
+				t.Errorf("utterance stopped by %s keeps %s after the speech, Tail is %s", ev.Reason, tail, cfg.Tail)
 			}
+			if ev.Reason == voice.StopSilence && (paused == nil || !paused.Utterance.Same(u)) {
+				t.Errorf("utterance stopped by silence at %s was not given by a SpeechPaused just before", ev.At)
+			}
+			paused = nil
 			out = append(out, ev)
 			started = nil
 		}
@@ -328,6 +345,8 @@ func TestNewEndpointerValidates(t *testing.T) {
 		{"Frame", func(c *voice.VADConfig) { c.Frame = 30*time.Millisecond + 1 }},
 		{"PreRoll", func(c *voice.VADConfig) { c.PreRoll = -1 }},
 		{"Hangover", func(c *voice.VADConfig) { c.Hangover = time.Millisecond }},
+		{"Tail", func(c *voice.VADConfig) { c.Tail = 0 }},
+		{"Tail", func(c *voice.VADConfig) { c.Tail = c.Hangover }},
 		{"MinSpeech", func(c *voice.VADConfig) { c.MinSpeech = -1 }},
 		{"MaxSpeech", func(c *voice.VADConfig) { c.MaxSpeech = c.MinSpeech }},
 		{"MarginDB", func(c *voice.VADConfig) { c.MarginDB = math.NaN() }},
@@ -341,6 +360,56 @@ func TestNewEndpointerValidates(t *testing.T) {
 		if _, err := voice.NewEndpointer(cfg); err == nil || !strings.Contains(err.Error(), tt.field) {
 			t.Errorf("bad %s: error %v does not name it", tt.field, err)
 		}
+	}
+}
+
+// TestEndpointerPause: SpeechPaused comes Tail after the last speech frame,
+// while the hangover still runs, and SpeechStopped a Hangover after it.
+// A pause the person speaks on after gives a SpeechPaused whose utterance
+// is not the one that stops; the last pause's is.
+func TestEndpointerPause(t *testing.T) {
+	cfg := voice.DefaultVADConfig()
+	ms := time.Millisecond
+	rng := rand.New(rand.NewPCG(3, 4))
+	samples := scene(rng, 4*time.Second, -55, -25, span{1000 * ms, 1600 * ms}, span{2000 * ms, 2600 * ms})
+	e, err := voice.NewEndpointer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paused []voice.SpeechPaused
+	var pausedAt []time.Duration // how much input had been written
+	var stopped []voice.SpeechStopped
+	var stoppedAt time.Duration
+	step := voice.SampleCount(cfg.Frame)
+	for off := 0; off < len(samples); off += step {
+		for _, ev := range e.Write(samples[off:min(off+step, len(samples))]) {
+			switch ev := ev.(type) {
+			case voice.SpeechPaused:
+				paused = append(paused, ev)
+				pausedAt = append(pausedAt, voice.Duration(off+step))
+			case voice.SpeechStopped:
+				stopped = append(stopped, ev)
+				stoppedAt = voice.Duration(off + step)
+			}
+		}
+	}
+	if len(paused) != 2 || len(stopped) != 1 {
+		t.Fatalf("%d pauses and %d stops, want 2 and 1", len(paused), len(stopped))
+	}
+	u := stopped[0].Utterance
+	for i, p := range paused {
+		if d := pausedAt[i] - p.Utterance.SpeechEnd; d != cfg.Tail {
+			t.Errorf("pause %d came %s after the speech, want Tail (%s)", i, d, cfg.Tail)
+		}
+	}
+	if d := stoppedAt - u.SpeechEnd; d != cfg.Hangover {
+		t.Errorf("stop came %s after the speech, want Hangover (%s)", d, cfg.Hangover)
+	}
+	if paused[0].Utterance.Same(u) || !paused[1].Utterance.Same(u) {
+		t.Errorf("the first pause's utterance is the stopped one: %v; the second's: %v", paused[0].Utterance.Same(u), paused[1].Utterance.Same(u))
+	}
+	if u.SpeechEnd < 2500*ms || u.SpeechEnd > 2700*ms {
+		t.Errorf("speech ended at %s, want about 2.6s", u.SpeechEnd)
 	}
 }
 
