@@ -70,18 +70,80 @@ func pinGrammar() string {
 // nothing in the grammar gets a turn that asks again and changes nothing.
 func (s *Session) Listen(ctx context.Context, src voice.Source, ep *voice.Endpointer, rec Recognizer,
 	onTurn func(*Turn, Heard)) error {
+	ear := s.Ear(rec)
 	return ep.Run(ctx, src, func(ev voice.Event) error {
-		stop, ok := ev.(voice.SpeechStopped)
-		if !ok {
-			return nil
-		}
-		t, heard, err := s.Hear(ctx, rec, stop.Utterance.Samples)
+		t, heard, err := ear.Hear(ctx, ev)
 		if err != nil {
-			return fmt.Errorf("recognize utterance at %s: %w", stop.Utterance.Start, err)
+			return err
 		}
-		onTurn(t, heard)
+		if t != nil {
+			onTurn(t, heard)
+		}
 		return nil
 	})
+}
+
+// An Ear hears, for one session, the utterances an endpointer finds. The
+// endpointer pauses (voice.SpeechPaused) as soon as the person has been
+// quiet a moment, and only stops (voice.SpeechStopped) when its hangover
+// has passed; the Ear starts recognizing at the pause, so that by the stop
+// the words are usually known and the turn follows at once. If the person
+// went on speaking, or the dialog moved on meanwhile, the guess is dropped
+// and the utterance is heard anew. An Ear is used from one goroutine.
+type Ear struct {
+	s     *Session
+	rec   Recognizer
+	guess *guess
+}
+
+// A guess is an utterance being recognized ahead of its stop.
+type guess struct {
+	u       voice.Utterance
+	grammar string
+	done    chan struct{} // closed when heard and err are set
+	heard   Heard
+	err     error
+}
+
+// Ear returns an Ear for the session that hears with rec.
+func (s *Session) Ear(rec Recognizer) *Ear { return &Ear{s: s, rec: rec} }
+
+// Hear takes the endpointer's next event. At voice.SpeechStopped it runs
+// the utterance into the dialog and returns the turn and what was heard;
+// for other events it returns no turn.
+func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
+	switch ev := ev.(type) {
+	case voice.SpeechPaused:
+		g := &guess{u: ev.Utterance, grammar: e.s.Grammar(ctx), done: make(chan struct{})}
+		e.guess = g
+		go func() {
+			defer close(g.done)
+			g.heard, g.err = e.rec.Recognize(ctx, g.u.Samples, g.grammar)
+		}()
+	case voice.SpeechStopped:
+		start := time.Now()
+		g := e.guess
+		e.guess = nil
+		u := ev.Utterance
+		grammar := e.s.Grammar(ctx)
+		var heard Heard
+		var err error
+		if g != nil && g.u.Same(u) && g.grammar == grammar {
+			select {
+			case <-g.done:
+				heard, err = g.heard, g.err
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		} else {
+			heard, err = e.rec.Recognize(ctx, u.Samples, grammar)
+		}
+		if err != nil {
+			return nil, Heard{}, fmt.Errorf("recognize utterance at %s: %w", u.Start, err)
+		}
+		return e.s.heard(ctx, heard, start), heard, nil
+	}
+	return nil, Heard{}, nil
 }
 
 // Hear runs one utterance of speech through the recognizer, listening for
@@ -92,6 +154,12 @@ func (s *Session) Hear(ctx context.Context, rec Recognizer, samples []int16) (*T
 	if err != nil {
 		return nil, Heard{}, err
 	}
+	return s.heard(ctx, heard, start), heard, nil
+}
+
+// heard takes what was heard into the dialog as a turn, and counts the
+// time since start (the end of speech) as the recognition latency.
+func (s *Session) heard(ctx context.Context, heard Heard, start time.Time) *Turn {
 	var t *Turn
 	if heard.Text == "" {
 		t = &Turn{Reply: "Sorry, I didn't catch that.", State: s.State(ctx)}
@@ -100,5 +168,5 @@ func (s *Session) Hear(ctx context.Context, rec Recognizer, samples []int16) (*T
 		t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice"})
 	}
 	s.hub.Metrics.observeSpeech(time.Since(start))
-	return t, heard, nil
+	return t
 }

@@ -33,22 +33,29 @@ END {
 	lat95 = metric["BenchmarkSpeechToIntent", "p95-ms"]
 	whole50 = metric["BenchmarkSpeechToIntent", "whole-p50-ms"]
 	whole95 = metric["BenchmarkSpeechToIntent", "whole-p95-ms"]
+	turn50 = metric["BenchmarkSpeechToTurn", "p50-ms"]
+	turn95 = metric["BenchmarkSpeechToTurn", "p95-ms"]
+	decodes = metric["BenchmarkSpeechToTurn", "decodes/utt"]
 	printf "%-52s %11.1f%% %12s\n", "command acceptance, clean speech", clean, ">= 95%"
 	printf "%-52s %11.1f%% %12s\n", "command acceptance, noisy speech (10 dB SNR)", noisy, ">= 85%"
 	printf "%-52s %11.1f%% %12s\n", "out-of-domain clips heard as none", oodnone, ""
 	printf "%-52s %12d %12s\n", "out-of-domain clips heard as a money intent", oodmoney, "0"
 	printf "%-52s %12.3f %12s\n", "decoding real-time factor", rtf, "<= 0.05"
-	printf "%-52s %9.1f ms %12s\n", "end of speech to intent, p50", lat50, ""
-	printf "%-52s %9.1f ms %12s\n", "end of speech to intent, p95", lat95, "<= 150 ms"
-	printf "%-52s %9.1f ms %12s\n", "  decoded whole after it ends, p50", whole50, ""
-	printf "%-52s %9.1f ms %12s\n", "  decoded whole after it ends, p95", whole95, "<= 150 ms"
+	printf "%-52s %9.1f ms %12s\n", "end of speech to turn, the daemon's path, p50", turn50, ""
+	printf "%-52s %9.1f ms %12s\n", "end of speech to turn, the daemon's path, p95", turn95, "<= 150 ms"
+	printf "%-52s %12.3f %12s\n", "  decodes per utterance", decodes, ""
+	printf "%-52s %9.1f ms %12s\n", "  whole-utterance decode, p50", whole50, ""
+	printf "%-52s %9.1f ms %12s\n", "  whole-utterance decode, p95", whole95, "< 360 ms"
+	printf "%-52s %9.1f ms %12s\n", "end of speech to intent, streamed decoding, p50", lat50, ""
+	printf "%-52s %9.1f ms %12s\n", "end of speech to intent, streamed decoding, p95", lat95, "<= 150 ms"
 	bad = 0
 	if (clean < 95) { print "MISS: clean command acceptance is under 95%"; bad = 1 }
 	if (noisy < 85) { print "MISS: noisy command acceptance is under 85%"; bad = 1 }
 	if (oodmoney > 0) { print "MISS: out-of-domain speech became money-moving intents"; bad = 1 }
 	if (rtf > 0.05) { print "MISS: the real-time factor is over 0.05"; bad = 1 }
-	if (lat95 > 150) { print "MISS: end-of-speech-to-intent p95 is over 150 ms"; bad = 1 }
-	if (whole95 > 150) { print "MISS: decoded whole, as the daemon hears speech, the p95 is over 150 ms"; bad = 1 }
+	if (turn95 > 150) { print "MISS: end-of-speech-to-turn p95 is over 150 ms"; bad = 1 }
+	if (whole95 >= 360) { print "MISS: a whole-utterance decode p95 does not fit between the pause and the stop (360 ms)"; bad = 1 }
+	if (lat95 > 150) { print "MISS: streamed end-of-speech-to-intent p95 is over 150 ms"; bad = 1 }
 	if (p99 >= 50) { print "MISS: parse p99 is over 50 µs"; bad = 1 }
 	if (bat > 0 && pay < bat / 2) { print "MISS: payments are under half the raw Batch rate"; bad = 1 }
 	exit bad

@@ -14,7 +14,7 @@ import (
 	"github.com/voicepay/voicepay/voice/sphinx"
 )
 
-func mustClip(t *testing.T, file string) []int16 {
+func mustClip(t testing.TB, file string) []int16 {
 	t.Helper()
 	f, err := os.Open(filepath.Join("..", "..", "testdata", "audio", file))
 	if err != nil {

@@ -23,6 +23,7 @@ type audioIn struct {
 	id     string        // the id of the event that started it; its events carry it as reply_to
 	ended  bool          // the client said audio.stop: new frames start a new stream
 	done   chan struct{} // closed when the endpointer has finished with the stream
+	ear    *agent.Ear    // hears its utterances into the session
 }
 
 // audioFormat checks an announced format, or gives the default: PCM16LE,
@@ -79,7 +80,7 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	a := &audioIn{stream: st, id: id, done: make(chan struct{})}
+	a := &audioIn{stream: st, id: id, done: make(chan struct{}), ear: c.sess.Ear(c.s.Recognizer)}
 	c.audio = a
 	c.listening.Add(1)
 	go func() {
@@ -97,20 +98,20 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 // heard passes on what the endpointer found, and runs each utterance it
 // ends through the recognizer into the dialog.
 func (c *conn) heard(ctx context.Context, a *audioIn, ev voice.Event) error {
-	switch ev := ev.(type) {
+	switch ev.(type) {
 	case voice.SpeechStarted:
 		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStarted}, ReplyTo: a.id})
 	case voice.SpeechStopped:
 		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStopped}, ReplyTo: a.id})
-		// A turn that has started runs to its end, as a typed one does.
-		t, h, err := c.sess.Hear(context.WithoutCancel(ctx), c.s.Recognizer, ev.Utterance.Samples)
-		if err != nil {
-			return err
-		}
-		c.queue(ServerEvent{Event: agent.Event{Type: EventTranscriptFinal, Text: h.Text}, ReplyTo: a.id})
-		for _, e := range t.Events {
-			c.queue(ServerEvent{Event: e, ReplyTo: a.id})
-		}
+	}
+	// A turn that has started runs to its end, as a typed one does.
+	t, h, err := a.ear.Hear(context.WithoutCancel(ctx), ev)
+	if err != nil || t == nil {
+		return err
+	}
+	c.queue(ServerEvent{Event: agent.Event{Type: EventTranscriptFinal, Text: h.Text}, ReplyTo: a.id})
+	for _, e := range t.Events {
+		c.queue(ServerEvent{Event: e, ReplyTo: a.id})
 	}
 	return nil
 }

@@ -17,9 +17,10 @@ import (
 // the 95th percentile over the clean in-domain fixtures, and the real-time
 // factor of decoding. The recognizer verifies money-moving hypotheses, as
 // voicepay runs it, so End includes that second pass for them. It also
-// times each utterance decoded whole after it ended (whole-p50-ms and
-// whole-p95-ms), which is how the daemon hears the microphone and the
-// websocket today.
+// times each utterance decoded whole (whole-p50-ms and whole-p95-ms),
+// which is how the daemon hears the microphone and the websocket: it
+// starts when the endpointer pauses and must end within the rest of the
+// hangover (see agent.Ear and BenchmarkSpeechToTurn in agent/speech).
 func BenchmarkSpeechToIntent(b *testing.B) {
 	p := MustParser(b)
 	cfg := MoneyConfig(b)
