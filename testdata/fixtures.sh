@@ -18,6 +18,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out="$here/audio"
 snr_db=10
+lead_s=0.3 # quiet before each utterance, as the endpointer's pre-roll gives it
 
 for tool in espeak-ng sox; do
 	command -v "$tool" >/dev/null || { echo "fixtures: $tool is not installed (apt-get install espeak-ng sox)" >&2; exit 1; }
@@ -138,7 +139,10 @@ noise_rms=$(sox "$tmp/noise.wav" -n stat 2>&1 | awk '/^RMS +amplitude/ {print $3
 render() {
 	local id=$1 voice=$2 speed=$3 text=$4 n=$5
 	espeak-ng -v "$voice" -s "$speed" -w "$tmp/$id-raw.wav" "$text"
-	sox "$tmp/$id-raw.wav" -r 16000 -c 1 -b 16 "$tmp/$id-clean.wav"
+	# espeak-ng starts speaking on the first sample; a capture never does
+	# (the endpointer keeps 300 ms of pre-roll), so the clip gets as much
+	# quiet before it.
+	sox "$tmp/$id-raw.wav" -r 16000 -c 1 -b 16 "$tmp/$id-clean.wav" pad "$lead_s" 0
 	rm "$tmp/$id-raw.wav"
 	# The speech level is measured without the silence around it.
 	local rms dur gain offset
@@ -150,7 +154,7 @@ render() {
 	sox -m -v 1 "$tmp/$id-clean.wav" -v "$gain" "|sox $tmp/noise.wav -p trim $offset $dur" "$tmp/$id-noisy.wav"
 }
 export -f render
-export tmp noise_rms snr_db
+export tmp noise_rms snr_db lead_s
 
 jobs=()
 manifest=()

@@ -63,8 +63,8 @@ type Garbage struct {
 	// Enter is the weight of taking the loop instead of a sentence.
 	// Negative: no loop at all.
 	Enter float64
-	// Word is the weight of each word in the loop (common English words
-	// and the grammar's own words). Negative: no words.
+	// Word is the weight of each word in the loop (the grammar's own
+	// words). Negative: no words.
 	Word float64
 	// Phone is the weight of each single phone in the loop. Negative: no
 	// phones.

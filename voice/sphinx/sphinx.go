@@ -15,9 +15,10 @@
 // garbage loop of phones competes with the grammar on every utterance
 // (Config.Garbage); what it wins is Rejected, with no Text, so the parser
 // yields none. Hypotheses the caller would act on with money can be
-// picked by Config.Verify for a second pass over the same audio, where the
-// one sentence heard must beat a stricter loop of free words and phones
-// (Config.Verification).
+// picked by Config.Verify for two further checks: their silences must hold
+// next to no loud audio (silence.go), and in a second pass over the same
+// audio the one sentence heard must beat a stricter loop of free words and
+// phones (Config.Verification).
 //
 // The library's grammar search computes no posterior probabilities (its
 // ps_get_prob is 0, probability 1, for every grammar hypothesis), so
@@ -81,6 +82,8 @@ type Result struct {
 	Words []Word
 	// Audio is the length of the audio; Elapsed the time spent decoding it.
 	Audio, Elapsed time.Duration
+
+	loud int // the most loud frames in a stretch the decoder called silence
 }
 
 // Word is a word of a result, with its start and end in the audio.
@@ -383,7 +386,8 @@ func (r *Recognizer) result(samples []int16) Result {
 		return res
 	}
 	segs := r.dec.segments()
-	if unexplained(samples, segs) > maxLoudFrames {
+	res.loud = unexplained(samples, segs)
+	if res.loud > maxLoudFrames {
 		res.Rejected = true
 		return res
 	}

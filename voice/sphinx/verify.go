@@ -5,15 +5,21 @@ import (
 	"strings"
 )
 
-// verify runs the second pass over samples for a result that Config.Verify
-// picks: the one sentence heard, alone, against the verification loop. If
-// the loop wins, the result is rejected. The search in use is restored.
+// verify checks a result that Config.Verify picks twice more. Its silences
+// may hold no more than maxMoneyLoudFrames loud frames (see silence.go).
+// Then the second pass runs over samples: the one sentence heard, alone,
+// against the verification loop. If the loop wins, the result is
+// rejected. The search in use is restored.
 func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) error {
 	if res.Text == "" || r.cfg.Verify == nil || !r.cfg.Verify(res.Text) || !r.cfg.Verification.on() {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if res.loud > maxMoneyLoudFrames {
+		res.Text, res.Confidence, res.Words, res.Rejected = "", 0, nil, true
+		return nil
 	}
 	words := strings.Fields(res.Text)
 	wg := sentenceGraph(words)
