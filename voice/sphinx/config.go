@@ -24,6 +24,12 @@ const (
 	DefaultTopN           = 8
 	DefaultNoiseFloor     = -60.0
 	DefaultMaxGrammars    = 16
+	// DefaultMaxActive caps the HMMs the search keeps per frame. The wide
+	// beams keep every first word of the grammar alive through the quiet
+	// before speech; on the fixtures this cap took about 7% off decoding
+	// time with acceptance unchanged (a cap of 1000 took 12% but lost
+	// three noisy commands).
+	DefaultMaxActive = 1500
 )
 
 // DefaultGarbage is the loop beside the grammar on every utterance: phones
@@ -116,12 +122,14 @@ type Config struct {
 	// none. Default: DefaultNoiseFloor.
 	NoiseFloor float64
 
-	// Search beams, language weight and Gaussians per frame, as
-	// pocketsphinx's -beam, -wbeam, -pbeam, -lw and -topn.
+	// Search beams, language weight, Gaussians per frame and the most HMMs
+	// active per frame, as pocketsphinx's -beam, -wbeam, -pbeam, -lw,
+	// -topn and -maxhmmpf.
 	Beam, WordBeam, PhoneBeam float64
 	LanguageWeight            float64
 	TopN                      int
-	// Options are further pocketsphinx options ("-maxhmmpf": "10000");
+	MaxActive                 int
+	// Options are further pocketsphinx options ("-fillprob": "1e-6");
 	// they win over everything above.
 	Options map[string]string
 
@@ -146,6 +154,9 @@ func (c *Config) setDefaults() {
 	or(&c.LanguageWeight, DefaultLanguageWeight)
 	if c.TopN <= 0 {
 		c.TopN = DefaultTopN
+	}
+	if c.MaxActive <= 0 {
+		c.MaxActive = DefaultMaxActive
 	}
 	if c.MaxGrammars <= 0 {
 		c.MaxGrammars = DefaultMaxGrammars
@@ -181,6 +192,7 @@ func (c *Config) args() []string {
 		"-pbeam":    f(c.PhoneBeam),
 		"-lw":       f(c.LanguageWeight),
 		"-topn":     strconv.Itoa(c.TopN),
+		"-maxhmmpf": strconv.Itoa(c.MaxActive),
 		// The grammar search of this library version computes no
 		// posteriors, so the lattice pass would only cost time.
 		"-bestpath": "no",
