@@ -146,17 +146,6 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 	return nil, Heard{}, nil
 }
 
-// Hear runs one utterance of speech through the recognizer, listening for
-// what the dialog's state accepts, and into the dialog as a turn.
-func (s *Session) Hear(ctx context.Context, rec Recognizer, samples []int16) (*Turn, Heard, error) {
-	start := time.Now()
-	heard, err := rec.Recognize(ctx, samples, s.Grammar(ctx))
-	if err != nil {
-		return nil, Heard{}, err
-	}
-	return s.heard(ctx, heard, start), heard, nil
-}
-
 // heard takes what was heard into the dialog as a turn, and counts the
 // time since start (the end of speech) as the recognition latency.
 func (s *Session) heard(ctx context.Context, heard Heard, start time.Time) *Turn {
