@@ -22,7 +22,7 @@ const (
 	DefaultPhoneBeam      = 1e-64
 	DefaultLanguageWeight = 3.0
 	DefaultTopN           = 8
-	DefaultNoiseFloor     = -60.0
+	DefaultNoiseFloor     = -57.0
 	DefaultMaxGrammars    = 16
 	// DefaultMaxActive caps the HMMs the search keeps per frame. The wide
 	// beams keep every first word of the grammar alive through the quiet
