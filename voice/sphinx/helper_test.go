@@ -42,14 +42,19 @@ func MustParser(tb testing.TB) *intent.Parser {
 	return parser
 }
 
+// withGrammar gives cfg the full default grammar if it has none.
+func withGrammar(tb testing.TB, cfg sphinx.Config) sphinx.Config {
+	if cfg.Grammar == "" {
+		cfg.Grammar = MustParser(tb).JSGF()
+	}
+	return cfg
+}
+
 // MustRecognizer returns a recognizer listening with the full default
 // grammar, closed at the end of the test.
 func MustRecognizer(tb testing.TB, cfg sphinx.Config) *sphinx.Recognizer {
 	tb.Helper()
-	if cfg.Grammar == "" {
-		cfg.Grammar = MustParser(tb).JSGF()
-	}
-	r, err := sphinx.New(cfg)
+	r, err := sphinx.New(withGrammar(tb, cfg))
 	if err != nil {
 		tb.Fatalf("new recognizer: %v", err)
 	}
