@@ -45,7 +45,7 @@ func TestFallback(t *testing.T) {
 	var calls atomic.Int32
 	srv := modelServer(t, &args, &calls)
 	h, s := MustOpenSession(t)
-	fb, err := llm.New(srv.URL+"/v1", "small-model", agent.Vocabulary(h.Catalog))
+	fb, err := llm.New(srv.URL+"/v1", "small-model", h.Catalog.Vocabulary())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,19 +62,6 @@ func NewHub(db *wallet.DB, parser *intent.Parser, catalog *config.Catalog) *Hub 
 		sessions: map[string]*Session{}}
 }
 
-// Vocabulary converts the catalog into what the intent parser needs.
-func Vocabulary(c *config.Catalog) intent.Vocabulary {
-	var v intent.Vocabulary
-	for _, m := range c.Merchants {
-		im := intent.Merchant{ID: m.ID, Say: m.Say}
-		for _, it := range m.Items {
-			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say})
-		}
-		v.Merchants = append(v.Merchants, im)
-	}
-	return v
-}
-
 // Session is one device's dialog. Turns on a session run one at a time.
 type Session struct {
 	hub    *Hub

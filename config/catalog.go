@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/voicepay/voicepay/intent"
 )
 
 //go:embed catalog.yaml
@@ -33,6 +35,20 @@ type Item struct {
 	ID    string   `yaml:"id"`
 	Say   []string `yaml:"say"`
 	Price int64    `yaml:"price"`
+}
+
+// Vocabulary is what the intent parser needs of the catalog: the names of
+// its merchants and items.
+func (c *Catalog) Vocabulary() intent.Vocabulary {
+	var v intent.Vocabulary
+	for _, m := range c.Merchants {
+		im := intent.Merchant{ID: m.ID, Say: m.Say}
+		for _, it := range m.Items {
+			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say})
+		}
+		v.Merchants = append(v.Merchants, im)
+	}
+	return v
 }
 
 // Name is the merchant's display name.

@@ -9,7 +9,7 @@ import (
 )
 
 func ExampleParser_Parse() {
-	p, err := intent.Compile(intent.DefaultTemplates(), Vocabulary(config.DefaultCatalog()))
+	p, err := intent.Compile(intent.DefaultTemplates(), config.DefaultCatalog().Vocabulary())
 	if err != nil {
 		fmt.Println(err)
 		return

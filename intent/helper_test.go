@@ -8,19 +8,6 @@ import (
 	"github.com/voicepay/voicepay/intent"
 )
 
-// Vocabulary converts a config catalog to what the parser needs.
-func Vocabulary(c *config.Catalog) intent.Vocabulary {
-	var v intent.Vocabulary
-	for _, m := range c.Merchants {
-		im := intent.Merchant{ID: m.ID, Say: m.Say}
-		for _, it := range m.Items {
-			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say})
-		}
-		v.Merchants = append(v.Merchants, im)
-	}
-	return v
-}
-
 var (
 	defaultOnce   sync.Once
 	defaultParser *intent.Parser
@@ -32,7 +19,7 @@ var (
 func MustDefaultParser(tb testing.TB) *intent.Parser {
 	tb.Helper()
 	defaultOnce.Do(func() {
-		defaultParser, defaultErr = intent.Compile(intent.DefaultTemplates(), Vocabulary(config.DefaultCatalog()))
+		defaultParser, defaultErr = intent.Compile(intent.DefaultTemplates(), config.DefaultCatalog().Vocabulary())
 	})
 	if defaultErr != nil {
 		tb.Fatalf("compile default templates: %v", defaultErr)
@@ -43,7 +30,7 @@ func MustDefaultParser(tb testing.TB) *intent.Parser {
 // MustDefaultParserFresh compiles the default templates and catalog anew.
 func MustDefaultParserFresh(tb testing.TB) *intent.Parser {
 	tb.Helper()
-	p, err := intent.Compile(intent.DefaultTemplates(), Vocabulary(config.DefaultCatalog()))
+	p, err := intent.Compile(intent.DefaultTemplates(), config.DefaultCatalog().Vocabulary())
 	if err != nil {
 		tb.Fatalf("compile default templates: %v", err)
 	}

@@ -3,7 +3,6 @@ package speech_test
 import (
 	"bufio"
 	"context"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,17 +79,9 @@ func BenchmarkSpeechToTurn(b *testing.B) {
 		b.Fatal(err)
 	}
 	files := cleanCommands(b)
-	rng := rand.New(rand.NewPCG(5, 6))
-	noise := func(d time.Duration) []int16 {
-		out := make([]int16, voice.SampleCount(d))
-		for i := range out {
-			out[i] = int16(rng.IntN(61) - 30) // about -64 dBFS
-		}
-		return out
-	}
 	clips := make([][]int16, len(files))
 	for i, f := range files {
-		clips[i] = slices.Concat(noise(500*time.Millisecond), mustClip(b, f), noise(time.Second))
+		clips[i] = slices.Concat(quiet(500*time.Millisecond), mustClip(b, f), quiet(time.Second))
 	}
 	ctx := context.Background()
 	frame := voice.SampleCount(cfg.Frame)

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/intent"
@@ -31,7 +30,7 @@ func mustClip(t testing.TB, file string) []int16 {
 // TestVerifiesMoney checks that the recognizer the daemon hears with runs
 // the verification pass on what would move money, and only on that.
 func TestVerifiesMoney(t *testing.T) {
-	parser, err := intent.Compile(intent.DefaultTemplates(), agent.Vocabulary(config.DefaultCatalog()))
+	parser, err := intent.Compile(intent.DefaultTemplates(), config.DefaultCatalog().Vocabulary())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := intent.Compile(intent.DefaultTemplates(), agent.Vocabulary(cat))
+	p, err := intent.Compile(intent.DefaultTemplates(), cat.Vocabulary())
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	parser, err := intent.Compile(intent.DefaultTemplates(), agent.Vocabulary(cat))
+	parser, err := intent.Compile(intent.DefaultTemplates(), cat.Vocabulary())
 	if err != nil {
 		return fmt.Errorf("compile intents: %w", err)
 	}
@@ -198,7 +198,7 @@ func newFallback(cfg *config.Config, cat *config.Catalog) (*llm.Fallback, error)
 	if err != nil {
 		return nil, err
 	}
-	fb, err := llm.New(cfg.LLM.BaseURL, cfg.LLM.Model, agent.Vocabulary(cat))
+	fb, err := llm.New(cfg.LLM.BaseURL, cfg.LLM.Model, cat.Vocabulary())
 	if err != nil {
 		return nil, fmt.Errorf("intent fallback: %w", err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
@@ -57,7 +56,7 @@ func (c *TranscribeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	parser, err := intent.Compile(intent.DefaultTemplates(), agent.Vocabulary(cat))
+	parser, err := intent.Compile(intent.DefaultTemplates(), cat.Vocabulary())
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ func ExampleFallback_Parse() {
 	}))
 	defer srv.Close()
 
-	vocab := Vocabulary(config.DefaultCatalog())
+	vocab := config.DefaultCatalog().Vocabulary()
 	p, _ := intent.Compile(intent.DefaultTemplates(), vocab)
 	fb, err := llm.New(srv.URL+"/v1", "small-model", vocab)
 	if err != nil {

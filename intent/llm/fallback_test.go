@@ -432,7 +432,7 @@ func TestNoRequest(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	v := Vocabulary(config.DefaultCatalog())
+	v := config.DefaultCatalog().Vocabulary()
 	tests := []struct{ name, url, model string }{
 		{"no url", "", "m"},
 		{"no scheme", "127.0.0.1:8080/v1", "m"},

@@ -17,20 +17,6 @@ import (
 // testKey is the API key the tests send.
 const testKey = "sk-test-voicepay"
 
-// Vocabulary converts a config catalog to what the parser and the fallback
-// need.
-func Vocabulary(c *config.Catalog) intent.Vocabulary {
-	var v intent.Vocabulary
-	for _, m := range c.Merchants {
-		im := intent.Merchant{ID: m.ID, Say: m.Say}
-		for _, it := range m.Items {
-			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say})
-		}
-		v.Merchants = append(v.Merchants, im)
-	}
-	return v
-}
-
 // Request is one request the test server received.
 type Request struct {
 	Method, Path, Auth string
@@ -128,7 +114,7 @@ func completion(calls ...string) string {
 // MustNew returns a fallback for the default catalog that asks s.
 func MustNew(tb testing.TB, s *Server) *llm.Fallback {
 	tb.Helper()
-	f, err := llm.New(s.URL+"/v1", "test-model", Vocabulary(config.DefaultCatalog()))
+	f, err := llm.New(s.URL+"/v1", "test-model", config.DefaultCatalog().Vocabulary())
 	if err != nil {
 		tb.Fatalf("new fallback: %v", err)
 	}
@@ -147,7 +133,7 @@ var (
 func MustDefaultParser(tb testing.TB) *intent.Parser {
 	tb.Helper()
 	parserOnce.Do(func() {
-		parser, parserErr = intent.Compile(intent.DefaultTemplates(), Vocabulary(config.DefaultCatalog()))
+		parser, parserErr = intent.Compile(intent.DefaultTemplates(), config.DefaultCatalog().Vocabulary())
 	})
 	if parserErr != nil {
 		tb.Fatalf("compile default templates: %v", parserErr)

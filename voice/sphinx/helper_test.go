@@ -26,15 +26,7 @@ var (
 func MustParser(tb testing.TB) *intent.Parser {
 	tb.Helper()
 	parserOnce.Do(func() {
-		var v intent.Vocabulary
-		for _, m := range config.DefaultCatalog().Merchants {
-			im := intent.Merchant{ID: m.ID, Say: m.Say}
-			for _, it := range m.Items {
-				im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say})
-			}
-			v.Merchants = append(v.Merchants, im)
-		}
-		parser, parserErr = intent.Compile(intent.DefaultTemplates(), v)
+		parser, parserErr = intent.Compile(intent.DefaultTemplates(), config.DefaultCatalog().Vocabulary())
 	})
 	if parserErr != nil {
 		tb.Fatalf("compile default templates: %v", parserErr)

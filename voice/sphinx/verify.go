@@ -18,7 +18,7 @@ func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) e
 		return err
 	}
 	if res.loud > maxMoneyLoudFrames {
-		res.Text, res.Confidence, res.Words, res.Rejected = "", 0, nil, true
+		res.reject()
 		return nil
 	}
 	words := strings.Fields(res.Text)
@@ -35,11 +35,16 @@ func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) e
 		return err
 	}
 	if r.dec.hyp() != res.Text {
-		res.Text, res.Confidence, res.Words, res.Rejected = "", 0, nil, true
+		res.reject()
 		return nil
 	}
 	res.Verified, res.Confidence = true, Verified
 	return nil
+}
+
+// reject takes back the sentence of a result that failed verification.
+func (res *Result) reject() {
+	res.Text, res.Confidence, res.Words, res.Rejected = "", 0, nil, true
 }
 
 // sentenceGraph is the word graph of one sentence.

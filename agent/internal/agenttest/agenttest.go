@@ -107,7 +107,7 @@ func MustOpenHub(tb testing.TB, opt ...Option) *Hub {
 
 func open(tb testing.TB, o options) *Hub {
 	tb.Helper()
-	parser, err := intent.Compile(intent.DefaultTemplates(), agent.Vocabulary(o.catalog))
+	parser, err := intent.Compile(intent.DefaultTemplates(), o.catalog.Vocabulary())
 	if err != nil {
 		tb.Fatalf("compile intents: %v", err)
 	}
