@@ -70,6 +70,25 @@ type Order struct {
 	Receipt     *Receipt   `json:"receipt,omitempty"`
 }
 
+// Deadline is when the order lapses unless it is paid: the order's own
+// expiry, or its hold's once confirmed, whichever comes first.
+func (o *Order) Deadline() time.Time {
+	if o.State == Confirmed && o.HoldExpires.Before(o.Expires) {
+		return o.HoldExpires
+	}
+	return o.Expires
+}
+
+// Lapsed reports whether an open order's time, or its hold's, has run out at
+// now: the order is as good as expired, whether or not the expiry is
+// recorded yet.
+func (o *Order) Lapsed(now time.Time) bool {
+	return o.State.Open() && !now.Before(o.Deadline())
+}
+
+// Live reports whether the order is open and has not lapsed at now.
+func (o *Order) Live(now time.Time) bool { return o.State.Open() && !o.Lapsed(now) }
+
 // StepUp reports whether risk asked for extra verification before payment.
 func (o *Order) StepUp() bool { return o.Decision != nil && o.Decision.Action == ActionStepUp }
 
@@ -356,21 +375,13 @@ func (l *ltx) openOrder(id uint64) (*Order, error) {
 	if !o.State.Open() {
 		return o, fmt.Errorf("order is %s: %w", o.State, ErrOrderState)
 	}
-	if l.lapsed(o) {
+	if o.Lapsed(l.now) {
 		if err := l.expire(o); err != nil {
 			return o, err
 		}
 		return o, keep(fmt.Errorf("order %d: %w", id, ErrExpired))
 	}
 	return o, nil
-}
-
-// lapsed reports whether an open order's order or hold time has run out.
-func (l *ltx) lapsed(o *Order) bool {
-	if o.State == Confirmed && !l.now.Before(o.HoldExpires) {
-		return true
-	}
-	return !l.now.Before(o.Expires)
 }
 
 // release voids an order's hold, if it has one.
@@ -435,7 +446,7 @@ func (db *DB) Sweep(ctx context.Context) ([]*Order, error) {
 			if err != nil {
 				return err
 			}
-			if (&ltx{db: db, now: now}).lapsed(o) {
+			if o.Lapsed(now) {
 				due = append(due, o.ID)
 			}
 			return nil
@@ -452,7 +463,7 @@ func (db *DB) Sweep(ctx context.Context) ([]*Order, error) {
 			if err != nil {
 				return err
 			}
-			if !o.State.Open() || !l.lapsed(o) {
+			if !o.Lapsed(l.now) {
 				continue
 			}
 			if err := l.expire(o); err != nil {
