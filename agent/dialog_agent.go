@@ -16,7 +16,7 @@ import (
 // adopt makes the oldest order an agent proposed that still waits for the
 // person the session's order, and returns it; nil when there is none.
 func (d *dialog) adopt() (*wallet.Order, error) {
-	pending, err := d.s.hub.pendingOrders(d.ctx)
+	pending, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{Waiting: true})
 	if err != nil || len(pending) == 0 {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (d *dialog) adopt() (*wallet.Order, error) {
 // sentence to add to "there is no order"; "" when nothing does.
 func (d *dialog) pendingHint() (string, error) {
 	h := d.s.hub
-	orders, err := h.pendingOrders(d.ctx)
+	orders, err := h.DB.FindOrders(d.ctx, wallet.OrderFilter{Waiting: true})
 	if err != nil {
 		return "", err
 	}
@@ -37,7 +37,7 @@ func (d *dialog) pendingHint() (string, error) {
 		return fmt.Sprintf(" Your agent %s proposed %s from %s for %s: say confirm to go ahead.", o.Agent,
 			h.lineNames(o), o.PayeeName, Money(o.Total, o.Currency)), nil
 	}
-	ms, err := h.mandates(d.ctx, "", wallet.MandateProposed)
+	ms, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{States: []wallet.MandateState{wallet.MandateProposed}})
 	if err != nil || len(ms) == 0 {
 		return "", err
 	}
@@ -64,7 +64,7 @@ func (d *dialog) approveMandate() error {
 		return Errorf(EINVALID, "Say approve the tip, or approve the subscription.")
 	}
 	h := d.s.hub
-	waiting, err := h.mandates(d.ctx, kind, wallet.MandateProposed)
+	waiting, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), States: []wallet.MandateState{wallet.MandateProposed}})
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (d *dialog) approveMandate() error {
 // tip"), the oldest proposal of the kind named, or the only approved one.
 func (d *dialog) cancelMandate() error {
 	h, slots, kind := d.s.hub, d.res.Slots, d.res.Slots.Mandate
-	approved, err := h.mandates(d.ctx, "", wallet.MandateActive, wallet.MandateExhausted)
+	approved, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{States: []wallet.MandateState{wallet.MandateActive, wallet.MandateExhausted}})
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (d *dialog) cancelMandate() error {
 				name = m.Name()
 			}
 		}
-		all, err := h.mandates(d.ctx, kind, wallet.MandateProposed, wallet.MandateActive, wallet.MandateExhausted)
+		all, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), States: []wallet.MandateState{wallet.MandateProposed, wallet.MandateActive, wallet.MandateExhausted}})
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (d *dialog) cancelMandate() error {
 		if o := d.current(); o != nil && kind == string(wallet.MandateTip) && o.Agent == "" && o.Lines[0].Item == "tip" {
 			return d.cancel() // "cancel the tip" the person just asked for with tip.send
 		}
-		waiting, err := h.mandates(d.ctx, kind, wallet.MandateProposed)
+		waiting, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), States: []wallet.MandateState{wallet.MandateProposed}})
 		if err != nil {
 			return err
 		}
@@ -210,11 +210,11 @@ func ended(m *wallet.Mandate) string {
 // those waiting for approval.
 func (d *dialog) listMandates() error {
 	h := d.s.hub
-	approved, err := h.mandates(d.ctx, "", wallet.MandateActive, wallet.MandateExhausted)
+	approved, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{States: []wallet.MandateState{wallet.MandateActive, wallet.MandateExhausted}})
 	if err != nil {
 		return err
 	}
-	waiting, err := h.mandates(d.ctx, "", wallet.MandateProposed)
+	waiting, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{States: []wallet.MandateState{wallet.MandateProposed}})
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,7 @@
 package agent
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -135,50 +133,4 @@ func summary(m *wallet.Mandate) string {
 	}
 	return fmt.Sprintf("%s from your agent %s, %s, up to %s, %s used, until %s", m.PayeeName, m.Agent,
 		priceText(m), capText(m), Money(m.PeriodSpent, m.Currency), when(m.Expires))
-}
-
-// live reports whether an agent is still paired: what a revoked agent
-// proposed is no longer offered to the person.
-func (h *Hub) live(ctx context.Context, agent string) bool {
-	d, err := h.DB.Device(ctx, agent)
-	return err == nil && d.Scope == wallet.ScopeAgent
-}
-
-// maxScannedOrders bounds how many of the newest orders are searched for
-// proposals: an open proposal lapses after the wallet's order timeout, so it
-// is always among the newest.
-const maxScannedOrders = 500
-
-// pendingOrders returns the orders agents proposed that wait for the person,
-// oldest first: drafted, not expired, from an agent still paired.
-func (h *Hub) pendingOrders(ctx context.Context) ([]*wallet.Order, error) {
-	orders, err := h.DB.Orders(ctx, maxScannedOrders)
-	if err != nil {
-		return nil, err
-	}
-	now := h.DB.Now()
-	var out []*wallet.Order
-	for _, o := range slices.Backward(orders) {
-		if o.Agent != "" && o.State == wallet.Drafted && now.Before(o.Expires) && h.live(ctx, o.Agent) {
-			out = append(out, o)
-		}
-	}
-	return out, nil
-}
-
-// mandates returns the mandates of a kind ("" for any) in the given states,
-// oldest first. Proposals of an agent no longer paired are left out.
-func (h *Hub) mandates(ctx context.Context, kind string, states ...wallet.MandateState) ([]*wallet.Mandate, error) {
-	all, err := h.DB.Mandates(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*wallet.Mandate
-	for _, m := range slices.Backward(all) {
-		if (kind == "" || string(m.Kind) == kind) && slices.Contains(states, m.State) &&
-			(m.State != wallet.MandateProposed || h.live(ctx, m.Agent)) {
-			out = append(out, m)
-		}
-	}
-	return out, nil
 }

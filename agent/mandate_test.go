@@ -146,7 +146,7 @@ func TestSubscriptionRefusals(t *testing.T) {
 		{"negative period", with(func(s *agent.SubscriptionProposal) { s.Period = -time.Hour })},
 		{"expired", with(func(s *agent.SubscriptionProposal) { s.Expires = agenttest.Noon.Add(-time.Hour) })},
 		{"too long", with(func(s *agent.SubscriptionProposal) { s.Expires = agenttest.Noon.Add(400 * 24 * time.Hour) })},
-		{"note too long", with(func(s *agent.SubscriptionProposal) { s.Note = strings.Repeat("好", agent.MaxMemo+1) })},
+		{"note too long", with(func(s *agent.SubscriptionProposal) { s.Note = strings.Repeat("好", wallet.MaxNote+1) })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

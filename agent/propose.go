@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -26,21 +25,16 @@ import (
 // the same key with the same request returns the first result, and moves
 // money at most once. Errors are *Error.
 
-// Bounds on what an agent may propose.
+// What an agent proposes is bounded by the wallet's limits (wallet.MaxLines,
+// wallet.MaxQuantity, wallet.MaxAmount, wallet.MaxName, wallet.MaxNote,
+// wallet.MaxMandateLife); these are the agent's own.
 const (
-	MaxMemo             = 200         // characters of a memo or a note
-	MaxProposalLines    = 20          // lines or items of one order
-	MaxProposalQuantity = 99          // of one line, as a person could say it
-	MaxUnitPrice        = 100_000_000 // minor units of one line's unit price or one tip: a million yuan
-	MaxMandateLife      = 366 * 24 * time.Hour
 	// DefaultTipExpiry and DefaultSubscriptionExpiry are how long a tip
 	// allowance or a subscription lasts when the agent does not say.
 	DefaultTipExpiry          = 24 * time.Hour
 	DefaultSubscriptionExpiry = 30 * 24 * time.Hour
 
-	maxName      = 64  // characters of a free line's name or a payee's name
-	maxTextBytes = 500 // bytes of a memo or a note
-	maxKey       = 200 // bytes of an idempotency key
+	maxKey = 200 // bytes of an agent's idempotency key
 )
 
 // ProposedItem is a catalog item of an order an agent proposes.
@@ -112,8 +106,8 @@ func (h *Hub) ProposeOrder(ctx context.Context, agent, key string, p OrderPropos
 		return nil, Errorf(EINVALID, "Propose catalog items or free lines, not both.")
 	case len(p.Items)+len(p.Lines) == 0:
 		return nil, Errorf(EINVALID, "An order needs catalog items or free lines.")
-	case len(p.Items)+len(p.Lines) > MaxProposalLines:
-		return nil, Errorf(EINVALID, "An order may have at most %d lines.", MaxProposalLines)
+	case len(p.Items)+len(p.Lines) > wallet.MaxLines:
+		return nil, Errorf(EINVALID, "An order may have at most %d lines.", wallet.MaxLines)
 	case len(p.Items) > 0:
 		m, ok := h.Catalog.Merchant(p.Merchant)
 		if !ok {
@@ -157,7 +151,7 @@ func (h *Hub) ProposeOrder(ctx context.Context, agent, key string, p OrderPropos
 	if o, err = h.DB.Order(ctx, o.ID); err != nil {
 		return nil, h.coded("propose order", err)
 	}
-	if o.State == wallet.Drafted && h.DB.Now().Before(o.Expires) {
+	if o.State == wallet.Drafted && o.Live(h.DB.Now()) {
 		h.announce(fmt.Sprintf("order:%d", o.ID), h.orderProposal(o))
 	}
 	return o, nil
@@ -216,29 +210,24 @@ func (h *Hub) RequestTip(ctx context.Context, agent, key string, t TipRequest) (
 	if d.Cap == 0 {
 		d.Cap = t.Amount
 	}
-	if d.Cap < t.Amount || d.Cap > MaxUnitPrice {
-		return nil, nil, Errorf(EINVALID, "The cap must cover the tip, and be at most %s.", Money(MaxUnitPrice, h.DB.Currency))
+	if d.Cap < t.Amount || d.Cap > wallet.MaxAmount {
+		return nil, nil, Errorf(EINVALID, "The cap must cover the tip, and be at most %s.", Money(wallet.MaxAmount, h.DB.Currency))
 	}
 	if err := h.mandateTerms(&d, t.Note, DefaultTipExpiry); err != nil {
 		return nil, nil, err
 	}
-	// A key that proposed a mandate never charges: retried after the person
-	// approved it, which paid the tip, it must not tip again.
-	proposed, err := h.keyProposed(ctx, k)
+	// The wallet remembers under k whether it found an allowance with
+	// room: a retry after the person approved the proposal, which paid the
+	// tip, finds that it did not, and never tips again.
+	c, m, err := h.DB.ChargeTip(ctx, k, agent, payee, t.Amount)
 	if err != nil {
 		return nil, nil, h.coded("request tip", err)
 	}
-	if !proposed {
-		c, m, err := h.chargeAllowance(ctx, k, d)
-		if err != nil {
-			return nil, nil, h.coded("request tip", err)
-		}
-		if c != nil {
-			h.announce(fmt.Sprintf("charge:%d", c.ID), chargeEvent(m, c))
-			return m, c, nil
-		}
+	if c != nil {
+		h.announce(fmt.Sprintf("charge:%d", c.ID), chargeEvent(m, c))
+		return m, c, nil
 	}
-	m, err := h.proposeMandate(ctx, k, d, t.Expires.IsZero())
+	m, err = h.proposeMandate(ctx, k, d)
 	return m, nil, err
 }
 
@@ -259,15 +248,15 @@ func (h *Hub) ProposeSubscription(ctx context.Context, agent, key string, s Subs
 	if err := checkAmount(s.UnitPrice, "unit price"); err != nil {
 		return nil, err
 	}
-	if s.Cap < s.UnitPrice || s.Cap > MaxUnitPrice {
-		return nil, Errorf(EINVALID, "The cap must cover at least one %s, and be at most %s.", s.Unit, Money(MaxUnitPrice, h.DB.Currency))
+	if s.Cap < s.UnitPrice || s.Cap > wallet.MaxAmount {
+		return nil, Errorf(EINVALID, "The cap must cover at least one %s, and be at most %s.", s.Unit, Money(wallet.MaxAmount, h.DB.Currency))
 	}
 	d := wallet.MandateDraft{Kind: wallet.MandateSubscription, Agent: agent, Payee: payee, PayeeName: name,
 		Unit: s.Unit, UnitPrice: s.UnitPrice, Cap: s.Cap, Period: s.Period, Expires: s.Expires}
 	if err := h.mandateTerms(&d, s.Note, DefaultSubscriptionExpiry); err != nil {
 		return nil, err
 	}
-	return h.proposeMandate(ctx, k, d, s.Expires.IsZero())
+	return h.proposeMandate(ctx, k, d)
 }
 
 // RecordUsage charges units under a mandate the person approved: units
@@ -321,35 +310,24 @@ func (h *Hub) coded(op string, err error) error {
 	return e
 }
 
-// mandateTerms checks and completes what every mandate draft shares: the
-// note, the period and the expiry.
+// mandateTerms completes what every mandate draft shares: the note, and
+// the life of a mandate whose agent did not say when it ends. The wallet
+// checks the period and the expiry.
 func (h *Hub) mandateTerms(d *wallet.MandateDraft, note string, life time.Duration) error {
 	var err error
 	if d.Note, err = cleanText(note, "note"); err != nil {
 		return err
 	}
-	if d.Period < 0 {
-		return Errorf(EINVALID, "The period can't be negative.")
-	}
-	now := h.DB.Now()
 	if d.Expires.IsZero() {
-		d.Expires = now.Add(life)
-	}
-	if !d.Expires.After(now) || d.Expires.Sub(now) > MaxMandateLife {
-		return Errorf(EINVALID, "The expiry must be in the future, and at most %d days away.", MaxMandateLife/(24*time.Hour))
+		d.Life = life
 	}
 	return nil
 }
 
 // proposeMandate proposes d under k and announces it while it waits for the
-// person. A retry returns the mandate as it is now. When the expiry was
-// left to its default, which moves with the clock, a retry finds the
-// proposal by its other terms.
-func (h *Hub) proposeMandate(ctx context.Context, k string, d wallet.MandateDraft, defaultExpiry bool) (*wallet.Mandate, error) {
+// person. A retry returns the mandate as it is now.
+func (h *Hub) proposeMandate(ctx context.Context, k string, d wallet.MandateDraft) (*wallet.Mandate, error) {
 	m, err := h.DB.ProposeMandate(ctx, k, d)
-	if errors.Is(err, wallet.ErrIdempotencyConflict) && defaultExpiry {
-		m, err = h.sameProposal(ctx, d)
-	}
 	if err != nil {
 		return nil, h.coded("propose mandate", err)
 	}
@@ -362,82 +340,13 @@ func (h *Hub) proposeMandate(ctx context.Context, k string, d wallet.MandateDraf
 	return m, nil
 }
 
-// sameProposal finds the newest mandate with the terms of d but its expiry,
-// or gives the idempotency conflict.
-func (h *Hub) sameProposal(ctx context.Context, d wallet.MandateDraft) (*wallet.Mandate, error) {
-	all, err := h.DB.Mandates(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range all {
-		if m.Kind == d.Kind && m.Agent == d.Agent && m.Payee == d.Payee && m.Note == d.Note && m.Unit == d.Unit &&
-			m.UnitPrice == d.UnitPrice && m.Cap == d.Cap && m.Period == d.Period && m.First == d.First {
-			return m, nil
-		}
-	}
-	return nil, wallet.ErrIdempotencyConflict
-}
-
-// keyProposed reports whether k already proposed a mandate. It asks the
-// wallet to propose nothing under k: a key already used is a conflict, and
-// an unused one gives the invalid draft's error, with nothing written.
-func (h *Hub) keyProposed(ctx context.Context, k string) (bool, error) {
-	_, err := h.DB.ProposeMandate(ctx, k, wallet.MandateDraft{})
-	switch {
-	case errors.Is(err, wallet.ErrIdempotencyConflict):
-		return true, nil
-	case errors.Is(err, wallet.ErrInvalid):
-		return false, nil
-	case err == nil:
-		return false, errors.New("the wallet accepted an empty mandate")
-	}
-	return false, err
-}
-
-// chargeAllowance charges a tip under an allowance of the agent for the
-// payee that has room for it, oldest first, and returns nil when there is
-// none. Every attempt uses the same key k: the wallet remembers which
-// mandate a key charged, and refuses k on any other, so that a retry
-// returns the first charge and never makes a second.
-func (h *Hub) chargeAllowance(ctx context.Context, k string, d wallet.MandateDraft) (*wallet.Charge, *wallet.Mandate, error) {
-	all, err := h.mandates(ctx, string(wallet.MandateTip), wallet.MandateActive, wallet.MandateExhausted,
-		wallet.MandateExpired, wallet.MandateRevoked)
-	if err != nil {
-		return nil, nil, err
-	}
-	conflict := false
-	for _, m := range all {
-		if m.Agent != d.Agent || m.Payee != d.Payee || m.Cap < d.First {
-			continue
-		}
-		c, charged, err := h.DB.ChargeMandate(ctx, k, m.ID, d.Agent, d.First)
-		switch {
-		case err == nil:
-			return c, charged, nil
-		case errors.Is(err, wallet.ErrIdempotencyConflict):
-			conflict = true
-		case errors.Is(err, wallet.ErrMandateCap), errors.Is(err, wallet.ErrMandateExpired),
-			errors.Is(err, wallet.ErrMandateRevoked), errors.Is(err, wallet.ErrMandateNotActive):
-		default:
-			return nil, nil, err // risk, funds, a frozen wallet: the agent hears why
-		}
-	}
-	if conflict {
-		return nil, nil, wallet.ErrIdempotencyConflict
-	}
-	return nil, nil, nil
-}
-
-// payeeRE is what a payee id of a tip or subscription looks like.
-var payeeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
 // payeeID returns the account and name of a tip or subscription payee: a
 // catalog merchant by its id, or a payee of that id.
 func (h *Hub) payeeID(id string) (account, name string, err error) {
 	if m, ok := h.Catalog.Merchant(id); ok {
 		return wallet.MerchantAccount(m.ID), m.Name(), nil
 	}
-	if !payeeRE.MatchString(id) {
+	if !wallet.ValidPayeeID(id) {
 		return "", "", Errorf(EINVALID, "A payee is an id of lowercase letters, digits, _ and -, such as claude_dev; %q is not.", id)
 	}
 	return wallet.PayeeAccount(id), id, nil
@@ -452,17 +361,8 @@ func (h *Hub) namedPayee(s string) (account, name string, err error) {
 	if name, err = cleanName(s, "payee name"); err != nil {
 		return "", "", err
 	}
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
-			b.WriteByte('_')
-		}
-	}
-	id := strings.TrimSuffix(b.String(), "_")
-	if id == "" {
+	id, ok := wallet.PayeeIDOf(name)
+	if !ok {
 		return "", "", Errorf(EINVALID, "The payee name %q has no letters or digits.", name)
 	}
 	return wallet.PayeeAccount(id), name, nil
@@ -483,15 +383,15 @@ func catalogMerchant(c *config.Catalog, s string) (config.Merchant, bool) {
 }
 
 func checkQuantity(q int) error {
-	if q < 1 || q > MaxProposalQuantity {
-		return Errorf(EINVALID, "A quantity is from 1 to %d, not %d.", MaxProposalQuantity, q)
+	if q < 1 || q > wallet.MaxQuantity {
+		return Errorf(EINVALID, "A quantity is from 1 to %d, not %d.", wallet.MaxQuantity, q)
 	}
 	return nil
 }
 
 func checkAmount(a int64, what string) error {
-	if a <= 0 || a > MaxUnitPrice {
-		return Errorf(EINVALID, "The %s must be more than 0 and at most %d minor units.", what, int64(MaxUnitPrice))
+	if a <= 0 || a > wallet.MaxAmount {
+		return Errorf(EINVALID, "The %s must be more than 0 and at most %d minor units.", what, int64(wallet.MaxAmount))
 	}
 	return nil
 }
@@ -505,8 +405,8 @@ func cleanText(s, what string) (string, error) {
 		return "", Errorf(EINVALID, "The %s is not valid UTF-8.", what)
 	}
 	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > MaxMemo || len(s) > maxTextBytes {
-		return "", Errorf(EINVALID, "The %s is too long: at most %d characters.", what, MaxMemo)
+	if utf8.RuneCountInString(s) > wallet.MaxNote || len(s) > wallet.MaxNoteBytes {
+		return "", Errorf(EINVALID, "The %s is too long: at most %d characters.", what, wallet.MaxNote)
 	}
 	var b strings.Builder
 	for _, r := range s {
@@ -527,8 +427,8 @@ func cleanText(s, what string) (string, error) {
 // - & ' + / ( ).
 func cleanName(s, what string) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
-	if s == "" || utf8.RuneCountInString(s) > maxName {
-		return "", Errorf(EINVALID, "The %s must be 1 to %d characters.", what, maxName)
+	if s == "" || utf8.RuneCountInString(s) > wallet.MaxName {
+		return "", Errorf(EINVALID, "The %s must be 1 to %d characters.", what, wallet.MaxName)
 	}
 	for _, r := range s {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" -&'+/()", r) {

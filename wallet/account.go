@@ -31,12 +31,6 @@ func (a *Account) Available() int64 { return a.Balance() - a.DebitsPending }
 // compensation fund may run negative.
 func (a *Account) limited() bool { return a.ID == UserAccount }
 
-// MerchantAccount is the account id of a catalog merchant.
-func MerchantAccount(id string) string { return "merchant:" + id }
-
-// PayeeAccount is the account id of a tip or subscription payee.
-func PayeeAccount(id string) string { return "payee:" + id }
-
 // Account returns one account.
 func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
 	var a *Account

@@ -128,8 +128,7 @@ func (l *ltx) checkPIN(digest, salt []byte) error {
 		return err
 	}
 	if l.now.Before(c.LockedUntil) {
-		wait := c.LockedUntil.Sub(l.now).Round(time.Second)
-		return fmt.Errorf("%w: try again in %s", ErrPINLocked, wait)
+		return locked(l.now, c.LockedUntil, "")
 	}
 	if digest != nil && subtle.ConstantTimeCompare(salt, c.Salt) == 1 &&
 		subtle.ConstantTimeCompare(digest, c.PINHash) == 1 {
@@ -153,7 +152,7 @@ func (l *ltx) fail(c *Credentials, method string, wrong error) error {
 		c.Lockouts++
 		c.LockedUntil = l.now.Add(lockout(l.db.LockoutBase, c.Lockouts))
 		event["locked_until"] = c.LockedUntil
-		result = fmt.Errorf("%w: too many wrong attempts, try again in %s", ErrPINLocked, c.LockedUntil.Sub(l.now))
+		result = locked(l.now, c.LockedUntil, "too many wrong attempts, ")
 	}
 	if err := l.putCredentials(c); err != nil {
 		return err

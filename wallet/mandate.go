@@ -46,11 +46,11 @@ const (
 
 // Conditions a mandate refuses a charge or a change with.
 var (
-	ErrMandateCap       = errors.New("mandate cap reached") // this charge would pass the cap
-	ErrMandateExpired   = errors.New("mandate expired")
-	ErrMandateRevoked   = errors.New("mandate revoked")
-	ErrMandateNotActive = errors.New("mandate is not active") // proposed or declined
-	ErrMandateApproved  = errors.New("mandate is already approved")
+	ErrMandateCap       = &Error{Code: EMANDATECAP, Message: "That charge would pass the mandate's cap for this period."}
+	ErrMandateExpired   = &Error{Code: EMANDATEEXPIRED, Message: "The mandate has expired."}
+	ErrMandateRevoked   = &Error{Code: EMANDATEREVOKED, Message: "The mandate was revoked."}
+	ErrMandateNotActive = &Error{Code: EMANDATENOTACTIVE, Message: "The mandate is not active: it was not approved, or was declined."} // proposed or declined
+	ErrMandateApproved  = &Error{Code: ESTATE, Message: "The mandate is already approved."}
 )
 
 // MandateDraft is what an agent proposes.
@@ -64,8 +64,12 @@ type MandateDraft struct {
 	UnitPrice int64         `json:"unit_price"`      // subscription: minor units per unit; tip: 0
 	Cap       int64         `json:"cap"`             // most charged per period, minor units, > 0
 	Period    time.Duration `json:"period"`          // length of a period; 0 = one period for the whole life
-	Expires   time.Time     `json:"expires"`         // required, in the future
 	First     int64         `json:"first,omitempty"` // tip only: charged at approval, 0 < First <= Cap
+	// Expires is when the mandate ends, at most MaxMandateLife away. When
+	// it is zero the mandate ends Life after it is proposed: a retry of the
+	// same proposal then asks for the same thing, whenever it comes.
+	Expires time.Time     `json:"expires,omitzero"`
+	Life    time.Duration `json:"life,omitempty"`
 }
 
 // Mandate is a standing permission a person gave an agent. State,
@@ -110,12 +114,6 @@ type Charge struct {
 // mandateChannel is the channel of every charge under a mandate: the person
 // is absent, so nobody can be asked to verify.
 const mandateChannel = "mandate"
-
-// Bounds on the free text a proposal carries to the person.
-const (
-	maxPayeeName = 100
-	maxNote      = 500
-)
 
 // at returns m as it stands at now: its period rolled forward and its state
 // derived from the clock and the spending. It does not change m.
@@ -230,17 +228,24 @@ func (l *ltx) checkDraft(d *MandateDraft) error {
 	default:
 		return bad("mandate kind %q", d.Kind)
 	}
+	if d.Expires.IsZero() {
+		d.Expires = l.now.Add(d.Life)
+	}
 	switch {
-	case d.Cap <= 0:
-		return bad("cap %d", d.Cap)
+	case d.Cap <= 0 || d.Cap > MaxAmount:
+		return invalid("The cap must be more than 0 and at most %d minor units, not %d.", MaxAmount, d.Cap)
 	case d.Period < 0:
-		return bad("period %s", d.Period)
-	case !d.Expires.After(l.now):
-		return bad("expiry %s is not in the future", d.Expires.Format(time.RFC3339))
+		return invalid("The period can't be negative.")
+	case !d.Expires.After(l.now) || d.Expires.Sub(l.now) > MaxMandateLife:
+		return invalid("The expiry must be in the future, and at most %d days away.", MaxMandateLife/(24*time.Hour))
 	case !validPayee(d.Payee):
 		return bad("payee %q", d.Payee)
-	case len(d.PayeeName) > maxPayeeName || len(d.Note) > maxNote:
-		return bad("payee name or note too long")
+	}
+	if err := checkName("payee name", d.PayeeName); err != nil {
+		return err
+	}
+	if err := checkNote("note", d.Note); err != nil {
+		return err
 	}
 	return l.agentDevice(d.Agent)
 }
@@ -388,103 +393,6 @@ func (db *DB) endMandate(ctx context.Context, op, key string, id uint64, to Mand
 	return m, err
 }
 
-// ChargeMandate charges units under a mandate for the agent that holds it:
-// units times the unit price for a subscription, units minor units for a
-// tip. It is refused, with nothing written, when the mandate is not active,
-// has expired or was revoked, or when the charge would pass the cap of the
-// current period. A charge risk blocks is refused too, and the refusal is
-// recorded and remembered under key.
-func (db *DB) ChargeMandate(ctx context.Context, key string, id uint64, agent string, units int64) (*Charge, *Mandate, error) {
-	var r mandateResult
-	err := db.write(ctx, func(l *ltx) (err error) {
-		params := struct {
-			ID    uint64
-			Agent string
-			Units int64
-		}{id, agent, units}
-		r, err = idempotent(l, "charge_mandate", key, params, func() (mandateResult, error) {
-			m, err := l.mandate(id)
-			if err != nil {
-				return mandateResult{}, err
-			}
-			if agent != m.Agent {
-				return mandateResult{}, fmt.Errorf("mandate %d belongs to another agent: %w", id, ErrUnauthorized)
-			}
-			if err := l.agentDevice(agent); err != nil {
-				return mandateResult{}, err
-			}
-			if err := refusal(m, MandateActive); err != nil {
-				return mandateResult{Mandate: m}, err
-			}
-			amount, err := m.price(units)
-			if err != nil {
-				return mandateResult{Mandate: m}, err
-			}
-			c, err := l.charge(m, units, amount)
-			if err != nil {
-				return mandateResult{Mandate: m}, err
-			}
-			if c.Decision.Action == ActionBlock {
-				return mandateResult{m, c}, l.auditMandate("charge_blocked", m, c, "")
-			}
-			m = m.at(l.now)
-			return mandateResult{m, c}, l.putMandate(m, "charged", c, "")
-		})
-		if err != nil {
-			return err
-		}
-		return r.err()
-	})
-	if err != nil {
-		return r.Charge, r.Mandate, fmt.Errorf("charge mandate %d: %w", id, err)
-	}
-	return r.Charge, r.Mandate, nil
-}
-
-// charge screens amount under m and, unless risk blocks it, moves it from
-// the user to the payee and counts it against m. m must be active with room
-// for amount. A blocked charge comes back with its decision and no error;
-// the caller records the refusal.
-func (l *ltx) charge(m *Mandate, units, amount int64) (*Charge, error) {
-	ref := fmt.Sprintf("mandate:%d", m.ID)
-	dec, err := l.screen(Debit{Amount: amount, Payee: m.Payee, Channel: mandateChannel, Agent: m.Agent}, ref)
-	if err != nil {
-		return nil, err
-	}
-	if len(dec.Rules) == 0 {
-		dec.Rules = nil // as the charge reads back from the ledger
-	}
-	c := &Charge{Mandate: m.ID, Units: units, Amount: amount, Time: l.now, Decision: dec}
-	if dec.Action == ActionBlock {
-		return c, nil
-	}
-	t := &Transfer{Kind: Single, Debit: UserAccount, Credit: m.Payee, Amount: amount, Ref: ref}
-	if err := l.transfer(t); err != nil {
-		return nil, err
-	}
-	if err := l.markPaid(m.Payee); err != nil {
-		return nil, err
-	}
-	b := l.Bucket(bucketCharges)
-	if c.ID, err = b.NextSequence(); err != nil {
-		return nil, err
-	}
-	c.Transfer = t.ID
-	v, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.Put(chargeKey(m.ID, c.ID), v); err != nil {
-		return nil, err
-	}
-	m.PeriodSpent += amount
-	m.TotalSpent += amount
-	m.Charges++
-	return c, nil
-}
-
-func chargeKey(mandate, charge uint64) []byte { return append(itob(mandate), itob(charge)...) }
-
 // Mandate returns one mandate, as it stands now.
 func (db *DB) Mandate(ctx context.Context, id uint64) (*Mandate, error) {
 	var m *Mandate
@@ -499,49 +407,61 @@ func (db *DB) Mandate(ctx context.Context, id uint64) (*Mandate, error) {
 	return m.at(now), nil
 }
 
-// Mandates returns every mandate as it stands now, newest first.
-func (db *DB) Mandates(ctx context.Context) ([]*Mandate, error) {
+// MandateFilter says which mandates FindMandates returns. Its zero value
+// matches every mandate.
+type MandateFilter struct {
+	Kind   MandateKind    // only of this kind
+	States []MandateState // only in one of these states, as they stand now
+	Payee  string         // only to this payee account
+}
+
+func (f MandateFilter) match(m *Mandate) bool {
+	return (f.Kind == "" || m.Kind == f.Kind) && (len(f.States) == 0 || slices.Contains(f.States, m.State)) &&
+		(f.Payee == "" || m.Payee == f.Payee)
+}
+
+// FindMandates returns the mandates that match f, as they stand now,
+// oldest first. A proposal from an agent that is no longer paired is left
+// out: it waits for nobody.
+func (db *DB) FindMandates(ctx context.Context, f MandateFilter) ([]*Mandate, error) {
 	var out []*Mandate
 	now := db.Now()
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketMandates).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var m Mandate
-			if err := json.Unmarshal(v, &m); err != nil {
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var stored Mandate
+			if err := json.Unmarshal(v, &stored); err != nil {
 				return fmt.Errorf("decode mandate %x: %w", k, err)
 			}
-			out = append(out, m.at(now))
+			m := stored.at(now)
+			if !f.match(m) {
+				continue
+			}
+			if m.State == MandateProposed {
+				ok, err := pairedAgent(tx, m.Agent)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			out = append(out, m)
 		}
 		return nil
 	})
 	return out, err
 }
 
-// MandateCharges returns the charges made under a mandate, newest first.
-func (db *DB) MandateCharges(ctx context.Context, id uint64) ([]*Charge, error) {
-	var out []*Charge
-	err := db.view(func(tx *bolt.Tx) error {
-		if _, err := getMandate(tx, id); err != nil {
-			return err
-		}
-		c := tx.Bucket(bucketCharges).Cursor()
-		prefix := itob(id)
-		k, v := c.Seek(itob(id + 1))
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-		for ; k != nil && string(k[:8]) == string(prefix); k, v = c.Prev() {
-			var ch Charge
-			if err := json.Unmarshal(v, &ch); err != nil {
-				return fmt.Errorf("decode charge %x: %w", k, err)
-			}
-			out = append(out, &ch)
-		}
-		return nil
-	})
-	return out, err
+// pairedAgent reports whether id is a paired device of agent scope.
+func pairedAgent(tx *bolt.Tx, id string) (bool, error) {
+	d, err := getDevice(tx, id)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return d.Scope == ScopeAgent, nil
 }
 
 func getMandate(tx *bolt.Tx, id uint64) (*Mandate, error) {

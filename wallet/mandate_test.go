@@ -289,11 +289,11 @@ func TestMandateCapAndPeriods(t *testing.T) {
 	if m.PeriodSpent != 900 || m.TotalSpent != 1800 || m.PeriodStart != Noon.Add(4*24*time.Hour) {
 		t.Errorf("charged in a later period: %+v", m)
 	}
-	list, err := db.Mandates(ctx)
-	if err != nil || len(list) != 2 || list[0].ID != tip.ID || list[1].ID != m.ID {
-		t.Fatalf("mandates %+v %v, want newest first", list, err)
+	list, err := db.FindMandates(ctx, wallet.MandateFilter{})
+	if err != nil || len(list) != 2 || list[0].ID != m.ID || list[1].ID != tip.ID {
+		t.Fatalf("mandates %+v %v, want oldest first", list, err)
 	}
-	wantState(t, list[0], wallet.MandateExpired)
+	wantState(t, list[1], wallet.MandateExpired)
 }
 
 func TestMandateRefusals(t *testing.T) {

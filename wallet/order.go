@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -95,17 +94,20 @@ func (o *Order) StepUp() bool { return o.Decision != nil && o.Decision.Action ==
 // priceLines checks the lines and computes their amounts and the total,
 // refusing anything that would overflow.
 func priceLines(lines []Line) ([]Line, int64, error) {
-	if len(lines) == 0 {
-		return nil, 0, fmt.Errorf("order has no lines: %w", ErrInvalid)
+	if len(lines) == 0 || len(lines) > MaxLines {
+		return nil, 0, invalid("An order has 1 to %d lines, not %d.", MaxLines, len(lines))
 	}
 	out := make([]Line, len(lines))
 	var total int64
 	for i, ln := range lines {
-		if ln.Quantity <= 0 || ln.Quantity > 1000 {
-			return nil, 0, fmt.Errorf("line %d quantity %d: %w", i, ln.Quantity, ErrInvalid)
+		if ln.Quantity <= 0 || ln.Quantity > MaxQuantity {
+			return nil, 0, invalid("A quantity is from 1 to %d, not %d.", MaxQuantity, ln.Quantity)
 		}
-		if ln.UnitPrice <= 0 || ln.UnitPrice > math.MaxInt64/1000 {
-			return nil, 0, fmt.Errorf("line %d price %d: %w", i, ln.UnitPrice, ErrInvalid)
+		if ln.UnitPrice <= 0 || ln.UnitPrice > MaxAmount {
+			return nil, 0, invalid("A unit price is more than 0 and at most %d minor units, not %d.", MaxAmount, ln.UnitPrice)
+		}
+		if err := checkName("line name", ln.Name); err != nil {
+			return nil, 0, err
 		}
 		ln.Amount = ln.UnitPrice * int64(ln.Quantity)
 		if total > math.MaxInt64-ln.Amount {
@@ -115,17 +117,6 @@ func priceLines(lines []Line) ([]Line, int64, error) {
 		out[i] = ln
 	}
 	return out, total, nil
-}
-
-// validPayee reports whether id is a merchant or payee account: an order
-// never pays the user, the funding source or the compensation fund.
-func validPayee(id string) bool {
-	for _, prefix := range []string{MerchantAccount(""), PayeeAccount("")} {
-		if rest, ok := strings.CutPrefix(id, prefix); ok && rest != "" {
-			return true
-		}
-	}
-	return false
 }
 
 func newNonce() string {
@@ -141,6 +132,12 @@ func (db *DB) CreateOrder(ctx context.Context, key string, d OrderDraft) (*Order
 		o, err = idempotent(l, "create_order", key, d, func() (*Order, error) {
 			if !validPayee(d.Payee) {
 				return nil, fmt.Errorf("payee %q: %w", d.Payee, ErrInvalid)
+			}
+			if err := checkName("payee name", d.PayeeName); err != nil {
+				return nil, err
+			}
+			if err := checkNote("memo", d.Memo); err != nil {
+				return nil, err
 			}
 			lines, total, err := priceLines(d.Lines)
 			if err != nil {
@@ -336,6 +333,64 @@ func (db *DB) Order(ctx context.Context, id uint64) (*Order, error) {
 	return o, err
 }
 
+// OrderFilter says which orders FindOrders returns. Its zero value matches
+// every order.
+type OrderFilter struct {
+	// Live keeps only orders that can still be confirmed or paid: open, and
+	// not lapsed. They are read from the index of open orders.
+	Live bool
+	// Waiting keeps only orders an agent proposed that wait for the
+	// person: drafted, not lapsed, from an agent that is still paired.
+	Waiting bool
+	State   OrderState // only orders in this state
+	Newest  bool       // newest first; oldest first otherwise
+	Limit   int        // at most this many; 0 for all
+}
+
+func (f OrderFilter) match(tx *bolt.Tx, o *Order, now time.Time) (bool, error) {
+	switch {
+	case f.State != "" && o.State != f.State,
+		(f.Live || f.Waiting) && !o.Live(now):
+		return false, nil
+	case f.Waiting:
+		if o.State != Drafted || o.Agent == "" {
+			return false, nil
+		}
+		return pairedAgent(tx, o.Agent)
+	}
+	return true, nil
+}
+
+// FindOrders returns the orders that match f.
+func (db *DB) FindOrders(ctx context.Context, f OrderFilter) ([]*Order, error) {
+	var out []*Order
+	now := db.Now()
+	err := db.view(func(tx *bolt.Tx) error {
+		index := bucketOrders
+		if f.Live || f.Waiting {
+			index = bucketOpen
+		}
+		c := tx.Bucket(index).Cursor()
+		first, next := c.First, c.Next
+		if f.Newest {
+			first, next = c.Last, c.Prev
+		}
+		for k, _ := first(); k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, _ = next() {
+			o, err := getOrder(tx, binaryID(k))
+			if err != nil {
+				return err
+			}
+			if ok, err := f.match(tx, o, now); err != nil {
+				return err
+			} else if ok {
+				out = append(out, o)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // Orders returns the most recent orders, newest first, at most limit.
 func (db *DB) Orders(ctx context.Context, limit int) ([]*Order, error) {
 	var out []*Order
@@ -379,7 +434,7 @@ func (l *ltx) openOrder(id uint64) (*Order, error) {
 		if err := l.expire(o); err != nil {
 			return o, err
 		}
-		return o, keep(fmt.Errorf("order %d: %w", id, ErrExpired))
+		return o, keep(fmt.Errorf("order %d: %w", id, expired(o)))
 	}
 	return o, nil
 }

@@ -208,7 +208,7 @@ func (r *run) reconcileMandates() (int64, map[string]int64) {
 	ctx := context.Background()
 	byPayee := map[string]int64{}
 	var all int64
-	ms, err := r.db.Mandates(ctx)
+	ms, err := r.db.FindMandates(ctx, wallet.MandateFilter{})
 	if err != nil {
 		r.failf("mandates: %v", err)
 		return 0, nil

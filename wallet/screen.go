@@ -182,8 +182,5 @@ func (l *ltx) markPaid(payee string) error {
 	return l.Bucket(bucketStats).Put([]byte(payeeKey(payee)), []byte{1})
 }
 
-// blocked is the error for a blocked decision. It keeps the transaction, so
-// that the decision stays on the audit chain.
-func blocked(dec Decision) error {
-	return keep(fmt.Errorf("%w: %s", ErrBlocked, strings.Join(dec.Reasons, "; ")))
-}
+// joinReasons says a decision's reasons in one sentence.
+func joinReasons(reasons []string) string { return strings.Join(reasons, "; ") }

@@ -72,7 +72,7 @@ func (l *ltx) checkTOTP(code string) error {
 		return fmt.Errorf("no authenticator is enrolled: %w", ErrInvalid)
 	}
 	if l.now.Before(c.LockedUntil) {
-		return fmt.Errorf("%w: try again in %s", ErrPINLocked, c.LockedUntil.Sub(l.now).Round(time.Second))
+		return locked(l.now, c.LockedUntil, "")
 	}
 	step := l.now.Unix() / int64(totpPeriod/time.Second)
 	for _, s := range []int64{step, step - 1, step + 1} {
@@ -93,4 +93,4 @@ func (l *ltx) checkTOTP(code string) error {
 }
 
 // ErrBadTOTP means the authenticator code was wrong, stale or already used.
-var ErrBadTOTP = errors.New("wrong authenticator code")
+var ErrBadTOTP = &Error{Code: EWRONGPIN, Message: "That authenticator code is not right."}

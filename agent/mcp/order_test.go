@@ -239,7 +239,7 @@ func TestAgentAlone(t *testing.T) {
 			t.Errorf("order %d is %s with nobody confirming", o.ID, o.State)
 		}
 	}
-	ms, err := d.DB.Mandates(context.Background())
+	ms, err := d.DB.FindMandates(context.Background(), wallet.MandateFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
