@@ -3,12 +3,14 @@ package agent_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/internal/agenttest"
 	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -451,6 +453,24 @@ func TestFreeze(t *testing.T) {
 	})
 }
 
+// TestFreezeInactive: freezing the wallet is the emergency brake, and works
+// from a device whose payments are off too, as the recognizer listens for
+// it there.
+func TestFreezeInactive(t *testing.T) {
+	h, s := MustOpenSession(t)
+	if !slices.Contains(agent.Accepts(agent.StateInactive), intent.WalletFreeze) {
+		t.Fatalf("inactive does not listen for %s", intent.WalletFreeze)
+	}
+	Run(t, h, s, []Step{
+		{Say: "freeze my wallet", State: agent.StateInactive,
+			Reply: "Your wallet is frozen: no payment can leave it until you run voicepay wallet unfreeze."},
+		{Say: "what's my balance", State: agent.StateInactive, Code: agent.ENOTACTIVE},
+	})
+	if a := h.MustAccount(wallet.UserAccount); !a.Frozen {
+		t.Errorf("the wallet is not frozen")
+	}
+}
+
 // TestUnknownItems asks for things the catalog does not have, or has at more
 // than one shop.
 func TestUnknownItems(t *testing.T) {
@@ -560,7 +580,7 @@ func TestOutOfDomain(t *testing.T) {
 			h, s := MustOpenSession(t)
 			Run(t, h, s, tt.setup)
 			ctx := context.Background()
-			state := s.State(ctx)
+			state := s.State()
 			accounts, orders, audit := h.MustAccounts(), h.MustOrders(), h.MustAuditLen()
 			for _, text := range sentences {
 				got := s.Say(ctx, agent.Input{Text: text, Channel: "voice"})
@@ -601,7 +621,7 @@ func TestExpiry(t *testing.T) {
 			{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
 		})
 		h.Clock.Advance(5 * time.Minute)
-		if got := s.State(context.Background()); got != agent.StateIdle {
+		if got := s.State(); got != agent.StateIdle {
 			t.Errorf("state %q after the hold expired, want idle", got)
 		}
 		if _, err := h.DB.Sweep(context.Background()); err != nil {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
 )
 
@@ -23,36 +22,19 @@ type Heard struct {
 	Confidence float64
 }
 
-// accepts lists the intents each dialog state listens for, so that the
-// recognizer can narrow its grammar to them.
-var accepts = map[string][]string{
-	StateInactive: {intent.PaymentEnable, intent.Help, intent.WalletFreeze},
-	// Idle takes order.confirm and order.cancel for an order an agent proposed.
-	StateIdle: {intent.OrderCreate, intent.BalanceQuery, intent.HistoryQuery, intent.TipSend, intent.WalletFreeze,
-		intent.PaymentDisable, intent.ClaimFile, intent.Help, intent.OrderCancel, intent.PaymentEnable,
-		intent.OrderConfirm, intent.SubscriptionApprove, intent.SubscriptionCancel, intent.SubscriptionQuery},
-	StateDrafted: {intent.OrderModify, intent.OrderConfirm, intent.OrderCancel, intent.OrderCreate,
-		intent.BalanceQuery, intent.WalletFreeze, intent.Help, intent.PaymentAuthorize,
-		intent.SubscriptionApprove, intent.SubscriptionCancel, intent.SubscriptionQuery},
-	StateConfirmed: {intent.PaymentAuthorize, intent.OrderModify, intent.OrderCancel, intent.BalanceQuery,
-		intent.WalletFreeze, intent.Help, intent.OrderConfirm,
-		intent.SubscriptionApprove, intent.SubscriptionCancel, intent.SubscriptionQuery},
-}
-
 // spokenDigits are the words a PIN or an authenticator code is said in.
 var spokenDigits = []string{"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
 
 // Grammar is the JSGF grammar of what the session listens for now: the
 // sentences of the intents its state accepts, or, while it waits for a PIN
-// or a code, digits and the words that give up or freeze.
-func (s *Session) Grammar(ctx context.Context) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.st.Await != awaitNone {
+// or a code, digits and the words that give up or freeze. Like State, it
+// never waits for a turn in progress.
+func (s *Session) Grammar() string {
+	sn := s.snap.Load()
+	if sn.await != awaitNone {
 		return pinGrammar()
 	}
-	d := &dialog{s: s, ctx: ctx}
-	return s.hub.Parser.JSGF(accepts[d.state()]...)
+	return s.hub.Parser.JSGF(Accepts(sn.State())...)
 }
 
 func pinGrammar() string {
@@ -114,7 +96,7 @@ func (s *Session) Ear(rec Recognizer) *Ear { return &Ear{s: s, rec: rec} }
 func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 	switch ev := ev.(type) {
 	case voice.SpeechPaused:
-		g := &guess{u: ev.Utterance, grammar: e.s.Grammar(ctx), done: make(chan struct{})}
+		g := &guess{u: ev.Utterance, grammar: e.s.Grammar(), done: make(chan struct{})}
 		e.guess = g
 		go func() {
 			defer close(g.done)
@@ -125,7 +107,7 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 		g := e.guess
 		e.guess = nil
 		u := ev.Utterance
-		grammar := e.s.Grammar(ctx)
+		grammar := e.s.Grammar()
 		var heard Heard
 		var err error
 		if g != nil && g.u.Same(u) && g.grammar == grammar {
@@ -151,7 +133,7 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 func (s *Session) heard(ctx context.Context, heard Heard, start time.Time) *Turn {
 	var t *Turn
 	if heard.Text == "" {
-		t = &Turn{Reply: "Sorry, I didn't catch that.", State: s.State(ctx)}
+		t = &Turn{Reply: "Sorry, I didn't catch that.", State: s.State()}
 		t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
 	} else {
 		t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice"})

@@ -1,136 +1,211 @@
 package agent
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/voicepay/voicepay/wallet"
 )
 
-// This file says orders, tips and subscriptions that agents propose the way a
-// speaker would, and finds the ones waiting for the person.
+// This file is the person's side of the tips and subscriptions agents
+// propose: approving, declining, revoking and listing them.
 
-// quoted is an agent's memo or note as the person hears it: shown, in
-// quotation marks, never obeyed. Empty when there is none.
-func quoted(memo string) string {
-	if memo == "" {
-		return ""
+// Mandate states as the dialog asks for them.
+var (
+	proposedStates = []wallet.MandateState{wallet.MandateProposed}
+	approvedStates = []wallet.MandateState{wallet.MandateActive, wallet.MandateExhausted}
+)
+
+// approveMandate approves the oldest tip or subscription of the kind the
+// person named that waits for approval. Approving a tip pays it.
+func (d *dialog) approveMandate() error {
+	kind := d.res.Slots.Mandate
+	if kind == "" {
+		return Errorf(EINVALID, "Say approve the tip, or approve the subscription.")
 	}
-	return fmt.Sprintf(" It says: \"%s\".", strings.TrimRight(memo, ".!? "))
-}
-
-// join lists phrases: "a", "a and b", "a, b and c".
-func join(parts []string) string {
-	switch len(parts) {
-	case 0:
-		return ""
-	case 1:
-		return parts[0]
+	h := d.s.hub
+	waiting, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), States: proposedStates})
+	if err != nil {
+		return err
 	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-// lineNames says what an order buys: "two lattes and an americano".
-func (h *Hub) lineNames(o *wallet.Order) string {
-	m, catalog := h.Catalog.Merchant(strings.TrimPrefix(o.Payee, "merchant:"))
-	parts := make([]string, len(o.Lines))
-	for i, ln := range o.Lines {
-		name := ln.Name
-		if it, ok := m.Item(ln.Item); catalog && ok {
-			name = unitName(it)
-		}
-		parts[i] = count(ln.Quantity, name)
+	if len(waiting) == 0 {
+		return Errorf(ENOORDER, "There is no %s waiting for your approval.", kind)
 	}
-	return join(parts)
-}
-
-// orderProposal is the announcement of an order an agent proposed.
-func (h *Hub) orderProposal(o *wallet.Order) Event {
-	base := fmt.Sprintf("Your agent %s wants to buy %s from %s for %s.", o.Agent, h.lineNames(o), o.PayeeName,
-		Money(o.Total, o.Currency))
-	const ask = " Say confirm to go ahead."
-	return Event{Type: EventProposal, Order: viewOrder(o), Text: base + quoted(o.Memo) + ask, speech: base + ask}
-}
-
-// mandateProposal is the announcement of a tip or subscription an agent
-// proposed.
-func mandateProposal(m *wallet.Mandate) Event {
-	var base, ask string
+	m, c, err := d.db().ApproveMandate(d.ctx, d.key+":approve", waiting[0].ID,
+		wallet.Authorization{Device: d.s.device, Method: "session"})
+	if errors.Is(err, wallet.ErrBlocked) {
+		d.say("%s The %s still waits; you can decline it.", AsError(err).Message, kind)
+	}
+	if err != nil {
+		return err
+	}
+	d.turn.emit(Event{Type: EventMandateUpdated, Mandate: viewMandate(m), Charge: c})
+	var reply string
 	if m.Kind == wallet.MandateTip {
-		base = fmt.Sprintf("Your agent %s asks for a tip of %s for %s.", m.Agent, Money(m.First, m.Currency), m.PayeeName)
+		acct, err := d.db().Account(d.ctx, wallet.UserAccount)
+		if err != nil {
+			return err
+		}
+		reply = fmt.Sprintf("Tipped %s to %s. Your balance is %s.", Money(c.Amount, m.Currency), m.PayeeName,
+			Money(acct.Balance(), m.Currency))
 		if m.Cap > m.First || m.Period > 0 {
-			base += fmt.Sprintf(" Approving it allows tips of up to %s, until %s.", capText(m), when(m.Expires))
+			reply += fmt.Sprintf(" Your agent %s may tip up to %s without asking, until %s.", m.Agent, capText(m), when(m.Expires))
 		}
-		ask = " Say approve the tip to go ahead, or decline the tip."
 	} else {
-		base = fmt.Sprintf("Your agent %s proposes a subscription to %s: %s, up to %s, until %s.", m.Agent, m.PayeeName,
-			priceText(m), capText(m), when(m.Expires))
-		ask = " Say approve the subscription to go ahead, or cancel the subscription."
+		reply = fmt.Sprintf("Approved: your agent %s may charge %s for %s, up to %s, until %s.", m.Agent, priceText(m),
+			m.PayeeName, capText(m), when(m.Expires))
 	}
-	return Event{Type: EventProposal, Mandate: viewMandate(m), Text: base + quoted(m.Note) + ask, speech: base + ask}
-}
-
-// chargeEvent is the announcement of a charge an agent made under a mandate.
-func chargeEvent(m *wallet.Mandate, c *wallet.Charge) Event {
-	var text string
-	if m.Kind == wallet.MandateTip {
-		text = fmt.Sprintf("Your agent %s tipped %s %s under your tip allowance; %s of %s is left.", m.Agent,
-			m.PayeeName, Money(c.Amount, m.Currency), Money(m.Remaining(), m.Currency), capText(m))
-	} else {
-		text = fmt.Sprintf("Your agent %s charged %s for %s of %s; %s of %s is left.", m.Agent,
-			Money(c.Amount, m.Currency), count(int(c.Units), m.Unit), m.PayeeName, Money(m.Remaining(), m.Currency), capText(m))
+	switch n := len(waiting) - 1; {
+	case n == 1:
+		reply += fmt.Sprintf(" Another %s is waiting.", kind)
+	case n > 1:
+		reply += fmt.Sprintf(" %d more %ss are waiting.", n, kind)
 	}
-	return Event{Type: EventMandateCharged, Mandate: viewMandate(m), Charge: c, Text: text}
+	d.say("%s", reply)
+	return nil
 }
 
-// priceText says a subscription's price: "0.50 yuan per use".
-func priceText(m *wallet.Mandate) string {
-	return fmt.Sprintf("%s per %s", Money(m.UnitPrice, m.Currency), m.Unit)
-}
-
-// capText says a mandate's cap: "30 yuan a month", "20 yuan in all".
-func capText(m *wallet.Mandate) string {
-	return Money(m.Cap, m.Currency) + " " + periodText(m.Period)
-}
-
-// periodText says a period: "a day", "every 3 days", "in all" for none.
-func periodText(d time.Duration) string {
-	const day = 24 * time.Hour
-	switch d {
-	case 0:
-		return "in all"
-	case time.Hour:
-		return "an hour"
-	case day:
-		return "a day"
-	case 7 * day:
-		return "a week"
-	case 30 * day, 31 * day:
-		return "a month"
-	case 365 * day:
-		return "a year"
+// cancelMandate declines a proposed tip or subscription, or revokes an
+// approved one: those of a payee the person named, the one of a number as
+// listMandates reads them, or else the person's own tip order ("cancel the
+// tip"), the oldest proposal of the kind named, or the only approved one.
+func (d *dialog) cancelMandate() error {
+	h, slots, kind := d.s.hub, d.res.Slots, d.res.Slots.Mandate
+	approved, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{States: approvedStates})
+	if err != nil {
+		return err
 	}
+	var targets []*wallet.Mandate
 	switch {
-	case d%day == 0:
-		return fmt.Sprintf("every %d days", d/day)
-	case d%time.Hour == 0:
-		return fmt.Sprintf("every %d hours", d/time.Hour)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("every %d minutes", d/time.Minute)
+	case slots.Payee != "" || slots.Merchant != "":
+		account, name := wallet.PayeeAccount(slots.Payee), slots.Payee
+		if slots.Merchant != "" {
+			account, name = wallet.MerchantAccount(slots.Merchant), slots.Merchant
+			if m, ok := h.Catalog.Merchant(slots.Merchant); ok {
+				name = m.Name()
+			}
+		}
+		targets, err = h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), Payee: account,
+			States: slices.Concat(proposedStates, approvedStates)})
+		if err != nil {
+			return err
+		}
+		if len(targets) == 0 {
+			return Errorf(ENOTFOUND, "You have no subscription or tip allowance for %s.", name)
+		}
+	case slots.Quantity > 0:
+		if slots.Quantity > len(approved) {
+			return Errorf(ENOTFOUND, "There is no number %d. Say \"what subscriptions do I have\" to hear them.", slots.Quantity)
+		}
+		m := approved[slots.Quantity-1]
+		if kind != "" && string(m.Kind) != kind {
+			return Errorf(EINVALID, "Number %d is a %s, not a %s.", slots.Quantity, m.Kind, kind)
+		}
+		targets = []*wallet.Mandate{m}
+	default:
+		o, err := d.current()
+		if err != nil {
+			return err
+		}
+		if o != nil && kind == string(wallet.MandateTip) && o.Agent == "" && o.Lines[0].Item == "tip" {
+			return d.cancel() // "cancel the tip" the person just asked for with tip.send
+		}
+		waiting, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), States: proposedStates})
+		if err != nil {
+			return err
+		}
+		if len(waiting) > 0 {
+			targets = waiting[:1]
+			break
+		}
+		var numbers []string
+		for i, m := range approved {
+			if kind == "" || string(m.Kind) == kind {
+				targets = append(targets, m)
+				numbers = append(numbers, fmt.Sprintf("number %d, %s", i+1, summary(m)))
+			}
+		}
+		switch {
+		case len(targets) == 0 && kind == "":
+			return Errorf(ENOORDER, "You have no subscription or tip allowance to cancel.")
+		case len(targets) == 0:
+			return Errorf(ENOORDER, "You have no %s to cancel.", kind)
+		case len(targets) > 1:
+			return Errorf(EINVALID, "Which one? %s. Say cancel subscription number one, for example.",
+				capital(strings.Join(numbers, "; ")))
+		}
 	}
-	return "every " + d.String()
+	var said []string
+	for _, m := range targets {
+		var err error
+		if m.State == wallet.MandateProposed {
+			m, err = d.db().DeclineMandate(d.ctx, fmt.Sprintf("%s:decline-%d", d.key, m.ID), m.ID)
+		} else {
+			m, err = d.db().RevokeMandate(d.ctx, fmt.Sprintf("%s:revoke-%d", d.key, m.ID), m.ID)
+		}
+		if err != nil {
+			return err
+		}
+		d.turn.emit(Event{Type: EventMandateUpdated, Mandate: viewMandate(m)})
+		said = append(said, ended(m))
+	}
+	d.say("%s.", capital(strings.Join(said, "; ")))
+	return nil
 }
 
-// when says a time: "November 28 at 12:00".
-func when(t time.Time) string { return t.Format("January 2 at 15:04") }
-
-// summary says what a mandate allows and how much of it is used, for a list.
-func summary(m *wallet.Mandate) string {
-	if m.Kind == wallet.MandateTip {
-		return fmt.Sprintf("tips for %s from your agent %s, up to %s, %s used, until %s", m.PayeeName, m.Agent,
-			capText(m), Money(m.PeriodSpent, m.Currency), when(m.Expires))
+// ended says what declining or revoking m did.
+func ended(m *wallet.Mandate) string {
+	switch {
+	case m.State == wallet.MandateDeclined && m.Kind == wallet.MandateTip:
+		return fmt.Sprintf("declined the tip for %s; nothing was charged", m.PayeeName)
+	case m.State == wallet.MandateDeclined:
+		return fmt.Sprintf("declined the subscription to %s; nothing was charged", m.PayeeName)
+	case m.Kind == wallet.MandateTip:
+		return fmt.Sprintf("cancelled the tip allowance for %s; your agent %s can tip nothing more under it", m.PayeeName, m.Agent)
 	}
-	return fmt.Sprintf("%s from your agent %s, %s, up to %s, %s used, until %s", m.PayeeName, m.Agent,
-		priceText(m), capText(m), Money(m.PeriodSpent, m.Currency), when(m.Expires))
+	return fmt.Sprintf("cancelled your subscription to %s; your agent %s can charge nothing more under it", m.PayeeName, m.Agent)
+}
+
+// listMandates reads the approved tips and subscriptions, numbered, then
+// those waiting for approval.
+func (d *dialog) listMandates() error {
+	h := d.s.hub
+	approved, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{States: approvedStates})
+	if err != nil {
+		return err
+	}
+	waiting, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{States: proposedStates})
+	if err != nil {
+		return err
+	}
+	if len(approved)+len(waiting) == 0 {
+		d.say("You have no subscriptions or tip allowances.")
+		return nil
+	}
+	var b strings.Builder
+	if len(approved) > 0 {
+		parts := make([]string, len(approved))
+		for i, m := range approved {
+			parts[i] = fmt.Sprintf("number %d, %s", i+1, summary(m))
+		}
+		fmt.Fprintf(&b, "Your subscriptions and tip allowances: %s.", strings.Join(parts, "; "))
+	} else {
+		b.WriteString("You have no subscriptions or tip allowances yet.")
+	}
+	if len(waiting) > 0 {
+		parts := make([]string, len(waiting))
+		for i, m := range waiting {
+			if m.Kind == wallet.MandateTip {
+				parts[i] = fmt.Sprintf("a tip of %s for %s from your agent %s", Money(m.First, m.Currency), m.PayeeName, m.Agent)
+			} else {
+				parts[i] = fmt.Sprintf("a subscription to %s from your agent %s, %s, up to %s", m.PayeeName, m.Agent,
+					priceText(m), capText(m))
+			}
+		}
+		fmt.Fprintf(&b, " Waiting for your approval: %s.", strings.Join(parts, "; "))
+	}
+	d.say("%s", b.String())
+	return nil
 }

@@ -1,6 +1,11 @@
-// Package agent runs voicepay's dialog: one state machine per device, from a
-// stated need through confirmation to an authorized payment, on the wallet
-// ledger. Its surfaces (the websocket, MCP) are subpackages.
+// Package agent is voicepay's voice agent runtime: the person's dialog, one
+// state machine per device from a stated need through confirmation to an
+// authorized payment on the wallet ledger; the sessions that hold it; how
+// it hears speech; and the proposals AI agents make into it, which only the
+// person can confirm, pay or approve. Its surfaces are subpackages: the
+// websocket and the JSON API (agent/ws), the Payment MCP server
+// (agent/mcp), and the offline recognizer as the dialog hears with it
+// (agent/speech).
 package agent
 
 import (
@@ -10,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/voicepay/voicepay/config"
@@ -66,11 +72,31 @@ func NewHub(db *wallet.DB, parser *intent.Parser, catalog *config.Catalog) *Hub 
 type Session struct {
 	hub    *Hub
 	device string
-	mu     sync.Mutex
+	mu     sync.Mutex // held for a whole turn
 	st     sessionState
 	// epoch is new each time the session is loaded, so that turn keys of a
 	// run that crashed before saving its turn count are never reused.
 	epoch string
+	// snap is where the dialog stood after its last turn, for those who
+	// must not wait behind a turn in progress (an Ear choosing a grammar).
+	snap atomic.Pointer[snapshot]
+}
+
+// snapshot is where a session's dialog stood after a turn.
+type snapshot struct {
+	state string
+	await string
+	order *wallet.Order // the open order then, if any
+	now   func() time.Time
+}
+
+// State is the dialog state the snapshot gives now: an order that has
+// lapsed since leaves the dialog idle.
+func (sn *snapshot) State() string {
+	if sn.order != nil && sn.order.Lapsed(sn.now()) {
+		return StateIdle
+	}
+	return sn.state
 }
 
 // sessionState is what survives a restart, stored in the wallet.
@@ -86,16 +112,43 @@ func (h *Hub) Session(ctx context.Context, device *wallet.Device) (*Session, err
 		return nil, Errorf(EUNAUTHORIZED, "Only a user device can hold a payment dialog.")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if s, ok := h.sessions[device.ID]; ok {
+	s, ok := h.sessions[device.ID]
+	h.mu.Unlock()
+	if ok {
 		return s, nil
 	}
-	s := &Session{hub: h, device: device.ID, epoch: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	// The ledger is read without the hub's lock, so that loading one
+	// device's session holds up no other device's.
+	s = &Session{hub: h, device: device.ID, epoch: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	if _, err := h.DB.LoadSession(ctx, device.ID, &s.st); err != nil {
 		return nil, err
 	}
+	if _, err := s.publish(ctx); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if first, ok := h.sessions[device.ID]; ok {
+		return first, nil // another connection of the device loaded it meanwhile
+	}
 	h.sessions[device.ID] = s
 	return s, nil
+}
+
+// publish derives where the dialog stands from the ledger, and makes it the
+// session's snapshot. The caller holds s.mu, or has s to itself.
+func (s *Session) publish(ctx context.Context) (string, error) {
+	d := &dialog{s: s, ctx: ctx}
+	st, err := d.state()
+	if err != nil {
+		return "", err
+	}
+	o, err := d.current()
+	if err != nil {
+		return "", err
+	}
+	s.snap.Store(&snapshot{state: st, await: s.st.Await, order: o, now: s.hub.DB.Now})
+	return st, nil
 }
 
 // Input is one utterance: typed, or a final transcript of speech.
@@ -128,40 +181,48 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	if s.st.Await != awaitNone {
 		text = "(the answer to a PIN prompt)" // never log a PIN
 	}
-	err := d.run()
-	if err != nil {
-		e := AsError(err)
-		if e.Code == EINTERNAL {
+	if err := d.run(); err != nil {
+		if e := t.fail(err); e.Code == wallet.EINTERNAL {
 			s.hub.Logger.Error("turn failed", "device", s.device, "text", text, "err", err)
-		}
-		t.Err = e
-		t.emit(Event{Type: EventError, Error: e})
-		if t.Reply == "" {
-			t.Reply = e.Message
 		}
 	}
 	// The turn's wallet writes are done; the state that points at them must
 	// be saved even when ctx was cancelled meanwhile.
-	if err := s.hub.DB.SaveSession(context.WithoutCancel(ctx), s.device, &s.st); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	if err := s.hub.DB.SaveSession(ctx, s.device, &s.st); err != nil {
 		s.hub.Logger.Error("save session", "device", s.device, "err", err)
-		if t.Err == nil {
-			t.Err = AsError(err)
-			t.emit(Event{Type: EventError, Error: t.Err})
-		}
+		t.fail(err)
 	}
-	t.State = d.state()
+	st, err := s.publish(ctx)
+	if err != nil {
+		s.hub.Logger.Error("read the dialog state", "device", s.device, "err", err)
+		t.fail(err)
+		st = s.snap.Load().State()
+	}
+	t.State = st
 	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
 	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
 	return t
 }
 
-// State is the dialog state of the session now.
-func (s *Session) State(ctx context.Context) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d := &dialog{s: s, ctx: ctx}
-	return d.state()
+// fail refuses the turn with err, as the person sees it, unless it was
+// refused already; the reply says why unless the dialog said something.
+func (t *Turn) fail(err error) *wallet.Error {
+	e := wallet.AsError(err)
+	if t.Err != nil {
+		return e
+	}
+	t.Err = e
+	t.emit(Event{Type: EventError, Error: e})
+	if t.Reply == "" {
+		t.Reply = e.Message
+	}
+	return e
 }
+
+// State is the dialog state of the session as its last turn left it, less
+// an order that has lapsed since. It never waits for a turn in progress.
+func (s *Session) State() string { return s.snap.Load().State() }
 
 // fallback reads with the fallback an utterance the templates did not
 // match. Money-moving intents come only from the templates.

@@ -2,12 +2,16 @@ package agent_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/internal/agenttest"
+	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -59,7 +63,7 @@ func TestRestart(t *testing.T) {
 
 			h = h.MustReopen()
 			s = h.MustSession(d)
-			if got := s.State(context.Background()); got != tt.state {
+			if got := s.State(); got != tt.state {
 				t.Errorf("state after restart %q, want %q", got, tt.state)
 			}
 			if got := h.MustOrders(); len(got) != len(orders) || (len(got) > 0 && got[0].State != orders[0].State) {
@@ -207,8 +211,102 @@ func TestSessions(t *testing.T) {
 		t.Errorf("held %d, want 0", got)
 	}
 	for _, s := range sessions {
-		if got := s.State(context.Background()); got != agent.StateIdle {
+		if got := s.State(); got != agent.StateIdle {
 			t.Errorf("state %q, want idle", got)
 		}
+	}
+}
+
+// TestFailedRead fails the ledger's reads in the middle of turns, with a
+// confirmed order on hold: each turn fails with internal, and the session
+// keeps its order, in memory and as saved, so that paying it still works.
+func TestFailedRead(t *testing.T) {
+	tests := []struct {
+		read string // what fails
+		say  string
+	}{
+		{"order", "buy a latte"},
+		{"order", "make it three"},
+		{"order", "pay"},
+		{"order", "cancel order"},
+		{"device", "pay"},
+		{"device", "what's my balance"},
+		{"account", "what's my balance"},
+		{"orders", "what's my balance"}, // reads no list: succeeds
+	}
+	for _, tt := range tests {
+		t.Run(tt.read+"/"+tt.say, func(t *testing.T) {
+			h, s := MustOpenActive(t)
+			Run(t, h, s, []Step{
+				{Say: "buy two lattes", State: agent.StateDrafted},
+				{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
+			})
+			injected := errors.New("injected read failure")
+			h.DB.ReadFault = func(what string) error {
+				if what == tt.read {
+					return injected
+				}
+				return nil
+			}
+			got := s.Say(context.Background(), agent.Input{Text: tt.say, Channel: "voice"})
+			h.DB.ReadFault = nil
+			if tt.read == "orders" {
+				CheckTurn(t, 0, Step{Say: tt.say, State: agent.StateConfirmed}, got)
+			} else {
+				CheckTurn(t, 0, Step{Say: tt.say, State: agent.StateConfirmed, Code: wallet.EINTERNAL,
+					Reply: "Something went wrong inside voicepay."}, got)
+				if logged := h.Logs.TakeErrors(); len(logged) == 0 || !strings.Contains(logged[0], "injected read failure") {
+					t.Errorf("logged %q, want the read failure", logged)
+				}
+			}
+			if got := s.State(); got != agent.StateConfirmed {
+				t.Errorf("state after the failed read %q, want confirmed", got)
+			}
+			d, err := h.DB.Device(context.Background(), "glasses")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h = h.MustReopen()
+			s = h.MustSession(d)
+			Run(t, h, s, []Step{
+				{Say: "pay", State: agent.StateIdle, Reply: "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."},
+			})
+		})
+	}
+}
+
+// blockingFallback holds a turn in the language-model fallback until
+// released, as a slow model would.
+type blockingFallback struct{ entered, release chan struct{} }
+
+func (f blockingFallback) Parse(ctx context.Context, text string) (intent.Result, bool, error) {
+	close(f.entered)
+	<-f.release
+	return intent.Result{}, false, nil
+}
+
+// TestStateDoesNotWait: while a turn waits on a slow fallback, State and
+// Grammar answer at once, from where the last turn left the dialog.
+func TestStateDoesNotWait(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{{Say: "buy two lattes", State: agent.StateDrafted}})
+	fb := blockingFallback{entered: make(chan struct{}), release: make(chan struct{})}
+	h.Fallback = fb
+	done := make(chan *agent.Turn)
+	go func() { done <- s.Say(context.Background(), agent.Input{Text: "hum a little tune", Channel: "text"}) }()
+	<-fb.entered
+	answered := make(chan string)
+	go func() { answered <- s.State() + " " + fmt.Sprint(len(s.Grammar()) > 0) }()
+	select {
+	case got := <-answered:
+		if got != agent.StateDrafted+" true" {
+			t.Errorf("during a turn: %q, want drafted with a grammar", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("State and Grammar waited for the turn in progress")
+	}
+	close(fb.release)
+	if turn := <-done; turn.State != agent.StateDrafted || turn.Err != nil {
+		t.Errorf("the slow turn: state %q, error %v", turn.State, turn.Err)
 	}
 }

@@ -33,6 +33,9 @@ func (a *Account) limited() bool { return a.ID == UserAccount }
 
 // Account returns one account.
 func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
+	if err := db.fault("account"); err != nil {
+		return nil, err
+	}
 	var a *Account
 	err := db.view(func(tx *bolt.Tx) (err error) {
 		a, err = getAccount(tx, id)

@@ -96,6 +96,9 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*Device, error) {
 
 // Device returns one device.
 func (db *DB) Device(ctx context.Context, id string) (*Device, error) {
+	if err := db.fault("device"); err != nil {
+		return nil, err
+	}
 	var d *Device
 	err := db.view(func(tx *bolt.Tx) (err error) {
 		d, err = getDevice(tx, id)

@@ -424,6 +424,9 @@ func (f MandateFilter) match(m *Mandate) bool {
 // oldest first. A proposal from an agent that is no longer paired is left
 // out: it waits for nobody.
 func (db *DB) FindMandates(ctx context.Context, f MandateFilter) ([]*Mandate, error) {
+	if err := db.fault("mandates"); err != nil {
+		return nil, err
+	}
 	var out []*Mandate
 	now := db.Now()
 	err := db.view(func(tx *bolt.Tx) error {

@@ -325,6 +325,9 @@ func (db *DB) CancelOrder(ctx context.Context, key string, id uint64) (*Order, e
 
 // Order returns one order.
 func (db *DB) Order(ctx context.Context, id uint64) (*Order, error) {
+	if err := db.fault("order"); err != nil {
+		return nil, err
+	}
 	var o *Order
 	err := db.view(func(tx *bolt.Tx) (err error) {
 		o, err = getOrder(tx, id)
@@ -363,6 +366,9 @@ func (f OrderFilter) match(tx *bolt.Tx, o *Order, now time.Time) (bool, error) {
 
 // FindOrders returns the orders that match f.
 func (db *DB) FindOrders(ctx context.Context, f OrderFilter) ([]*Order, error) {
+	if err := db.fault("orders"); err != nil {
+		return nil, err
+	}
 	var out []*Order
 	now := db.Now()
 	err := db.view(func(tx *bolt.Tx) error {

@@ -72,6 +72,11 @@ type DB struct {
 
 	Now    func() time.Time
 	Logger *slog.Logger
+	// ReadFault, when set, is asked before each read of a device, an
+	// order, an account or a list of them, with what is read ("device",
+	// "order", "account", "orders", "mandates"); an error it returns fails
+	// that read. Tests use it to check that a failed read changes nothing.
+	ReadFault func(what string) error
 
 	screen Screener
 	bolt   *bolt.DB
@@ -257,6 +262,17 @@ func (db *DB) commit(group []*call) {
 		group[failed].done <- ferr
 		group = append(group[:failed], group[failed+1:]...)
 	}
+}
+
+// fault is the error ReadFault gives a read of what, if any.
+func (db *DB) fault(what string) error {
+	if db.ReadFault == nil {
+		return nil
+	}
+	if err := db.ReadFault(what); err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	return nil
 }
 
 // view runs fn in a read-only transaction.

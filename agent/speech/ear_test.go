@@ -200,7 +200,7 @@ func TestEarHearsAgainWhenTheStateChanges(t *testing.T) {
 		t.Fatalf("%d turns (%+v), want one balance query", len(turns), turns)
 	}
 	calls := f.rec.calls()
-	if len(calls) != 2 || calls[0].grammar == calls[1].grammar || calls[1].grammar != f.sess.Grammar(ctx) {
+	if len(calls) != 2 || calls[0].grammar == calls[1].grammar || calls[1].grammar != f.sess.Grammar() {
 		t.Errorf("%d decodes; want the guess in the idle grammar, then the utterance in the drafted one", len(calls))
 	}
 }

@@ -137,7 +137,7 @@ func (c *conn) readLoop(ctx context.Context) {
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
 	c.queue(ServerEvent{Event: agent.Event{Type: "session.ready"},
-		Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(ctx), Protocol: protocol}})
+		Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(), Protocol: protocol}})
 	for {
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -160,7 +160,7 @@ func (c *conn) readLoop(ctx context.Context) {
 				continue
 			}
 			c.queue(ServerEvent{Event: agent.Event{Type: "session.ready"}, ReplyTo: ev.ID,
-				Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(ctx), Protocol: protocol}})
+				Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(), Protocol: protocol}})
 		case "audio.start":
 			if !c.announce(ev) {
 				continue

@@ -301,6 +301,16 @@ func (l *Logs) Errors() []string {
 	return slices.Clone(l.errors)
 }
 
+// TakeErrors returns the error records so far and forgets them, for a test
+// that causes errors on purpose and checks they were logged.
+func (l *Logs) TakeErrors() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	errs := l.errors
+	l.errors = nil
+	return errs
+}
+
 // Warnings returns the warning records so far.
 func (l *Logs) Warnings() []string {
 	l.mu.Lock()

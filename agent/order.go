@@ -1,0 +1,328 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// This file is the dialog's orders: stating a need, changing it, confirming
+// it, paying it or cancelling it, and taking up an order an agent proposed.
+
+// resolve finds the merchant and item an order names.
+func (d *dialog) resolve(merchantID, itemID string) (config.Merchant, config.Item, error) {
+	cat := d.s.hub.Catalog
+	if merchantID == "" {
+		var found []config.Merchant
+		for _, m := range cat.Merchants {
+			if _, ok := m.Item(itemID); ok {
+				found = append(found, m)
+			}
+		}
+		if len(found) != 1 {
+			names := make([]string, len(found))
+			for i, m := range found {
+				names[i] = m.Name()
+			}
+			if len(found) == 0 {
+				return config.Merchant{}, config.Item{}, wallet.Errorf(wallet.ENOTFOUND, "I don't know where to get that.")
+			}
+			return config.Merchant{}, config.Item{}, wallet.Errorf(wallet.EINVALID, "Which shop: %s?", strings.Join(names, " or "))
+		}
+		merchantID = found[0].ID
+	}
+	m, ok := cat.Merchant(merchantID)
+	if !ok {
+		return m, config.Item{}, wallet.Errorf(wallet.ENOTFOUND, "I don't know that shop.")
+	}
+	it, ok := m.Item(itemID)
+	if !ok {
+		return m, it, wallet.Errorf(wallet.ENOTFOUND, "%s doesn't sell that.", m.Name())
+	}
+	return m, it, nil
+}
+
+// line is an order line of qty of a catalog item, within the wallet's bounds.
+func line(it config.Item, qty int) (wallet.Line, error) {
+	if qty > wallet.MaxQuantity {
+		return wallet.Line{}, wallet.Errorf(wallet.EINVALID, "I can take at most %d of one thing in an order.", wallet.MaxQuantity)
+	}
+	return wallet.Line{Item: it.ID, Name: it.Name(), Quantity: qty, UnitPrice: it.Price}, nil
+}
+
+func (d *dialog) create() error {
+	cur, err := d.current()
+	if err != nil {
+		return err
+	}
+	if cur != nil && cur.State == wallet.Confirmed {
+		return wallet.Errorf(wallet.ESTATE, "You have a confirmed order of %s waiting. Say pay, or cancel order, first.",
+			Money(cur.Total, cur.Currency))
+	}
+	slots := d.res.Slots
+	m, it, err := d.resolve(slots.Merchant, slots.Item)
+	if err != nil {
+		return err // the open draft, if any, stays as it was
+	}
+	qty := max(slots.Quantity, 1)
+	ln, err := line(it, qty)
+	if err != nil {
+		return err
+	}
+	o, err := d.db().CreateOrder(d.ctx, d.key+":create", wallet.OrderDraft{
+		Payee: wallet.MerchantAccount(m.ID), PayeeName: m.Name(), Channel: d.in.Channel, Lines: []wallet.Line{ln},
+	})
+	if err != nil {
+		return err
+	}
+	if cur != nil && cur.ID == o.ID {
+		// The same turn again: the order it drafted is the open one, maybe
+		// changed since. Read back what it is now.
+		o = cur
+		if ln := o.Lines[0]; ln.Item != it.ID || ln.Quantity != qty {
+			if i, ok := m.Item(ln.Item); ok {
+				it, qty = i, ln.Quantity
+			}
+		}
+	} else if err := d.replace(cur, o); err != nil {
+		return err
+	}
+	d.orderEvent(o)
+	d.say("%s from %s, %s. Say confirm to place the order.", capital(count(qty, unitName(it))), m.Name(), Money(o.Total, o.Currency))
+	return nil
+}
+
+// replace makes the order o just drafted the session's, in place of the
+// draft cur, if any, which it cancels unless that ended meanwhile.
+func (d *dialog) replace(cur, o *wallet.Order) error {
+	live, err := d.db().Order(d.ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	if !live.State.Open() {
+		// The same turn again, after its order was paid or ended.
+		return wallet.Errorf(wallet.ESTATE, "That order was already %s.", live.State)
+	}
+	d.s.st.OrderID = o.ID
+	if cur == nil {
+		return nil
+	}
+	_, err = d.db().CancelOrder(d.ctx, d.key+":replace", cur.ID)
+	if err != nil && !errors.Is(err, wallet.ErrExpired) && !errors.Is(err, wallet.ErrOrderState) {
+		return err
+	}
+	return nil
+}
+
+func (d *dialog) modify() error {
+	o, err := d.current()
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return wallet.Errorf(wallet.ENOORDER, "There is no order to change. Tell me what you'd like to buy.")
+	}
+	merchant, ok := wallet.MerchantOf(o.Payee)
+	if !ok || len(o.Lines) != 1 || o.Lines[0].Item == "" {
+		return wallet.Errorf(wallet.ESTATE, "This order can't be changed, only cancelled.")
+	}
+	itemID, qty := o.Lines[0].Item, o.Lines[0].Quantity
+	if d.res.Slots.Item != "" {
+		itemID = d.res.Slots.Item
+	}
+	if d.res.Slots.Quantity > 0 {
+		qty = d.res.Slots.Quantity
+	}
+	_, it, err := d.resolve(merchant, itemID)
+	if err != nil {
+		return err
+	}
+	ln, err := line(it, qty)
+	if err != nil {
+		return err
+	}
+	o, err = d.db().ModifyOrder(d.ctx, d.key+":modify", o.ID, []wallet.Line{ln})
+	if err != nil {
+		return err
+	}
+	d.orderEvent(o)
+	d.say("Changed to %s, %s. Say confirm to place the order.", count(qty, unitName(it)), Money(o.Total, o.Currency))
+	return nil
+}
+
+// target is the order a command acts on: the session's own, or else the
+// oldest one an agent proposed that waits for the person, which becomes the
+// session's. With neither, the refusal says none, and what waits instead.
+func (d *dialog) target(none string) (*wallet.Order, error) {
+	o, err := d.current()
+	if err != nil || o != nil {
+		return o, err
+	}
+	waiting, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{Waiting: true, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(waiting) == 0 {
+		return nil, d.noOrder(none)
+	}
+	d.s.st.OrderID = waiting[0].ID
+	return waiting[0], nil
+}
+
+// confirm holds the funds of the session's order. A session without one
+// takes up the oldest order an agent proposed.
+func (d *dialog) confirm() error {
+	o, err := d.target("There is no order to confirm.")
+	if err != nil {
+		return err
+	}
+	if o.State == wallet.Confirmed {
+		d.say("The order is already confirmed. Say pay to authorize %s.", Money(o.Total, o.Currency))
+		return nil
+	}
+	o, err = d.db().ConfirmOrder(d.ctx, d.key+":confirm", o.ID)
+	if err != nil {
+		// A block records the decision on the order, which stays a draft
+		// the person can change or cancel; an expiry ends it. Any other
+		// refusal leaves the order as it was.
+		switch {
+		case errors.Is(err, wallet.ErrBlocked):
+			d.orderEvent(o)
+			d.say("%s You can change the order or cancel it.", wallet.AsError(err).Message)
+		case errors.Is(err, wallet.ErrExpired):
+			d.orderEvent(o)
+			d.s.st.OrderID = 0
+		}
+		return err
+	}
+	d.orderEvent(o)
+	lead := "Order confirmed"
+	if o.Agent != "" {
+		lead = fmt.Sprintf("Confirmed your agent %s's order of %s from %s", o.Agent, d.s.hub.lineNames(o), o.PayeeName)
+	}
+	if o.StepUp() {
+		d.say("%s; %s is on hold. Risk control will ask for your PIN. Say pay to authorize.", lead, Money(o.Total, o.Currency))
+		return nil
+	}
+	d.say("%s; %s is on hold. Say pay to authorize the payment.", lead, Money(o.Total, o.Currency))
+	return nil
+}
+
+func (d *dialog) authorize(pin string) error {
+	o, err := d.current()
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		d.s.st.Await = awaitNone
+		return d.noOrder("There is no order to pay.")
+	}
+	if o.State != wallet.Confirmed {
+		return wallet.Errorf(wallet.ESTATE, "Confirm the order first: %s for %s.", o.PayeeName, Money(o.Total, o.Currency))
+	}
+	suffix := ":authorize"
+	if pin != "" {
+		suffix = fmt.Sprintf(":authorize-pin-%d", d.s.st.Turn)
+	}
+	paid, err := d.db().AuthorizeOrder(d.ctx, d.key+suffix, o.ID,
+		wallet.Authorization{Device: d.s.device, Method: "session", PIN: pin})
+	switch {
+	case errors.Is(err, wallet.ErrStepUpRequired):
+		d.s.st.Await = awaitStepUpPIN
+		d.say("Risk control asks for your PIN to pay %s. Say your PIN.", Money(o.Total, o.Currency))
+		return nil
+	case errors.Is(err, wallet.ErrBadPIN):
+		d.say("That PIN is not right. Say your PIN again, or say cancel.")
+		return err
+	case err != nil:
+		d.s.st.Await = awaitNone
+		if errors.Is(err, wallet.ErrExpired) {
+			d.s.st.OrderID = 0
+		}
+		return err
+	}
+	d.s.st.Await, d.s.st.OrderID = awaitNone, 0
+	d.turn.emit(Event{Type: EventPaymentResult, Status: "paid", Order: viewOrder(paid)})
+	acct, err := d.db().Account(d.ctx, wallet.UserAccount)
+	if err != nil {
+		return err
+	}
+	d.say("Paid %s to %s. Your balance is %s.", Money(paid.Total, paid.Currency), paid.PayeeName, Money(acct.Balance(), paid.Currency))
+	return nil
+}
+
+// cancel cancels the session's order. A session without one cancels the
+// oldest order an agent proposed.
+func (d *dialog) cancel() error {
+	o, err := d.target("There is no order to cancel.")
+	if err != nil {
+		return err
+	}
+	o, err = d.db().CancelOrder(d.ctx, d.key+":cancel", o.ID)
+	if err != nil {
+		return err
+	}
+	d.s.st.OrderID = 0
+	d.orderEvent(o)
+	if o.Agent != "" {
+		d.say("Cancelled your agent %s's order from %s. Nothing was charged.", o.Agent, o.PayeeName)
+		return nil
+	}
+	d.say("Order cancelled. Nothing was charged.")
+	return nil
+}
+
+// tip drafts a tip as an order to the payee; the person confirms and pays it
+// like any other order.
+func (d *dialog) tip() error {
+	if o, err := d.current(); err != nil {
+		return err
+	} else if o != nil {
+		return wallet.Errorf(wallet.ESTATE, "Finish or cancel the open order first.")
+	}
+	payee := d.res.Slots.Payee
+	if payee == "" {
+		payee = "developer"
+	}
+	if d.res.Slots.Amount <= 0 {
+		return wallet.Errorf(wallet.EINVALID, "How much would you like to tip?")
+	}
+	o, err := d.db().CreateOrder(d.ctx, d.key+":tip", wallet.OrderDraft{
+		Payee: wallet.PayeeAccount(payee), PayeeName: "the " + payee, Channel: d.in.Channel,
+		Lines: []wallet.Line{{Item: "tip", Name: "tip", Quantity: 1, UnitPrice: d.res.Slots.Amount}},
+	})
+	if err != nil {
+		return err
+	}
+	d.s.st.OrderID = o.ID
+	d.orderEvent(o)
+	d.say("A tip of %s to the %s. Say confirm to place it.", Money(o.Total, o.Currency), payee)
+	return nil
+}
+
+// noOrder is the refusal for a command that needs an order, with what an
+// agent proposed that waits for the person, if anything.
+func (d *dialog) noOrder(sentence string) error {
+	orders, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{Waiting: true, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(orders) > 0 {
+		o := orders[0]
+		return wallet.Errorf(wallet.ENOORDER, "%s Your agent %s proposed %s from %s for %s: say confirm to go ahead.",
+			sentence, o.Agent, d.s.hub.lineNames(o), o.PayeeName, Money(o.Total, o.Currency))
+	}
+	ms, err := d.db().FindMandates(d.ctx, wallet.MandateFilter{States: proposedStates})
+	if err != nil {
+		return err
+	}
+	if len(ms) > 0 {
+		m := ms[0]
+		return wallet.Errorf(wallet.ENOORDER, "%s Your agent %s asks you to approve a %s for %s: say approve the %s.",
+			sentence, m.Agent, m.Kind, m.PayeeName, m.Kind)
+	}
+	return wallet.Errorf(wallet.ENOORDER, "%s", sentence)
+}

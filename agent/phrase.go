@@ -1,0 +1,221 @@
+package agent
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// This file says amounts, quantities, orders, tips and subscriptions the way
+// a speaker would.
+
+// quoted is an agent's memo or note as the person hears it: shown, in
+// quotation marks, never obeyed. Empty when there is none.
+func quoted(memo string) string {
+	if memo == "" {
+		return ""
+	}
+	return fmt.Sprintf(" It says: \"%s\".", strings.TrimRight(memo, ".!? "))
+}
+
+// join lists phrases: "a", "a and b", "a, b and c".
+func join(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// lineNames says what an order buys: "two lattes and an americano".
+func (h *Hub) lineNames(o *wallet.Order) string {
+	m, catalog := h.Catalog.Merchant(strings.TrimPrefix(o.Payee, "merchant:"))
+	parts := make([]string, len(o.Lines))
+	for i, ln := range o.Lines {
+		name := ln.Name
+		if it, ok := m.Item(ln.Item); catalog && ok {
+			name = unitName(it)
+		}
+		parts[i] = count(ln.Quantity, name)
+	}
+	return join(parts)
+}
+
+// orderProposal is the announcement of an order an agent proposed.
+func (h *Hub) orderProposal(o *wallet.Order) Event {
+	base := fmt.Sprintf("Your agent %s wants to buy %s from %s for %s.", o.Agent, h.lineNames(o), o.PayeeName,
+		Money(o.Total, o.Currency))
+	const ask = " Say confirm to go ahead."
+	return Event{Type: EventProposal, Order: viewOrder(o), Text: base + quoted(o.Memo) + ask, speech: base + ask}
+}
+
+// mandateProposal is the announcement of a tip or subscription an agent
+// proposed.
+func mandateProposal(m *wallet.Mandate) Event {
+	var base, ask string
+	if m.Kind == wallet.MandateTip {
+		base = fmt.Sprintf("Your agent %s asks for a tip of %s for %s.", m.Agent, Money(m.First, m.Currency), m.PayeeName)
+		if m.Cap > m.First || m.Period > 0 {
+			base += fmt.Sprintf(" Approving it allows tips of up to %s, until %s.", capText(m), when(m.Expires))
+		}
+		ask = " Say approve the tip to go ahead, or decline the tip."
+	} else {
+		base = fmt.Sprintf("Your agent %s proposes a subscription to %s: %s, up to %s, until %s.", m.Agent, m.PayeeName,
+			priceText(m), capText(m), when(m.Expires))
+		ask = " Say approve the subscription to go ahead, or cancel the subscription."
+	}
+	return Event{Type: EventProposal, Mandate: viewMandate(m), Text: base + quoted(m.Note) + ask, speech: base + ask}
+}
+
+// chargeEvent is the announcement of a charge an agent made under a mandate.
+func chargeEvent(m *wallet.Mandate, c *wallet.Charge) Event {
+	var text string
+	if m.Kind == wallet.MandateTip {
+		text = fmt.Sprintf("Your agent %s tipped %s %s under your tip allowance; %s of %s is left.", m.Agent,
+			m.PayeeName, Money(c.Amount, m.Currency), Money(m.Remaining(), m.Currency), capText(m))
+	} else {
+		text = fmt.Sprintf("Your agent %s charged %s for %s of %s; %s of %s is left.", m.Agent,
+			Money(c.Amount, m.Currency), count(int(c.Units), m.Unit), m.PayeeName, Money(m.Remaining(), m.Currency), capText(m))
+	}
+	return Event{Type: EventMandateCharged, Mandate: viewMandate(m), Charge: c, Text: text}
+}
+
+// priceText says a subscription's price: "0.50 yuan per use".
+func priceText(m *wallet.Mandate) string {
+	return fmt.Sprintf("%s per %s", Money(m.UnitPrice, m.Currency), m.Unit)
+}
+
+// capText says a mandate's cap: "30 yuan a month", "20 yuan in all".
+func capText(m *wallet.Mandate) string {
+	return Money(m.Cap, m.Currency) + " " + periodText(m.Period)
+}
+
+// periodText says a period: "a day", "every 3 days", "in all" for none.
+func periodText(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch d {
+	case 0:
+		return "in all"
+	case time.Hour:
+		return "an hour"
+	case day:
+		return "a day"
+	case 7 * day:
+		return "a week"
+	case 30 * day, 31 * day:
+		return "a month"
+	case 365 * day:
+		return "a year"
+	}
+	switch {
+	case d%day == 0:
+		return fmt.Sprintf("every %d days", d/day)
+	case d%time.Hour == 0:
+		return fmt.Sprintf("every %d hours", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("every %d minutes", d/time.Minute)
+	}
+	return "every " + d.String()
+}
+
+// when says a time: "November 28 at 12:00".
+func when(t time.Time) string { return t.Format("January 2 at 15:04") }
+
+// summary says what a mandate allows and how much of it is used, for a list.
+func summary(m *wallet.Mandate) string {
+	if m.Kind == wallet.MandateTip {
+		return fmt.Sprintf("tips for %s from your agent %s, up to %s, %s used, until %s", m.PayeeName, m.Agent,
+			capText(m), Money(m.PeriodSpent, m.Currency), when(m.Expires))
+	}
+	return fmt.Sprintf("%s from your agent %s, %s, up to %s, %s used, until %s", m.PayeeName, m.Agent,
+		priceText(m), capText(m), Money(m.PeriodSpent, m.Currency), when(m.Expires))
+}
+
+// Money formats minor units the way a speaker says them: "36 yuan",
+// "12.50 yuan". Other currencies use their code.
+func Money(amount int64, currency string) string {
+	unit := currency
+	if currency == "CNY" {
+		unit = "yuan"
+	}
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
+	if amount%100 == 0 {
+		return fmt.Sprintf("%s%d %s", sign, amount/100, unit)
+	}
+	return fmt.Sprintf("%s%d.%02d %s", sign, amount/100, amount%100, unit)
+}
+
+var smallNumbers = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+	"eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"}
+
+// count says a quantity of a thing: "a latte", "two lattes", "25 colas".
+// A thing already named in the plural takes no article: "fries".
+func count(n int, name string) string {
+	switch {
+	case n == 1 && (name == "" || isPlural(name)):
+		return name
+	case n == 1:
+		article := "a"
+		if strings.ContainsRune("aeiouAEIOU", rune(name[0])) {
+			article = "an"
+		}
+		return article + " " + name
+	case n <= 20:
+		return smallNumbers[n] + " " + plural(name)
+	default:
+		return fmt.Sprintf("%d %s", n, plural(name))
+	}
+}
+
+// isPlural reports whether a display name is already plural, on its head
+// noun: "eggs", "fries", but not "glass" or "box of eggs".
+func isPlural(name string) bool {
+	head, _, _ := strings.Cut(name, " of ")
+	return strings.HasSuffix(head, "s") && !strings.HasSuffix(head, "ss")
+}
+
+// unitName is what a quantity of an item counts. That is its display name,
+// unless one of its names says the unit it is sold in ("box of eggs",
+// "carton of milk"): two of "eggs" is two boxes of eggs, not two eggs.
+func unitName(it config.Item) string {
+	for _, say := range it.Say {
+		if strings.Contains(say, " of ") {
+			return say
+		}
+	}
+	return it.Name()
+}
+
+// plural is the plural of a display name, on its head noun: "box of eggs" →
+// "boxes of eggs".
+func plural(name string) string {
+	head, rest, _ := strings.Cut(name, " of ")
+	if rest != "" {
+		return plural(head) + " of " + rest
+	}
+	switch {
+	case strings.HasSuffix(name, "s"):
+		return name
+	case strings.HasSuffix(name, "x"), strings.HasSuffix(name, "ch"), strings.HasSuffix(name, "sh"):
+		return name + "es"
+	case len(name) > 1 && strings.HasSuffix(name, "y") && !strings.ContainsRune("aeiou", rune(name[len(name)-2])):
+		return name[:len(name)-1] + "ies"
+	}
+	return name + "s"
+}
+
+// capital starts a sentence with a capital letter.
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
