@@ -46,20 +46,36 @@ func pinGrammar() string {
 	return b.String()
 }
 
-// Listen runs speech from src through the endpointer and the recognizer
-// into the dialog, one turn per utterance, until src ends or ctx is done.
-// Each turn goes to onTurn, with what was heard; an utterance heard as
-// nothing in the grammar gets a turn that asks again and changes nothing.
-func (s *Session) Listen(ctx context.Context, src voice.Source, ep *voice.Endpointer, rec Recognizer,
-	onTurn func(*Turn, Heard)) error {
+// A Listener is told what Listen hears: each endpointer event as it comes
+// (voice.SpeechStarted, SpeechPaused, SpeechStopped), then each utterance's
+// turn with what was heard. Either may be nil.
+type Listener struct {
+	Speech func(voice.Event)
+	Turn   func(*Turn, Heard)
+}
+
+// Listen runs speech from src through an endpointer, an Ear and rec into
+// the dialog, one turn per utterance, until src ends or ctx is done. It is
+// the one way speech reaches the dialog, from the microphone and from
+// websocket audio alike. An utterance heard as nothing in the grammar gets
+// a turn that asks again and changes nothing; a turn that has started runs
+// to its end, as a typed one does.
+func (s *Session) Listen(ctx context.Context, src voice.Source, rec Recognizer, on Listener) error {
+	ep, err := voice.NewEndpointer(voice.DefaultVADConfig())
+	if err != nil {
+		return err
+	}
 	ear := s.Ear(rec)
 	return ep.Run(ctx, src, func(ev voice.Event) error {
-		t, heard, err := ear.Hear(ctx, ev)
-		if err != nil {
+		if on.Speech != nil {
+			on.Speech(ev)
+		}
+		t, heard, err := ear.Hear(context.WithoutCancel(ctx), ev)
+		if err != nil || t == nil {
 			return err
 		}
-		if t != nil {
-			onTurn(t, heard)
+		if on.Turn != nil {
+			on.Turn(t, heard)
 		}
 		return nil
 	})

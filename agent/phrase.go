@@ -34,7 +34,8 @@ func join(parts []string) string {
 
 // lineNames says what an order buys: "two lattes and an americano".
 func (h *Hub) lineNames(o *wallet.Order) string {
-	m, catalog := h.Catalog.Merchant(strings.TrimPrefix(o.Payee, "merchant:"))
+	id, _ := wallet.MerchantOf(o.Payee)
+	m, catalog := h.Catalog.Merchant(id)
 	parts := make([]string, len(o.Lines))
 	for i, ln := range o.Lines {
 		name := ln.Name

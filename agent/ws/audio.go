@@ -22,8 +22,7 @@ type audioIn struct {
 	stream *voice.Stream
 	id     string        // the id of the event that started it; its events carry it as reply_to
 	ended  bool          // the client said audio.stop: new frames start a new stream
-	done   chan struct{} // closed when the endpointer has finished with the stream
-	ear    *agent.Ear    // hears its utterances into the session
+	done   chan struct{} // closed when the session has finished listening to the stream
 }
 
 // audioFormat checks an announced format, or gives the default: PCM16LE,
@@ -76,17 +75,21 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 	if err != nil {
 		return agent.Errorf(agent.EINVALID, "Audio format: %v.", err)
 	}
-	ep, err := voice.NewEndpointer(voice.DefaultVADConfig())
-	if err != nil {
-		return err
-	}
-	a := &audioIn{stream: st, id: id, done: make(chan struct{}), ear: c.sess.Ear(c.s.Recognizer)}
+	a := &audioIn{stream: st, id: id, done: make(chan struct{})}
 	c.audio = a
 	c.listening.Add(1)
 	go func() {
 		defer c.listening.Done()
 		defer close(a.done)
-		err := ep.Run(ctx, st, func(ev voice.Event) error { return c.heard(ctx, a, ev) })
+		err := c.sess.Listen(ctx, st, c.s.Recognizer, agent.Listener{
+			Speech: func(ev voice.Event) { c.speech(a, ev) },
+			Turn: func(t *agent.Turn, h agent.Heard) {
+				c.queue(ServerEvent{Event: agent.Event{Type: EventTranscriptFinal, Text: h.Text}, ReplyTo: a.id})
+				for _, e := range t.Events {
+					c.queue(ServerEvent{Event: e, ReplyTo: a.id})
+				}
+			},
+		})
 		if err != nil && !errors.Is(err, voice.ErrClosed) && ctx.Err() == nil {
 			c.s.Logger.Warn("websocket audio", "device", c.device.ID, "err", err)
 			c.fail(a.id, agent.AsError(err))
@@ -95,25 +98,14 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 	return nil
 }
 
-// heard passes on what the endpointer found, and runs each utterance it
-// ends through the recognizer into the dialog.
-func (c *conn) heard(ctx context.Context, a *audioIn, ev voice.Event) error {
+// speech passes on where the endpointer finds speech start and end.
+func (c *conn) speech(a *audioIn, ev voice.Event) {
 	switch ev.(type) {
 	case voice.SpeechStarted:
 		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStarted}, ReplyTo: a.id})
 	case voice.SpeechStopped:
 		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStopped}, ReplyTo: a.id})
 	}
-	// A turn that has started runs to its end, as a typed one does.
-	t, h, err := a.ear.Hear(context.WithoutCancel(ctx), ev)
-	if err != nil || t == nil {
-		return err
-	}
-	c.queue(ServerEvent{Event: agent.Event{Type: EventTranscriptFinal, Text: h.Text}, ReplyTo: a.id})
-	for _, e := range t.Events {
-		c.queue(ServerEvent{Event: e, ReplyTo: a.id})
-	}
-	return nil
 }
 
 // writeAudio adds one binary frame to the utterance stream, starting one

@@ -139,11 +139,6 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 	if err != nil {
 		return nil, err
 	}
-	ep, err := voice.NewEndpointer(voice.DefaultVADConfig())
-	if err != nil {
-		sp.Close()
-		return nil, err
-	}
 	m, err := voice.OpenMic(&voice.MicOptions{Logger: logger})
 	if err != nil {
 		sp.Close()
@@ -174,13 +169,13 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		done <- sess.Listen(ctx, m, ep, sp, func(t *agent.Turn, heard agent.Heard) {
+		done <- sess.Listen(ctx, m, sp, agent.Listener{Turn: func(t *agent.Turn, heard agent.Heard) {
 			logger.Info("turn", "heard", heard.Text, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
 			fmt.Fprintf(os.Stderr, "heard %q: %s\n", heard.Text, t.Reply)
 			if speakReplies {
 				say(t.Reply)
 			}
-		})
+		}})
 	}()
 	return func() {
 		m.Close() // ends a Read in progress
