@@ -23,7 +23,7 @@ var (
 func (d *dialog) approveMandate() error {
 	kind := d.res.Slots.Mandate
 	if kind == "" {
-		return Errorf(EINVALID, "Say approve the tip, or approve the subscription.")
+		return wallet.Errorf(wallet.EINVALID, "Say approve the tip, or approve the subscription.")
 	}
 	h := d.s.hub
 	waiting, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), States: proposedStates})
@@ -31,7 +31,7 @@ func (d *dialog) approveMandate() error {
 		return err
 	}
 	if len(waiting) == 0 {
-		return Errorf(ENOORDER, "There is no %s waiting for your approval.", kind)
+		return wallet.Errorf(wallet.ENOORDER, "There is no %s waiting for your approval.", kind)
 	}
 	m, c, err := d.db().ApproveMandate(d.ctx, d.key+":approve", waiting[0].ID,
 		wallet.Authorization{Device: d.s.device, Method: "session"})
@@ -72,74 +72,27 @@ func (d *dialog) approveMandate() error {
 // listMandates reads them, or else the person's own tip order ("cancel the
 // tip"), the oldest proposal of the kind named, or the only approved one.
 func (d *dialog) cancelMandate() error {
-	h, slots, kind := d.s.hub, d.res.Slots, d.res.Slots.Mandate
-	approved, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{States: approvedStates})
+	slots := d.res.Slots
+	var targets []*wallet.Mandate
+	var err error
+	switch {
+	case slots.Payee != "" || slots.Merchant != "":
+		targets, err = d.payeeMandates()
+	case slots.Quantity > 0:
+		targets, err = d.numberedMandate(slots.Quantity)
+	default:
+		var own bool
+		if own, err = d.ownTip(); own {
+			return d.cancel() // "cancel the tip" the person just asked for with tip.send
+		} else if err == nil {
+			targets, err = d.namedMandates()
+		}
+	}
 	if err != nil {
 		return err
 	}
-	var targets []*wallet.Mandate
-	switch {
-	case slots.Payee != "" || slots.Merchant != "":
-		account, name := wallet.PayeeAccount(slots.Payee), slots.Payee
-		if slots.Merchant != "" {
-			account, name = wallet.MerchantAccount(slots.Merchant), slots.Merchant
-			if m, ok := h.Catalog.Merchant(slots.Merchant); ok {
-				name = m.Name()
-			}
-		}
-		targets, err = h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), Payee: account,
-			States: slices.Concat(proposedStates, approvedStates)})
-		if err != nil {
-			return err
-		}
-		if len(targets) == 0 {
-			return Errorf(ENOTFOUND, "You have no subscription or tip allowance for %s.", name)
-		}
-	case slots.Quantity > 0:
-		if slots.Quantity > len(approved) {
-			return Errorf(ENOTFOUND, "There is no number %d. Say \"what subscriptions do I have\" to hear them.", slots.Quantity)
-		}
-		m := approved[slots.Quantity-1]
-		if kind != "" && string(m.Kind) != kind {
-			return Errorf(EINVALID, "Number %d is a %s, not a %s.", slots.Quantity, m.Kind, kind)
-		}
-		targets = []*wallet.Mandate{m}
-	default:
-		o, err := d.current()
-		if err != nil {
-			return err
-		}
-		if o != nil && kind == string(wallet.MandateTip) && o.Agent == "" && o.Lines[0].Item == "tip" {
-			return d.cancel() // "cancel the tip" the person just asked for with tip.send
-		}
-		waiting, err := h.DB.FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), States: proposedStates})
-		if err != nil {
-			return err
-		}
-		if len(waiting) > 0 {
-			targets = waiting[:1]
-			break
-		}
-		var numbers []string
-		for i, m := range approved {
-			if kind == "" || string(m.Kind) == kind {
-				targets = append(targets, m)
-				numbers = append(numbers, fmt.Sprintf("number %d, %s", i+1, summary(m)))
-			}
-		}
-		switch {
-		case len(targets) == 0 && kind == "":
-			return Errorf(ENOORDER, "You have no subscription or tip allowance to cancel.")
-		case len(targets) == 0:
-			return Errorf(ENOORDER, "You have no %s to cancel.", kind)
-		case len(targets) > 1:
-			return Errorf(EINVALID, "Which one? %s. Say cancel subscription number one, for example.",
-				capital(strings.Join(numbers, "; ")))
-		}
-	}
 	var said []string
 	for _, m := range targets {
-		var err error
 		if m.State == wallet.MandateProposed {
 			m, err = d.db().DeclineMandate(d.ctx, fmt.Sprintf("%s:decline-%d", d.key, m.ID), m.ID)
 		} else {
@@ -153,6 +106,85 @@ func (d *dialog) cancelMandate() error {
 	}
 	d.say("%s.", capital(strings.Join(said, "; ")))
 	return nil
+}
+
+// payeeMandates are the mandates, proposed or approved, of the payee or
+// merchant the person named.
+func (d *dialog) payeeMandates() ([]*wallet.Mandate, error) {
+	slots := d.res.Slots
+	account, name := wallet.PayeeAccount(slots.Payee), slots.Payee
+	if slots.Merchant != "" {
+		account, name = wallet.MerchantAccount(slots.Merchant), slots.Merchant
+		if m, ok := d.s.hub.Catalog.Merchant(slots.Merchant); ok {
+			name = m.Name()
+		}
+	}
+	ms, err := d.db().FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(slots.Mandate), Payee: account,
+		States: slices.Concat(proposedStates, approvedStates)})
+	if err == nil && len(ms) == 0 {
+		err = wallet.Errorf(wallet.ENOTFOUND, "You have no subscription or tip allowance for %s.", name)
+	}
+	return ms, err
+}
+
+// numberedMandate is the approved mandate of number n, as listMandates
+// reads them.
+func (d *dialog) numberedMandate(n int) ([]*wallet.Mandate, error) {
+	approved, err := d.db().FindMandates(d.ctx, wallet.MandateFilter{States: approvedStates})
+	if err != nil {
+		return nil, err
+	}
+	if n > len(approved) {
+		return nil, wallet.Errorf(wallet.ENOTFOUND, "There is no number %d. Say \"what subscriptions do I have\" to hear them.", n)
+	}
+	m := approved[n-1]
+	if kind := d.res.Slots.Mandate; kind != "" && string(m.Kind) != kind {
+		return nil, wallet.Errorf(wallet.EINVALID, "Number %d is a %s, not a %s.", n, m.Kind, kind)
+	}
+	return []*wallet.Mandate{m}, nil
+}
+
+// ownTip reports whether "cancel the tip" means the tip the person just
+// drafted themselves.
+func (d *dialog) ownTip() (bool, error) {
+	o, err := d.current()
+	if err != nil || o == nil {
+		return false, err
+	}
+	return d.res.Slots.Mandate == string(wallet.MandateTip) && o.Agent == "" && o.Lines[0].Item == "tip", nil
+}
+
+// namedMandates is the mandate "cancel the subscription" means: the oldest
+// proposal of the kind named, or else the only approved one; more than
+// one is a question back.
+func (d *dialog) namedMandates() ([]*wallet.Mandate, error) {
+	kind := d.res.Slots.Mandate
+	waiting, err := d.db().FindMandates(d.ctx, wallet.MandateFilter{Kind: wallet.MandateKind(kind), States: proposedStates})
+	if err != nil || len(waiting) > 0 {
+		return waiting[:min(len(waiting), 1)], err
+	}
+	approved, err := d.db().FindMandates(d.ctx, wallet.MandateFilter{States: approvedStates})
+	if err != nil {
+		return nil, err
+	}
+	var targets []*wallet.Mandate
+	var numbers []string
+	for i, m := range approved {
+		if kind == "" || string(m.Kind) == kind {
+			targets = append(targets, m)
+			numbers = append(numbers, fmt.Sprintf("number %d, %s", i+1, summary(m)))
+		}
+	}
+	switch {
+	case len(targets) == 0 && kind == "":
+		return nil, wallet.Errorf(wallet.ENOORDER, "You have no subscription or tip allowance to cancel.")
+	case len(targets) == 0:
+		return nil, wallet.Errorf(wallet.ENOORDER, "You have no %s to cancel.", kind)
+	case len(targets) > 1:
+		return nil, wallet.Errorf(wallet.EINVALID, "Which one? %s. Say cancel subscription number one, for example.",
+			capital(strings.Join(numbers, "; ")))
+	}
+	return targets, nil
 }
 
 // ended says what declining or revoking m did.
