@@ -26,7 +26,7 @@ func (d *dialog) db() *wallet.DB { return d.s.hub.DB }
 func (d *dialog) say(format string, args ...any) { d.turn.Reply = fmt.Sprintf(format, args...) }
 
 func (d *dialog) orderEvent(o *wallet.Order) {
-	d.turn.emit(Event{Type: EventOrderUpdated, Order: viewOrder(o)})
+	d.turn.emit(Event{Type: EventOrderUpdated, Order: ViewOrder(o, d.db().Now())})
 }
 
 // state derives the dialog state from the device and the current order, so
@@ -406,7 +406,7 @@ func (d *dialog) authorize(pin string) error {
 		return err
 	}
 	d.s.st.Await, d.s.st.OrderID = awaitNone, 0
-	d.turn.emit(Event{Type: EventPaymentResult, Status: "paid", Order: viewOrder(paid)})
+	d.turn.emit(Event{Type: EventPaymentResult, Status: "paid", Order: ViewOrder(paid, d.db().Now())})
 	acct, err := d.db().Account(d.ctx, wallet.UserAccount)
 	if err != nil {
 		return err

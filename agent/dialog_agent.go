@@ -79,7 +79,7 @@ func (d *dialog) approveMandate() error {
 	if err != nil {
 		return err
 	}
-	d.turn.emit(Event{Type: EventMandateUpdated, Mandate: viewMandate(m), Charge: c})
+	d.turn.emit(Event{Type: EventMandateUpdated, Mandate: ViewMandate(m), Charge: c})
 	var reply string
 	if m.Kind == wallet.MandateTip {
 		acct, err := d.db().Account(d.ctx, wallet.UserAccount)
@@ -186,7 +186,7 @@ func (d *dialog) cancelMandate() error {
 		if err != nil {
 			return err
 		}
-		d.turn.emit(Event{Type: EventMandateUpdated, Mandate: viewMandate(m)})
+		d.turn.emit(Event{Type: EventMandateUpdated, Mandate: ViewMandate(m)})
 		said = append(said, ended(m))
 	}
 	d.say("%s.", capital(strings.Join(said, "; ")))
