@@ -80,7 +80,7 @@ func (d *dialog) db() *wallet.DB { return d.s.hub.DB }
 func (d *dialog) say(format string, args ...any) { d.turn.Reply = fmt.Sprintf(format, args...) }
 
 func (d *dialog) orderEvent(o *wallet.Order) {
-	d.turn.emit(Event{Type: EventOrderUpdated, Order: viewOrder(o)})
+	d.turn.emit(Event{Type: EventOrderUpdated, Order: ViewOrder(o, d.db().Now())})
 }
 
 // state derives the dialog state from the device and the current order, so

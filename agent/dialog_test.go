@@ -110,9 +110,9 @@ func TestDialogEvents(t *testing.T) {
 		t.Errorf("intent %+v, want order.create with %+v", in, wantSlots)
 	}
 	o := turn.Events[1].Order
-	wantOrder := &agent.OrderView{ID: o.ID, State: "drafted", Payee: "merchant:luckin_coffee", PayeeName: "Luckin Coffee",
+	wantOrder := &agent.Order{ID: o.ID, State: "drafted", Payee: "merchant:luckin_coffee", PayeeName: "Luckin Coffee",
 		Lines: []wallet.Line{{Item: "latte", Name: "latte", Quantity: 2, UnitPrice: 1800, Amount: 3600}},
-		Total: 3600, Currency: "CNY", Expires: agenttest.Noon.Add(10 * time.Minute).Format("2006-01-02T15:04:05Z")}
+		Total: 3600, Currency: "CNY", Amount: "36 yuan", Expires: agenttest.Noon.Add(10 * time.Minute).Format("2006-01-02T15:04:05Z")}
 	if !reflect.DeepEqual(o, wantOrder) {
 		t.Errorf("drafted order\n got %+v\nwant %+v", o, wantOrder)
 	}

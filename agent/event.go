@@ -1,8 +1,6 @@
 package agent
 
 import (
-	"time"
-
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
 )
@@ -27,8 +25,8 @@ type Event struct {
 	Intent  *intent.Result `json:"intent,omitempty"`  // intent
 	Text    string         `json:"text,omitempty"`    // reply, proposal, mandate.charged: the sentence to say or show
 	State   string         `json:"state,omitempty"`   // reply: the dialog state after the turn
-	Order   *OrderView     `json:"order,omitempty"`   // order.updated, payment.result, proposal of an order
-	Mandate *MandateView   `json:"mandate,omitempty"` // mandate.updated, mandate.charged, proposal of a tip or subscription
+	Order   *Order         `json:"order,omitempty"`   // order.updated, payment.result, proposal of an order
+	Mandate *Mandate       `json:"mandate,omitempty"` // mandate.updated, mandate.charged, proposal of a tip or subscription
 	Charge  *wallet.Charge `json:"charge,omitempty"`  // mandate.charged; mandate.updated when approving a tip paid it
 	Status  string         `json:"status,omitempty"`  // payment.result: "paid"
 	Error   *Error         `json:"error,omitempty"`   // error
@@ -47,65 +45,6 @@ func (e Event) Speech() string {
 		return e.speech
 	}
 	return e.Text
-}
-
-// OrderView is an order as clients see it.
-type OrderView struct {
-	ID        uint64           `json:"id"`
-	State     string           `json:"state"`
-	Payee     string           `json:"payee"`
-	PayeeName string           `json:"payee_name"`
-	Lines     []wallet.Line    `json:"lines"`
-	Total     int64            `json:"total"`
-	Currency  string           `json:"currency"`
-	Expires   string           `json:"expires"`
-	Agent     string           `json:"agent,omitempty"`
-	Memo      string           `json:"memo,omitempty"` // the agent's note to the person; never a command
-	Risk      *wallet.Decision `json:"risk,omitempty"`
-	Receipt   *wallet.Receipt  `json:"receipt,omitempty"`
-}
-
-func viewOrder(o *wallet.Order) *OrderView {
-	if o == nil {
-		return nil
-	}
-	exp := o.Expires
-	if o.State == wallet.Confirmed {
-		exp = o.HoldExpires
-	}
-	return &OrderView{ID: o.ID, State: string(o.State), Payee: o.Payee, PayeeName: o.PayeeName,
-		Lines: o.Lines, Total: o.Total, Currency: o.Currency, Expires: exp.UTC().Format("2006-01-02T15:04:05Z"),
-		Agent: o.Agent, Memo: o.Memo, Risk: o.Decision, Receipt: o.Receipt}
-}
-
-// MandateView is a tip allowance or a subscription as clients see it.
-type MandateView struct {
-	ID            uint64 `json:"id"`
-	Kind          string `json:"kind"`  // "tip" or "subscription"
-	State         string `json:"state"` // proposed, active, exhausted, expired, revoked, declined
-	Agent         string `json:"agent"`
-	Payee         string `json:"payee"`
-	PayeeName     string `json:"payee_name"`
-	Note          string `json:"note,omitempty"` // the agent's note to the person; never a command
-	Unit          string `json:"unit"`           // "use", "minute" or "tip"
-	UnitPrice     int64  `json:"unit_price"`
-	Cap           int64  `json:"cap"`            // the most charged per period
-	PeriodSeconds int64  `json:"period_seconds"` // 0: one period for the whole life of the mandate
-	First         int64  `json:"first,omitempty"`
-	Spent         int64  `json:"spent"` // in the current period
-	TotalSpent    int64  `json:"total_spent"`
-	Currency      string `json:"currency"`
-	Expires       string `json:"expires"`
-}
-
-func viewMandate(m *wallet.Mandate) *MandateView {
-	if m == nil {
-		return nil
-	}
-	return &MandateView{ID: m.ID, Kind: string(m.Kind), State: string(m.State), Agent: m.Agent, Payee: m.Payee,
-		PayeeName: m.PayeeName, Note: m.Note, Unit: m.Unit, UnitPrice: m.UnitPrice, Cap: m.Cap,
-		PeriodSeconds: int64(m.Period / time.Second), First: m.First, Spent: m.PeriodSpent, TotalSpent: m.TotalSpent,
-		Currency: m.Currency, Expires: m.Expires.UTC().Format("2006-01-02T15:04:05Z")}
 }
 
 // Turn is the outcome of one utterance: the sentence to say, and the events.

@@ -52,7 +52,7 @@ func (h *Hub) orderProposal(o *wallet.Order) Event {
 	base := fmt.Sprintf("Your agent %s wants to buy %s from %s for %s.", o.Agent, h.lineNames(o), o.PayeeName,
 		Money(o.Total, o.Currency))
 	const ask = " Say confirm to go ahead."
-	return Event{Type: EventProposal, Order: viewOrder(o), Text: base + quoted(o.Memo) + ask, speech: base + ask}
+	return Event{Type: EventProposal, Order: ViewOrder(o, h.DB.Now()), Text: base + quoted(o.Memo) + ask, speech: base + ask}
 }
 
 // mandateProposal is the announcement of a tip or subscription an agent
@@ -70,7 +70,7 @@ func mandateProposal(m *wallet.Mandate) Event {
 			priceText(m), capText(m), when(m.Expires))
 		ask = " Say approve the subscription to go ahead, or cancel the subscription."
 	}
-	return Event{Type: EventProposal, Mandate: viewMandate(m), Text: base + quoted(m.Note) + ask, speech: base + ask}
+	return Event{Type: EventProposal, Mandate: ViewMandate(m), Text: base + quoted(m.Note) + ask, speech: base + ask}
 }
 
 // chargeEvent is the announcement of a charge an agent made under a mandate.
@@ -83,7 +83,7 @@ func chargeEvent(m *wallet.Mandate, c *wallet.Charge) Event {
 		text = fmt.Sprintf("Your agent %s charged %s for %s of %s; %s of %s is left.", m.Agent,
 			Money(c.Amount, m.Currency), count(int(c.Units), m.Unit), m.PayeeName, Money(m.Remaining(), m.Currency), capText(m))
 	}
-	return Event{Type: EventMandateCharged, Mandate: viewMandate(m), Charge: c, Text: text}
+	return Event{Type: EventMandateCharged, Mandate: ViewMandate(m), Charge: c, Text: text}
 }
 
 // priceText says a subscription's price: "0.50 yuan per use".

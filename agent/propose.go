@@ -183,7 +183,7 @@ func (h *Hub) CancelAgentOrder(ctx context.Context, agent, key string, id uint64
 	if err != nil {
 		return nil, h.coded("cancel order", err)
 	}
-	h.announce(fmt.Sprintf("cancel:%d", id), Event{Type: EventOrderUpdated, Order: viewOrder(cancelled),
+	h.announce(fmt.Sprintf("cancel:%d", id), Event{Type: EventOrderUpdated, Order: ViewOrder(cancelled, h.DB.Now()),
 		Text: fmt.Sprintf("Your agent %s withdrew its order from %s. Nothing was charged.", agent, cancelled.PayeeName)})
 	return cancelled, nil
 }

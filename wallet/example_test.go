@@ -9,17 +9,18 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/risk"
+	"github.com/voicepay/voicepay/risk/walletscreen"
 	"github.com/voicepay/voicepay/wallet"
 )
 
-// openExample opens a wallet in a temporary directory. RiskScreen (in
-// main_test.go) adapts the risk engine to wallet.Screener, as cmd does.
+// openExample opens a wallet in a temporary directory, screened by the risk
+// engine through walletscreen, as the daemon is.
 func openExample() (db *wallet.DB, closeAll func()) {
 	dir, err := os.MkdirTemp("", "voicepay-example")
 	if err != nil {
 		log.Fatal(err)
 	}
-	db = wallet.NewDB(filepath.Join(dir, "wallet.db"), RiskScreen{Engine: risk.New(risk.DefaultLimits())})
+	db = wallet.NewDB(filepath.Join(dir, "wallet.db"), walletscreen.New(risk.DefaultLimits()))
 	// A fixed clock keeps the output the same at any hour: the risk engine
 	// asks for a PIN at night.
 	db.Now = func() time.Time { return time.Date(2026, 4, 15, 12, 0, 0, 0, time.UTC) }

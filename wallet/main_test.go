@@ -9,23 +9,28 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/voicepay/voicepay/risk"
+	"github.com/voicepay/voicepay/risk/walletscreen"
 	"github.com/voicepay/voicepay/wallet"
 	"github.com/voicepay/voicepay/wallet/wallettest"
 )
 
-// The clock, the risk screen and the invariant check are shared with the
-// packages built on the wallet.
+// The clock and the invariant check are shared with the packages built on
+// the wallet; the risk screen is the daemon's own.
 type (
 	Clock      = wallettest.Clock
-	RiskScreen = wallettest.RiskScreen
+	RiskScreen = walletscreen.Screener
 )
 
 var (
-	Noon          = wallettest.Noon
-	NewClock      = wallettest.NewClock
-	NewRiskScreen = wallettest.NewRiskScreen
-	CheckLedger   = wallettest.CheckLedger
+	Noon        = wallettest.Noon
+	NewClock    = wallettest.NewClock
+	CheckLedger = wallettest.CheckLedger
 )
+
+// NewRiskScreen returns the daemon's screen over the risk engine with its
+// default limits.
+func NewRiskScreen() RiskScreen { return walletscreen.New(risk.DefaultLimits()) }
 
 // FixedScreen gives every debit the same decision, so that a test can check
 // how the wallet reacts to one exact verdict. It remembers what it screened.

@@ -35,6 +35,24 @@ type Transfer struct {
 	Ref       string       `json:"ref,omitempty"` // what it is for, e.g. "order:12", "topup"
 }
 
+// Effect says what the transfer did to account, in the words a person's
+// history uses: "held" (a hold was placed), "released" (a hold was voided),
+// "received" (money came in) or "paid" (money went out). It is "" for a
+// transfer that does not touch account.
+func (t *Transfer) Effect(account string) string {
+	switch {
+	case t.Debit != account && t.Credit != account:
+		return ""
+	case t.Kind == Pending:
+		return "held"
+	case t.Kind == Void:
+		return "released"
+	case t.Credit == account:
+		return "received"
+	}
+	return "paid"
+}
+
 // itob encodes an id as a big-endian key, so keys sort by id.
 func itob(v uint64) []byte {
 	b := make([]byte, 8)

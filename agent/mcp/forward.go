@@ -13,13 +13,13 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/ws"
 )
 
-// Errors of the stdio forwarder.
-var (
-	ErrDaemonDown = errors.New("the voicepay daemon is not running")
-	ErrRefused    = errors.New("the daemon refused the agent token")
-)
+// ErrRefused means the daemon answered but refused the agent token. When
+// nothing answers at all, the forwarder fails with ws.ErrDaemonDown, as every
+// other client of the daemon does.
+var ErrRefused = errors.New("the daemon refused the agent token")
 
 // EUNAVAILABLE is the code of a tool error the forwarder gives when the
 // daemon cannot be reached: the agent may retry the same call, with the same
@@ -49,7 +49,7 @@ func NewForwarder(endpoint, token string) *Forwarder {
 }
 
 // Open connects to the daemon and reads its tools. It fails with
-// ErrDaemonDown when nothing answers and ErrRefused when the token is wrong.
+// ws.ErrDaemonDown when nothing answers and ErrRefused when the token is wrong.
 func (f *Forwarder) Open(ctx context.Context) error {
 	f.rt = &bearerTransport{token: f.Token, next: http.DefaultTransport}
 	f.client = sdk.NewClient(&sdk.Implementation{Name: "voicepay-mcp", Version: "1"}, nil)
@@ -181,7 +181,7 @@ func (f *Forwarder) explain(err error) error {
 		return fmt.Errorf("%w at %s: %s", ErrRefused, f.Endpoint, msg)
 	}
 	if f.rt.unreachable() {
-		return fmt.Errorf("%w at %s", ErrDaemonDown, strings.TrimSuffix(f.Endpoint, Path))
+		return fmt.Errorf("%w at %s", ws.ErrDaemonDown, strings.TrimSuffix(f.Endpoint, Path))
 	}
 	return err
 }

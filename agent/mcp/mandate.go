@@ -47,25 +47,13 @@ type SubscriptionIn struct {
 	SubscriptionID uint64 `json:"subscription_id" jsonschema:"the id propose_subscription or request_tip returned"`
 }
 
-// Mandate is a subscription or tip allowance as an agent sees it.
+// Mandate is a subscription or tip allowance as an agent sees it: the
+// mandate as every surface shows it, and what the agent should expect next.
+// Next is here, not in agent.Mandate, because it speaks to an agent and
+// names the tools.
 type Mandate struct {
-	ID            uint64    `json:"id"`
-	Kind          string    `json:"kind" jsonschema:"tip or subscription"`
-	State         string    `json:"state" jsonschema:"proposed, active, exhausted, expired, revoked or declined"`
-	Payee         string    `json:"payee"`
-	PayeeName     string    `json:"payee_name"`
-	Note          string    `json:"note,omitempty"`
-	Unit          string    `json:"unit" jsonschema:"use, minute or tip"`
-	UnitPrice     int64     `json:"unit_price" jsonschema:"minor units per unit"`
-	Cap           int64     `json:"cap" jsonschema:"the most charged per period, minor units"`
-	PeriodSeconds int64     `json:"period_seconds" jsonschema:"0: one period over the whole life"`
-	Expires       time.Time `json:"expires"`
-	Currency      string    `json:"currency"`
-	PeriodSpent   int64     `json:"period_spent" jsonschema:"charged in the current period, minor units"`
-	Remaining     int64     `json:"remaining" jsonschema:"what may still be charged in the current period, minor units"`
-	TotalSpent    int64     `json:"total_spent"`
-	Charges       int       `json:"charges"`
-	Next          string    `json:"next" jsonschema:"what happens next, in a sentence"`
+	agent.Mandate
+	Next string `json:"next" jsonschema:"what happens next, in a sentence"`
 }
 
 // Charge is one charge under a mandate.
@@ -89,13 +77,10 @@ type UsageOut struct {
 	Subscription *Mandate `json:"subscription"`
 }
 
+// viewMandate reports a mandate as agent.ViewMandate does, and says what
+// happens next.
 func viewMandate(m *wallet.Mandate) *Mandate {
-	v := &Mandate{ID: m.ID, Kind: string(m.Kind), State: string(m.State), Payee: m.Payee, PayeeName: m.PayeeName,
-		Note: m.Note, Unit: m.Unit, UnitPrice: m.UnitPrice, Cap: m.Cap, PeriodSeconds: int64(m.Period / time.Second),
-		Expires: m.Expires, Currency: m.Currency, PeriodSpent: m.PeriodSpent, TotalSpent: m.TotalSpent, Charges: m.Charges}
-	if m.State == wallet.MandateActive {
-		v.Remaining = max(m.Cap-m.PeriodSpent, 0)
-	}
+	v := &Mandate{Mandate: *agent.ViewMandate(m)}
 	switch m.State {
 	case wallet.MandateProposed:
 		v.Next = `Waiting for the person to approve it by voice ("approve the ` + v.Kind + `") in their own session; poll get_subscription.`

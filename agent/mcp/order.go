@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -46,20 +45,12 @@ type WaitOrderIn struct {
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"how long to wait at most, in seconds; default 60, at most 300"`
 }
 
-// Order is an order as an agent sees it.
+// Order is an order as an agent sees it: the order as every surface shows
+// it, and what the agent should expect next. Next is here, not in
+// agent.Order, because it speaks to an agent and names the tools.
 type Order struct {
-	ID        uint64        `json:"id"`
-	State     string        `json:"state" jsonschema:"drafted, confirmed (money on hold), paid, cancelled or expired"`
-	Payee     string        `json:"payee"`
-	PayeeName string        `json:"payee_name"`
-	Lines     []wallet.Line `json:"lines"`
-	Total     int64         `json:"total" jsonschema:"minor units"`
-	Currency  string        `json:"currency"`
-	Amount    string        `json:"amount" jsonschema:"the total as the person hears it, e.g. 36 yuan"`
-	Memo      string        `json:"memo,omitempty"`
-	Expires   time.Time     `json:"expires" jsonschema:"when the order, or its hold once confirmed, lapses unless paid"`
-	Blocked   string        `json:"blocked,omitempty" jsonschema:"why risk control refused the order, when it did"`
-	Next      string        `json:"next" jsonschema:"what happens next, in a sentence"`
+	agent.Order
+	Next string `json:"next" jsonschema:"what happens next, in a sentence"`
 }
 
 // WaitOrderOut is what wait_order returns.
@@ -69,26 +60,10 @@ type WaitOrderOut struct {
 	TimedOut bool   `json:"timed_out" jsonschema:"the timeout passed first; call wait_order again to keep waiting"`
 }
 
-// viewOrder reports an order at now. An open order whose time has run out
-// is reported expired, as the sweeper is about to record it.
+// viewOrder reports an order at now, as agent.ViewOrder does, and says
+// what happens next.
 func viewOrder(o *wallet.Order, now time.Time) *Order {
-	v := &Order{ID: o.ID, State: string(o.State), Payee: o.Payee, PayeeName: o.PayeeName, Lines: o.Lines,
-		Total: o.Total, Currency: o.Currency, Amount: agent.Money(o.Total, o.Currency), Memo: o.Memo, Expires: o.Expires}
-	if v.Lines == nil {
-		v.Lines = []wallet.Line{}
-	}
-	if o.State == wallet.Confirmed {
-		v.Expires = o.HoldExpires
-	}
-	if o.State.Open() && !now.Before(v.Expires) {
-		v.State = string(wallet.Expired)
-	}
-	if o.Decision != nil && o.Decision.Action == wallet.ActionBlock && o.State == wallet.Drafted {
-		v.Blocked = strings.Join(o.Decision.Reasons, "; ")
-		if v.Blocked == "" {
-			v.Blocked = "blocked by risk control"
-		}
-	}
+	v := &Order{Order: *agent.ViewOrder(o, now)}
 	switch {
 	case v.State == string(wallet.Expired):
 		v.Next = "The order expired; nothing was charged. Propose a new order if the person still wants it."

@@ -85,7 +85,7 @@ func (s *Server) listTransactions(ctx context.Context, req *sdk.CallToolRequest,
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d transactions, newest first.", len(ts))
 	for _, t := range ts {
-		x := Transaction{ID: t.ID, Kind: kindOf(t), Counterparty: t.Credit, Amount: t.Amount,
+		x := Transaction{ID: t.ID, Kind: t.Effect(wallet.UserAccount), Counterparty: t.Credit, Amount: t.Amount,
 			Currency: t.Currency, Time: t.Time, Ref: t.Ref}
 		if t.Credit == wallet.UserAccount {
 			x.Counterparty = t.Debit
@@ -94,17 +94,4 @@ func (s *Server) listTransactions(ctx context.Context, req *sdk.CallToolRequest,
 		fmt.Fprintf(&b, "\n%d %s %s %s %s", x.ID, x.Kind, agent.Money(x.Amount, x.Currency), x.Counterparty, x.Ref)
 	}
 	return text(b.String()), out, nil
-}
-
-// kindOf says what a transfer did to the person's money.
-func kindOf(t *wallet.Transfer) string {
-	switch {
-	case t.Kind == wallet.Pending:
-		return "held"
-	case t.Kind == wallet.Void:
-		return "released"
-	case t.Credit == wallet.UserAccount:
-		return "received"
-	}
-	return "paid"
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/config"
-	"github.com/voicepay/voicepay/risk"
+	"github.com/voicepay/voicepay/risk/walletscreen"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -161,7 +161,7 @@ func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) (*
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	db := wallet.NewDB(walletPath(cfg), riskScreen{risk.New(riskLimits(cfg))})
+	db := wallet.NewDB(walletPath(cfg), walletscreen.New(riskLimits(cfg)))
 	db.Currency = cat.Currency
 	db.OrderTimeout, db.HoldTimeout = cfg.Dialog.OrderTimeout, cfg.Dialog.HoldTimeout
 	db.RepeatWindow = cfg.Risk.RepeatWindow

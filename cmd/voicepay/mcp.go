@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/voicepay/voicepay/agent/mcp"
+	"github.com/voicepay/voicepay/agent/ws"
 )
 
 // MCPCommand serves the payment tools over stdio for an agent that launches
@@ -36,7 +37,7 @@ func (c *MCPCommand) Run(ctx context.Context, args []string) error {
 	f.Logger = newLogger(cfg, os.Stderr).With("component", "mcp")
 	if err := f.Open(ctx); err != nil {
 		switch {
-		case errors.Is(err, mcp.ErrDaemonDown):
+		case errors.Is(err, ws.ErrDaemonDown):
 			return fmt.Errorf("%w: start it with voicepay serve", err)
 		case errors.Is(err, mcp.ErrRefused):
 			return fmt.Errorf("%w; voicepay agent add NAME prints an agent token", err)

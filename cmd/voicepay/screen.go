@@ -3,21 +3,10 @@ package main
 import (
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/risk"
-	"github.com/voicepay/voicepay/wallet"
 )
 
-// riskScreen lets the risk engine screen the wallet's debits.
-type riskScreen struct{ engine *risk.Engine }
-
-var _ wallet.Screener = riskScreen{}
-
-func (s riskScreen) Screen(d wallet.Debit) wallet.Decision {
-	dec := s.engine.Decide(risk.Txn{Amount: d.Amount, Currency: d.Currency, Payee: d.Payee, Channel: d.Channel,
-		Agent: d.Agent, Time: d.Time, DayTotal: d.DayTotal, HourCount: d.HourCount, PayeeSeen: d.PayeeSeen, Repeats: d.Repeats})
-	return wallet.Decision{Action: string(dec.Action), Reasons: dec.Reasons, Rules: dec.Rules}
-}
-
-// riskLimits maps the configured limits onto the risk engine's.
+// riskLimits maps the configured limits onto the risk engine's, for the
+// wallet's screen (walletscreen.New).
 func riskLimits(cfg *config.Config) risk.Limits {
 	r := cfg.Risk
 	return risk.Limits{

@@ -56,7 +56,7 @@ func (c *WalletCommand) Run(ctx context.Context, args []string) error {
 			}
 			for _, t := range ts {
 				fmt.Printf("%-6d %s  %-9s %14s  %s\n", t.ID, t.Time.Local().Format(time.DateTime),
-					transferLabel(t), agent.Money(t.Amount, t.Currency), t.Ref)
+					t.Effect(wallet.UserAccount), agent.Money(t.Amount, t.Currency), t.Ref)
 			}
 			return nil
 		})
@@ -95,19 +95,6 @@ func (c *WalletCommand) Run(ctx context.Context, args []string) error {
 		})
 	}
 	return fmt.Errorf("unknown wallet command %q; %s", sub, walletUsage)
-}
-
-// transferLabel says what a transfer did to the user's money.
-func transferLabel(t *wallet.Transfer) string {
-	switch {
-	case t.Kind == wallet.Pending:
-		return "held"
-	case t.Kind == wallet.Void:
-		return "released"
-	case t.Credit == wallet.UserAccount:
-		return "received"
-	}
-	return "paid"
 }
 
 func printBalance(b ws.Balance) {

@@ -1,6 +1,7 @@
 // Package wallettest holds what tests of the wallet, and of the packages
-// built on it, share: a clock tests move by hand, the real risk engine
-// adapted to the wallet's screen, and the ledger invariant check.
+// built on it, share: a clock tests move by hand and the ledger invariant
+// check. They screen debits with the daemon's own adapter of the real risk
+// engine, risk/walletscreen.
 package wallettest
 
 import (
@@ -9,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/voicepay/voicepay/risk"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -46,22 +46,6 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
-}
-
-// RiskScreen screens the wallet's debits with the real risk engine, mapped
-// the way cmd/voicepay wires the two together.
-type RiskScreen struct{ Engine *risk.Engine }
-
-var _ wallet.Screener = RiskScreen{}
-
-// NewRiskScreen returns a screen with the engine's default limits.
-func NewRiskScreen() RiskScreen { return RiskScreen{risk.New(risk.DefaultLimits())} }
-
-// Screen implements wallet.Screener.
-func (s RiskScreen) Screen(d wallet.Debit) wallet.Decision {
-	dec := s.Engine.Decide(risk.Txn{Amount: d.Amount, Currency: d.Currency, Payee: d.Payee, Channel: d.Channel,
-		Agent: d.Agent, Time: d.Time, DayTotal: d.DayTotal, HourCount: d.HourCount, PayeeSeen: d.PayeeSeen, Repeats: d.Repeats})
-	return wallet.Decision{Action: string(dec.Action), Reasons: dec.Reasons, Rules: dec.Rules}
 }
 
 // CheckLedger checks the ledger's invariants: the audit chain verifies

@@ -20,6 +20,7 @@ import (
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/risk"
+	"github.com/voicepay/voicepay/risk/walletscreen"
 	"github.com/voicepay/voicepay/wallet"
 	"github.com/voicepay/voicepay/wallet/wallettest"
 )
@@ -30,12 +31,8 @@ const (
 	WrongPIN = "1357"
 )
 
-// The clock, the risk screen and the invariant check are the wallet's own
-// test helpers.
-type (
-	Clock      = wallettest.Clock
-	RiskScreen = wallettest.RiskScreen
-)
+// The clock and the invariant check are the wallet's own test helpers.
+type Clock = wallettest.Clock
 
 var (
 	Noon        = wallettest.Noon
@@ -111,7 +108,7 @@ func open(tb testing.TB, o options) *Hub {
 	if err != nil {
 		tb.Fatalf("compile intents: %v", err)
 	}
-	db := wallet.NewDB(o.path, RiskScreen{Engine: risk.New(o.limits)})
+	db := wallet.NewDB(o.path, walletscreen.New(o.limits))
 	db.Currency = o.catalog.Currency
 	db.Now = o.clock.Now
 	// Cheap PIN hashing: the tests check the dialog, not argon2id's cost.
