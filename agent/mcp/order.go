@@ -61,9 +61,11 @@ type WaitOrderOut struct {
 }
 
 // viewOrder reports an order at now, as agent.ViewOrder does, and says
-// what happens next.
+// what happens next. An agent is not shown risk control's decision beyond
+// a block: the reasons for a step-up would teach it where the limits lie.
 func viewOrder(o *wallet.Order, now time.Time) *Order {
 	v := &Order{Order: *agent.ViewOrder(o, now)}
+	v.Risk = nil
 	switch {
 	case v.State == string(wallet.Expired):
 		v.Next = "The order expired; nothing was charged. Propose a new order if the person still wants it."

@@ -125,8 +125,12 @@ func TestWaitOrder(t *testing.T) {
 		if tr := d.Say(t, "confirm the order"); tr.Err != nil {
 			t.Fatalf("confirm: %v", tr.Err)
 		}
-		if w := wait(o, 0.05); w.Order.State != "confirmed" || w.Decided {
+		w := wait(o, 0.05)
+		if w.Order.State != "confirmed" || w.Decided {
 			t.Errorf("after confirm: %+v", w.Order)
+		}
+		if w.Order.Risk != nil {
+			t.Errorf("the agent sees risk control's decision %+v", w.Order.Risk)
 		}
 		if tr := d.Say(t, "cancel order"); tr.Err != nil {
 			t.Fatalf("cancel: %v", tr.Err)
