@@ -42,10 +42,12 @@ const (
 // A spoken amount always names its unit: a bare number is too easily heard
 // in everyday speech to become money. Larger amounts in words, and bare
 // numbers, still parse as text but are not listened for.
+//
+// The number words themselves come from the parser's table (number.go).
 var numberRules = []struct{ name, text string }{
-	{"digit", "one|two|three|four|five|six|seven|eight|nine"},
-	{"teen", "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"},
-	{"tens", "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"},
+	{"digit", strings.Join(slices.Concat(digitWords[1:]...), "|")},
+	{"teen", strings.Join(teenWords, "|")},
+	{"tens", strings.Join(tensWords, "|")},
 	{"number_99", "<digit>|<teen>|<tens> [<digit>]"},
 	{"number_999", "<number_99>|(a|<digit>) hundred [[and] <number_99>]"},
 	{"major_unit", "yuan|kuai"},
