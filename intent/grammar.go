@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A speech recognizer cannot listen for "anything the parser accepts": it
@@ -113,7 +114,7 @@ func (p *Parser) buildGrammar() *grammar {
 			alts = append(alts, simplifySeq(seq))
 		}
 		if len(alts) == 0 {
-			alts = altExpr{ruleExpr("VOID")} // a list no one can say
+			alts = altExpr{ruleExpr(voidRule)} // a list no one can say
 		}
 		add(jsgfList+l.name, simplifyAlt(alts))
 	}
@@ -256,7 +257,7 @@ func (g *grammar) reachable(from []string) []string {
 // The dialog narrows what a recognizer listens for by asking only for the
 // intents its state accepts.
 func (p *Parser) JSGF(intents ...string) string {
-	g := p.buildGrammar()
+	g := p.speech
 	top, err := g.intentRules(intents)
 	if err != nil {
 		panic("intent: JSGF: " + err.Error())
@@ -320,39 +321,80 @@ func writeJSGF(b *strings.Builder, x expr, nested bool) {
 	}
 }
 
-// Words returns every word the full grammar (JSGF with no intents named) can
-// produce, sorted: the words a recognizer needs pronunciations for.
-func (p *Parser) Words() []string {
-	g := p.buildGrammar()
-	top, _ := g.intentRules(nil)
-	set := map[string]bool{}
-	var visit func(x expr)
-	visit = func(x expr) {
-		switch x := x.(type) {
-		case wordExpr:
-			set[string(x)] = true
-		case seqExpr:
-			for _, part := range x {
-				visit(part)
-			}
-		case altExpr:
-			for _, alt := range x {
-				visit(alt)
-			}
-		case optExpr:
-			visit(x.x)
+// Words returns every word the grammar of all intents can produce, sorted:
+// the words a recognizer needs pronunciations for.
+func (p *Parser) Words() []string { return p.Grammar().Words() }
+
+// Grammar returns the word graph of the sentences of the given intents (all
+// of them when none are given): what a recognizer listens for. Words are
+// the parser's normalized words, lowercase. An intent name that is unknown
+// or has no sentences makes it panic; use Intents to list the valid names.
+//
+// The dialog narrows what a recognizer listens for by asking only for the
+// intents its state accepts. The graphs are kept: asking again for the same
+// intents, in the same order, returns the same *Graph.
+func (p *Parser) Grammar(intents ...string) *Graph {
+	g, err := p.grammarGraph(intents)
+	if err != nil {
+		panic("intent: Grammar: " + err.Error())
+	}
+	return g
+}
+
+// grammarGraph returns the kept graph of the intents, building it the
+// first time.
+func (p *Parser) grammarGraph(intents []string) (*Graph, error) {
+	top, err := p.speech.intentRules(intents)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.Join(top, " ")
+	p.graphMu.Lock()
+	defer p.graphMu.Unlock()
+	if g, ok := p.graphs[key]; ok {
+		return g, nil
+	}
+	alts := make(altExpr, len(top))
+	for i, name := range top {
+		alts[i] = ruleExpr(name)
+	}
+	g, err := buildGraph(simplifyAlt(alts), p.speech.rules)
+	if err != nil {
+		return nil, err
+	}
+	p.graphs[key] = g
+	return g, nil
+}
+
+// codeTemplate is an answer to a request for a PIN or an authenticator
+// code, with <digit> any way to say a digit.
+const codeTemplate = "[my pin is] <digit> <digit> <digit> <digit> [<digit>] [<digit>] [<digit>] [<digit>]" +
+	" | cancel | cancel it | never mind | freeze my wallet"
+
+// CodeGrammar returns the word graph of an answer to a request for a PIN
+// or an authenticator code: four to eight digits said one word each
+// ("one oh four two"), optionally after "my pin is"; or "cancel", "cancel
+// it" or "never mind"; or "freeze my wallet". It is the same *Graph on
+// every call.
+func CodeGrammar() *Graph { return codeGrammar() }
+
+var codeGrammar = sync.OnceValue(func() *Graph {
+	x, err := parseTemplate(codeTemplate)
+	if err != nil {
+		panic("intent: code grammar: " + err.Error())
+	}
+	var digits altExpr
+	for _, ws := range digitWords {
+		for _, w := range ws {
+			digits = append(digits, wordExpr(w))
 		}
 	}
-	for _, name := range g.reachable(top) {
-		visit(g.rules[name])
+	g, err := buildGraph(x, map[string]expr{"digit": digits})
+	if err != nil {
+		panic("intent: code grammar: " + err.Error())
 	}
-	words := make([]string, 0, len(set))
-	for w := range set {
-		words = append(words, w)
-	}
-	slices.Sort(words)
-	return words
-}
+	return g
+})
 
 // Sentence is one sentence of the grammar and the intent it was generated
 // for.
@@ -367,7 +409,7 @@ type Sentence struct {
 // same rng state gives the same sentences. It panics on an unknown intent,
 // like JSGF.
 func (p *Parser) Sentences(rng *rand.Rand, n int, intents ...string) []Sentence {
-	g := p.buildGrammar()
+	g := p.speech
 	top, err := g.intentRules(intents)
 	if err != nil {
 		panic("intent: Sentences: " + err.Error())
