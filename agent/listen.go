@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/voicepay/voicepay/intent"
@@ -11,9 +10,9 @@ import (
 )
 
 // Recognizer hears one utterance, listening only for the sentences of a
-// JSGF grammar.
+// grammar.
 type Recognizer interface {
-	Recognize(ctx context.Context, samples []int16, grammar string) (Heard, error)
+	Recognize(ctx context.Context, samples []int16, grammar *intent.Graph) (Heard, error)
 }
 
 // Heard is what a recognizer made of an utterance. Text is empty when it
@@ -39,29 +38,18 @@ var accepts = map[string][]string{
 		intent.SubscriptionApprove, intent.SubscriptionCancel, intent.SubscriptionQuery},
 }
 
-// spokenDigits are the words a PIN or an authenticator code is said in.
-var spokenDigits = []string{"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
-
-// Grammar is the JSGF grammar of what the session listens for now: the
+// Grammar is the grammar of what the session listens for now: the
 // sentences of the intents its state accepts, or, while it waits for a PIN
-// or a code, digits and the words that give up or freeze.
-func (s *Session) Grammar(ctx context.Context) string {
+// or a code, digits and the words that give up or freeze. The same state
+// gives the same *intent.Graph.
+func (s *Session) Grammar(ctx context.Context) *intent.Graph {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.st.Await != awaitNone {
-		return pinGrammar()
+		return intent.CodeGrammar()
 	}
 	d := &dialog{s: s, ctx: ctx}
-	return s.hub.Parser.JSGF(accepts[d.state()]...)
-}
-
-func pinGrammar() string {
-	var b strings.Builder
-	b.WriteString("#JSGF V1.0;\ngrammar pin;\n")
-	fmt.Fprintf(&b, "<digit> = %s;\n", strings.Join(spokenDigits, " | "))
-	b.WriteString("public <answer> = [my pin is] <digit> <digit> <digit> <digit> [<digit>] [<digit>] [<digit>] [<digit>]" +
-		" | cancel | cancel it | never mind | freeze my wallet;\n")
-	return b.String()
+	return s.hub.Parser.Grammar(accepts[d.state()]...)
 }
 
 // Listen runs speech from src through the endpointer and the recognizer
@@ -99,7 +87,7 @@ type Ear struct {
 // A guess is an utterance being recognized ahead of its stop.
 type guess struct {
 	u       voice.Utterance
-	grammar string
+	grammar *intent.Graph
 	done    chan struct{} // closed when heard and err are set
 	heard   Heard
 	err     error
@@ -128,7 +116,7 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 		grammar := e.s.Grammar(ctx)
 		var heard Heard
 		var err error
-		if g != nil && g.u.Same(u) && g.grammar == grammar {
+		if g != nil && g.u.Same(u) && g.grammar.Key() == grammar.Key() {
 			select {
 			case <-g.done:
 				heard, err = g.heard, g.err

@@ -34,7 +34,7 @@ func TestNoLeak(t *testing.T) {
 		MustClip(t, "in11-gb140-clean.wav"),
 		MustClip(t, "out02-m7175-clean.wav"),
 	}
-	grammars := []string{p.JSGF(), p.JSGF(intent.OrderConfirm, intent.OrderCancel, intent.OrderModify), p.JSGF(intent.PaymentAuthorize, intent.OrderCancel)}
+	grammars := []*intent.Graph{p.Grammar(), p.Grammar(intent.OrderConfirm, intent.OrderCancel, intent.OrderModify), p.Grammar(intent.PaymentAuthorize, intent.OrderCancel)}
 	run := func(n int) {
 		for i := range n {
 			if err := r.SetGrammar(ctx, grammars[i%len(grammars)]); err != nil {
@@ -70,7 +70,7 @@ func TestNoLeak(t *testing.T) {
 		t.Errorf("C heap grew by %.1f MB over 200 utterances", float64(grew)/1e6)
 	}
 
-	cfg := sphinx.Config{Grammar: p.JSGF()}
+	cfg := sphinx.Config{Grammar: p.Grammar()}
 	cycle := func() {
 		r, err := sphinx.New(cfg)
 		if err != nil {
