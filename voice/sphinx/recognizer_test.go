@@ -200,6 +200,9 @@ func TestNewErrors(t *testing.T) {
 		{"bad grammar", sphinx.Config{Grammar: &graph{key: "x", final: []bool{true}, edges: [][]edge{{{"a", 1}}}}}, "an edge from state 0 to state 1"},
 		{"no model", sphinx.Config{Grammar: good, ModelDir: t.TempDir()}, "install the pocketsphinx-en-us package"},
 		{"bad phones", sphinx.Config{Grammar: good, Pronunciations: map[string][]string{"help": {"HH EH L PP"}}}, `unknown phone "PP"`},
+		// The library says why it failed, in the error of the call that failed.
+		{"library's complaint", sphinx.Config{Grammar: good, Options: map[string]string{"-hmm": t.TempDir()}},
+			"does not contain acoustic model definition 'mdef'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
