@@ -6,7 +6,6 @@ package sphinx
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <malloc.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/fsg_model.h>
@@ -30,12 +29,6 @@ static void vp_log(void *user_data, err_lvl_t lvl, const char *fmt, ...) {
 	va_start(ap, fmt);
 	vsnprintf(vp_last_error, sizeof vp_last_error, fmt, ap);
 	va_end(ap);
-}
-
-// vp_heap_in_use is the C heap in use, over all of malloc's arenas.
-static size_t vp_heap_in_use(void) {
-	struct mallinfo2 m = mallinfo2();
-	return m.uordblks + m.hblkhd;
 }
 
 static void vp_quiet(void) {
@@ -164,11 +157,6 @@ func (m *cMessage) error(what string) error {
 	}
 	return errors.New(what)
 }
-
-// cHeapInUse is the number of bytes the C heap has handed out and not had
-// back: unlike resident memory, it does not count what malloc keeps for
-// reuse, so it shows a leak in the library and nothing else.
-func cHeapInUse() int64 { return int64(C.vp_heap_in_use()) }
 
 // decoder is one pocketsphinx decoder and the C memory it owns. It is not
 // safe for concurrent use: Recognizer serializes calls to it.

@@ -8,6 +8,3 @@ var GrammarWords = grammarWords
 
 // LetterToSound exposes the letter-to-sound rules.
 var LetterToSound = letterToSound
-
-// CHeapInUse is the C heap in use, in bytes.
-var CHeapInUse = cHeapInUse

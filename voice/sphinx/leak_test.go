@@ -7,6 +7,7 @@ import (
 
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice/sphinx"
+	"github.com/voicepay/voicepay/voice/sphinx/internal/cheap"
 )
 
 // heap is the C heap in use, in bytes. Resident memory is no measure
@@ -15,7 +16,7 @@ import (
 // when nothing leaks.
 func heap() int64 {
 	runtime.GC()
-	return sphinx.CHeapInUse()
+	return cheap.InUse()
 }
 
 // TestNoLeak runs 200 utterances (whole and streamed, with grammar
