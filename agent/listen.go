@@ -3,16 +3,16 @@ package agent
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
 )
 
 // Recognizer hears one utterance, listening only for the sentences of a
-// JSGF grammar.
+// grammar.
 type Recognizer interface {
-	Recognize(ctx context.Context, samples []int16, grammar string) (Heard, error)
+	Recognize(ctx context.Context, samples []int16, grammar *intent.Graph) (Heard, error)
 }
 
 // Heard is what a recognizer made of an utterance. Text is empty when it
@@ -22,28 +22,17 @@ type Heard struct {
 	Confidence float64
 }
 
-// spokenDigits are the words a PIN or an authenticator code is said in.
-var spokenDigits = []string{"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
-
-// Grammar is the JSGF grammar of what the session listens for now: the
+// Grammar is the grammar of what the session listens for now: the
 // sentences of the intents its state accepts, or, while it waits for a PIN
-// or a code, digits and the words that give up or freeze. Like State, it
-// never waits for a turn in progress.
-func (s *Session) Grammar() string {
+// or a code, digits and the words that give up or freeze. The same state
+// gives the same *intent.Graph. Like State, it never waits for a turn in
+// progress.
+func (s *Session) Grammar() *intent.Graph {
 	sn := s.snap.Load()
 	if sn.await != awaitNone {
-		return pinGrammar()
+		return intent.CodeGrammar()
 	}
-	return s.hub.Parser.JSGF(Accepts(sn.State())...)
-}
-
-func pinGrammar() string {
-	var b strings.Builder
-	b.WriteString("#JSGF V1.0;\ngrammar pin;\n")
-	fmt.Fprintf(&b, "<digit> = %s;\n", strings.Join(spokenDigits, " | "))
-	b.WriteString("public <answer> = [my pin is] <digit> <digit> <digit> <digit> [<digit>] [<digit>] [<digit>] [<digit>]" +
-		" | cancel | cancel it | never mind | freeze my wallet;\n")
-	return b.String()
+	return s.hub.Parser.Grammar(Accepts(sn.State())...)
 }
 
 // A Listener is told what Listen hears: each endpointer event as it comes
@@ -97,7 +86,7 @@ type Ear struct {
 // A guess is an utterance being recognized ahead of its stop.
 type guess struct {
 	u       voice.Utterance
-	grammar string
+	grammar *intent.Graph
 	done    chan struct{} // closed when heard and err are set
 	heard   Heard
 	err     error
@@ -126,7 +115,7 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 		grammar := e.s.Grammar()
 		var heard Heard
 		var err error
-		if g != nil && g.u.Same(u) && g.grammar == grammar {
+		if g != nil && g.u.Same(u) && g.grammar.Key() == grammar.Key() {
 			select {
 			case <-g.done:
 				heard, err = g.heard, g.err

@@ -24,6 +24,9 @@ type Parser struct {
 	mandate   int              // index in lists of {mandate}, or -1 when the file has none
 	sources   int              // len(lists) + the quantity, amount and skip scanners
 	pool      sync.Pool        // *scratch
+	speech    *grammar         // the sentences as rules of words, for Grammar
+	graphMu   sync.Mutex
+	graphs    map[string]*Graph // Grammar's graphs by their intent rules
 }
 
 // template is one sentence of an intent, parsed.
@@ -74,6 +77,13 @@ func Compile(templates []byte, v Vocabulary) (*Parser, error) {
 	}
 	p.sources = len(p.lists) + scanners
 	p.pool.New = func() any { return new(scratch) }
+	// The graph of every intent bounds the graph of any of them, so
+	// building it here is the one check Grammar needs.
+	p.speech = p.buildGrammar()
+	p.graphs = map[string]*Graph{}
+	if _, err := p.grammarGraph(nil); err != nil {
+		return nil, fmt.Errorf("templates: speech grammar: %w", err)
+	}
 	return p, nil
 }
 

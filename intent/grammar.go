@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A speech recognizer cannot listen for "anything the parser accepts": it
@@ -24,15 +25,15 @@ import (
 // Every sentence the grammar generates parses back to its own intent with a
 // complete match.
 
-// JSGF rule names. Template rules and lists keep their names behind a prefix
-// so that they cannot collide with each other or with the intents.
+// Names of the grammar's rules. Template rules and lists keep their names
+// behind a prefix so that they cannot collide with each other or with the
+// intents.
 const (
-	jsgfTop      = "command"
-	jsgfIntent   = "intent_"
-	jsgfRule     = "rule_"
-	jsgfList     = "list_"
-	jsgfQuantity = "quantity"
-	jsgfAmount   = "amount"
+	intentPrefix = "intent_"
+	rulePrefix   = "rule_"
+	listPrefix   = "list_"
+	quantityRule = "quantity"
+	amountRule   = "amount"
 )
 
 // numberRules are the spoken numbers and money amounts, as templates. They
@@ -42,10 +43,12 @@ const (
 // A spoken amount always names its unit: a bare number is too easily heard
 // in everyday speech to become money. Larger amounts in words, and bare
 // numbers, still parse as text but are not listened for.
+//
+// The number words themselves come from the parser's table (number.go).
 var numberRules = []struct{ name, text string }{
-	{"digit", "one|two|three|four|five|six|seven|eight|nine"},
-	{"teen", "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"},
-	{"tens", "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"},
+	{"digit", strings.Join(slices.Concat(digitWords[1:]...), "|")},
+	{"teen", strings.Join(teenWords, "|")},
+	{"tens", strings.Join(tensWords, "|")},
 	{"number_99", "<digit>|<teen>|<tens> [<digit>]"},
 	{"number_999", "<number_99>|(a|<digit>) hundred [[and] <number_99>]"},
 	{"major_unit", "yuan|kuai"},
@@ -53,8 +56,8 @@ var numberRules = []struct{ name, text string }{
 	{"tenth_unit", "jiao|mao"},
 	{"jiao_fen", "<digit> <tenth_unit> [[and] <digit> [fen]]"},
 	{"money_tail", "<number_99> [<minor_unit>]|<jiao_fen>"},
-	{jsgfQuantity, "a|an|<number_99>"},
-	{jsgfAmount, "<number_999> <major_unit> [[and] <money_tail>]|<number_99> <minor_unit>|<jiao_fen>"},
+	{quantityRule, "a|an|<number_99>"},
+	{amountRule, "<number_999> <major_unit> [[and] <money_tail>]|<number_99> <minor_unit>|<jiao_fen>"},
 }
 
 // grammar is the parser's sentences as named rules of words: the template
@@ -63,17 +66,13 @@ var numberRules = []struct{ name, text string }{
 // ruleExpr names of other rules of the grammar.
 type grammar struct {
 	rules   map[string]expr
-	order   []string // rule names in the order they are written
 	intents []string // intents with at least one template, in file order
 }
 
 // buildGrammar derives the grammar from the compiled templates and lists.
 func (p *Parser) buildGrammar() *grammar {
 	g := &grammar{rules: map[string]expr{}}
-	add := func(name string, x expr) {
-		g.rules[name] = x
-		g.order = append(g.order, name)
-	}
+	add := func(name string, x expr) { g.rules[name] = x }
 	byIntent := map[string]altExpr{}
 	for _, t := range p.templates {
 		if t.typed {
@@ -85,7 +84,7 @@ func (p *Parser) buildGrammar() *grammar {
 		byIntent[t.intent] = append(byIntent[t.intent], p.toGrammar(t.x))
 	}
 	for _, in := range g.intents {
-		add(jsgfIntent+ruleIdent(in), simplifyAlt(byIntent[in]))
+		add(intentPrefix+ruleIdent(in), simplifyAlt(byIntent[in]))
 	}
 	names := make([]string, 0, len(p.rules))
 	for name := range p.rules {
@@ -93,7 +92,7 @@ func (p *Parser) buildGrammar() *grammar {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		add(jsgfRule+name, p.toGrammar(p.rules[name]))
+		add(rulePrefix+name, p.toGrammar(p.rules[name]))
 	}
 	for _, l := range p.lists {
 		var alts altExpr
@@ -111,9 +110,9 @@ func (p *Parser) buildGrammar() *grammar {
 			alts = append(alts, simplifySeq(seq))
 		}
 		if len(alts) == 0 {
-			alts = altExpr{ruleExpr("VOID")} // a list no one can say
+			alts = altExpr{ruleExpr(voidRule)} // a list no one can say
 		}
-		add(jsgfList+l.name, simplifyAlt(alts))
+		add(listPrefix+l.name, simplifyAlt(alts))
 	}
 	for _, r := range numberRules {
 		x, err := parseTemplate(r.text)
@@ -151,13 +150,13 @@ func (p *Parser) toGrammar(x expr) expr {
 	case slotExpr:
 		switch slotNames[string(x)] {
 		case slotQuantity:
-			return ruleExpr(jsgfQuantity)
+			return ruleExpr(quantityRule)
 		case slotAmount:
-			return ruleExpr(jsgfAmount)
+			return ruleExpr(amountRule)
 		}
-		return ruleExpr(jsgfList + string(x))
+		return ruleExpr(listPrefix + string(x))
 	case ruleExpr:
-		return ruleExpr(jsgfRule + string(x))
+		return ruleExpr(rulePrefix + string(x))
 	}
 	return x
 }
@@ -181,7 +180,7 @@ func speakable(words []string) bool {
 	return true
 }
 
-// ruleIdent turns an intent name into a JSGF rule name: "order.create" gives
+// ruleIdent turns an intent name into a rule name: "order.create" gives
 // "order_create".
 func ruleIdent(s string) string { return strings.ReplaceAll(s, ".", "_") }
 
@@ -196,7 +195,7 @@ func (g *grammar) intentRules(intents []string) ([]string, error) {
 		if !slices.Contains(g.intents, in) {
 			return nil, fmt.Errorf("intent %q has no sentences in the grammar", in)
 		}
-		name := jsgfIntent + ruleIdent(in)
+		name := intentPrefix + ruleIdent(in)
 		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
@@ -204,88 +203,15 @@ func (g *grammar) intentRules(intents []string) ([]string, error) {
 	return out, nil
 }
 
-// reachable lists the rules the named rules use, the named ones included, in
-// the grammar's order.
-func (g *grammar) reachable(from []string) []string {
-	seen := map[string]bool{}
-	var visit func(x expr)
-	visit = func(x expr) {
-		switch x := x.(type) {
-		case seqExpr:
-			for _, part := range x {
-				visit(part)
-			}
-		case altExpr:
-			for _, alt := range x {
-				visit(alt)
-			}
-		case optExpr:
-			visit(x.x)
-		case ruleExpr:
-			name := string(x)
-			if seen[name] {
-				return
-			}
-			seen[name] = true
-			if r, ok := g.rules[name]; ok {
-				visit(r)
-			}
-		}
-	}
-	for _, name := range from {
-		visit(ruleExpr(name))
-	}
-	var out []string
-	for _, name := range g.order {
-		if seen[name] {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-// JSGF returns the grammar of the given intents (all of them when none are
-// given) in the Java Speech Grammar Format, as CMU Sphinx reads it: grammar
-// "voicepay", with the one public rule <command>, whose alternatives are one
-// rule per intent (<intent_order_create> for order.create). Words are the
-// parser's normalized words, lowercase. An intent name that is unknown or
-// has no sentences makes it panic; use Intents to list the valid names.
-//
-// The dialog narrows what a recognizer listens for by asking only for the
-// intents its state accepts.
-func (p *Parser) JSGF(intents ...string) string {
-	g := p.buildGrammar()
-	top, err := g.intentRules(intents)
-	if err != nil {
-		panic("intent: JSGF: " + err.Error())
-	}
-	var b strings.Builder
-	b.WriteString("#JSGF V1.0;\n\ngrammar voicepay;\n\n")
-	b.WriteString("public <" + jsgfTop + "> = ")
-	for i, name := range top {
-		if i > 0 {
-			b.WriteString(" | ")
-		}
-		b.WriteString("<" + name + ">")
-	}
-	b.WriteString(";\n\n")
-	for _, name := range g.reachable(top) {
-		b.WriteString("<" + name + "> = ")
-		writeJSGF(&b, g.rules[name], false)
-		b.WriteString(";\n")
-	}
-	return b.String()
-}
-
-// exprString is x as JSGF.
+// exprString is x in template syntax, to tell alternatives apart.
 func exprString(x expr) string {
 	var b strings.Builder
-	writeJSGF(&b, x, false)
+	writeExpr(&b, x, false)
 	return b.String()
 }
 
-// writeJSGF writes x; nested says whether alternatives need parentheses.
-func writeJSGF(b *strings.Builder, x expr, nested bool) {
+// writeExpr writes x; nested says whether alternatives need parentheses.
+func writeExpr(b *strings.Builder, x expr, nested bool) {
 	switch x := x.(type) {
 	case wordExpr:
 		b.WriteString(string(x))
@@ -294,7 +220,7 @@ func writeJSGF(b *strings.Builder, x expr, nested bool) {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			writeJSGF(b, part, true)
+			writeExpr(b, part, true)
 		}
 	case altExpr:
 		if nested {
@@ -304,53 +230,94 @@ func writeJSGF(b *strings.Builder, x expr, nested bool) {
 			if i > 0 {
 				b.WriteString(" | ")
 			}
-			writeJSGF(b, alt, false)
+			writeExpr(b, alt, false)
 		}
 		if nested {
 			b.WriteByte(')')
 		}
 	case optExpr:
 		b.WriteByte('[')
-		writeJSGF(b, x.x, false)
+		writeExpr(b, x.x, false)
 		b.WriteByte(']')
 	case ruleExpr:
 		b.WriteString("<" + string(x) + ">")
 	}
 }
 
-// Words returns every word the full grammar (JSGF with no intents named) can
-// produce, sorted: the words a recognizer needs pronunciations for.
-func (p *Parser) Words() []string {
-	g := p.buildGrammar()
-	top, _ := g.intentRules(nil)
-	set := map[string]bool{}
-	var visit func(x expr)
-	visit = func(x expr) {
-		switch x := x.(type) {
-		case wordExpr:
-			set[string(x)] = true
-		case seqExpr:
-			for _, part := range x {
-				visit(part)
-			}
-		case altExpr:
-			for _, alt := range x {
-				visit(alt)
-			}
-		case optExpr:
-			visit(x.x)
+// Words returns every word the grammar of all intents can produce, sorted:
+// the words a recognizer needs pronunciations for.
+func (p *Parser) Words() []string { return p.Grammar().Words() }
+
+// Grammar returns the word graph of the sentences of the given intents (all
+// of them when none are given): what a recognizer listens for. Words are
+// the parser's normalized words, lowercase. An intent name that is unknown
+// or has no sentences makes it panic; use Intents to list the valid names.
+//
+// The dialog narrows what a recognizer listens for by asking only for the
+// intents its state accepts. The graphs are kept: asking again for the same
+// intents, in the same order, returns the same *Graph.
+func (p *Parser) Grammar(intents ...string) *Graph {
+	g, err := p.grammarGraph(intents)
+	if err != nil {
+		panic("intent: Grammar: " + err.Error())
+	}
+	return g
+}
+
+// grammarGraph returns the kept graph of the intents, building it the
+// first time.
+func (p *Parser) grammarGraph(intents []string) (*Graph, error) {
+	top, err := p.speech.intentRules(intents)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.Join(top, " ")
+	p.graphMu.Lock()
+	defer p.graphMu.Unlock()
+	if g, ok := p.graphs[key]; ok {
+		return g, nil
+	}
+	alts := make(altExpr, len(top))
+	for i, name := range top {
+		alts[i] = ruleExpr(name)
+	}
+	g, err := buildGraph(simplifyAlt(alts), p.speech.rules)
+	if err != nil {
+		return nil, err
+	}
+	p.graphs[key] = g
+	return g, nil
+}
+
+// codeTemplate is an answer to a request for a PIN or an authenticator
+// code, with <digit> any way to say a digit.
+const codeTemplate = "[my pin is] <digit> <digit> <digit> <digit> [<digit>] [<digit>] [<digit>] [<digit>]" +
+	" | cancel | cancel it | never mind | freeze my wallet"
+
+// CodeGrammar returns the word graph of an answer to a request for a PIN
+// or an authenticator code: four to eight digits said one word each
+// ("one oh four two"), optionally after "my pin is"; or "cancel", "cancel
+// it" or "never mind"; or "freeze my wallet". It is the same *Graph on
+// every call.
+func CodeGrammar() *Graph { return codeGrammar() }
+
+var codeGrammar = sync.OnceValue(func() *Graph {
+	x, err := parseTemplate(codeTemplate)
+	if err != nil {
+		panic("intent: code grammar: " + err.Error())
+	}
+	var digits altExpr
+	for _, ws := range digitWords {
+		for _, w := range ws {
+			digits = append(digits, wordExpr(w))
 		}
 	}
-	for _, name := range g.reachable(top) {
-		visit(g.rules[name])
+	g, err := buildGraph(x, map[string]expr{"digit": digits})
+	if err != nil {
+		panic("intent: code grammar: " + err.Error())
 	}
-	words := make([]string, 0, len(set))
-	for w := range set {
-		words = append(words, w)
-	}
-	slices.Sort(words)
-	return words
-}
+	return g
+})
 
 // Sentence is one sentence of the grammar and the intent it was generated
 // for.
@@ -363,9 +330,9 @@ type Sentence struct {
 // intents (all when none are given): an intent is picked uniformly, then
 // each alternative uniformly and each optional part with even odds. The
 // same rng state gives the same sentences. It panics on an unknown intent,
-// like JSGF.
+// like Grammar.
 func (p *Parser) Sentences(rng *rand.Rand, n int, intents ...string) []Sentence {
-	g := p.buildGrammar()
+	g := p.speech
 	top, err := g.intentRules(intents)
 	if err != nil {
 		panic("intent: Sentences: " + err.Error())
@@ -387,7 +354,7 @@ func (p *Parser) Sentences(rng *rand.Rand, n int, intents ...string) []Sentence 
 
 // intentOfRule maps "intent_order_create" back to "order.create".
 func intentOfRule(rule string) string {
-	id := strings.TrimPrefix(rule, jsgfIntent)
+	id := strings.TrimPrefix(rule, intentPrefix)
 	for _, in := range intentNames {
 		if ruleIdent(in) == id {
 			return in

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,107 +51,6 @@ func TestSentencesParse(t *testing.T) {
 	}
 }
 
-// TestJSGFParses walks random paths through the JSGF text itself, read by a
-// small reader independent of the parser, and parses what they say.
-func TestJSGFParses(t *testing.T) {
-	p := MustDefaultParser(t)
-	g := mustReadJSGF(t, p.JSGF())
-	rng := rand.New(rand.NewPCG(seed(t), 2))
-	words := p.Words()
-	for range 20000 {
-		path := g.sample(rng, "command")
-		text := strings.Join(path.words, " ")
-		want := strings.ReplaceAll(strings.TrimPrefix(path.top, "intent_"), "_", ".")
-		got := p.Parse(text)
-		if got.Intent != want || got.Confidence != intent.FullMatch {
-			t.Fatalf("%q: got %s (%.2f), want %s", text, got.Intent, got.Confidence, want)
-		}
-		for _, w := range path.words {
-			if _, ok := slices.BinarySearch(words, w); !ok {
-				t.Fatalf("%q: %q is not in Words()", text, w)
-			}
-		}
-	}
-}
-
-func TestJSGFNarrow(t *testing.T) {
-	p := MustDefaultParser(t)
-	text := p.JSGF(intent.OrderConfirm, intent.OrderCancel)
-	g := mustReadJSGF(t, text)
-	for _, name := range []string{"intent_order_create", "intent_tip_send", "amount", "list_item"} {
-		if _, ok := g.rules[name]; ok {
-			t.Errorf("the grammar of order.confirm and order.cancel has <%s>", name)
-		}
-	}
-	rng := rand.New(rand.NewPCG(seed(t), 3))
-	for range 2000 {
-		got := p.Parse(strings.Join(g.sample(rng, "command").words, " ")).Intent
-		if got != intent.OrderConfirm && got != intent.OrderCancel {
-			t.Fatalf("narrowed grammar said %s", got)
-		}
-	}
-	for _, s := range p.Sentences(rng, 500, intent.TipSend) {
-		if s.Intent != intent.TipSend {
-			t.Fatalf("Sentences(tip.send) gave %s: %q", s.Intent, s.Text)
-		}
-	}
-}
-
-func TestJSGFUnknownIntent(t *testing.T) {
-	p := MustDefaultParser(t)
-	for _, name := range []string{intent.None, "order.creat"} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("JSGF(%q) did not panic", name)
-				}
-			}()
-			p.JSGF(name)
-		}()
-	}
-}
-
-// TestGrammarNumbers checks the spoken forms of quantities and amounts that
-// the grammar offers against what the parser makes of them.
-func TestGrammarNumbers(t *testing.T) {
-	p := MustDefaultParser(t)
-	g := mustReadJSGF(t, p.JSGF())
-	tests := []struct {
-		text string
-		want intent.Slots
-	}{
-		{"tip the developer five yuan", intent.Slots{Amount: 500, Payee: "developer"}},
-		{"tip the developer twelve yuan fifty", intent.Slots{Amount: 1250, Payee: "developer"}},
-		{"tip the developer fifty fen", intent.Slots{Amount: 50, Payee: "developer"}},
-		{"tip the developer five kuai five", intent.Slots{Amount: 550, Payee: "developer"}},
-		{"tip the developer two hundred and fifty yuan", intent.Slots{Amount: 25000, Payee: "developer"}},
-		{"tip the developer a hundred yuan", intent.Slots{Amount: 10000, Payee: "developer"}},
-		{"tip the developer three jiao five", intent.Slots{Amount: 35, Payee: "developer"}},
-		{"tip the developer ninety nine yuan and ninety nine fen", intent.Slots{Amount: 9999, Payee: "developer"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.text, func(t *testing.T) {
-			if !g.accepts("command", strings.Fields(tt.text)) {
-				t.Fatalf("the grammar does not generate %q", tt.text)
-			}
-			got := p.Parse(tt.text)
-			if got.Intent != intent.TipSend || got.Slots != tt.want {
-				t.Errorf("got %s %+v, want tip.send %+v", got.Intent, got.Slots, tt.want)
-			}
-		})
-	}
-	for _, q := range []string{"a", "an", "one", "twelve", "ninety nine"} {
-		if !g.accepts("quantity", strings.Fields(q)) {
-			t.Errorf("<quantity> does not generate %q", q)
-		}
-	}
-	for _, q := range []string{"zero", "hundred", "one hundred", "2"} {
-		if g.accepts("quantity", strings.Fields(q)) {
-			t.Errorf("<quantity> generates %q", q)
-		}
-	}
-}
-
 func TestWords(t *testing.T) {
 	p := MustDefaultParser(t)
 	words := p.Words()
@@ -180,264 +80,22 @@ func TestGrammarUnspeakable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := p.JSGF(intent.OrderCreate)
-	if strings.Contains(text, "7") {
-		t.Errorf("grammar has a digit:\n%s", text)
-	}
-	if !strings.Contains(text, "seven eleven") {
-		t.Errorf("grammar lacks %q", "seven eleven")
-	}
-}
-
-func ExampleParser_JSGF() {
-	p, err := intent.Compile(intent.DefaultTemplates(), intent.Vocabulary{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Print(p.JSGF(intent.OrderConfirm))
-	// Output:
-	// #JSGF V1.0;
-	//
-	// grammar voicepay;
-	//
-	// public <command> = <intent_order_confirm>;
-	//
-	// <intent_order_confirm> = <rule_lead> [<rule_yes>] [please] [i] confirm [(the | my | this) order | it] <rule_please> | <rule_lead> [<rule_yes>] go ahead and confirm [(the | my | this) order | it];
-	// <rule_lead> = [hey voicepay | voicepay | ok | okay];
-	// <rule_please> = [please];
-	// <rule_yes> = yes | yeah | yep | sure | ok | okay | alright | all right;
-}
-
-// jsgf is a JSGF grammar read back from text: only what Parser.JSGF writes
-// (words, sequences, (…|…), […] and <rule> references).
-type jsgf struct{ rules map[string]jnode }
-
-type jnode struct {
-	kind  byte // 'w' word, 'r' rule, 's' sequence, 'a' alternatives, 'o' optional
-	text  string
-	parts []jnode
-}
-
-func mustReadJSGF(t *testing.T, text string) *jsgf {
-	t.Helper()
-	g, err := readJSGF(text)
-	if err != nil {
-		t.Fatalf("read JSGF: %v\n%s", err, text)
-	}
-	return g
-}
-
-func readJSGF(text string) (*jsgf, error) {
-	g := &jsgf{rules: map[string]jnode{}}
-	lines := strings.Split(text, "\n")
-	if lines[0] != "#JSGF V1.0;" {
-		return nil, fmt.Errorf("header %q", lines[0])
-	}
-	for _, line := range lines[1:] {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "grammar ") {
-			continue
-		}
-		line = strings.TrimPrefix(line, "public ")
-		name, body, ok := strings.Cut(line, " = ")
-		if !ok || !strings.HasSuffix(body, ";") || !strings.HasPrefix(name, "<") || !strings.HasSuffix(name, ">") {
-			return nil, fmt.Errorf("line %q", line)
-		}
-		r := &jreader{toks: jsgfTokens(strings.TrimSuffix(body, ";"))}
-		n, err := r.alts()
-		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", name, err)
-		}
-		if r.pos != len(r.toks) {
-			return nil, fmt.Errorf("rule %s: %q left over", name, r.toks[r.pos:])
-		}
-		g.rules[name[1:len(name)-1]] = n
-	}
-	for name, n := range g.rules {
-		if err := g.check(n); err != nil {
-			return nil, fmt.Errorf("rule <%s>: %w", name, err)
+	g := p.Grammar(intent.OrderCreate)
+	for _, w := range g.Words() {
+		if strings.ContainsAny(w, "0123456789") {
+			t.Errorf("the grammar has the word %q", w)
 		}
 	}
-	return g, nil
-}
-
-func (g *jsgf) check(n jnode) error {
-	if n.kind == 'r' {
-		if _, ok := g.rules[n.text]; !ok {
-			return fmt.Errorf("undefined <%s>", n.text)
-		}
+	if !g.Accepts("buy onigiri from seven eleven") {
+		t.Errorf("the grammar lacks %q", "seven eleven")
 	}
-	for _, p := range n.parts {
-		if err := g.check(p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func jsgfTokens(s string) []string {
-	var toks []string
-	for _, f := range strings.Fields(s) {
-		for f != "" {
-			switch {
-			case strings.ContainsRune("()[]|", rune(f[0])):
-				toks = append(toks, f[:1])
-				f = f[1:]
-			case f[0] == '<':
-				end := strings.IndexByte(f, '>') + 1
-				toks = append(toks, f[:end])
-				f = f[end:]
-			default:
-				end := strings.IndexAny(f, "()[]|<")
-				if end < 0 {
-					end = len(f)
-				}
-				toks = append(toks, f[:end])
-				f = f[end:]
-			}
-		}
-	}
-	return toks
-}
-
-type jreader struct {
-	toks []string
-	pos  int
-}
-
-func (r *jreader) alts() (jnode, error) {
-	n := jnode{kind: 'a'}
-	for {
-		s, err := r.seq()
-		if err != nil {
-			return n, err
-		}
-		n.parts = append(n.parts, s)
-		if r.pos < len(r.toks) && r.toks[r.pos] == "|" {
-			r.pos++
-			continue
-		}
-		return n, nil
-	}
-}
-
-func (r *jreader) seq() (jnode, error) {
-	n := jnode{kind: 's'}
-	for r.pos < len(r.toks) {
-		tok := r.toks[r.pos]
-		switch tok {
-		case "|", ")", "]":
-			if len(n.parts) == 0 {
-				return n, fmt.Errorf("empty sequence before %q", tok)
-			}
-			return n, nil
-		case "(", "[":
-			r.pos++
-			inner, err := r.alts()
-			if err != nil {
-				return n, err
-			}
-			close := map[string]string{"(": ")", "[": "]"}[tok]
-			if r.pos >= len(r.toks) || r.toks[r.pos] != close {
-				return n, fmt.Errorf("%q is not closed", tok)
-			}
-			r.pos++
-			if tok == "[" {
-				inner = jnode{kind: 'o', parts: []jnode{inner}}
-			}
-			n.parts = append(n.parts, inner)
-		default:
-			r.pos++
-			if strings.HasPrefix(tok, "<") {
-				n.parts = append(n.parts, jnode{kind: 'r', text: tok[1 : len(tok)-1]})
-			} else {
-				n.parts = append(n.parts, jnode{kind: 'w', text: tok})
-			}
-		}
-	}
-	if len(n.parts) == 0 {
-		return n, fmt.Errorf("empty sequence at the end")
-	}
-	return n, nil
-}
-
-type jpath struct {
-	top   string // the first rule the path entered below the start rule
-	words []string
-}
-
-func (g *jsgf) sample(rng *rand.Rand, start string) jpath {
-	var p jpath
-	var walk func(n jnode, depth int)
-	walk = func(n jnode, depth int) {
-		switch n.kind {
-		case 'w':
-			p.words = append(p.words, n.text)
-		case 'r':
-			if depth == 1 && p.top == "" {
-				p.top = n.text
-			}
-			walk(g.rules[n.text], depth+1)
-		case 's':
-			for _, part := range n.parts {
-				walk(part, depth)
-			}
-		case 'a':
-			walk(n.parts[rng.IntN(len(n.parts))], depth)
-		case 'o':
-			if rng.IntN(2) == 0 {
-				walk(n.parts[0], depth)
-			}
-		}
-	}
-	walk(g.rules[start], 1)
-	return p
-}
-
-// accepts reports whether rule start generates exactly words.
-func (g *jsgf) accepts(start string, words []string) bool {
-	// ends returns every position a match of n starting at pos can end at.
-	var ends func(n jnode, pos int) []int
-	ends = func(n jnode, pos int) []int {
-		switch n.kind {
-		case 'w':
-			if pos < len(words) && words[pos] == n.text {
-				return []int{pos + 1}
-			}
-			return nil
-		case 'r':
-			return ends(g.rules[n.text], pos)
-		case 's':
-			cur := []int{pos}
-			for _, part := range n.parts {
-				var next []int
-				for _, c := range cur {
-					next = append(next, ends(part, c)...)
-				}
-				slices.Sort(next)
-				cur = slices.Compact(next)
-			}
-			return cur
-		case 'a':
-			var out []int
-			for _, alt := range n.parts {
-				out = append(out, ends(alt, pos)...)
-			}
-			return out
-		case 'o':
-			return append([]int{pos}, ends(n.parts[0], pos)...)
-		}
-		return nil
-	}
-	return slices.Contains(ends(g.rules[start], 0), len(words))
 }
 
 // TestTypedOnly checks that an intent's typed sentences are read from text
 // but left out of the speech grammar, while its plain forms are in both.
 func TestTypedOnly(t *testing.T) {
 	p := MustDefaultParser(t)
-	g := mustReadJSGF(t, p.JSGF())
+	g := p.Grammar()
 	for _, c := range []struct {
 		text   string
 		intent string
@@ -458,8 +116,247 @@ func TestTypedOnly(t *testing.T) {
 		if got := p.Parse(c.text).Intent; got != c.intent {
 			t.Errorf("%q parses as %s, want %s", c.text, got, c.intent)
 		}
-		if got := g.accepts("command", strings.Fields(c.text)); got != c.heard {
+		if got := g.Accepts(c.text); got != c.heard {
 			t.Errorf("%q in the speech grammar: %v, want %v", c.text, got, c.heard)
 		}
 	}
+}
+
+// walk says a random sentence of g: each edge out of a state, and stopping
+// in a final one, with even odds.
+func walk(rng *rand.Rand, g *intent.Graph) string {
+	var words []string
+	for s := g.Start(); ; {
+		n := g.NumEdges(s)
+		choices := n
+		if g.Final(s) {
+			choices++
+		}
+		i := rng.IntN(choices)
+		if i == n {
+			return strings.Join(words, " ")
+		}
+		w, to := g.Edge(s, i)
+		words, s = append(words, w), to
+	}
+}
+
+// TestGrammarParses walks random paths through each intent's graph and
+// parses what they say: every sentence the recognizer can hear must come
+// back as its intent, with a complete match.
+func TestGrammarParses(t *testing.T) {
+	p := MustDefaultParser(t)
+	rng := rand.New(rand.NewPCG(seed(t), 2))
+	words := p.Words()
+	for _, in := range intent.Intents()[1:] {
+		g := p.Grammar(in)
+		for range 1000 {
+			text := walk(rng, g)
+			got := p.Parse(text)
+			if got.Intent != in || got.Confidence != intent.FullMatch {
+				t.Fatalf("%q: got %s (%.2f), want %s", text, got.Intent, got.Confidence, in)
+			}
+			for _, w := range strings.Fields(text) {
+				if _, ok := slices.BinarySearch(words, w); !ok {
+					t.Fatalf("%q: %q is not in Words()", text, w)
+				}
+			}
+		}
+	}
+}
+
+// The graph of every intent accepts every sentence the parser generates,
+// and is small.
+func TestGrammarAcceptsSentences(t *testing.T) {
+	p := MustDefaultParser(t)
+	g := p.Grammar()
+	rng := rand.New(rand.NewPCG(seed(t), 4))
+	for _, s := range p.Sentences(rng, 5000) {
+		if !g.Accepts(s.Text) {
+			t.Fatalf("rejects %q", s.Text)
+		}
+		// A sentence missing its last word is rarely another sentence, and
+		// never one the parser cannot read.
+		words := strings.Fields(s.Text)
+		if short := strings.Join(words[:len(words)-1], " "); len(words) > 1 && g.Accepts(short) {
+			if got := p.Parse(short); got.Intent == intent.None {
+				t.Fatalf("accepts %q, which the parser reads as none", short)
+			}
+		}
+	}
+	states, edges := intent.GraphSize(g)
+	t.Logf("the default grammar: %d states, %d edges, %d words", states, edges, len(g.Words()))
+	if states > 2000 {
+		t.Errorf("%d states; the minimal graph of the default grammar has about 500", states)
+	}
+}
+
+func TestGrammarNarrow(t *testing.T) {
+	p := MustDefaultParser(t)
+	g := p.Grammar(intent.OrderConfirm, intent.OrderCancel)
+	rng := rand.New(rand.NewPCG(seed(t), 3))
+	for range 2000 {
+		text := walk(rng, g)
+		if got := p.Parse(text).Intent; got != intent.OrderConfirm && got != intent.OrderCancel {
+			t.Fatalf("the narrowed grammar said %q, %s", text, got)
+		}
+	}
+	for _, text := range []string{"buy a latte", "tip the developer five yuan", "what is my balance"} {
+		if g.Accepts(text) {
+			t.Errorf("the grammar of order.confirm and order.cancel accepts %q", text)
+		}
+	}
+	for _, s := range p.Sentences(rng, 500, intent.TipSend) {
+		if s.Intent != intent.TipSend {
+			t.Fatalf("Sentences(tip.send) gave %s: %q", s.Intent, s.Text)
+		}
+	}
+}
+
+func TestGrammarUnknownIntent(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, name := range []string{intent.None, "order.creat"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Grammar(%q) did not panic", name)
+				}
+			}()
+			p.Grammar(name)
+		}()
+	}
+}
+
+// The parser keeps its graphs: the same intents give the same *Graph, and
+// the same grammar has the same key in another parser.
+func TestGrammarKept(t *testing.T) {
+	p := MustDefaultParser(t)
+	narrow := p.Grammar(intent.OrderConfirm, intent.OrderCancel)
+	if p.Grammar(intent.OrderConfirm, intent.OrderCancel) != narrow {
+		t.Error("asking twice gave two graphs")
+	}
+	if p.Grammar(intent.OrderConfirm, intent.OrderCancel, intent.OrderConfirm) != narrow {
+		t.Error("an intent named twice gave another graph")
+	}
+	if p.Grammar() != p.Grammar() {
+		t.Error("the grammar of every intent, asked for twice, gave two graphs")
+	}
+	other := MustDefaultParserFresh(t).Grammar(intent.OrderConfirm, intent.OrderCancel)
+	if other == narrow || other.Key() != narrow.Key() {
+		t.Errorf("another parser's graph: key %s, want %s", other.Key(), narrow.Key())
+	}
+	keys := map[string]bool{}
+	for _, g := range []*intent.Graph{p.Grammar(), narrow, p.Grammar(intent.Help), intent.CodeGrammar()} {
+		if keys[g.Key()] {
+			t.Errorf("two grammars have the key %s", g.Key())
+		}
+		keys[g.Key()] = true
+	}
+}
+
+func TestGrammarConcurrent(t *testing.T) {
+	p := MustDefaultParserFresh(t)
+	sets := [][]string{{intent.Help}, {intent.OrderConfirm, intent.OrderCancel}, nil}
+	var wg sync.WaitGroup
+	got := make([]*intent.Graph, 8)
+	for i := range got {
+		wg.Go(func() { got[i] = p.Grammar(sets[i%len(sets)]...) })
+	}
+	wg.Wait()
+	for i, g := range got {
+		if want := p.Grammar(sets[i%len(sets)]...); g != want {
+			t.Errorf("goroutine %d got another graph for %v", i, sets[i%len(sets)])
+		}
+	}
+}
+
+func TestCodeGrammar(t *testing.T) {
+	g := intent.CodeGrammar()
+	if intent.CodeGrammar() != g {
+		t.Error("CodeGrammar gave two graphs")
+	}
+	for _, s := range []string{
+		"one two three four", "my pin is one two three four", "zero oh nine eight seven six five four",
+		"my pin is nine nine nine nine nine", "cancel", "cancel it", "never mind", "freeze my wallet",
+	} {
+		if !g.Accepts(s) {
+			t.Errorf("rejects %q", s)
+		}
+	}
+	for _, s := range []string{
+		"", "one two three", "one two three four five six seven eight nine", "my pin is", "my pin is cancel",
+		"ten eleven twelve thirteen", "twenty one two three", "o one two three", "cancel order", "freeze",
+	} {
+		if g.Accepts(s) {
+			t.Errorf("accepts %q", s)
+		}
+	}
+	want := []string{"cancel", "eight", "five", "four", "freeze", "is", "it", "mind", "my", "never",
+		"nine", "oh", "one", "pin", "seven", "six", "three", "two", "wallet", "zero"}
+	if got := g.Words(); !slices.Equal(got, want) {
+		t.Errorf("Words() = %v, want %v", got, want)
+	}
+}
+
+// TestGrammarNumbers checks the spoken forms of quantities and amounts that
+// the grammar offers against what the parser makes of them.
+func TestGrammarNumbers(t *testing.T) {
+	p := MustDefaultParser(t)
+	g := p.Grammar()
+	tests := []struct {
+		text string
+		want intent.Slots
+	}{
+		{"tip the developer five yuan", intent.Slots{Amount: 500, Payee: "developer"}},
+		{"tip the developer twelve yuan fifty", intent.Slots{Amount: 1250, Payee: "developer"}},
+		{"tip the developer fifty fen", intent.Slots{Amount: 50, Payee: "developer"}},
+		{"tip the developer five kuai five", intent.Slots{Amount: 550, Payee: "developer"}},
+		{"tip the developer two hundred and fifty yuan", intent.Slots{Amount: 25000, Payee: "developer"}},
+		{"tip the developer a hundred yuan", intent.Slots{Amount: 10000, Payee: "developer"}},
+		{"tip the developer three jiao five", intent.Slots{Amount: 35, Payee: "developer"}},
+		{"tip the developer ninety nine yuan and ninety nine fen", intent.Slots{Amount: 9999, Payee: "developer"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			if !g.Accepts(tt.text) {
+				t.Fatalf("the grammar does not generate %q", tt.text)
+			}
+			got := p.Parse(tt.text)
+			if got.Intent != intent.TipSend || got.Slots != tt.want {
+				t.Errorf("got %s %+v, want tip.send %+v", got.Intent, got.Slots, tt.want)
+			}
+		})
+	}
+	quantity, err := intent.RuleGraph(p, "quantity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"a", "an", "one", "twelve", "ninety nine"} {
+		if !quantity.Accepts(q) {
+			t.Errorf("<quantity> does not generate %q", q)
+		}
+	}
+	for _, q := range []string{"zero", "oh", "hundred", "one hundred", "2"} {
+		if quantity.Accepts(q) {
+			t.Errorf("<quantity> generates %q", q)
+		}
+	}
+}
+
+func ExampleParser_Grammar() {
+	p, err := intent.Compile(intent.DefaultTemplates(), intent.Vocabulary{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	g := p.Grammar(intent.OrderConfirm, intent.OrderCancel)
+	for _, text := range []string{"confirm the order", "ok cancel it", "buy a latte"} {
+		fmt.Printf("%q: %v\n", text, g.Accepts(text))
+	}
+	fmt.Println(p.Grammar(intent.OrderConfirm, intent.OrderCancel) == g)
+	// Output:
+	// "confirm the order": true
+	// "ok cancel it": true
+	// "buy a latte": false
+	// true
 }

@@ -63,6 +63,14 @@
 // dialog to ask, and so is the item if they use different ids for it. When a merchant is named, the item id is the one that
 // merchant uses; if that merchant does not sell it, the result keeps both as
 // said, so the dialog can say so.
+//
+// # Speech grammar
+//
+// A speech recognizer listens for the same sentences as a word graph:
+// Parser.Grammar builds it from the templates (see grammar.go for how it
+// differs from what the parser reads), narrowed to the intents a dialog
+// state accepts, and keeps it; CodeGrammar is the graph of a spoken PIN or
+// code.
 package intent
 
 import (

@@ -1,14 +1,37 @@
 package intent
 
-// numberWords are the words of the numbers below a hundred.
-var numberWords = map[string]int64{
-	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-	"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-	"eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-	"sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-	"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-	"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}
+// The words of the numbers, the one table of them: the parser reads
+// quantities and amounts with it, and the speech grammar spells out its
+// number rules and the digits of a spoken code from it.
+var (
+	// digitWords are the ways to say each digit, by value. Zero is never a
+	// quantity or an amount; it is said only in a code ("one oh four").
+	digitWords = [10][]string{{"zero", "oh"}, {"one"}, {"two"}, {"three"}, {"four"},
+		{"five"}, {"six"}, {"seven"}, {"eight"}, {"nine"}}
+	// teenWords are ten to nineteen.
+	teenWords = []string{"ten", "eleven", "twelve", "thirteen", "fourteen",
+		"fifteen", "sixteen", "seventeen", "eighteen", "nineteen"}
+	// tensWords are twenty to ninety, by tens.
+	tensWords = []string{"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+)
+
+// numberWords are the words of the numbers from one to ninety-nine, with
+// their values.
+var numberWords = func() map[string]int64 {
+	m := map[string]int64{}
+	for v, ws := range digitWords[1:] {
+		for _, w := range ws {
+			m[w] = int64(v + 1)
+		}
+	}
+	for i, w := range teenWords {
+		m[w] = int64(10 + i)
+	}
+	for i, w := range tensWords {
+		m[w] = int64(20 + 10*i)
+	}
+	return m
+}()
 
 // maxQuantity is the largest quantity of one item.
 const maxQuantity = 99

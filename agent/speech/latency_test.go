@@ -14,6 +14,7 @@ import (
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/internal/agenttest"
 	"github.com/voicepay/voicepay/agent/speech"
+	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
 )
 
@@ -25,7 +26,7 @@ type wholeGrammar struct {
 	decodes atomic.Int64
 }
 
-func (w *wholeGrammar) Recognize(ctx context.Context, samples []int16, _ string) (agent.Heard, error) {
+func (w *wholeGrammar) Recognize(ctx context.Context, samples []int16, _ *intent.Graph) (agent.Heard, error) {
 	w.decodes.Add(1)
 	text, err := w.r.Transcribe(ctx, samples)
 	return agent.Heard{Text: text}, err

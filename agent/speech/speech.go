@@ -19,14 +19,17 @@ import (
 type Recognizer struct {
 	mu  sync.Mutex // held from a grammar switch to the end of its utterance
 	rec *sphinx.Recognizer
-	all string // the grammar of every intent
+	all *intent.Graph // the grammar of every intent
 }
 
-var _ agent.Recognizer = (*Recognizer)(nil)
+var (
+	_ agent.Recognizer = (*Recognizer)(nil)
+	_ sphinx.Grammar   = (*intent.Graph)(nil)
+)
 
 // New starts a recognizer for the parser's templates.
 func New(parser *intent.Parser) (*Recognizer, error) {
-	all := parser.JSGF()
+	all := parser.Grammar()
 	rec, err := sphinx.New(sphinx.Config{
 		Grammar: all,
 		// A sentence that would move money must pass the second, stricter
@@ -43,7 +46,7 @@ func New(parser *intent.Parser) (*Recognizer, error) {
 func (r *Recognizer) Close() error { return r.rec.Close() }
 
 // Recognize hears a whole utterance, listening for grammar.
-func (r *Recognizer) Recognize(ctx context.Context, samples []int16, grammar string) (agent.Heard, error) {
+func (r *Recognizer) Recognize(ctx context.Context, samples []int16, grammar *intent.Graph) (agent.Heard, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.rec.SetGrammar(ctx, grammar); err != nil {

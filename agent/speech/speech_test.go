@@ -40,7 +40,7 @@ func TestVerifiesMoney(t *testing.T) {
 	}
 	defer r.Close()
 	ctx := context.Background()
-	all := parser.JSGF()
+	all := parser.Grammar()
 	for _, c := range []struct {
 		file       string
 		text       string

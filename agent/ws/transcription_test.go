@@ -79,7 +79,7 @@ func TestTranscriptionBackends(t *testing.T) {
 	h := agenttest.MustOpenHub(t)
 	_, token := h.MustPair("glasses", wallet.ScopeUser)
 	newSTT := func() sphinxSTT {
-		rec, err := sphinx.New(sphinx.Config{Grammar: h.Parser.JSGF()})
+		rec, err := sphinx.New(sphinx.Config{Grammar: h.Parser.Grammar()})
 		if err != nil {
 			t.Fatalf("recognizer (make deps installs pocketsphinx): %v", err)
 		}
@@ -148,7 +148,7 @@ func TestTranscriptionBackends(t *testing.T) {
 func TestTranscriptionEndpoint(t *testing.T) {
 	h := agenttest.MustOpenHub(t)
 	_, token := h.MustPair("glasses", wallet.ScopeUser)
-	rec, err := sphinx.New(sphinx.Config{Grammar: h.Parser.JSGF()})
+	rec, err := sphinx.New(sphinx.Config{Grammar: h.Parser.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}

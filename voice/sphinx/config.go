@@ -94,9 +94,8 @@ type Config struct {
 	// ModelDir holds the acoustic model (en-us/) and the dictionary
 	// (cmudict-en-us.dict). Default: DefaultModelDir.
 	ModelDir string
-	// Grammar is the JSGF text first listened for, with exactly one public
-	// rule. Required.
-	Grammar string
+	// Grammar is what is first listened for. Required.
+	Grammar Grammar
 	// Pronunciations are ways to say words, each as phones (in Phones,
 	// space-separated): for a word the dictionary lacks, they are used
 	// instead of the generator; for a word it has, they are added as

@@ -6,7 +6,6 @@ package sphinx
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <malloc.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/fsg_model.h>
@@ -15,7 +14,11 @@ package sphinx
 
 // The library reports problems through one process-wide callback. The last
 // warning or error of the calling thread is kept, so that a failed call can
-// say why; a cgo call runs on one thread from start to end.
+// say why. A goroutine may move to another thread between two cgo calls,
+// but a cgo call runs on one thread from start to end: so every call whose
+// failure is explained goes through a wrapper below that clears the
+// thread's message, makes the call and copies the message out to the
+// caller's buffer, all in one cgo call.
 static __thread char vp_last_error[512];
 
 static void vp_log(void *user_data, err_lvl_t lvl, const char *fmt, ...) {
@@ -28,27 +31,68 @@ static void vp_log(void *user_data, err_lvl_t lvl, const char *fmt, ...) {
 	va_end(ap);
 }
 
-// vp_heap_in_use is the C heap in use, over all of malloc's arenas.
-static size_t vp_heap_in_use(void) {
-	struct mallinfo2 m = mallinfo2();
-	return m.uordblks + m.hblkhd;
-}
-
 static void vp_quiet(void) {
 	err_set_logfp(NULL);
 	err_set_callback(vp_log, NULL);
 }
 
-static void vp_clear_error(void) { vp_last_error[0] = 0; }
-static const char *vp_error(void) { return vp_last_error; }
+// vp_begin and vp_end bracket a library call: the message of the call,
+// if any, ends up in err (of size n), "" if none.
+static void vp_begin(void) { vp_last_error[0] = 0; }
+static void vp_end(char *err, size_t n) { snprintf(err, n, "%s", vp_last_error); }
 
-static ps_decoder_t *vp_init(int argc, char **argv, cmd_ln_t **out) {
+static ps_decoder_t *vp_init(int argc, char **argv, cmd_ln_t **out, char *err, size_t n) {
+	vp_begin();
+	ps_decoder_t *ps = NULL;
 	cmd_ln_t *config = cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE);
 	*out = config;
-	if (config == NULL) {
-		return NULL;
+	if (config != NULL) {
+		ps = ps_init(config);
 	}
-	return ps_init(config);
+	vp_end(err, n);
+	return ps;
+}
+
+static int vp_add_word(ps_decoder_t *ps, const char *word, const char *phones, char *err, size_t n) {
+	vp_begin();
+	int r = ps_add_word(ps, word, phones, 0);
+	vp_end(err, n);
+	return r;
+}
+
+static int vp_set_fsg(ps_decoder_t *ps, const char *name, fsg_model_t *fsg, char *err, size_t n) {
+	vp_begin();
+	int r = ps_set_fsg(ps, name, fsg);
+	vp_end(err, n);
+	return r;
+}
+
+static int vp_set_search(ps_decoder_t *ps, const char *name, char *err, size_t n) {
+	vp_begin();
+	int r = ps_set_search(ps, name);
+	vp_end(err, n);
+	return r;
+}
+
+static int vp_start_utt(ps_decoder_t *ps, char *err, size_t n) {
+	vp_begin();
+	int r = ps_start_utt(ps);
+	vp_end(err, n);
+	return r;
+}
+
+static int vp_process_raw(ps_decoder_t *ps, const int16 *data, size_t n_samples, int full, char *err, size_t n) {
+	vp_begin();
+	int r = ps_process_raw(ps, data, n_samples, 0, full);
+	vp_end(err, n);
+	return r;
+}
+
+static int vp_end_utt(ps_decoder_t *ps, char *err, size_t n) {
+	vp_begin();
+	int r = ps_end_utt(ps);
+	vp_end(err, n);
+	return r;
 }
 
 static fsg_model_t *vp_fsg_new(ps_decoder_t *ps, const char *name, float lw, int n_state, int start, int final) {
@@ -99,19 +143,20 @@ import (
 
 var quietOnce sync.Once
 
-// cError is the library's last complaint on this thread, for an error
-// message.
-func cError(what string) error {
-	if msg := strings.TrimSpace(C.GoString(C.vp_error())); msg != "" {
+// cMessage receives the library's complaint during one call, copied out
+// by the call's C wrapper.
+type cMessage [512]C.char
+
+func (m *cMessage) buf() (*C.char, C.size_t) { return &m[0], C.size_t(len(m)) }
+
+// error is an error for the failed call what, with the library's complaint
+// if it made one.
+func (m *cMessage) error(what string) error {
+	if msg := strings.TrimSpace(C.GoString(&m[0])); msg != "" {
 		return fmt.Errorf("%s: %s", what, msg)
 	}
 	return errors.New(what)
 }
-
-// cHeapInUse is the number of bytes the C heap has handed out and not had
-// back: unlike resident memory, it does not count what malloc keeps for
-// reuse, so it shows a leak in the library and nothing else.
-func cHeapInUse() int64 { return int64(C.vp_heap_in_use()) }
 
 // decoder is one pocketsphinx decoder and the C memory it owns. It is not
 // safe for concurrent use: Recognizer serializes calls to it.
@@ -132,10 +177,11 @@ func newDecoder(args []string) (*decoder, error) {
 	defer C.free(argv)
 	slots := unsafe.Slice((**C.char)(argv), len(d.argv))
 	copy(slots, d.argv)
-	C.vp_clear_error()
-	d.ps = C.vp_init(C.int(len(d.argv)), (**C.char)(argv), &d.config)
+	var m cMessage
+	buf, n := m.buf()
+	d.ps = C.vp_init(C.int(len(d.argv)), (**C.char)(argv), &d.config, buf, n)
 	if d.ps == nil {
-		err := cError("start pocketsphinx")
+		err := m.error("start pocketsphinx")
 		d.close()
 		return nil, err
 	}
@@ -176,9 +222,10 @@ func (d *decoder) addWord(word string, phones []string) error {
 	defer C.free(unsafe.Pointer(w))
 	p := C.CString(strings.Join(phones, " "))
 	defer C.free(unsafe.Pointer(p))
-	C.vp_clear_error()
-	if C.ps_add_word(d.ps, w, p, 0) < 0 {
-		return cError(fmt.Sprintf("add word %q", word))
+	var m cMessage
+	buf, n := m.buf()
+	if C.vp_add_word(d.ps, w, p, buf, n) < 0 {
+		return m.error(fmt.Sprintf("add word %q", word))
 	}
 	return nil
 }
@@ -229,9 +276,10 @@ func (d *decoder) setBeams(b [3]float64) (old [3]float64) {
 func (d *decoder) addSearch(name string, f fsg) error {
 	n := C.CString(name)
 	defer C.free(unsafe.Pointer(n))
-	C.vp_clear_error()
-	if C.ps_set_fsg(d.ps, n, f.p) < 0 {
-		return cError("add grammar search")
+	var m cMessage
+	buf, size := m.buf()
+	if C.vp_set_fsg(d.ps, n, f.p, buf, size) < 0 {
+		return m.error("add grammar search")
 	}
 	return nil
 }
@@ -239,9 +287,10 @@ func (d *decoder) addSearch(name string, f fsg) error {
 func (d *decoder) useSearch(name string) error {
 	n := C.CString(name)
 	defer C.free(unsafe.Pointer(n))
-	C.vp_clear_error()
-	if C.ps_set_search(d.ps, n) < 0 {
-		return cError("switch grammar")
+	var m cMessage
+	buf, size := m.buf()
+	if C.vp_set_search(d.ps, n, buf, size) < 0 {
+		return m.error("switch grammar")
 	}
 	return nil
 }
@@ -253,9 +302,10 @@ func (d *decoder) removeSearch(name string) {
 }
 
 func (d *decoder) startUtt() error {
-	C.vp_clear_error()
-	if C.ps_start_utt(d.ps) < 0 {
-		return cError("start utterance")
+	var m cMessage
+	buf, n := m.buf()
+	if C.vp_start_utt(d.ps, buf, n) < 0 {
+		return m.error("start utterance")
 	}
 	return nil
 }
@@ -270,17 +320,19 @@ func (d *decoder) process(samples []int16, full bool) error {
 	if full {
 		f = 1
 	}
-	C.vp_clear_error()
-	if C.ps_process_raw(d.ps, (*C.int16)(unsafe.Pointer(&samples[0])), C.size_t(len(samples)), 0, f) < 0 {
-		return cError("decode")
+	var m cMessage
+	buf, n := m.buf()
+	if C.vp_process_raw(d.ps, (*C.int16)(unsafe.Pointer(&samples[0])), C.size_t(len(samples)), f, buf, n) < 0 {
+		return m.error("decode")
 	}
 	return nil
 }
 
 func (d *decoder) endUtt() error {
-	C.vp_clear_error()
-	if C.ps_end_utt(d.ps) < 0 {
-		return cError("end utterance")
+	var m cMessage
+	buf, n := m.buf()
+	if C.vp_end_utt(d.ps, buf, n) < 0 {
+		return m.error("end utterance")
 	}
 	return nil
 }

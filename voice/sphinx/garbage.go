@@ -26,7 +26,7 @@ import (
 // hypotheses that would move money.
 
 // garbagePrefix starts the name of every garbage pseudo-word. No word of a
-// grammar written by intent starts with it.
+// grammar may start with it.
 const garbagePrefix = "_"
 
 // garbageWord is the pseudo-word of a word in the loop.
@@ -37,41 +37,43 @@ func garbagePhone(phone string) string { return garbagePrefix + "/" + strings.To
 
 func isGarbage(word string) bool { return strings.HasPrefix(word, garbagePrefix) }
 
-// buildFSG turns a word graph into the decoder's state graph: the graph's
-// states, one final state that every accepting state reaches by a null
-// move, and, if g is on, the garbage loop beside the grammar over
-// loopWords (if g.Word > 0) and the phones (if g.Phone > 0). Each state's moves share its probability
-// evenly, so a choice among many words costs more than a choice among few.
-func (d *decoder) buildFSG(name string, wg *wordGraph, lw float64, g Garbage, loopWords []string) fsg {
-	n := len(wg.states)
+// buildFSG turns a grammar into the decoder's state graph: the grammar's
+// states, one final state that every final state of the grammar reaches by
+// a null move, and, if g is on, the garbage loop beside the grammar over
+// loopWords (if g.Word > 0) and the phones (if g.Phone > 0). Each state's
+// moves share its probability evenly, so a choice among many words costs
+// more than a choice among few. The grammar must have passed grammarWords.
+func (d *decoder) buildFSG(name string, gr Grammar, lw float64, g Garbage, loopWords []string) fsg {
+	n := gr.States()
 	final, loopIn, loopOut := n, n+1, n+2
 	states := n + 1
 	if g.on() {
 		states += 2
 	}
-	f := d.newFSG(name, states, int(wg.start), final, lw)
-	ids := make([]int, len(wg.words))
-	for i := range ids {
-		ids[i] = -1
-	}
-	for s, st := range wg.states {
-		choices := len(st.edges)
-		if st.accept {
+	f := d.newFSG(name, states, gr.Start(), final, lw)
+	ids := map[string]int{}
+	for s := range n {
+		edges := gr.NumEdges(s)
+		choices := edges
+		if gr.Final(s) {
 			choices++
 		}
 		p := 1 / float64(choices)
-		for _, e := range st.edges {
-			if ids[e.word] < 0 {
-				ids[e.word] = f.word(wg.words[e.word])
+		for i := range edges {
+			w, to := gr.Edge(s, i)
+			id, ok := ids[w]
+			if !ok {
+				id = f.word(w)
+				ids[w] = id
 			}
-			f.trans(s, int(e.to), p, ids[e.word])
+			f.trans(s, to, p, id)
 		}
-		if st.accept {
+		if gr.Final(s) {
 			f.trans(s, final, p, -1)
 		}
 	}
 	if g.on() {
-		f.trans(int(wg.start), loopIn, g.Enter, -1)
+		f.trans(gr.Start(), loopIn, g.Enter, -1)
 		if g.Word > 0 {
 			for _, w := range loopWords {
 				f.trans(loopIn, loopOut, g.Word, f.word(garbageWord(w)))

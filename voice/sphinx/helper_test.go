@@ -36,8 +36,8 @@ func MustParser(tb testing.TB) *intent.Parser {
 
 // withGrammar gives cfg the full default grammar if it has none.
 func withGrammar(tb testing.TB, cfg sphinx.Config) sphinx.Config {
-	if cfg.Grammar == "" {
-		cfg.Grammar = MustParser(tb).JSGF()
+	if cfg.Grammar == nil {
+		cfg.Grammar = MustParser(tb).Grammar()
 	}
 	return cfg
 }

@@ -25,7 +25,7 @@ import (
 func BenchmarkSpeechToIntent(b *testing.B) {
 	p := MustParser(b)
 	cfg := MoneyConfig(b)
-	cfg.Grammar = p.JSGF()
+	cfg.Grammar = p.Grammar()
 	rec := MustRecognizer(b, cfg)
 	var utterances [][]int16
 	for _, c := range MustFixtures(b) {

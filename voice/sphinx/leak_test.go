@@ -7,6 +7,7 @@ import (
 
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice/sphinx"
+	"github.com/voicepay/voicepay/voice/sphinx/internal/cheap"
 )
 
 // heap is the C heap in use, in bytes. Resident memory is no measure
@@ -15,7 +16,7 @@ import (
 // when nothing leaks.
 func heap() int64 {
 	runtime.GC()
-	return sphinx.CHeapInUse()
+	return cheap.InUse()
 }
 
 // TestNoLeak runs 200 utterances (whole and streamed, with grammar
@@ -34,7 +35,7 @@ func TestNoLeak(t *testing.T) {
 		MustClip(t, "in11-gb140-clean.wav"),
 		MustClip(t, "out02-m7175-clean.wav"),
 	}
-	grammars := []string{p.JSGF(), p.JSGF(intent.OrderConfirm, intent.OrderCancel, intent.OrderModify), p.JSGF(intent.PaymentAuthorize, intent.OrderCancel)}
+	grammars := []*intent.Graph{p.Grammar(), p.Grammar(intent.OrderConfirm, intent.OrderCancel, intent.OrderModify), p.Grammar(intent.PaymentAuthorize, intent.OrderCancel)}
 	run := func(n int) {
 		for i := range n {
 			if err := r.SetGrammar(ctx, grammars[i%len(grammars)]); err != nil {
@@ -70,7 +71,7 @@ func TestNoLeak(t *testing.T) {
 		t.Errorf("C heap grew by %.1f MB over 200 utterances", float64(grew)/1e6)
 	}
 
-	cfg := sphinx.Config{Grammar: p.JSGF()}
+	cfg := sphinx.Config{Grammar: p.Grammar()}
 	cycle := func() {
 		r, err := sphinx.New(cfg)
 		if err != nil {

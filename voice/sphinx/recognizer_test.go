@@ -149,7 +149,7 @@ func TestSetGrammar(t *testing.T) {
 	r := MustRecognizer(t, sphinx.Config{})
 	ctx := context.Background()
 	clip := MustClip(t, "in09-us140-clean.wav") // "cancel order"
-	narrow := p.JSGF(intent.OrderConfirm, intent.OrderCancel, intent.OrderModify)
+	narrow := p.Grammar(intent.OrderConfirm, intent.OrderCancel, intent.OrderModify)
 	if err := r.SetGrammar(ctx, narrow); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestSetGrammar(t *testing.T) {
 	if got := p.Parse(res.Text).Intent; got != intent.OrderCancel {
 		t.Errorf("narrow grammar heard %q (%s), want order.cancel", res.Text, got)
 	}
-	if err := r.SetGrammar(ctx, p.JSGF(intent.Help)); err != nil {
+	if err := r.SetGrammar(ctx, p.Grammar(intent.Help)); err != nil {
 		t.Fatal(err)
 	}
 	res, err = r.Decode(ctx, clip)
@@ -177,22 +177,32 @@ func TestSetGrammar(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Millisecond {
 		t.Errorf("switching back to a compiled grammar took %v", d)
 	}
-	if err := r.SetGrammar(ctx, "#JSGF V1.0;\ngrammar x;\n<a> = b;"); err == nil {
-		t.Error("a grammar with no public rule was accepted")
+	if err := r.SetGrammar(ctx, &graph{key: "silent", final: []bool{false, false}, edges: [][]edge{{{"b", 1}}, nil}}); err == nil {
+		t.Error("a grammar with no sentence was accepted")
+	}
+	res, err = r.Decode(ctx, clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Parse(res.Text).Intent; got != intent.OrderCancel {
+		t.Errorf("after a refused grammar, heard %q (%s), want the narrow grammar's order.cancel", res.Text, got)
 	}
 }
 
 func TestNewErrors(t *testing.T) {
-	good := MustParser(t).JSGF(intent.Help)
+	good := MustParser(t).Grammar(intent.Help)
 	tests := []struct {
 		name string
 		cfg  sphinx.Config
 		want string
 	}{
 		{"no grammar", sphinx.Config{}, "no grammar"},
-		{"bad grammar", sphinx.Config{Grammar: "public <a> = b;"}, `"#JSGF"`},
+		{"bad grammar", sphinx.Config{Grammar: &graph{key: "x", final: []bool{true}, edges: [][]edge{{{"a", 1}}}}}, "an edge from state 0 to state 1"},
 		{"no model", sphinx.Config{Grammar: good, ModelDir: t.TempDir()}, "install the pocketsphinx-en-us package"},
 		{"bad phones", sphinx.Config{Grammar: good, Pronunciations: map[string][]string{"help": {"HH EH L PP"}}}, `unknown phone "PP"`},
+		// The library says why it failed, in the error of the call that failed.
+		{"library's complaint", sphinx.Config{Grammar: good, Options: map[string]string{"-hmm": t.TempDir()}},
+			"does not contain acoustic model definition 'mdef'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,9 +220,8 @@ func TestNewErrors(t *testing.T) {
 
 // Configured pronunciations add words and ways to say known words.
 func TestPronunciations(t *testing.T) {
-	g := "#JSGF V1.0;\ngrammar t;\npublic <c> = buy (a latte | a zorblat);"
 	r := MustRecognizer(t, sphinx.Config{
-		Grammar:        g,
+		Grammar:        sentences("buy a latte", "buy a zorblat"),
 		Pronunciations: map[string][]string{"zorblat": {"Z AO R B L AE T"}, "latte": {"L AE T EY"}},
 	})
 	res, err := r.Decode(context.Background(), MustClip(t, "in30-us140-clean.wav")) // "buy a latte"
@@ -226,7 +235,7 @@ func TestPronunciations(t *testing.T) {
 
 // Close is idempotent, and everything after it is refused.
 func TestCloseTwice(t *testing.T) {
-	r, err := sphinx.New(sphinx.Config{Grammar: MustParser(t).JSGF(intent.Help)})
+	r, err := sphinx.New(sphinx.Config{Grammar: MustParser(t).Grammar(intent.Help)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +252,7 @@ func TestCloseTwice(t *testing.T) {
 	if _, err := r.Start(ctx); !errors.Is(err, sphinx.ErrClosed) {
 		t.Errorf("Start: %v", err)
 	}
-	if err := r.SetGrammar(ctx, MustParser(t).JSGF()); !errors.Is(err, sphinx.ErrClosed) {
+	if err := r.SetGrammar(ctx, MustParser(t).Grammar()); !errors.Is(err, sphinx.ErrClosed) {
 		t.Errorf("SetGrammar: %v", err)
 	}
 }

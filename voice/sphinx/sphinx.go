@@ -2,12 +2,18 @@
 // PocketSphinx (the Debian libpocketsphinx 0.8+5prealpha library and its
 // pocketsphinx-en-us model) listening with a grammar, not a language model.
 //
-// The grammar is JSGF text, normally intent.Parser.JSGF, so the recognizer
-// can only hear sentences the parser understands. It is compiled here into
-// a minimal word graph (see jsgf.go and wordgraph.go) whose choices share
-// their probability evenly. Words the model's dictionary lacks get
-// pronunciations made by Pronounce, or given in Config.Pronunciations,
-// when a grammar is loaded.
+// The grammar is a graph of words (see Grammar), normally intent's
+// Parser.Grammar, so the recognizer can only hear sentences the parser
+// understands. It becomes the decoder's state graph, whose choices share
+// their probability evenly, only when it is loaded. Words the model's
+// dictionary lacks get pronunciations made by Pronounce, or given in
+// Config.Pronunciations, at that point too.
+//
+// The library's own JSGF compiler is not used: it copies every rule at
+// every use and links the copies with null transitions, and the
+// 0.8+5prealpha search loses sentences in the resulting graph (a grammar
+// with the parser's optional lead-in rules heard "help" as nothing). A
+// minimal deterministic graph is handled well, and is far smaller.
 //
 // # Rejection
 //
@@ -110,7 +116,7 @@ type Recognizer struct {
 // New loads the model and the grammar of cfg.
 func New(cfg Config) (*Recognizer, error) {
 	cfg.setDefaults()
-	if cfg.Grammar == "" {
+	if cfg.Grammar == nil {
 		return nil, errors.New("sphinx: no grammar")
 	}
 	for _, f := range []string{filepath.Join(cfg.ModelDir, "en-us", "mdef"), filepath.Join(cfg.ModelDir, "cmudict-en-us.dict")} {
@@ -187,15 +193,15 @@ func (r *Recognizer) Close() error {
 	return nil
 }
 
-// SetGrammar switches to another JSGF grammar, such as the narrower one of
-// a dialog state. A grammar used recently is switched to without compiling
-// it again.
-func (r *Recognizer) SetGrammar(ctx context.Context, jsgf string) error {
+// SetGrammar switches to another grammar, such as the narrower one of a
+// dialog state. A grammar used recently, by its Key, is switched to without
+// compiling it again.
+func (r *Recognizer) SetGrammar(ctx context.Context, g Grammar) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
 	}
 	defer r.release()
-	return r.setGrammar(jsgf)
+	return r.setGrammar(g)
 }
 
 // searchName names a compiled search by what it was compiled from.
@@ -204,18 +210,17 @@ func searchName(kind, text string) string {
 	return kind + hex.EncodeToString(sum[:8])
 }
 
-func (r *Recognizer) setGrammar(jsgf string) error {
-	name := searchName("g", jsgf)
+func (r *Recognizer) setGrammar(g Grammar) error {
+	name := searchName("g", g.Key())
 	words, ok := r.grammars[name]
 	if ok && slices.Contains(r.names, name) {
 		r.touch(name)
 	} else {
-		wg, err := compileJSGF(jsgf)
-		if err != nil {
+		var err error
+		if words, err = grammarWords(g); err != nil {
 			return fmt.Errorf("sphinx: %w", err)
 		}
-		words = wg.usedWords()
-		if err := r.ensureSearch(name, wg, r.cfg.Garbage, words, [3]float64{}); err != nil {
+		if err := r.ensureSearch(name, g, words, r.cfg.Garbage, words, [3]float64{}); err != nil {
 			return fmt.Errorf("sphinx: %w", err)
 		}
 		r.grammars[name] = words
@@ -234,14 +239,15 @@ func (r *Recognizer) touch(name string) {
 	}
 }
 
-// ensureSearch compiles a word graph and its garbage loop into a named
-// search, unless one of that name is kept already, and marks it used.
-func (r *Recognizer) ensureSearch(name string, wg *wordGraph, g Garbage, grammarWords []string, beams [3]float64) error {
+// ensureSearch compiles a grammar, whose words are words, and its garbage
+// loop into a named search, unless one of that name is kept already, and
+// marks it used. The grammar must have passed grammarWords.
+func (r *Recognizer) ensureSearch(name string, gr Grammar, words []string, g Garbage, grammarWords []string, beams [3]float64) error {
 	if slices.Contains(r.names, name) {
 		r.touch(name)
 		return nil
 	}
-	if err := r.addPronunciations(wg.usedWords()); err != nil {
+	if err := r.addPronunciations(words); err != nil {
 		return err
 	}
 	var loop []string
@@ -251,7 +257,7 @@ func (r *Recognizer) ensureSearch(name string, wg *wordGraph, g Garbage, grammar
 			return err
 		}
 	}
-	f := r.dec.buildFSG(name, wg, r.cfg.LanguageWeight, g, loop)
+	f := r.dec.buildFSG(name, gr, r.cfg.LanguageWeight, g, loop)
 	defer f.free()
 	if beams != ([3]float64{}) {
 		old := r.dec.setBeams(beams)

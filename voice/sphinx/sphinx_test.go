@@ -43,7 +43,7 @@ func TestPronouncesEveryWord(t *testing.T) {
 // hear the command.
 func TestDecodeAndNarrow(t *testing.T) {
 	p := MustParser(t)
-	rec := MustRecognizer(t, sphinx.Config{Grammar: p.JSGF()})
+	rec := MustRecognizer(t, sphinx.Config{Grammar: p.Grammar()})
 	ctx := context.Background()
 	var tried, right int
 	for _, c := range MustFixtures(t) {
@@ -56,7 +56,7 @@ func TestDecodeAndNarrow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := rec.SetGrammar(ctx, p.JSGF()); err != nil {
+		if err := rec.SetGrammar(ctx, p.Grammar()); err != nil {
 			t.Fatal(err)
 		}
 		res, err := rec.Decode(ctx, samples)
@@ -68,7 +68,7 @@ func TestDecodeAndNarrow(t *testing.T) {
 		} else {
 			right++
 		}
-		if err := rec.SetGrammar(ctx, p.JSGF(intent.Help, intent.WalletFreeze)); err != nil {
+		if err := rec.SetGrammar(ctx, p.Grammar(intent.Help, intent.WalletFreeze)); err != nil {
 			t.Fatal(err)
 		}
 		res, err = rec.Decode(ctx, samples)
@@ -88,7 +88,7 @@ func TestDecodeAndNarrow(t *testing.T) {
 // come while the audio arrives, and End gives what Decode gives.
 func TestStreamPartials(t *testing.T) {
 	p := MustParser(t)
-	rec := MustRecognizer(t, sphinx.Config{Grammar: p.JSGF()})
+	rec := MustRecognizer(t, sphinx.Config{Grammar: p.Grammar()})
 	ctx := context.Background()
 	samples, err := readWAV(filepath.Join(fixtureDir, "in04-us140-clean.wav"))
 	if err != nil {
@@ -127,7 +127,7 @@ func TestStreamPartials(t *testing.T) {
 // TestClosed checks a closed recognizer refuses work instead of crashing.
 func TestClosed(t *testing.T) {
 	p := MustParser(t)
-	rec, err := sphinx.New(sphinx.Config{Grammar: p.JSGF()})
+	rec, err := sphinx.New(sphinx.Config{Grammar: p.Grammar()})
 	if err != nil {
 		t.Fatal(err)
 	}

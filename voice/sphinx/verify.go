@@ -21,10 +21,13 @@ func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) e
 		res.reject()
 		return nil
 	}
-	words := strings.Fields(res.Text)
-	wg := sentenceGraph(words)
+	heard := sentence(strings.Fields(res.Text))
+	words, err := grammarWords(heard)
+	if err != nil {
+		return err
+	}
 	name := searchName("v", res.Text+"\x00"+strings.Join(r.words, " "))
-	if err := r.ensureSearch(name, wg, r.cfg.Verification, r.words, r.cfg.VerificationBeams); err != nil {
+	if err := r.ensureSearch(name, heard, words, r.cfg.Verification, r.words, r.cfg.VerificationBeams); err != nil {
 		return err
 	}
 	defer r.dec.useSearch(r.cur)
@@ -47,12 +50,17 @@ func (res *Result) reject() {
 	res.Text, res.Confidence, res.Words, res.Rejected = "", 0, nil, true
 }
 
-// sentenceGraph is the word graph of one sentence.
-func sentenceGraph(words []string) *wordGraph {
-	wg := &wordGraph{words: words}
-	for i := range words {
-		wg.states = append(wg.states, graphState{edges: []graphEdge{{int32(i), int32(i + 1)}}})
-	}
-	wg.states = append(wg.states, graphState{accept: true})
-	return wg
+// sentence is the grammar of one sentence: a line of states, one word
+// apart.
+type sentence []string
+
+var _ Grammar = sentence(nil)
+
+func (s sentence) Key() string            { return strings.Join(s, " ") }
+func (s sentence) States() int            { return len(s) + 1 }
+func (s sentence) Start() int             { return 0 }
+func (s sentence) Final(state int) bool   { return state == len(s) }
+func (s sentence) NumEdges(state int) int { return min(1, len(s)-state) }
+func (s sentence) Edge(state, _ int) (string, int) {
+	return s[state], state + 1
 }
