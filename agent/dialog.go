@@ -238,8 +238,8 @@ func (d *dialog) awaited() error {
 		d.say("Okay, payments stay off.")
 		return nil
 	}
-	pin, ok := spokenPIN(d.in.Text)
-	if !ok {
+	pin, ok := intent.SpokenCode(d.in.Text)
+	if !ok || !wallet.ValidPIN(pin) {
 		if d.s.st.Await == awaitEnableTOTP {
 			d.say("Please say the 6-digit code from your authenticator app, or say cancel.")
 			return nil
@@ -310,29 +310,4 @@ func (d *dialog) freeze() error {
 	}
 	d.say("Your wallet is frozen: no payment can leave it until you run voicepay wallet unfreeze.")
 	return nil
-}
-
-var digitWords = map[string]byte{"zero": '0', "oh": '0', "o": '0', "one": '1', "two": '2', "three": '3',
-	"four": '4', "for": '4', "five": '5', "six": '6', "seven": '7', "eight": '8', "nine": '9', "to": '2', "too": '2'}
-
-var pinFillers = map[string]bool{"my": true, "pin": true, "is": true, "it's": true, "its": true, "the": true, "code": true}
-
-// spokenPIN reads a PIN said digit by digit ("one two three four", "1 2 3 4",
-// "my pin is 1234"). Anything else in the utterance means it is not a PIN.
-func spokenPIN(text string) (string, bool) {
-	var pin []byte
-	for _, w := range strings.Fields(strings.ToLower(text)) {
-		w = strings.Trim(w, ".,!?;:\"")
-		switch {
-		case w == "":
-		case strings.Trim(w, "0123456789-") == "":
-			pin = append(pin, strings.ReplaceAll(w, "-", "")...)
-		case digitWords[w] != 0:
-			pin = append(pin, digitWords[w])
-		case pinFillers[w]:
-		default:
-			return "", false
-		}
-	}
-	return string(pin), wallet.ValidPIN(string(pin))
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -154,14 +155,11 @@ func Money(amount int64, currency string) string {
 	return fmt.Sprintf("%s%d.%02d %s", sign, amount/100, amount%100, unit)
 }
 
-var smallNumbers = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-	"eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"}
-
 // count says a quantity of a thing: "a latte", "two lattes", "25 colas".
 // A thing already named in the plural takes no article: "fries".
 func count(n int, name string) string {
 	switch {
-	case n == 1 && (name == "" || isPlural(name)):
+	case n == 1 && (name == "" || intent.IsPlural(name)):
 		return name
 	case n == 1:
 		article := "a"
@@ -170,17 +168,10 @@ func count(n int, name string) string {
 		}
 		return article + " " + name
 	case n <= 20:
-		return smallNumbers[n] + " " + plural(name)
+		return intent.NumberWords(n) + " " + intent.Plural(name)
 	default:
-		return fmt.Sprintf("%d %s", n, plural(name))
+		return fmt.Sprintf("%d %s", n, intent.Plural(name))
 	}
-}
-
-// isPlural reports whether a display name is already plural, on its head
-// noun: "eggs", "fries", but not "glass" or "box of eggs".
-func isPlural(name string) bool {
-	head, _, _ := strings.Cut(name, " of ")
-	return strings.HasSuffix(head, "s") && !strings.HasSuffix(head, "ss")
 }
 
 // unitName is what a quantity of an item counts. That is its display name,
@@ -193,24 +184,6 @@ func unitName(it config.Item) string {
 		}
 	}
 	return it.Name()
-}
-
-// plural is the plural of a display name, on its head noun: "box of eggs" →
-// "boxes of eggs".
-func plural(name string) string {
-	head, rest, _ := strings.Cut(name, " of ")
-	if rest != "" {
-		return plural(head) + " of " + rest
-	}
-	switch {
-	case strings.HasSuffix(name, "s"):
-		return name
-	case strings.HasSuffix(name, "x"), strings.HasSuffix(name, "ch"), strings.HasSuffix(name, "sh"):
-		return name + "es"
-	case len(name) > 1 && strings.HasSuffix(name, "y") && !strings.ContainsRune("aeiou", rune(name[len(name)-2])):
-		return name[:len(name)-1] + "ies"
-	}
-	return name + "s"
 }
 
 // capital starts a sentence with a capital letter.

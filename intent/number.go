@@ -1,5 +1,11 @@
 package intent
 
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
 // The words of the numbers, the one table of them: the parser reads
 // quantities and amounts with it, and the speech grammar spells out its
 // number rules and the digits of a spoken code from it.
@@ -143,4 +149,61 @@ func numberSpans(toks []token, pos int, dst []span) []span {
 		thousands(dst[i].end, dst[i].val)
 	}
 	return dst
+}
+
+// NumberWords says a number from one to ninety-nine in words ("twenty
+// one"), and any other in digits.
+func NumberWords(n int) string {
+	switch {
+	case n >= 1 && n <= 9:
+		return digitWords[n][0]
+	case n >= 10 && n <= 19:
+		return teenWords[n-10]
+	case n >= 20 && n <= 99 && n%10 == 0:
+		return tensWords[n/10-2]
+	case n > 20 && n <= 99:
+		return tensWords[n/10-2] + " " + digitWords[n%10][0]
+	}
+	return strconv.Itoa(n)
+}
+
+// digitHomophones are words a recognizer or a person typing gives for a
+// digit said alone: "o" for zero, "to" and "too" for two, "for" for four.
+var digitHomophones = map[string]byte{"o": '0', "to": '2', "too": '2', "for": '4'}
+
+// codeFillers are the words around a code said aloud: "my pin is ...".
+var codeFillers = map[string]bool{"my": true, "pin": true, "is": true, "it's": true, "its": true, "the": true, "code": true}
+
+// SpokenCode reads a PIN or an authenticator code said digit by digit
+// ("one two three four", "1 2 3 4", "my pin is 1234", "one oh four"). Any
+// other word in the text means it is not a code, and ok is false.
+func SpokenCode(text string) (code string, ok bool) {
+	var b []byte
+	for _, w := range strings.Fields(strings.ToLower(text)) {
+		w = strings.Trim(w, ".,!?;:\"")
+		switch {
+		case w == "", codeFillers[w]:
+		case strings.Trim(w, "0123456789-") == "":
+			b = append(b, strings.ReplaceAll(w, "-", "")...)
+		case digitHomophones[w] != 0:
+			b = append(b, digitHomophones[w])
+		default:
+			d, ok := digitOf(w)
+			if !ok {
+				return "", false
+			}
+			b = append(b, d)
+		}
+	}
+	return string(b), len(b) > 0
+}
+
+// digitOf is the digit a word says, by the table of number words.
+func digitOf(w string) (byte, bool) {
+	for v, ws := range digitWords {
+		if slices.Contains(ws, w) {
+			return byte('0' + v), true
+		}
+	}
+	return 0, false
 }

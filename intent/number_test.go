@@ -52,3 +52,38 @@ func TestParseQuantityOutOfRange(t *testing.T) {
 		}
 	}
 }
+
+func TestNumberWords(t *testing.T) {
+	for n, want := range map[int]string{1: "one", 9: "nine", 10: "ten", 13: "thirteen", 20: "twenty", 21: "twenty one",
+		40: "forty", 99: "ninety nine", 100: "100", 0: "0", -3: "-3"} {
+		if got := intent.NumberWords(n); got != want {
+			t.Errorf("NumberWords(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestSpokenCode(t *testing.T) {
+	tests := []struct {
+		text string
+		want string
+		ok   bool
+	}{
+		{"one two three four", "1234", true},
+		{"1 2 3 4", "1234", true},
+		{"my pin is 2468", "2468", true},
+		{"It's one oh four, five.", "1045", true},
+		{"zero o nine", "009", true},
+		{"one for to too", "1422", true},
+		{"12-34", "1234", true},
+		{"buy a latte", "", false},
+		{"one two three eleven", "", false},
+		{"my pin is", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := intent.SpokenCode(tt.text)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("SpokenCode(%q) = %q, %v, want %q, %v", tt.text, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -95,3 +95,34 @@ func isLetters(w string) bool {
 	}
 	return true
 }
+
+// Plural is the plural of a display name, on its head noun: "latte" →
+// "lattes", "glass of milk" → "glasses of milk", "box of eggs" → "boxes of
+// eggs". A name already plural ("fries") stays as it is; the case of the
+// name is kept.
+func Plural(name string) string {
+	words := strings.Fields(name)
+	if len(words) == 0 {
+		return name
+	}
+	h := headNoun(words)
+	head := words[h]
+	lower := strings.ToLower(head)
+	p := pluralWord(lower)
+	if rest, ok := strings.CutPrefix(p, lower); ok {
+		p = head + rest
+	}
+	words[h] = p
+	return strings.Join(words, " ")
+}
+
+// IsPlural reports whether a display name is already plural on its head
+// noun: "eggs", "fries", but not "glass" or "box of eggs".
+func IsPlural(name string) bool {
+	words := strings.Fields(strings.ToLower(name))
+	if len(words) == 0 {
+		return false
+	}
+	head := words[headNoun(words)]
+	return strings.HasSuffix(head, "s") && pluralWord(head) == head
+}
