@@ -40,15 +40,7 @@ func (db *DB) ChargeMandate(ctx context.Context, key string, id uint64, agent st
 			if err != nil {
 				return mandateResult{Mandate: m}, err
 			}
-			c, err := l.charge(m, units, amount)
-			if err != nil {
-				return mandateResult{Mandate: m}, err
-			}
-			if c.Decision.Action == ActionBlock {
-				return mandateResult{m, c}, l.auditMandate("charge_blocked", m, c, "")
-			}
-			m = m.at(l.now)
-			return mandateResult{m, c}, l.putMandate(m, "charged", c, "")
+			return l.record(m, units, amount)
 		})
 		if err != nil {
 			return err
@@ -59,6 +51,20 @@ func (db *DB) ChargeMandate(ctx context.Context, key string, id uint64, agent st
 		return r.Charge, r.Mandate, fmt.Errorf("charge mandate %d: %w", id, err)
 	}
 	return r.Charge, r.Mandate, nil
+}
+
+// record charges amount for units under m and records the outcome: the
+// charge and the mandate after it, or the refusal of a charge risk blocked.
+func (l *ltx) record(m *Mandate, units, amount int64) (mandateResult, error) {
+	c, err := l.charge(m, units, amount)
+	if err != nil {
+		return mandateResult{Mandate: m}, err
+	}
+	if c.Decision.Action == ActionBlock {
+		return mandateResult{m, c}, l.auditMandate("charge_blocked", m, c, "")
+	}
+	m = m.at(l.now)
+	return mandateResult{m, c}, l.putMandate(m, "charged", c, "")
 }
 
 // charge screens amount under m and, unless risk blocks it, moves it from
@@ -156,15 +162,7 @@ func (db *DB) ChargeTip(ctx context.Context, key, agent, payee string, amount in
 			if m == nil || err != nil {
 				return mandateResult{}, err
 			}
-			c, err := l.charge(m, amount, amount)
-			if err != nil {
-				return mandateResult{Mandate: m}, err
-			}
-			if c.Decision.Action == ActionBlock {
-				return mandateResult{m, c}, l.auditMandate("charge_blocked", m, c, "")
-			}
-			m = m.at(l.now)
-			return mandateResult{m, c}, l.putMandate(m, "charged", c, "")
+			return l.record(m, amount, amount)
 		})
 		if err != nil {
 			return err
