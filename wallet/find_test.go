@@ -2,6 +2,7 @@ package wallet_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,18 +22,6 @@ func ids[T interface {
 		}
 	}
 	return out
-}
-
-func sameIDs(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestFindOrders checks which orders are live, which wait for the person,
@@ -95,7 +84,7 @@ func TestFindOrders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !sameIDs(ids(got), tt.want) {
+			if !slices.Equal(ids(got), tt.want) {
 				t.Errorf("got orders %v, want %v", ids(got), tt.want)
 			}
 		})
@@ -135,7 +124,7 @@ func TestFindMandates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !sameIDs(ids(got), tt.want) {
+			if !slices.Equal(ids(got), tt.want) {
 				t.Errorf("got mandates %v, want %v (not the orphan %d)", ids(got), tt.want, orphan.ID)
 			}
 		})
