@@ -20,7 +20,17 @@ func (c *Config) Validate() Problems {
 	add := func(key, format string, args ...any) {
 		ps = append(ps, Problem{Key: key, Message: oneLine(fmt.Sprintf(format, args...))})
 	}
+	c.validateTopLevel(add)
+	c.Dialog.validate(add)
+	c.Risk.validate(add)
+	c.Auth.validate(add)
+	c.LLM.validate(add)
+	sortProblems(ps)
+	return ps
+}
 
+// validateTopLevel adds the problems of the keys outside any section.
+func (c *Config) validateTopLevel(add func(key, format string, args ...any)) {
 	if err := checkListen(c.Listen); err != nil {
 		add("listen", "%v", err)
 	}
@@ -38,20 +48,40 @@ func (c *Config) Validate() Problems {
 			add("catalog", "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "catalog: "), "catalog "))
 		}
 	}
+}
 
-	positive := func(key string, d time.Duration) bool {
-		if d <= 0 {
-			add(key, "%s must be longer than zero", short(d))
+// validate adds the problems of the dialog section.
+func (d Dialog) validate(add func(key, format string, args ...any)) {
+	order := positive(add, "dialog.order_timeout", d.OrderTimeout)
+	hold := positive(add, "dialog.hold_timeout", d.HoldTimeout)
+	if order && hold && d.HoldTimeout > d.OrderTimeout {
+		add("dialog.hold_timeout", "%s is longer than dialog.order_timeout %s", short(d.HoldTimeout), short(d.OrderTimeout))
+	}
+}
+
+// validate adds the problems of the risk section.
+func (r Risk) validate(add func(key, format string, args ...any)) {
+	r.validateAmounts(add)
+	atLeastOne(add, "risk.hourly_count", r.HourlyCount)
+	atLeastOne(add, "risk.repeat_limit", r.RepeatLimit)
+	atLeastOne(add, "risk.mandate_repeat_limit", r.MandateRepeatLimit)
+	positive(add, "risk.repeat_window", r.RepeatWindow)
+	for key, h := range map[string]int{"risk.odd_hours_start": r.OddHoursStart, "risk.odd_hours_end": r.OddHoursEnd} {
+		if h < 0 || h > 24 {
+			add(key, "%d is not an hour from 0 to 24", h)
 		}
-		return d > 0
 	}
-	order := positive("dialog.order_timeout", c.Dialog.OrderTimeout)
-	hold := positive("dialog.hold_timeout", c.Dialog.HoldTimeout)
-	if order && hold && c.Dialog.HoldTimeout > c.Dialog.OrderTimeout {
-		add("dialog.hold_timeout", "%s is longer than dialog.order_timeout %s", short(c.Dialog.HoldTimeout), short(c.Dialog.OrderTimeout))
+	for i, p := range r.TrustedPayees {
+		if p == "" || strings.ContainsFunc(p, func(r rune) bool { return r == ',' || r <= ' ' }) {
+			add("risk.trusted_payees", "entry %d, %q, is not an account id such as merchant:luckin_coffee", i+1, p)
+		}
 	}
+}
 
-	r := c.Risk
+// validateAmounts adds the problems of the risk amounts: each is more than
+// zero, a step-up is below the block, and the block is within the daily
+// limit.
+func (r Risk) validateAmounts(add func(key, format string, args ...any)) {
 	amounts := []struct {
 		key string
 		m   Money
@@ -69,34 +99,37 @@ func (c *Config) Validate() Problems {
 			ok = false
 		}
 	}
-	if ok && r.StepUpAbove > r.MaxPerTransaction {
+	if !ok {
+		return
+	}
+	if r.StepUpAbove > r.MaxPerTransaction {
 		add("risk.step_up_above", "%s is more than risk.max_per_transaction %s", r.StepUpAbove, r.MaxPerTransaction)
 	}
-	if ok && r.MaxPerTransaction > r.DailyLimit {
+	if r.MaxPerTransaction > r.DailyLimit {
 		add("risk.max_per_transaction", "%s is more than risk.daily_limit %s", r.MaxPerTransaction, r.DailyLimit)
 	}
-	for key, n := range map[string]int{"risk.hourly_count": r.HourlyCount, "risk.repeat_limit": r.RepeatLimit,
-		"risk.mandate_repeat_limit": r.MandateRepeatLimit, "auth.pin_attempts": c.Auth.PINAttempts} {
-		if n < 1 {
-			add(key, "%d must be at least 1", n)
-		}
-	}
-	positive("risk.repeat_window", r.RepeatWindow)
-	for key, h := range map[string]int{"risk.odd_hours_start": r.OddHoursStart, "risk.odd_hours_end": r.OddHoursEnd} {
-		if h < 0 || h > 24 {
-			add(key, "%d is not an hour from 0 to 24", h)
-		}
-	}
-	for i, p := range r.TrustedPayees {
-		if p == "" || strings.ContainsFunc(p, func(r rune) bool { return r == ',' || r <= ' ' }) {
-			add("risk.trusted_payees", "entry %d, %q, is not an account id such as merchant:luckin_coffee", i+1, p)
-		}
-	}
-	positive("auth.lockout_base", c.Auth.LockoutBase)
-	c.LLM.validate(add)
+}
 
-	sortProblems(ps)
-	return ps
+// validate adds the problems of the auth section.
+func (a Auth) validate(add func(key, format string, args ...any)) {
+	atLeastOne(add, "auth.pin_attempts", a.PINAttempts)
+	positive(add, "auth.lockout_base", a.LockoutBase)
+}
+
+// positive adds a problem for key unless d is longer than zero, and reports
+// whether it is.
+func positive(add func(key, format string, args ...any), key string, d time.Duration) bool {
+	if d <= 0 {
+		add(key, "%s must be longer than zero", short(d))
+	}
+	return d > 0
+}
+
+// atLeastOne adds a problem for key unless n is at least 1.
+func atLeastOne(add func(key, format string, args ...any), key string, n int) {
+	if n < 1 {
+		add(key, "%d must be at least 1", n)
+	}
 }
 
 // checkListen checks a host:port listen address.

@@ -66,36 +66,27 @@ func runeAt(s string, i int) (rune, int) {
 // it; everything else separates words. It stops early and reports false
 // once there are more than max words.
 func (n *normalizer) split(s string, max int) ([]string, bool) {
-	n.buf = n.buf[:0]
-	var prev rune = ' ' // last rune appended, ' ' at a word boundary
-	yuan := false       // a yuan sign is waiting for its number
-	count := 0
-	endWord := func() {
-		if prev == ' ' {
-			return
-		}
-		count++
-		if yuan {
-			// the word just ended is the number after a yuan sign
-			start := len(n.buf) - 1
-			for start >= 0 && n.buf[start] != ' ' {
-				start--
-			}
-			w := n.buf[start+1:]
-			if len(w) > 0 && w[0] >= '0' && w[0] <= '9' || len(w) > 1 && w[0] == '.' {
-				n.buf = append(n.buf, " yuan"...)
-				count++
-			}
-			yuan = false
-		}
-		n.buf = append(n.buf, ' ')
-		prev = ' '
+	if !n.writeWords(s, max) {
+		return nil, false
 	}
+	n.words = appendWords(n.words[:0], string(n.buf))
+	if len(n.words) > max {
+		return nil, false
+	}
+	return n.words, true
+}
+
+// writeWords writes the normalized words of s to n.buf, each followed by a
+// space. It stops early and reports false once there are more than max
+// words.
+func (n *normalizer) writeWords(s string, max int) bool {
+	w := wordWriter{buf: n.buf[:0], prev: ' '}
+	defer func() { n.buf = w.buf }() // keep the grown buffer for the next call
 	r, size := runeAt(s, 0)
 	var next rune
 	for i := 0; size > 0; r = next {
-		if count > max {
-			return nil, false
+		if w.count > max {
+			return false
 		}
 		i += size
 		next, size = runeAt(s, i)
@@ -107,32 +98,66 @@ func (n *normalizer) split(s string, max int) ([]string, bool) {
 			case r >= utf8.RuneSelf:
 				r = unicode.ToLower(r)
 			}
-			n.buf = utf8.AppendRune(n.buf, r)
-			prev = r
-		case isApostrophe(r) && prev != ' ' && unicode.IsLetter(next):
+			w.buf = utf8.AppendRune(w.buf, r)
+			w.prev = r
+		case isApostrophe(r) && w.prev != ' ' && unicode.IsLetter(next):
 			// joined: "what's" reads as "whats"
-		case r == '.' && isDigit(next) && (prev == ' ' || isDigit(prev)):
-			n.buf = append(n.buf, '.')
-			prev = '.'
-		case r == '-' && prev == ' ' && (isDigit(next) || next == '.'):
+		case r == '.' && isDigit(next) && (w.prev == ' ' || isDigit(w.prev)):
+			w.buf = append(w.buf, '.')
+			w.prev = '.'
+		case r == '-' && w.prev == ' ' && (isDigit(next) || next == '.'):
 			// a minus sign stays, so "-2" is not read as 2
-			n.buf = append(n.buf, '-')
-			prev = '-'
-		case r == ',' && isDigit(prev) && thousands(s[i:]):
+			w.buf = append(w.buf, '-')
+			w.prev = '-'
+		case r == ',' && isDigit(w.prev) && thousands(s[i:]):
 			// "1,000" reads as "1000"
 		case r == '¥' || r == '￥':
-			endWord()
-			yuan = true
+			w.endWord()
+			w.yuan = true
 		default:
-			endWord()
+			w.endWord()
 		}
 	}
-	endWord()
-	if count > max {
-		return nil, false
+	w.endWord()
+	return w.count <= max
+}
+
+// wordWriter holds the normalized words that writeWords writes, each
+// followed by a space.
+type wordWriter struct {
+	buf   []byte
+	prev  rune // last rune appended, ' ' at a word boundary
+	yuan  bool // a yuan sign is waiting for its number
+	count int  // words ended so far
+}
+
+// endWord ends the word being written, if there is one. After the number
+// that follows a yuan sign it also writes the word "yuan".
+func (w *wordWriter) endWord() {
+	if w.prev == ' ' {
+		return
 	}
-	n.words = n.words[:0]
-	text := string(n.buf)
+	w.count++
+	if w.yuan {
+		// the word just ended is the number after a yuan sign
+		start := len(w.buf) - 1
+		for start >= 0 && w.buf[start] != ' ' {
+			start--
+		}
+		word := w.buf[start+1:]
+		if len(word) > 0 && word[0] >= '0' && word[0] <= '9' || len(word) > 1 && word[0] == '.' {
+			w.buf = append(w.buf, " yuan"...)
+			w.count++
+		}
+		w.yuan = false
+	}
+	w.buf = append(w.buf, ' ')
+	w.prev = ' '
+}
+
+// appendWords appends to dst the words of text, each of which a space ends,
+// with contractions expanded.
+func appendWords(dst []string, text string) []string {
 	start := 0
 	for i := 0; i < len(text); i++ {
 		if text[i] != ' ' {
@@ -141,17 +166,14 @@ func (n *normalizer) split(s string, max int) ([]string, bool) {
 		if i > start {
 			w := text[start:i]
 			if x, ok := contractions[w]; ok {
-				n.words = append(n.words, x...)
+				dst = append(dst, x...)
 			} else {
-				n.words = append(n.words, w)
+				dst = append(dst, w)
 			}
 		}
 		start = i + 1
 	}
-	if len(n.words) > max {
-		return nil, false
-	}
-	return n.words, true
+	return dst
 }
 
 // thousands reports whether s starts with exactly three digits, as after the

@@ -254,51 +254,27 @@ var extensibleGUIDTail = []byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 
 // broken or hostile header is refused before go-audio/wav reads it.
 func scanWAV(r io.ReadSeeker) (wavHeader, error) {
 	var h wavHeader
-	size, err := r.Seek(0, io.SeekEnd)
+	size, err := readRIFF(r)
 	if err != nil {
-		return h, fmt.Errorf("seek wav: %w", err)
-	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return h, fmt.Errorf("seek wav: %w", err)
-	}
-	var riff [12]byte
-	if _, err := io.ReadFull(r, riff[:]); err != nil {
-		return h, fmt.Errorf("%w: %d bytes is too short for a WAV file", ErrBadAudio, size)
-	}
-	switch id := string(riff[0:4]); {
-	case id == "RF64" || id == "RIFX":
-		return h, fmt.Errorf("%w: %s container", ErrUnsupportedAudio, id)
-	case id != "RIFF" || string(riff[8:12]) != "WAVE":
-		return h, fmt.Errorf("%w: not a RIFF/WAVE file", ErrBadAudio)
+		return h, err
 	}
 	pos, haveFmt := int64(12), false
 	for range maxChunks {
-		var hdr [8]byte
 		if pos+8 > size {
 			break
 		}
-		if _, err := r.Seek(pos, io.SeekStart); err != nil {
-			return h, fmt.Errorf("seek wav: %w", err)
+		id, csize, err := readChunkHeader(r, pos)
+		if err != nil {
+			return h, err
 		}
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return h, fmt.Errorf("%w: reading chunk header at %d: %v", ErrBadAudio, pos, err)
-		}
-		id := string(hdr[0:4])
-		csize := int64(binary.LittleEndian.Uint32(hdr[4:8]))
 		body := pos + 8
 		if id == "data" {
 			if !haveFmt {
 				return h, fmt.Errorf("%w: data chunk before the fmt chunk", ErrBadAudio)
 			}
-			avail := size - body
-			switch {
-			case csize == math.MaxUint32: // written while streaming: the data runs to the end
-				csize = min(avail, math.MaxUint32-1)
-				h.sizeOffset = pos + 4
-			case csize > avail:
-				return h, fmt.Errorf("%w: truncated: the data chunk declares %d bytes, the file holds %d", ErrBadAudio, csize, avail)
+			if err := h.setData(pos, csize, size); err != nil {
+				return h, err
 			}
-			h.dataSize = csize - csize%int64(h.blockAlign)
 			return h, nil
 		}
 		if body+csize > size {
@@ -309,29 +285,13 @@ func scanWAV(r io.ReadSeeker) (wavHeader, error) {
 			if haveFmt {
 				return h, fmt.Errorf("%w: two fmt chunks", ErrBadAudio)
 			}
-			if csize < 16 || csize > maxFmtChunk {
-				return h, fmt.Errorf("%w: fmt chunk of %d bytes", ErrBadAudio, csize)
-			}
-			buf := make([]byte, csize)
-			if _, err := io.ReadFull(r, buf); err != nil {
-				return h, fmt.Errorf("%w: reading fmt chunk: %v", ErrBadAudio, err)
-			}
-			if err := h.parseFmt(buf); err != nil {
+			if err := h.readFmt(r, csize); err != nil {
 				return h, err
 			}
 			haveFmt = true
 		case "LIST", "smpl":
-			if csize > maxMetaChunk {
-				return h, fmt.Errorf("%w: %q chunk of %d bytes", ErrBadAudio, id, csize)
-			}
-			buf := make([]byte, csize)
-			if _, err := io.ReadFull(r, buf); err != nil {
-				return h, fmt.Errorf("%w: reading %q chunk: %v", ErrBadAudio, id, err)
-			}
-			if id == "LIST" {
-				if err := checkInfoList(buf); err != nil {
-					return h, err
-				}
+			if err := readMetaChunk(r, id, csize); err != nil {
+				return h, err
 			}
 		}
 		pos = body + csize + csize&1
@@ -340,6 +300,86 @@ func scanWAV(r io.ReadSeeker) (wavHeader, error) {
 		return h, fmt.Errorf("%w: no fmt chunk", ErrBadAudio)
 	}
 	return h, fmt.Errorf("%w: no data chunk", ErrBadAudio)
+}
+
+// readRIFF returns the length of the file r holds, and checks that it
+// starts with a RIFF/WAVE header.
+func readRIFF(r io.ReadSeeker) (int64, error) {
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0, fmt.Errorf("seek wav: %w", err)
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("seek wav: %w", err)
+	}
+	var riff [12]byte
+	if _, err := io.ReadFull(r, riff[:]); err != nil {
+		return 0, fmt.Errorf("%w: %d bytes is too short for a WAV file", ErrBadAudio, size)
+	}
+	switch id := string(riff[0:4]); {
+	case id == "RF64" || id == "RIFX":
+		return 0, fmt.Errorf("%w: %s container", ErrUnsupportedAudio, id)
+	case id != "RIFF" || string(riff[8:12]) != "WAVE":
+		return 0, fmt.Errorf("%w: not a RIFF/WAVE file", ErrBadAudio)
+	}
+	return size, nil
+}
+
+// readChunkHeader reads the id and declared size of the chunk at pos,
+// leaving r at the chunk's body.
+func readChunkHeader(r io.ReadSeeker, pos int64) (string, int64, error) {
+	var hdr [8]byte
+	if _, err := r.Seek(pos, io.SeekStart); err != nil {
+		return "", 0, fmt.Errorf("seek wav: %w", err)
+	}
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return "", 0, fmt.Errorf("%w: reading chunk header at %d: %v", ErrBadAudio, pos, err)
+	}
+	return string(hdr[0:4]), int64(binary.LittleEndian.Uint32(hdr[4:8])), nil
+}
+
+// setData records the size of the data chunk at pos, which declares csize
+// bytes, in a file of size bytes. A size of 0xFFFFFFFF, written while
+// streaming, means the data runs to the end of the file.
+func (h *wavHeader) setData(pos, csize, size int64) error {
+	avail := size - (pos + 8)
+	switch {
+	case csize == math.MaxUint32:
+		csize = min(avail, math.MaxUint32-1)
+		h.sizeOffset = pos + 4
+	case csize > avail:
+		return fmt.Errorf("%w: truncated: the data chunk declares %d bytes, the file holds %d", ErrBadAudio, csize, avail)
+	}
+	h.dataSize = csize - csize%int64(h.blockAlign)
+	return nil
+}
+
+// readFmt reads the fmt chunk's body of csize bytes and parses it.
+func (h *wavHeader) readFmt(r io.Reader, csize int64) error {
+	if csize < 16 || csize > maxFmtChunk {
+		return fmt.Errorf("%w: fmt chunk of %d bytes", ErrBadAudio, csize)
+	}
+	buf := make([]byte, csize)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return fmt.Errorf("%w: reading fmt chunk: %v", ErrBadAudio, err)
+	}
+	return h.parseFmt(buf)
+}
+
+// readMetaChunk reads the body of a LIST or smpl chunk of csize bytes, which
+// go-audio/wav reads whole, and checks the entries of a LIST/INFO chunk.
+func readMetaChunk(r io.Reader, id string, csize int64) error {
+	if csize > maxMetaChunk {
+		return fmt.Errorf("%w: %q chunk of %d bytes", ErrBadAudio, id, csize)
+	}
+	buf := make([]byte, csize)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return fmt.Errorf("%w: reading %q chunk: %v", ErrBadAudio, id, err)
+	}
+	if id == "LIST" {
+		return checkInfoList(buf)
+	}
+	return nil
 }
 
 // parseFmt reads and checks a fmt chunk's body.

@@ -140,93 +140,150 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 	return r, nil
 }
 
+// verify checks the audit chain in tx against the ledger, adding what it
+// finds to r. It returns an error only when a stored account cannot be read.
 func verify(tx *bolt.Tx, r *AuditReport) error {
-	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
-	derived := map[string]*Account{}
-	acct := func(id string) *Account {
-		if a, ok := derived[id]; ok {
-			return a
-		}
-		a := &Account{ID: id}
-		derived[id] = a
+	v := &auditVerifier{r: r, derived: map[string]*Account{}, holds: map[uint64]*Transfer{}, want: 1}
+	if !v.walk(tx) {
+		return nil
+	}
+	v.checkHead(tx)
+	v.checkTransfers(tx)
+	v.checkHolds(tx)
+	return v.checkAccounts(tx)
+}
+
+// auditVerifier is the ledger as the audit chain re-derives it, while
+// verify walks the chain.
+type auditVerifier struct {
+	r       *AuditReport
+	derived map[string]*Account  // account totals replayed from the chain
+	holds   map[uint64]*Transfer // pending transfers not yet posted or voided
+	prev    string               // hash of the last entry read
+	want    uint64               // sequence the next entry should have
+}
+
+func (v *auditVerifier) problem(format string, args ...any) {
+	v.r.Problems = append(v.r.Problems, fmt.Sprintf(format, args...))
+}
+
+// account returns the derived account id, starting it empty.
+func (v *auditVerifier) account(id string) *Account {
+	if a, ok := v.derived[id]; ok {
 		return a
 	}
-	holds := map[uint64]*Transfer{}
-	prev := ""
-	var want uint64 = 1
+	a := &Account{ID: id}
+	v.derived[id] = a
+	return a
+}
+
+// walk reads the chain from its first entry, checking each link and
+// replaying each transfer. It reports false when an entry cannot be decoded,
+// since nothing after it can be checked.
+func (v *auditVerifier) walk(tx *bolt.Tx) bool {
 	c := tx.Bucket(bucketAudit).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	for k, b := c.First(); k != nil; k, b = c.Next() {
 		var e AuditEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			problem("entry %x: undecodable: %v", k, err)
-			return nil
+		if err := json.Unmarshal(b, &e); err != nil {
+			v.problem("entry %x: undecodable: %v", k, err)
+			return false
 		}
-		r.Entries++
-		if e.Seq != want || !bytes.Equal(k, itob(e.Seq)) {
-			problem("entry %d: expected sequence %d", e.Seq, want)
-		}
-		want = e.Seq + 1
-		if e.Prev != prev {
-			problem("entry %d: link to previous entry is broken", e.Seq)
-		}
-		if e.sum() != e.Hash {
-			problem("entry %d: hash does not match its contents", e.Seq)
-		}
-		prev = e.Hash
-		if e.Kind != "transfer" {
-			continue
-		}
-		var t Transfer
-		if err := json.Unmarshal(e.Data, &t); err != nil {
-			problem("entry %d: undecodable transfer: %v", e.Seq, err)
-			continue
-		}
-		r.Transfers++
-		var held *Transfer
-		if t.Kind == Post || t.Kind == Void {
-			if held = holds[t.PendingID]; held == nil {
-				problem("transfer %d: resolves hold %d that is not open", t.ID, t.PendingID)
-				continue
-			}
-			delete(holds, t.PendingID)
-		}
-		if err := applyTransfer(acct(t.Debit), acct(t.Credit), &t, held); err != nil {
-			problem("transfer %d: %v", t.ID, err)
-		}
-		if t.Kind == Pending {
-			holds[t.ID] = &t
-		}
-		if u := derived[UserAccount]; u != nil && (overflowed(u) || overdrawn(u)) {
-			problem("transfer %d: user spends more than it holds", t.ID)
+		v.r.Entries++
+		v.checkLink(k, &e)
+		if e.Kind == "transfer" {
+			v.replay(&e)
 		}
 	}
-	if head := string(tx.Bucket(bucketMeta).Get(auditHead)); head != prev {
-		problem("chain head %.12s does not match the last entry %.12s", head, prev)
+	return true
+}
+
+// checkLink checks e's sequence, stored under key k, its link to the entry
+// before it and its hash.
+func (v *auditVerifier) checkLink(k []byte, e *AuditEntry) {
+	if e.Seq != v.want || !bytes.Equal(k, itob(e.Seq)) {
+		v.problem("entry %d: expected sequence %d", e.Seq, v.want)
 	}
-	r.Head = prev
-	if n := tx.Bucket(bucketTransfer).Stats().KeyN; n != r.Transfers {
-		problem("ledger has %d transfers, the audit chain %d", n, r.Transfers)
+	v.want = e.Seq + 1
+	if e.Prev != v.prev {
+		v.problem("entry %d: link to previous entry is broken", e.Seq)
 	}
-	for id := range holds {
+	if e.sum() != e.Hash {
+		v.problem("entry %d: hash does not match its contents", e.Seq)
+	}
+	v.prev = e.Hash
+}
+
+// replay applies the transfer that e records to the derived accounts and
+// holds, and checks that the user still holds what they spend.
+func (v *auditVerifier) replay(e *AuditEntry) {
+	var t Transfer
+	if err := json.Unmarshal(e.Data, &t); err != nil {
+		v.problem("entry %d: undecodable transfer: %v", e.Seq, err)
+		return
+	}
+	v.r.Transfers++
+	var held *Transfer
+	if t.Kind == Post || t.Kind == Void {
+		if held = v.holds[t.PendingID]; held == nil {
+			v.problem("transfer %d: resolves hold %d that is not open", t.ID, t.PendingID)
+			return
+		}
+		delete(v.holds, t.PendingID)
+	}
+	if err := applyTransfer(v.account(t.Debit), v.account(t.Credit), &t, held); err != nil {
+		v.problem("transfer %d: %v", t.ID, err)
+	}
+	if t.Kind == Pending {
+		v.holds[t.ID] = &t
+	}
+	if u := v.derived[UserAccount]; u != nil && (overflowed(u) || overdrawn(u)) {
+		v.problem("transfer %d: user spends more than it holds", t.ID)
+	}
+}
+
+// checkHead checks that the stored chain head is the last entry's hash.
+func (v *auditVerifier) checkHead(tx *bolt.Tx) {
+	if head := string(tx.Bucket(bucketMeta).Get(auditHead)); head != v.prev {
+		v.problem("chain head %.12s does not match the last entry %.12s", head, v.prev)
+	}
+	v.r.Head = v.prev
+}
+
+// checkTransfers checks that the ledger holds as many transfers as the chain.
+func (v *auditVerifier) checkTransfers(tx *bolt.Tx) {
+	if n := tx.Bucket(bucketTransfer).Stats().KeyN; n != v.r.Transfers {
+		v.problem("ledger has %d transfers, the audit chain %d", n, v.r.Transfers)
+	}
+}
+
+// checkHolds checks that the ledger's open holds are those left open on the
+// chain.
+func (v *auditVerifier) checkHolds(tx *bolt.Tx) {
+	for id := range v.holds {
 		if tx.Bucket(bucketHolds).Get(itob(id)) == nil {
-			problem("hold %d is open on the chain but not in the ledger", id)
+			v.problem("hold %d is open on the chain but not in the ledger", id)
 		}
 	}
-	if n := tx.Bucket(bucketHolds).Stats().KeyN; n != len(holds) {
-		problem("ledger has %d open holds, the audit chain %d", n, len(holds))
+	if n := tx.Bucket(bucketHolds).Stats().KeyN; n != len(v.holds) {
+		v.problem("ledger has %d open holds, the audit chain %d", n, len(v.holds))
 	}
+}
+
+// checkAccounts compares the stored accounts with the derived ones, fills
+// in the report's balances, and checks that balances and holds sum to zero.
+func (v *auditVerifier) checkAccounts(tx *bolt.Tx) error {
 	var sum, pending int64
 	stored := map[string]bool{}
-	err := tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
-		a, err := decodeAccount(string(k), v)
+	err := tx.Bucket(bucketAccounts).ForEach(func(k, b []byte) error {
+		a, err := decodeAccount(string(k), b)
 		if err != nil {
 			return err
 		}
 		stored[a.ID] = true
-		d := acct(a.ID)
+		d := v.account(a.ID)
 		if d.DebitsPosted != a.DebitsPosted || d.CreditsPosted != a.CreditsPosted ||
 			d.DebitsPending != a.DebitsPending || d.CreditsPending != a.CreditsPending {
-			problem("account %s: stored totals differ from the chain", a.ID)
+			v.problem("account %s: stored totals differ from the chain", a.ID)
 		}
 		sum += a.Balance()
 		pending += a.DebitsPending - a.CreditsPending
@@ -235,14 +292,14 @@ func verify(tx *bolt.Tx, r *AuditReport) error {
 	if err != nil {
 		return err
 	}
-	for id, d := range derived {
+	for id, d := range v.derived {
 		if !stored[id] {
-			problem("account %s is on the chain but not in the ledger", id)
+			v.problem("account %s is on the chain but not in the ledger", id)
 		}
-		r.Balances[id] = d.Balance()
+		v.r.Balances[id] = d.Balance()
 	}
 	if sum != 0 || pending != 0 {
-		problem("balances sum to %d and holds to %d, not zero", sum, pending)
+		v.problem("balances sum to %d and holds to %d, not zero", sum, pending)
 	}
 	return nil
 }

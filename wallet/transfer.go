@@ -77,31 +77,9 @@ func getTransfer(tx *bolt.Tx, id uint64) (*Transfer, error) {
 func (l *ltx) transfer(t *Transfer) error {
 	t.Currency = l.db.Currency
 	t.Time = l.now
-	var held *Transfer
-	switch t.Kind {
-	case Single, Pending:
-		if t.Amount <= 0 {
-			return fmt.Errorf("transfer amount %d: %w", t.Amount, ErrInvalid)
-		}
-		if t.Debit == t.Credit {
-			return fmt.Errorf("transfer to itself: %w", ErrInvalid)
-		}
-	case Post, Void:
-		if tx := l.Bucket(bucketHolds).Get(itob(t.PendingID)); tx == nil {
-			return fmt.Errorf("hold %d is not open: %w", t.PendingID, ErrOrderState)
-		}
-		var err error
-		if held, err = getTransfer(l.Tx, t.PendingID); err != nil {
-			return err
-		}
-		t.Debit, t.Credit = held.Debit, held.Credit
-		if t.Kind == Void {
-			t.Amount = held.Amount
-		} else if t.Amount <= 0 || t.Amount > held.Amount {
-			return fmt.Errorf("post %d of hold %d for %d: %w", t.Amount, held.ID, held.Amount, ErrInvalid)
-		}
-	default:
-		return fmt.Errorf("transfer kind %q: %w", t.Kind, ErrInvalid)
+	held, err := l.resolveHold(t)
+	if err != nil {
+		return err
 	}
 	dr, err := getOrCreateAccount(l.Tx, t.Debit, l.db.Currency)
 	if err != nil {
@@ -114,6 +92,59 @@ func (l *ltx) transfer(t *Transfer) error {
 	if err := applyTransfer(dr, cr, t, held); err != nil {
 		return err
 	}
+	if err := checkApplied(dr, cr, t); err != nil {
+		return err
+	}
+	v, err := l.putTransfer(t)
+	if err != nil {
+		return err
+	}
+	if err := putAccount(l.Tx, dr); err != nil {
+		return err
+	}
+	if err := putAccount(l.Tx, cr); err != nil {
+		return err
+	}
+	return l.audit("transfer", json.RawMessage(v))
+}
+
+// resolveHold checks t's kind, amount and accounts. A post or void takes its
+// accounts, and a void its amount, from the open hold it resolves, which
+// resolveHold returns.
+func (l *ltx) resolveHold(t *Transfer) (*Transfer, error) {
+	switch t.Kind {
+	case Single, Pending:
+		if t.Amount <= 0 {
+			return nil, fmt.Errorf("transfer amount %d: %w", t.Amount, ErrInvalid)
+		}
+		if t.Debit == t.Credit {
+			return nil, fmt.Errorf("transfer to itself: %w", ErrInvalid)
+		}
+		return nil, nil
+	case Post, Void:
+		if tx := l.Bucket(bucketHolds).Get(itob(t.PendingID)); tx == nil {
+			return nil, fmt.Errorf("hold %d is not open: %w", t.PendingID, ErrOrderState)
+		}
+		held, err := getTransfer(l.Tx, t.PendingID)
+		if err != nil {
+			return nil, err
+		}
+		t.Debit, t.Credit = held.Debit, held.Credit
+		if t.Kind == Void {
+			t.Amount = held.Amount
+		} else if t.Amount <= 0 || t.Amount > held.Amount {
+			return nil, fmt.Errorf("post %d of hold %d for %d: %w", t.Amount, held.ID, held.Amount, ErrInvalid)
+		}
+		return held, nil
+	default:
+		return nil, fmt.Errorf("transfer kind %q: %w", t.Kind, ErrInvalid)
+	}
+}
+
+// checkApplied checks the two accounts once t has been applied to them: no
+// total has overflowed, a frozen limited account only sees holds voided, and
+// a new debit does not overdraw a limited account.
+func checkApplied(dr, cr *Account, t *Transfer) error {
 	if overflowed(dr) || overflowed(cr) {
 		return fmt.Errorf("transfer of %d overflows the totals of %s or %s: %w", t.Amount, dr.ID, cr.ID, ErrInvalid)
 	}
@@ -126,18 +157,24 @@ func (l *ltx) transfer(t *Transfer) error {
 				t.Amount, dr.ID, dr.Available()+t.Amount, ErrInsufficientFunds)
 		}
 	}
+	return nil
+}
 
+// putTransfer stores t under a new id, opens the hold a pending transfer
+// places or closes the one a post or void resolves, and returns t as
+// stored.
+func (l *ltx) putTransfer(t *Transfer) ([]byte, error) {
 	seq, err := l.Bucket(bucketTransfer).NextSequence()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t.ID = seq
 	v, err := json.Marshal(t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := l.Bucket(bucketTransfer).Put(itob(t.ID), v); err != nil {
-		return err
+		return nil, err
 	}
 	switch t.Kind {
 	case Pending:
@@ -146,15 +183,9 @@ func (l *ltx) transfer(t *Transfer) error {
 		err = l.Bucket(bucketHolds).Delete(itob(t.PendingID))
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := putAccount(l.Tx, dr); err != nil {
-		return err
-	}
-	if err := putAccount(l.Tx, cr); err != nil {
-		return err
-	}
-	return l.audit("transfer", json.RawMessage(v))
+	return v, nil
 }
 
 // applyTransfer changes the two accounts' totals for t. held is the pending
