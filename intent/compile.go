@@ -127,9 +127,36 @@ func validName(s string) bool {
 	return true
 }
 
+// compile builds the parser from a template file and a vocabulary: the
+// skip words, the rules, the lists, then every template of every intent.
 func (c *compiler) compile(s *spec, v Vocabulary) error {
-	p := c.p
-	p.skip = newTrie()
+	if err := c.compileSkip(s); err != nil {
+		return err
+	}
+	if err := c.compileRules(s); err != nil {
+		return err
+	}
+	if err := c.compileLists(s, v); err != nil {
+		return err
+	}
+	for _, in := range s.intents {
+		defaults, err := intentDefaults(in)
+		if err != nil {
+			return err
+		}
+		for i, sen := range slices.Concat(in.sentences, in.typed) {
+			if err := c.addTemplate(in.name, sen, defaults, i >= len(in.sentences)); err != nil {
+				return fmt.Errorf("line %d: intent %q: template %q: %w", sen.line, in.name, sen.text, err)
+			}
+		}
+	}
+	c.removeEpsilons()
+	return nil
+}
+
+// compileSkip builds the trie of the words and phrases matching skips.
+func (c *compiler) compileSkip(s *spec) error {
+	c.p.skip = newTrie()
 	for _, sk := range s.skip {
 		seqs, err := c.phrases(sk)
 		if err != nil {
@@ -140,10 +167,14 @@ func (c *compiler) compile(s *spec, v Vocabulary) error {
 			for i, w := range words {
 				ids[i] = c.intern(w)
 			}
-			p.skip.insert(ids, 0)
+			c.p.skip.insert(ids, 0)
 		}
 	}
+	return nil
+}
 
+// compileRules parses the named rules templates refer to.
+func (c *compiler) compileRules(s *spec) error {
 	c.ruleSpec = map[string]ruleSpec{}
 	c.building = map[string]bool{}
 	for _, r := range s.rules {
@@ -154,10 +185,16 @@ func (c *compiler) compile(s *spec, v Vocabulary) error {
 		if err != nil {
 			return fmt.Errorf("line %d: rule <%s>: template %q: %w", r.text.line, r.name, r.text.text, err)
 		}
-		p.rules[r.name] = x
+		c.p.rules[r.name] = x
 		c.ruleSpec[r.name] = r
 	}
+	return nil
+}
 
+// compileLists builds the template file's lists, and the merchant, item and
+// payee lists the vocabulary gives.
+func (c *compiler) compileLists(s *spec, v Vocabulary) error {
+	p := c.p
 	var payeeSpec *listSpec
 	for i, ls := range s.lists {
 		switch {
@@ -165,20 +202,16 @@ func (c *compiler) compile(s *spec, v Vocabulary) error {
 			return fmt.Errorf("line %d: list {%s}: use lowercase letters, digits and _ in a name", ls.line, ls.name)
 		case ls.name == "payee":
 			payeeSpec = &s.lists[i]
-		case ls.name == "mandate":
-			l, err := c.plainList(ls)
-			if err != nil {
-				return err
-			}
-			p.mandate = c.addList(l)
-		case slotNames[ls.name] != slotNone:
+		case slotNames[ls.name] != slotNone && ls.name != "mandate":
 			return fmt.Errorf("line %d: list {%s}: this slot's values come from the vocabulary or from numbers, not the template file", ls.line, ls.name)
 		default:
 			l, err := c.plainList(ls)
 			if err != nil {
 				return err
 			}
-			c.addList(l)
+			if i := c.addList(l); ls.name == "mandate" {
+				p.mandate = i
+			}
 		}
 	}
 	ml, err := c.merchantList(v)
@@ -199,19 +232,6 @@ func (c *compiler) compile(s *spec, v Vocabulary) error {
 		return err
 	}
 	p.payee = c.addList(pl)
-
-	for _, in := range s.intents {
-		defaults, err := intentDefaults(in)
-		if err != nil {
-			return err
-		}
-		for i, sen := range slices.Concat(in.sentences, in.typed) {
-			if err := c.addTemplate(in.name, sen, defaults, i >= len(in.sentences)); err != nil {
-				return fmt.Errorf("line %d: intent %q: template %q: %w", sen.line, in.name, sen.text, err)
-			}
-		}
-	}
-	c.removeEpsilons()
 	return nil
 }
 
