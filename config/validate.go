@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -44,8 +45,10 @@ func (c *Config) validateTopLevel(add func(key, format string, args ...any)) {
 		add("log_level", "%q is not one of %s", c.LogLevel, strings.Join(logLevels, ", "))
 	}
 	if c.Catalog != "" {
-		if _, err := c.LoadCatalog(); err != nil {
-			add("catalog", "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "catalog: "), "catalog "))
+		if b, err := os.ReadFile(c.Catalog); err != nil {
+			add("catalog", "%v", err)
+		} else if _, err := ParseCatalog(b); err != nil {
+			add("catalog", "%s: %v", c.Catalog, err)
 		}
 	}
 }
