@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/mcp"
@@ -21,11 +20,9 @@ import (
 )
 
 // ServeCommand runs the daemon: the websocket, the JSON API, /healthz and
-// /metrics, and the sweeper that expires orders and holds.
+// /metrics. The wallet expires lapsed orders and holds by itself while it is
+// open.
 type ServeCommand struct{}
-
-// sweepInterval is how often expired orders and holds are voided.
-const sweepInterval = time.Second
 
 func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	flags := newFlags("serve")
@@ -83,17 +80,11 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	swept := make(chan struct{})
-	go func() {
-		defer close(swept)
-		db.RunSweeper(ctx, sweepInterval)
-	}()
 	listened := make(chan error, 1)
 	if *mic {
 		stop, err := listen(ctx, hub, parser, *speakReplies, logger.With("component", "mic"), listened)
 		if err != nil {
 			srv.Close()
-			<-swept
 			return err
 		}
 		defer stop()
@@ -106,12 +97,11 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		logger.Error("the microphone stopped", "err", err)
 	}
 
-	// Stop taking turns, let the sweeper finish, then close the ledger.
+	// Stop taking turns; the deferred Close of the wallet then stops its
+	// sweeper and closes the ledger.
 	logger.Info("shutting down")
 	tools.Close() // ends the agents' waits, which would hold up the HTTP server
-	err = srv.Close()
-	<-swept
-	return err
+	return srv.Close()
 }
 
 // micDevice is the device the local microphone speaks as. It is paired on
