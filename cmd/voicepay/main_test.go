@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,10 +46,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitserve": waitServe,
-			"totpcode":  totpCode,
-			"micinput":  micInput,
-			"waitpaid":  waitPaid,
+			"waitserve":  waitServe,
+			"totpcode":   totpCode,
+			"micinput":   micInput,
+			"waitpaid":   waitPaid,
+			"exitwithin": exitWithin,
 		},
 	})
 }
@@ -74,6 +76,29 @@ func waitServe(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("daemon still answers at %s", url)
 	}
 	ts.Fatalf("daemon did not come up at %s", url)
+}
+
+// exitWithin fails the script unless every command started in the
+// background since the last wait has exited within the given time. It
+// does not collect them: wait does, with their output and exit status.
+func exitWithin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: exitwithin DURATION")
+	}
+	limit, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	start := time.Now()
+	for _, cmd := range ts.BackgroundCmds() {
+		// wait reaps a command as soon as it exits; signal 0 then finds
+		// it gone.
+		for cmd.Process.Signal(syscall.Signal(0)) == nil {
+			if time.Since(start) > limit {
+				ts.Fatalf("%s still runs after %v", strings.Join(cmd.Args, " "), limit)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	ts.Logf("exited within %v", time.Since(start).Round(time.Millisecond))
 }
 
 // totpCode puts the authenticator's current code, from the secret that

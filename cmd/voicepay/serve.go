@@ -80,28 +80,44 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	listened := make(chan error, 1)
-	if *mic {
-		stop, err := listen(ctx, hub, parser, *speakReplies, logger.With("component", "mic"), listened)
-		if err != nil {
-			srv.Close()
-			return err
+	// The daemon runs until it is signalled or one of its parts fails. Either
+	// way everything stops in order; a failure is what serve returns, so the
+	// daemon exits non-zero with it.
+	partsCtx, stopParts := context.WithCancel(ctx)
+	defer stopParts()
+	var parts sync.WaitGroup
+	failed := make(chan error, 1)
+	fail := func(err error) {
+		select {
+		case failed <- err:
+		default: // the first failure is the one reported
 		}
-		defer stop()
+	}
+	if *mic {
+		parts.Go(func() {
+			if err := listen(partsCtx, hub, parser, *speakReplies, logger.With("component", "mic")); err != nil {
+				fail(err)
+			}
+		})
 	}
 	logger.Info("voicepay is listening", "addr", srv.Addr, "data", cfg.DataDir)
 	fmt.Fprintf(os.Stderr, "voicepay: serving on http://%s (stop with Ctrl-C)\n", srv.Addr)
+	var failure error
 	select {
 	case <-ctx.Done():
-	case err := <-listened:
-		logger.Error("the microphone stopped", "err", err)
+	case failure = <-failed:
 	}
 
 	// Stop taking turns; the deferred Close of the wallet then stops its
 	// sweeper and closes the ledger.
 	logger.Info("shutting down")
+	stopParts()
+	parts.Wait()  // the microphone is released and its last turn done
 	tools.Close() // ends the agents' waits, which would hold up the HTTP server
-	return srv.Close()
+	if err := srv.Close(); failure == nil {
+		failure = err
+	}
+	return failure
 }
 
 // micDevice is the device the local microphone speaks as. It is paired on
@@ -109,9 +125,17 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 const micDevice = "mic"
 
 // listen runs the microphone through the endpointer and the recognizer into
-// the dialog of micDevice until ctx is done; its end is sent on done.
-func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakReplies bool,
-	logger *slog.Logger, done chan<- error) (stop func(), err error) {
+// the dialog of micDevice. It returns nil once ctx is done. Any other end is
+// a failure of the microphone, and listen returns it: the device would not
+// open, capture failed, or the device stopped by itself (unplugged, or its
+// audio server went away). Either way it has released what it opened.
+func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakReplies bool, logger *slog.Logger) error {
+	// The device first: when there is none, say so before anything slow.
+	m, err := voice.OpenMic(&voice.MicOptions{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("open the microphone: %w", err)
+	}
+	defer m.Close() // also ends a Read in progress
 	dev, err := hub.DB.Device(ctx, micDevice)
 	if errors.Is(err, wallet.ErrNotFound) {
 		if _, err = hub.DB.AddDevice(ctx, micDevice, wallet.ScopeUser); err == nil {
@@ -119,25 +143,20 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("microphone device: %w", err)
+		return fmt.Errorf("microphone device: %w", err)
 	}
 	sess, err := hub.Session(ctx, dev)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sp, err := speech.New(parser)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer sp.Close()
 	ep, err := voice.NewEndpointer(voice.DefaultVADConfig())
 	if err != nil {
-		sp.Close()
-		return nil, err
-	}
-	m, err := voice.OpenMic(&voice.MicOptions{Logger: logger})
-	if err != nil {
-		sp.Close()
-		return nil, fmt.Errorf("open the microphone: %w", err)
+		return err
 	}
 	fmt.Fprintln(os.Stderr, "voicepay: listening on the microphone; say \"enable alipay payment function\" to start")
 	var speaking sync.Mutex // one sentence at a time: a reply, or what an agent proposed
@@ -161,24 +180,24 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 			}
 		}
 	}()
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		done <- sess.Listen(ctx, m, ep, sp, func(t *agent.Turn, heard agent.Heard) {
-			logger.Info("turn", "heard", heard.Text, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
-			fmt.Fprintf(os.Stderr, "heard %q: %s\n", heard.Text, t.Reply)
-			if speakReplies {
-				say(t.Reply)
-			}
-		})
-	}()
-	return func() {
-		m.Close() // ends a Read in progress
-		<-finished
+	defer func() {
 		unsubscribe()
 		<-announced
-		sp.Close()
-	}, nil
+	}()
+	err = sess.Listen(ctx, m, ep, sp, func(t *agent.Turn, heard agent.Heard) {
+		logger.Info("turn", "heard", heard.Text, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
+		fmt.Fprintf(os.Stderr, "heard %q: %s\n", heard.Text, t.Reply)
+		if speakReplies {
+			say(t.Reply)
+		}
+	})
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err == nil:
+		return errors.New("the microphone stopped: the capture device ended")
+	}
+	return fmt.Errorf("the microphone stopped: %w", err)
 }
 
 // newFallback is the language-model intent fallback the configuration
