@@ -80,6 +80,16 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err := srv.Open(); err != nil {
 		return err
 	}
+	// Say where the daemon listens, for the CLI when the configuration asks
+	// for any free port. The file is replaced whole (written to a temporary
+	// file, synced, renamed), so a reader never sees half an address. One
+	// left by a daemon that was killed names a port that is no longer the
+	// daemon's, until the next daemon replaces it.
+	if err := writeFileAtomic(addrPath(cfg), []byte(srv.Addr+"\n"), 0o600); err != nil {
+		srv.Close()
+		return fmt.Errorf("address file: %w", err)
+	}
+	defer os.Remove(addrPath(cfg)) // after the server has closed; the wallet's lock is still held
 	// The daemon runs until it is signalled or one of its parts fails. Either
 	// way everything stops in order; a failure is what serve returns, so the
 	// daemon exits non-zero with it.
