@@ -2,6 +2,7 @@ package voice_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -9,9 +10,57 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
+
+// waitingCtx is a context that tells a test when a call has begun to wait
+// on it: the first time Done is asked for, it runs onWait (if set) and
+// closes waiting. Stream.Read and a paced WAVSource.Read ask for Done only
+// in the select where they block (on entry they look at Err), so whatever
+// onWait does, and whatever the test does once waiting is closed, happens
+// while the call waits.
+type waitingCtx struct {
+	context.Context
+	onWait  func()
+	once    sync.Once
+	waiting chan struct{}
+}
+
+func newWaitingCtx(parent context.Context, onWait func()) *waitingCtx {
+	return &waitingCtx{Context: parent, onWait: onWait, waiting: make(chan struct{})}
+}
+
+func (c *waitingCtx) Done() <-chan struct{} {
+	c.once.Do(func() {
+		if c.onWait != nil {
+			c.onWait()
+		}
+		close(c.waiting)
+	})
+	return c.Context.Done()
+}
+
+// waited reports whether a call has waited on c.
+func (c *waitingCtx) waited() bool {
+	select {
+	case <-c.waiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// mustWait waits until a call waits on c, for at most 5 seconds.
+func (c *waitingCtx) mustWait(tb testing.TB) {
+	tb.Helper()
+	select {
+	case <-c.waiting:
+	case <-time.After(5 * time.Second):
+		tb.Fatal("the call never waited on its context")
+	}
+}
 
 // wavSpec describes a WAV file for buildWAV.
 type wavSpec struct {

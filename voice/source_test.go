@@ -64,8 +64,11 @@ func TestWAVSourceRealtime(t *testing.T) {
 		t.Errorf("got %d samples, want 4800", len(got))
 	}
 
-	// Pacing waits on the context and on Close.
-	src, _ = voice.NewWAVSource(bytes.NewReader(file), &voice.WAVOptions{Realtime: true})
+	// Pacing waits on the context and on Close. Each wait is at most one
+	// 20 ms chunk, too short for the test to catch in the act, so the
+	// context cancels, or the source closes, as the Read starts to wait.
+	long := buildWAV(wavSpec{Rate: 16000, Channels: 1, Bits: 16}, tone(300, 0.4, 16000, 10*time.Second))
+	src, _ = voice.NewWAVSource(bytes.NewReader(long), &voice.WAVOptions{Realtime: true})
 	buf := make([]int16, 4800)
 	src.Read(context.Background(), buf) // starts the clock with 20 ms
 	ctx, cancel := context.WithCancel(context.Background())
@@ -73,17 +76,34 @@ func TestWAVSourceRealtime(t *testing.T) {
 	if _, err := src.Read(ctx, buf); !errors.Is(err, context.Canceled) {
 		t.Errorf("Read with a cancelled context: %v", err)
 	}
-	go func() {
-		time.Sleep(10 * time.Millisecond)
-		src.Close()
-	}()
-	for {
-		_, err := src.Read(context.Background(), buf)
-		if errors.Is(err, voice.ErrClosed) {
-			break
+	// pacedRead reads until a Read waits for its audio's time, with stop
+	// run as that wait begins, and returns what that Read gave. A Read that
+	// finds itself behind real time does not wait; the next one will.
+	pacedRead := func(parent context.Context, stop func()) error {
+		for range 1000 {
+			ctx := newWaitingCtx(parent, stop)
+			_, err := src.Read(ctx, buf)
+			if ctx.waited() {
+				return err
+			}
+			if err != nil {
+				t.Fatalf("a Read before any wait: %v", err)
+			}
 		}
-		if err != nil {
-			t.Fatalf("Read: %v, want ErrClosed once closed", err)
-		}
+		t.Fatal("no Read waited for its audio's time")
+		return nil
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	if err := pacedRead(ctx, cancel); !errors.Is(err, context.Canceled) {
+		t.Errorf("a paced Read when its context is cancelled: %v, want context.Canceled", err)
+	}
+	// Close waits for the Read to let go of the source, so it runs apart
+	// from it; the Read's wait ends as Close begins.
+	closed := make(chan error, 1)
+	if err := pacedRead(context.Background(), func() { go func() { closed <- src.Close() }() }); !errors.Is(err, voice.ErrClosed) {
+		t.Errorf("a paced Read when the source is closed: %v, want ErrClosed", err)
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("Close: %v", err)
 	}
 }

@@ -138,11 +138,12 @@ func TestStreamClose(t *testing.T) {
 	}
 	// Close ends a blocked Read.
 	done := make(chan error)
+	waiting := newWaitingCtx(context.Background(), nil)
 	go func() {
-		_, err := s.Read(context.Background(), make([]int16, 10))
+		_, err := s.Read(waiting, make([]int16, 10))
 		done <- err
 	}()
-	time.Sleep(20 * time.Millisecond)
+	waiting.mustWait(t)
 	s.Close()
 	select {
 	case err := <-done:

@@ -148,6 +148,9 @@ func MustOpenDB(tb testing.TB, opt ...Option) *DB {
 	w.Now = o.clock.Now
 	// Cheap PIN hashing: the tests check the logic, not argon2id's cost.
 	w.PINHashTime, w.PINHashMemory = 1, 64
+	// No sweeper: tests sweep by hand when they move the clock, so that
+	// what lapses is expired when they say and by the call they make.
+	w.SweepInterval = 0
 	for _, fn := range o.setup {
 		fn(w)
 	}

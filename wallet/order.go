@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -537,8 +536,11 @@ func (db *DB) Sweep(ctx context.Context) ([]*Order, error) {
 	return expired, err
 }
 
-// RunSweeper sweeps every interval until ctx is done.
-func (db *DB) RunSweeper(ctx context.Context, interval time.Duration) {
+// sweeper sweeps every interval until ctx is done, then closes db.swept. A
+// sweep runs in the background, so its failure can only be logged; the
+// next tick tries again.
+func (db *DB) sweeper(ctx context.Context, interval time.Duration) {
+	defer close(db.swept)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -546,7 +548,7 @@ func (db *DB) RunSweeper(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := db.Sweep(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			if _, err := db.Sweep(ctx); err != nil && ctx.Err() == nil {
 				db.Logger.Error("sweep expired orders", "err", err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -569,6 +570,94 @@ func TestSweepMany(t *testing.T) {
 		t.Errorf("expired %v, want %v", got, want)
 	}
 	if got := db.Held(t); got != 0 {
+		t.Errorf("%d still held", got)
+	}
+}
+
+// TestSweeper leaves sweeping to the sweeper Open starts: a confirmed order
+// whose hold runs out is expired and its money released without anyone
+// calling Sweep.
+func TestSweeper(t *testing.T) {
+	db := MustOpenDB(t, WithSetup(func(w *wallet.DB) { w.SweepInterval = time.Millisecond }))
+	db.MustTopup(t, 10000)
+	o := db.MustConfirm(t, db.MustCreate(t, Lattes(2)).ID)
+	if got := db.Held(t); got != 3600 {
+		t.Fatalf("%d held, want 3600", got)
+	}
+	db.Clock.Set(o.HoldExpires)
+	// The sweeper runs on its own time: wait for what it does, not for a while.
+	deadline := time.Now().Add(10 * time.Second)
+	for db.MustOrder(t, o.ID).State != wallet.Expired {
+		if time.Now().After(deadline) {
+			t.Fatalf("order %d is still %s 10 s after its hold ran out", o.ID, db.MustOrder(t, o.ID).State)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := db.Held(t); got != 0 {
+		t.Errorf("%d still held after the sweep", got)
+	}
+}
+
+// TestCloseDuringSweep closes the wallet while the sweeper's write is being
+// committed. Close must neither deadlock (the sweep needs the commit loop
+// that Close stops) nor cut the sweep short: once Close returns, the expiry
+// is on file.
+func TestCloseDuringSweep(t *testing.T) {
+	clock := NewClock()
+	// Once armed, every reading of the clock stops until the test lets it
+	// go. Only the sweeper reads it then: the test makes no calls.
+	var armed atomic.Bool
+	entered, release := make(chan struct{}), make(chan struct{})
+	now := func() time.Time {
+		if armed.Load() {
+			entered <- struct{}{}
+			<-release
+		}
+		return clock.Now()
+	}
+	db := MustOpenDB(t, WithClock(clock), WithSetup(func(w *wallet.DB) {
+		w.SweepInterval = time.Millisecond
+		w.Now = now
+	}))
+	db.MustTopup(t, 10000)
+	o := db.MustConfirm(t, db.MustCreate(t, Lattes(2)).ID)
+
+	armed.Store(true)
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the sweeper never read the clock %s", what)
+		}
+	}
+	// A sweep starts by reading the clock. While it waits there, the hold
+	// runs out, so this sweep is the one that expires the order.
+	wait("to start a sweep")
+	clock.Set(o.HoldExpires)
+	release <- struct{}{}
+	// Its write reads the clock again, inside the commit.
+	wait("inside the sweep's commit")
+	armed.Store(false)
+
+	closed := make(chan error, 1)
+	db.closed = true // here, not by the cleanup, which would hang on a deadlock
+	go func() { closed <- db.DB.Close() }()
+	release <- struct{}{}
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return while a sweep was being committed")
+	}
+
+	re := MustOpenDB(t, WithPath(db.Path), WithClock(clock))
+	if got := re.MustOrder(t, o.ID); got.State != wallet.Expired || got.HoldID != 0 {
+		t.Errorf("after Close: order %s with hold %d, want expired without a hold", got.State, got.HoldID)
+	}
+	if got := re.Held(t); got != 0 {
 		t.Errorf("%d still held", got)
 	}
 }

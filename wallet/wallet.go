@@ -69,6 +69,11 @@ type DB struct {
 	// PINHashTime and PINHashMemory (KiB) are the argon2id cost of new PINs.
 	PINHashTime   uint32
 	PINHashMemory uint32
+	// SweepInterval is how often the sweeper that Open starts expires the
+	// orders whose time has run out and voids their holds (see Sweep). Zero
+	// or less starts no sweeper: lapsed orders then stay open until someone
+	// calls Sweep, though every call that touches one still refuses it.
+	SweepInterval time.Duration
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -83,6 +88,10 @@ type DB struct {
 	key    ed25519.PrivateKey
 	calls  chan *call
 	done   chan struct{}
+	// stopSweep ends the sweeper, which closes swept once it has returned;
+	// both are nil when no sweeper runs.
+	stopSweep context.CancelFunc
+	swept     chan struct{}
 	// mu guards closing: calls hold it shared, Close exclusively.
 	mu     sync.RWMutex
 	closed bool
@@ -100,6 +109,7 @@ func NewDB(path string, screen Screener) *DB {
 		LockoutBase:   30 * time.Second,
 		PINHashTime:   argonTime,
 		PINHashMemory: argonMemory,
+		SweepInterval: time.Second,
 		Now:           time.Now,
 		Logger:        slog.New(slog.DiscardHandler),
 		screen:        screen,
@@ -107,7 +117,7 @@ func NewDB(path string, screen Screener) *DB {
 }
 
 // Open opens or creates the bolt file, creates every bucket and the fixed
-// accounts, and starts the commit loop.
+// accounts, and starts the commit loop and the sweeper.
 func (db *DB) Open() error {
 	if db.screen == nil {
 		return errors.New("open wallet: no risk screen: every debit must be screened")
@@ -126,6 +136,11 @@ func (db *DB) Open() error {
 	db.calls = make(chan *call, 1024)
 	db.done = make(chan struct{})
 	go db.commitLoop()
+	if db.SweepInterval > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		db.stopSweep, db.swept = cancel, make(chan struct{})
+		go db.sweeper(ctx, db.SweepInterval)
+	}
 	return nil
 }
 
@@ -165,8 +180,15 @@ func (db *DB) setup(tx *bolt.Tx) error {
 	return nil
 }
 
-// Close stops the commit loop and closes the file.
+// Close stops the sweeper, waiting for a sweep in progress to finish, then
+// stops the commit loop and closes the file. The sweeper goes first, and
+// before Close takes its lock, because a sweep writes through the commit
+// loop and reads under that lock.
 func (db *DB) Close() error {
+	if db.stopSweep != nil {
+		db.stopSweep()
+		<-db.swept
+	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.bolt == nil || db.closed {

@@ -33,6 +33,10 @@ type Forwarder struct {
 	Endpoint string // e.g. http://127.0.0.1:8421/mcp
 	Token    string // an agent-scope token
 	Logger   *slog.Logger
+	// Locate, when set, is asked for the endpoint before every connection,
+	// in place of Endpoint: a daemon that listens on any free port (port 0)
+	// comes back on another one after a restart.
+	Locate func() (string, error)
 
 	client *sdk.Client
 	rt     *bearerTransport
@@ -165,8 +169,15 @@ func (f *Forwarder) current(ctx context.Context, fresh bool) (*sdk.ClientSession
 }
 
 func (f *Forwarder) connect(ctx context.Context) (*sdk.ClientSession, error) {
-	f.rt.reset()
-	t := &sdk.StreamableClientTransport{Endpoint: f.Endpoint, HTTPClient: &http.Client{Transport: f.rt},
+	endpoint := f.Endpoint
+	if f.Locate != nil {
+		var err error
+		if endpoint, err = f.Locate(); err != nil {
+			return nil, fmt.Errorf("find the daemon: %w", err)
+		}
+	}
+	f.rt.reset(endpoint)
+	t := &sdk.StreamableClientTransport{Endpoint: endpoint, HTTPClient: &http.Client{Transport: f.rt},
 		DisableStandaloneSSE: true, MaxRetries: 1}
 	cs, err := f.client.Connect(ctx, t, nil)
 	if err != nil {
@@ -177,24 +188,27 @@ func (f *Forwarder) connect(ctx context.Context) (*sdk.ClientSession, error) {
 
 // explain names what went wrong in the daemon's own terms, when it can.
 func (f *Forwarder) explain(err error) error {
+	endpoint := f.rt.where()
 	if msg, ok := f.rt.refusal(); ok {
-		return fmt.Errorf("%w at %s: %s", ErrRefused, f.Endpoint, msg)
+		return fmt.Errorf("%w at %s: %s", ErrRefused, endpoint, msg)
 	}
 	if f.rt.unreachable() {
-		return fmt.Errorf("%w at %s", ws.ErrDaemonDown, strings.TrimSuffix(f.Endpoint, Path))
+		return fmt.Errorf("%w at %s", ws.ErrDaemonDown, strings.TrimSuffix(endpoint, Path))
 	}
 	return err
 }
 
 // bearerTransport adds the agent's token to every request and remembers
-// whether the daemon refused it or could not be reached.
+// where the last connection went, and whether the daemon refused it or
+// could not be reached.
 type bearerTransport struct {
 	token string
 	next  http.RoundTripper
 
-	mu      sync.Mutex
-	refused string // the daemon's reason, when it answered 401 or 403
-	down    bool
+	mu       sync.Mutex
+	endpoint string
+	refused  string // the daemon's reason, when it answered 401 or 403
+	down     bool
 }
 
 func (b *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -217,10 +231,17 @@ func (b *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-func (b *bearerTransport) reset() {
+// reset starts a connection to endpoint.
+func (b *bearerTransport) reset(endpoint string) {
 	b.mu.Lock()
-	b.refused, b.down = "", false
+	b.endpoint, b.refused, b.down = endpoint, "", false
 	b.mu.Unlock()
+}
+
+func (b *bearerTransport) where() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.endpoint
 }
 
 func (b *bearerTransport) refusal() (string, bool) {

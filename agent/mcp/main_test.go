@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +42,47 @@ type Daemon struct {
 	User       *wallet.Device
 	UserToken  string
 	AgentToken string
+
+	waits waits
+}
+
+// waits tells tests when wait_order is waiting on an order.
+type waits struct {
+	mu   sync.Mutex
+	subs map[uint64][]chan struct{}
+}
+
+// Waiting returns a channel that is closed once wait_order has read order id
+// undecided and waits for it to change: from then on, whatever the person
+// does to it is what the wait returns. Ask before the wait starts.
+func (d *Daemon) Waiting(id uint64) <-chan struct{} {
+	d.waits.mu.Lock()
+	defer d.waits.mu.Unlock()
+	ch := make(chan struct{})
+	if d.waits.subs == nil {
+		d.waits.subs = map[uint64][]chan struct{}{}
+	}
+	d.waits.subs[id] = append(d.waits.subs[id], ch)
+	return ch
+}
+
+func (w *waits) waiting(id uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, ch := range w.subs[id] {
+		close(ch)
+	}
+	delete(w.subs, id)
+}
+
+// MustWaitFor waits until ch is closed, for at most 10 seconds.
+func MustWaitFor(tb testing.TB, ch <-chan struct{}, what string) {
+	tb.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		tb.Fatalf("%s did not happen in 10 s", what)
+	}
 }
 
 // MustOpenDaemon opens a hub with the opening balance and serves it on
@@ -69,6 +111,8 @@ func MustOpenDaemonWith(tb testing.TB, prep func(*agenttest.Hub), opt ...agentte
 	tools := mcp.NewServer(h.Hub)
 	tools.Logger = slog.New(h.Logs)
 	tools.PollInterval = 10 * time.Millisecond
+	d := &Daemon{Hub: h, Server: s, Tools: tools, User: user, UserToken: userToken, AgentToken: agentToken}
+	mcp.SetWaiting(tools, d.waits.waiting)
 	tools.Register(s)
 	if err := s.Open(); err != nil {
 		tb.Fatalf("open server: %v", err)
@@ -78,8 +122,8 @@ func MustOpenDaemonWith(tb testing.TB, prep func(*agenttest.Hub), opt ...agentte
 			tb.Errorf("close server: %v", err)
 		}
 	})
-	return &Daemon{Hub: h, Server: s, Tools: tools, Base: "http://" + s.Addr, User: user,
-		UserToken: userToken, AgentToken: agentToken}
+	d.Base = "http://" + s.Addr
+	return d
 }
 
 // Endpoint is the MCP endpoint.

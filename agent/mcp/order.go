@@ -182,6 +182,9 @@ func (s *Server) waitOrder(ctx context.Context, req *sdk.CallToolRequest, in Wai
 		if out.Decided {
 			return text(v.summary()), out, nil
 		}
+		if s.waiting != nil {
+			s.waiting(in.OrderID)
+		}
 		select {
 		case <-ctx.Done():
 			return nil, nil, s.fail(toolWaitOrder, ag, ctx.Err())

@@ -41,6 +41,7 @@ func TestOrderPaidByPerson(t *testing.T) {
 		t.Fatalf("money moved on a proposal: %v", m)
 	}
 
+	waiting := d.Waiting(o.ID)
 	waited := make(chan mcp.WaitOrderOut, 1)
 	go func() {
 		var w mcp.WaitOrderOut
@@ -51,7 +52,7 @@ func TestOrderPaidByPerson(t *testing.T) {
 		}
 		waited <- w
 	}()
-	time.Sleep(50 * time.Millisecond) // let wait_order start waiting
+	MustWaitFor(t, waiting, "wait_order waiting on the order")
 	d.PersonPays(t)
 	w := <-waited
 	if w.Order == nil || w.Order.State != "paid" || !w.Decided || w.TimedOut {
@@ -183,8 +184,14 @@ func TestWaitOrder(t *testing.T) {
 	})
 	t.Run("the daemon stopping", func(t *testing.T) {
 		o := propose("stopping")
+		waiting := d.Waiting(o.ID)
 		go func() {
-			time.Sleep(100 * time.Millisecond)
+			// Close while the wait is under way, not before it starts.
+			select {
+			case <-waiting:
+			case <-time.After(10 * time.Second):
+				t.Error("wait_order did not start waiting in 10 s")
+			}
 			d.Tools.Close()
 		}()
 		start := time.Now()

@@ -49,6 +49,11 @@ type Server struct {
 	mcp      *sdk.Server
 	stop     chan struct{} // closed by Close
 	stopOnce sync.Once
+	// waiting, when set, is called each time wait_order has read an order
+	// that is still undecided and is about to wait for it to change. Tests
+	// set it before serving (export_test.go), so as to act only once a
+	// wait is under way.
+	waiting func(orderID uint64)
 }
 
 // Mux is where Register mounts the server: the daemon's HTTP server.

@@ -35,7 +35,17 @@ type Daemon struct {
 // 127.0.0.1:0. Cleanup closes the server, then checks and closes the wallet.
 func MustOpenDaemon(tb testing.TB, opt ...agenttest.Option) *Daemon {
 	tb.Helper()
+	return MustOpenDaemonWith(tb, nil, opt...)
+}
+
+// MustOpenDaemonWith is MustOpenDaemon with prep run on the hub before the
+// server starts.
+func MustOpenDaemonWith(tb testing.TB, prep func(*agenttest.Hub), opt ...agenttest.Option) *Daemon {
+	tb.Helper()
 	h := agenttest.MustOpenHub(tb, opt...)
+	if prep != nil {
+		prep(h)
+	}
 	h.MustTopup(Opening)
 	_, token := h.MustPair("glasses", wallet.ScopeUser)
 	_, agentToken := h.MustPair("claude", wallet.ScopeAgent)

@@ -1,6 +1,7 @@
 package ws_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net"
@@ -13,7 +14,10 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/internal/agenttest"
 	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 func TestStreamReady(t *testing.T) {
@@ -359,16 +363,55 @@ func TestStreamSlowClient(t *testing.T) {
 	c.Say("t1", "what can I say", agent.StateInactive, "")
 }
 
+// slowModel is an intent fallback as slow as a language model far away:
+// each call says it has begun, then answers only when the test lets it,
+// with two lattes from Luckin Coffee. (A remote model cannot run here.)
+type slowModel struct {
+	asked   chan string
+	release chan struct{}
+}
+
+var _ agent.Fallback = (*slowModel)(nil)
+
+func (m *slowModel) Parse(ctx context.Context, text string) (intent.Result, bool, error) {
+	m.asked <- text
+	<-m.release
+	return intent.Result{Text: text, Intent: "order.create", Confidence: 0.9,
+		Slots: intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}}, true, nil
+}
+
 // TestServerClose closes the daemon with a connection open and a turn in
 // flight: the turn finishes, the client is told, and nothing the server
 // started touches the wallet after Close returns.
 func TestServerClose(t *testing.T) {
-	d := MustOpenDaemon(t)
+	model := &slowModel{asked: make(chan string, 1), release: make(chan struct{})}
+	d := MustOpenDaemonWith(t, func(h *agenttest.Hub) { h.Fallback = model })
 	c := d.MustDial(t, d.Token)
 	c.Enable("e")
-	c.Send(ws.ClientEvent{Type: "text.input", ID: "t1", Text: "buy two lattes"})
+	// The templates do not match this; the turn waits on the slow model.
+	c.Send(ws.ClientEvent{Type: "text.input", ID: "t1", Text: "I could do with a couple of those coffees"})
+	select {
+	case <-model.asked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the turn never reached the intent fallback")
+	}
+
 	done := make(chan error, 1)
 	go func() { done <- d.Server.Close() }()
+	// The client is told at once, with a normal closure, while the turn
+	// is still in flight; the turn's own events go nowhere.
+	ev, err := c.TryNext()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
+		t.Fatalf("after Close: event %+v, error %v; want the close frame %d", ev, err, websocket.CloseNormalClosure)
+	}
+	// Close waits for the turn.
+	select {
+	case err := <-done:
+		t.Fatalf("Close returned with a turn in flight (%v)", err)
+	default:
+	}
+	close(model.release)
 	select {
 	case err := <-done:
 		if err != nil {
@@ -377,22 +420,45 @@ func TestServerClose(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("close did not return")
 	}
-	for {
-		_, err := c.TryNext()
-		if err == nil {
-			continue
-		}
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			t.Fatal("the server closed but the websocket is still open")
-		}
-		break
+	// The turn ran to its end: the order it drafted is on file.
+	orders := d.MustOrders()
+	if len(orders) != 1 || orders[0].State != wallet.Drafted || orders[0].Total != 3600 || orders[0].Payee != "merchant:luckin_coffee" {
+		t.Fatalf("orders after Close %+v, want the two lattes the turn drafted", orders)
 	}
 	if _, _, err := websocket.DefaultDialer.Dial(d.StreamURL(), Bearer(d.Token)); err == nil {
 		t.Error("dial after close succeeded")
 	}
-	d.MustClose()
-	// A turn sent now reaches no one.
-	c.SetWriteDeadline(time.Now().Add(time.Second))
-	c.WriteJSON(ws.ClientEvent{Type: "text.input", ID: "t2", Text: "buy a cola"})
-	time.Sleep(100 * time.Millisecond)
+	// The ledger checks out, and the wallet closes and opens again, as at a
+	// restart of the daemon.
+	reopened := d.MustReopen()
+
+	// A turn sent now reaches no one: the server's end of the socket is
+	// closed, so reading finds the end of the connection, never an answer
+	// and never a connection still open.
+	raw := c.UnderlyingConn()
+	raw.SetDeadline(time.Now().Add(5 * time.Second))
+	raw.Write(clientFrame(websocket.TextMessage, `{"type":"text.input","id":"t2","text":"buy a cola"}`)) // may fail: nobody is there
+	n, err := raw.Read(make([]byte, 512))
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server closed but still holds the connection open")
+	}
+	if n > 0 || err == nil {
+		t.Fatalf("read %d bytes (%v) after Close, want the end of the connection", n, err)
+	}
+	// And the ledger holds only what the first turn did.
+	if orders := reopened.MustOrders(); len(orders) != 1 {
+		t.Errorf("%d orders after a turn sent to a closed server, want 1", len(orders))
+	}
+}
+
+// clientFrame is one unfragmented websocket frame as a client sends it,
+// masked, with a payload shorter than 126 bytes.
+func clientFrame(kind int, payload string) []byte {
+	mask := [4]byte{0x12, 0x34, 0x56, 0x78}
+	b := []byte{0x80 | byte(kind), 0x80 | byte(len(payload))}
+	b = append(b, mask[:]...)
+	for i := range len(payload) {
+		b = append(b, payload[i]^mask[i%4])
+	}
+	return b
 }

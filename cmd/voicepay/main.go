@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -156,6 +157,27 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 func walletPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "wallet.db") }
 func tokenPath(cfg *config.Config) string  { return filepath.Join(cfg.DataDir, "token") }
 
+// addrPath is the daemon's address file: the host:port it listens on, which
+// serve writes once it listens and removes when it stops.
+func addrPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "addr") }
+
+// daemonAddr is where the CLI finds the daemon: the configured listen
+// address, or, when that asks for any free port (port 0), the address the
+// running daemon wrote to its address file. With no file there is no
+// daemon, and the listen address stands, where nothing answers.
+func daemonAddr(cfg *config.Config) (string, error) {
+	if _, port, err := net.SplitHostPort(cfg.Listen); err != nil || port != "0" {
+		return cfg.Listen, nil
+	}
+	b, err := os.ReadFile(addrPath(cfg))
+	if errors.Is(err, os.ErrNotExist) {
+		return cfg.Listen, nil
+	} else if err != nil {
+		return "", fmt.Errorf("the daemon's address: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
 // openWallet opens the ledger with the configured risk engine screening every debit.
 func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) (*wallet.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -193,7 +215,11 @@ func daemon(ctx context.Context, cfg *config.Config) (*ws.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := ws.NewClient("http://"+cfg.Listen, token)
+	addr, err := daemonAddr(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := ws.NewClient("http://"+addr, token)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	var health map[string]string

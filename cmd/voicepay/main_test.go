@@ -3,14 +3,15 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,17 +27,15 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts drives the real binary through the scripts in testdata/script.
-// Each script gets its own data directory and a free loopback port.
+// Each script gets its own data directory. Its daemon listens on any free
+// loopback port, which the kernel picks as it binds, and the CLI finds it in
+// the daemon's address file.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			port, err := freePort()
-			if err != nil {
-				return err
-			}
 			env.Setenv("VOICEPAY_DATA", filepath.Join(env.WorkDir, "data"))
-			env.Setenv("VOICEPAY_LISTEN", fmt.Sprintf("127.0.0.1:%d", port))
+			env.Setenv("VOICEPAY_LISTEN", "127.0.0.1:0")
 			env.Setenv("VOICEPAY_LOG_LEVEL", "warn")
 			// No odd hours, so that the time of day a test runs at changes nothing.
 			env.Setenv("VOICEPAY_RISK_ODD_HOURS_START", "0")
@@ -45,35 +44,96 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitserve": waitServe,
-			"totpcode":  totpCode,
-			"micinput":  micInput,
-			"waitpaid":  waitPaid,
+			"waitserve":  waitServe,
+			"totpcode":   totpCode,
+			"micinput":   micInput,
+			"waitpaid":   waitPaid,
+			"exitwithin": exitWithin,
 		},
 	})
 }
 
-// waitServe waits until the daemon answers /healthz, or, negated, until it no
-// longer does.
+// waitServe waits until the daemon answers at the address in its address
+// file, or, negated, until it no longer does. Once the CLI has a token, the
+// daemon must also take it: an address file left by a killed daemon may name
+// a port that another test's daemon has since bound.
 func waitServe(ts *testscript.TestScript, neg bool, args []string) {
-	url := "http://" + ts.Getenv("VOICEPAY_LISTEN") + "/healthz"
 	client := http.Client{Timeout: time.Second}
+	addr := ""
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := client.Get(url)
-		up := err == nil && resp.StatusCode == http.StatusOK
-		if resp != nil {
-			resp.Body.Close()
-		}
+		var up bool
+		addr, up = daemonUp(ts, &client)
 		if up != neg {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	if neg {
-		ts.Fatalf("daemon still answers at %s", url)
+		ts.Fatalf("daemon still answers at %s", addr)
 	}
-	ts.Fatalf("daemon did not come up at %s", url)
+	ts.Fatalf("daemon did not come up (last address %q)", addr)
+}
+
+// daemonUp reports whether this script's daemon answers, and where it looked.
+func daemonUp(ts *testscript.TestScript, client *http.Client) (addr string, up bool) {
+	data := ts.Getenv("VOICEPAY_DATA")
+	b, err := os.ReadFile(filepath.Join(data, "addr"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false
+	}
+	ts.Check(err)
+	addr = strings.TrimSpace(string(b))
+	get := func(path, token string) bool {
+		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		ts.Check(err)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+	if !get("/healthz", "") {
+		return addr, false
+	}
+	token, err := os.ReadFile(filepath.Join(data, "token"))
+	if errors.Is(err, os.ErrNotExist) {
+		return addr, true
+	}
+	ts.Check(err)
+	return addr, get("/v1/wallet/balance", strings.TrimSpace(string(token)))
+}
+
+// scriptDaemonAddr is the address in the script's daemon's address file.
+func scriptDaemonAddr(ts *testscript.TestScript) string {
+	return strings.TrimSpace(ts.ReadFile(filepath.Join(ts.Getenv("VOICEPAY_DATA"), "addr")))
+}
+
+// exitWithin fails the script unless every command started in the
+// background since the last wait has exited within the given time. It
+// does not collect them: wait does, with their output and exit status.
+func exitWithin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: exitwithin DURATION")
+	}
+	limit, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	start := time.Now()
+	for _, cmd := range ts.BackgroundCmds() {
+		// wait reaps a command as soon as it exits; signal 0 then finds
+		// it gone.
+		for cmd.Process.Signal(syscall.Signal(0)) == nil {
+			if time.Since(start) > limit {
+				ts.Fatalf("%s still runs after %v", strings.Join(cmd.Args, " "), limit)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	ts.Logf("exited within %v", time.Since(start).Round(time.Millisecond))
 }
 
 // totpCode puts the authenticator's current code, from the secret that
@@ -135,7 +195,7 @@ func waitPaid(ts *testscript.TestScript, neg bool, args []string) {
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
 	token := strings.TrimSpace(ts.ReadFile(filepath.Join(ts.Getenv("VOICEPAY_DATA"), "token")))
-	url := "http://" + ts.Getenv("VOICEPAY_LISTEN") + "/v1/wallet/history?limit=1000"
+	url := "http://" + scriptDaemonAddr(ts) + "/v1/wallet/history?limit=1000"
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
@@ -157,13 +217,4 @@ func waitPaid(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	ts.Fatalf("fewer than %d payments after 90 s", want)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

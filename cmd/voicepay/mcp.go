@@ -34,6 +34,12 @@ func (c *MCPCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	f := mcp.NewForwarder("http://"+cfg.Listen+mcp.Path, token)
+	// Found anew for every connection: a daemon on port 0 moves when it
+	// restarts, and the agent's session outlives that.
+	f.Locate = func() (string, error) {
+		addr, err := daemonAddr(cfg)
+		return "http://" + addr + mcp.Path, err
+	}
 	f.Logger = newLogger(cfg, os.Stderr).With("component", "mcp")
 	if err := f.Open(ctx); err != nil {
 		switch {

@@ -42,17 +42,13 @@ type liveDaemon struct {
 
 func startDaemon(t *testing.T) *liveDaemon {
 	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &liveDaemon{t: t, dir: t.TempDir(), addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	d := &liveDaemon{t: t, dir: t.TempDir()}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "VOICEPAY_") {
 			d.env = append(d.env, kv)
 		}
 	}
-	d.env = append(d.env, "VOICEPAY_DATA="+filepath.Join(d.dir, "data"), "VOICEPAY_LISTEN="+d.addr,
+	d.env = append(d.env, "VOICEPAY_DATA="+filepath.Join(d.dir, "data"), "VOICEPAY_LISTEN=127.0.0.1:0",
 		"VOICEPAY_LOG_LEVEL=warn", "VOICEPAY_RISK_ODD_HOURS_START=0", "VOICEPAY_RISK_ODD_HOURS_END=0", "HOME="+d.dir)
 	d.runIn("1234\n", "init", "--pin-stdin")
 	d.run("wallet", "topup", "1000")
@@ -68,7 +64,9 @@ func startDaemon(t *testing.T) *liveDaemon {
 	return d
 }
 
-// start runs voicepay serve and waits until it answers.
+// start runs voicepay serve on any free port and waits until it answers at
+// the address it wrote to its address file. A restarted daemon comes back on
+// another port.
 func (d *liveDaemon) start() {
 	d.t.Helper()
 	d.serve = exec.Command("voicepay", "serve")
@@ -79,11 +77,16 @@ func (d *liveDaemon) start() {
 		d.t.Fatal(err)
 	}
 	d.t.Cleanup(d.stop)
+	addrFile := filepath.Join(d.dir, "data", "addr")
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + d.addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			return
+		// stop removed the last daemon's file; this one is the new daemon's.
+		if b, err := os.ReadFile(addrFile); err == nil {
+			d.addr = strings.TrimSpace(string(b))
+			if resp, err := http.Get("http://" + d.addr + "/healthz"); err == nil {
+				resp.Body.Close()
+				return
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

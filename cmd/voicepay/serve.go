@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/mcp"
@@ -21,11 +20,9 @@ import (
 )
 
 // ServeCommand runs the daemon: the websocket, the JSON API, /healthz and
-// /metrics, and the sweeper that expires orders and holds.
+// /metrics. The wallet expires lapsed orders and holds by itself while it is
+// open.
 type ServeCommand struct{}
-
-// sweepInterval is how often expired orders and holds are voided.
-const sweepInterval = time.Second
 
 func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	flags := newFlags("serve")
@@ -48,29 +45,12 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if ok, err := db.HasPIN(ctx); err != nil {
+	defer db.Close() // stops the wallet's sweeper and closes the ledger, last
+	hub, err := newHub(ctx, cfg, cat, parser, db, logger)
+	if err != nil {
 		return err
-	} else if !ok {
-		logger.Warn("no PIN is set: run voicepay init before enabling payments")
 	}
-
-	hub := agent.NewHub(db, parser, cat)
-	hub.Logger = logger.With("component", "agent")
-	hub.Metrics = agent.NewMetrics()
-	if cfg.LLM.Enabled() {
-		fb, err := newFallback(cfg, cat)
-		if err != nil {
-			return err
-		}
-		hub.Fallback = fb
-		logger.Info("intent fallback on", "model", cfg.LLM.Model, "base_url", cfg.LLM.BaseURL)
-	}
-	srv := ws.NewServer(hub, cfg.Listen)
-	srv.Logger = logger.With("component", "http")
-	tools := mcp.NewServer(hub)
-	tools.Logger = logger.With("component", "mcp")
-	tools.Register(srv)
+	srv, tools := newServer(cfg, hub, logger)
 	// The transcription endpoint gets a recognizer of its own, so that it
 	// never waits on the microphone's.
 	if sp, err := speech.New(parser); err != nil {
@@ -83,35 +63,92 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	swept := make(chan struct{})
-	go func() {
-		defer close(swept)
-		db.RunSweeper(ctx, sweepInterval)
-	}()
-	listened := make(chan error, 1)
+	// Say where the daemon listens, for the CLI when the configuration asks
+	// for any free port. The file is replaced whole (written to a temporary
+	// file, synced, renamed), so a reader never sees half an address. One
+	// left by a daemon that was killed names a port that is no longer the
+	// daemon's, until the next daemon replaces it.
+	if err := writeFileAtomic(addrPath(cfg), []byte(srv.Addr+"\n"), 0o600); err != nil {
+		srv.Close()
+		return fmt.Errorf("address file: %w", err)
+	}
+	defer os.Remove(addrPath(cfg)) // after the server has closed; the wallet's lock is still held
+	var parts []func(context.Context) error
 	if *mic {
-		stop, err := listen(ctx, hub, parser, *speakReplies, logger.With("component", "mic"), listened)
-		if err != nil {
-			srv.Close()
-			<-swept
-			return err
-		}
-		defer stop()
+		parts = append(parts, func(ctx context.Context) error {
+			return listen(ctx, hub, parser, *speakReplies, logger.With("component", "mic"))
+		})
 	}
 	logger.Info("voicepay is listening", "addr", srv.Addr, "data", cfg.DataDir)
 	fmt.Fprintf(os.Stderr, "voicepay: serving on http://%s (stop with Ctrl-C)\n", srv.Addr)
-	select {
-	case <-ctx.Done():
-	case err := <-listened:
-		logger.Error("the microphone stopped", "err", err)
-	}
-
-	// Stop taking turns, let the sweeper finish, then close the ledger.
+	failure := runParts(ctx, parts)
 	logger.Info("shutting down")
 	tools.Close() // ends the agents' waits, which would hold up the HTTP server
-	err = srv.Close()
-	<-swept
-	return err
+	if err := srv.Close(); failure == nil {
+		failure = err
+	}
+	return failure
+}
+
+// newHub is the dialog hub over the wallet, with the language-model
+// fallback when the configuration turns it on.
+func newHub(ctx context.Context, cfg *config.Config, cat *config.Catalog, parser *intent.Parser, db *wallet.DB,
+	logger *slog.Logger) (*agent.Hub, error) {
+	if ok, err := db.HasPIN(ctx); err != nil {
+		return nil, err
+	} else if !ok {
+		logger.Warn("no PIN is set: run voicepay init before enabling payments")
+	}
+	hub := agent.NewHub(db, parser, cat)
+	hub.Logger = logger.With("component", "agent")
+	hub.Metrics = agent.NewMetrics()
+	if cfg.LLM.Enabled() {
+		fb, err := newFallback(cfg, cat)
+		if err != nil {
+			return nil, err
+		}
+		hub.Fallback = fb
+		logger.Info("intent fallback on", "model", cfg.LLM.Model, "base_url", cfg.LLM.BaseURL)
+	}
+	return hub, nil
+}
+
+// newServer is the daemon's HTTP server, with the Payment MCP server on it.
+func newServer(cfg *config.Config, hub *agent.Hub, logger *slog.Logger) (*ws.Server, *mcp.Server) {
+	srv := ws.NewServer(hub, cfg.Listen)
+	srv.Logger = logger.With("component", "http")
+	tools := mcp.NewServer(hub)
+	tools.Logger = logger.With("component", "mcp")
+	tools.Register(srv)
+	return srv, tools
+}
+
+// runParts runs the daemon's background parts (the microphone) until ctx
+// is done or one of them fails. Either way it stops them all and waits for
+// them; a failure is what it returns, so the daemon exits non-zero with it.
+func runParts(ctx context.Context, parts []func(context.Context) error) error {
+	partsCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	failed := make(chan error, 1)
+	for _, run := range parts {
+		wg.Go(func() {
+			if err := run(partsCtx); err != nil {
+				select {
+				case failed <- err:
+				default: // the first failure is the one reported
+				}
+			}
+		})
+	}
+	var failure error
+	select {
+	case <-ctx.Done():
+	case failure = <-failed:
+	}
+	stop()
+	wg.Wait() // the microphone is released and its last turn done
+	return failure
 }
 
 // micDevice is the device the local microphone speaks as. It is paired on
@@ -119,9 +156,17 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 const micDevice = "mic"
 
 // listen runs the microphone through the endpointer and the recognizer into
-// the dialog of micDevice until ctx is done; its end is sent on done.
-func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakReplies bool,
-	logger *slog.Logger, done chan<- error) (stop func(), err error) {
+// the dialog of micDevice. It returns nil once ctx is done. Any other end is
+// a failure of the microphone, and listen returns it: the device would not
+// open, capture failed, or the device stopped by itself (unplugged, or its
+// audio server went away). Either way it has released what it opened.
+func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakReplies bool, logger *slog.Logger) error {
+	// The device first: when there is none, say so before anything slow.
+	m, err := voice.OpenMic(&voice.MicOptions{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("open the microphone: %w", err)
+	}
+	defer m.Close() // also ends a Read in progress
 	dev, err := hub.DB.Device(ctx, micDevice)
 	if errors.Is(err, wallet.ErrNotFound) {
 		if _, err = hub.DB.AddDevice(ctx, micDevice, wallet.ScopeUser); err == nil {
@@ -129,21 +174,17 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("microphone device: %w", err)
+		return fmt.Errorf("microphone device: %w", err)
 	}
 	sess, err := hub.Session(ctx, dev)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sp, err := speech.New(parser)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	m, err := voice.OpenMic(&voice.MicOptions{Logger: logger})
-	if err != nil {
-		sp.Close()
-		return nil, fmt.Errorf("open the microphone: %w", err)
-	}
+	defer sp.Close()
 	fmt.Fprintln(os.Stderr, "voicepay: listening on the microphone; say \"enable alipay payment function\" to start")
 	var speaking sync.Mutex // one sentence at a time: a reply, or what an agent proposed
 	say := func(text string) {
@@ -166,24 +207,24 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 			}
 		}
 	}()
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		done <- sess.Listen(ctx, m, sp, agent.Listener{Turn: func(t *agent.Turn, heard agent.Heard) {
-			logger.Info("turn", "heard", heard.Text, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
-			fmt.Fprintf(os.Stderr, "heard %q: %s\n", heard.Text, t.Reply)
-			if speakReplies {
-				say(t.Reply)
-			}
-		}})
-	}()
-	return func() {
-		m.Close() // ends a Read in progress
-		<-finished
+	defer func() {
 		unsubscribe()
 		<-announced
-		sp.Close()
-	}, nil
+	}()
+	err = sess.Listen(ctx, m, sp, agent.Listener{Turn: func(t *agent.Turn, heard agent.Heard) {
+		logger.Info("turn", "heard", heard.Text, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
+		fmt.Fprintf(os.Stderr, "heard %q: %s\n", heard.Text, t.Reply)
+		if speakReplies {
+			say(t.Reply)
+		}
+	}})
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err == nil:
+		return errors.New("the microphone stopped: the capture device ended")
+	}
+	return fmt.Errorf("the microphone stopped: %w", err)
 }
 
 // newFallback is the language-model intent fallback the configuration

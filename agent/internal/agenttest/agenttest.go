@@ -113,6 +113,8 @@ func open(tb testing.TB, o options) *Hub {
 	db.Now = o.clock.Now
 	// Cheap PIN hashing: the tests check the dialog, not argon2id's cost.
 	db.PINHashTime, db.PINHashMemory = 1, 64
+	// No sweeper: tests sweep by hand when they move the clock.
+	db.SweepInterval = 0
 	logs := &Logs{}
 	db.Logger = slog.New(logs)
 	if err := db.Open(); err != nil {
