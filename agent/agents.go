@@ -19,15 +19,15 @@ type AgentInfo struct {
 // person's device, is a conflict: revoke the agent first to issue a new token.
 func AddAgent(ctx context.Context, db *wallet.DB, name string) (*AgentInfo, string, error) {
 	if d, err := db.Device(ctx, name); err == nil && d.Scope == wallet.ScopeAgent {
-		return nil, "", Errorf(ECONFLICT, "There is an agent called %s already; revoke it first to issue a new token.", name)
+		return nil, "", wallet.Errorf(wallet.ECONFLICT, "There is an agent called %s already; revoke it first to issue a new token.", name)
 	} else if err == nil {
-		return nil, "", Errorf(ECONFLICT, "%s is the name of one of your devices; give the agent another.", name)
+		return nil, "", wallet.Errorf(wallet.ECONFLICT, "%s is the name of one of your devices; give the agent another.", name)
 	} else if !errors.Is(err, wallet.ErrNotFound) {
 		return nil, "", err
 	}
 	token, err := db.AddDevice(ctx, name, wallet.ScopeAgent)
 	if errors.Is(err, wallet.ErrInvalid) {
-		return nil, "", Errorf(EINVALID, "An agent name is 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.")
+		return nil, "", wallet.Errorf(wallet.EINVALID, "An agent name is 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.")
 	} else if err != nil {
 		return nil, "", err
 	}
@@ -58,7 +58,7 @@ func Agents(ctx context.Context, db *wallet.DB) ([]AgentInfo, error) {
 func RevokeAgent(ctx context.Context, db *wallet.DB, name string) error {
 	d, err := db.Device(ctx, name)
 	if errors.Is(err, wallet.ErrNotFound) || (err == nil && d.Scope != wallet.ScopeAgent) {
-		return Errorf(ENOTFOUND, "There is no agent called %s.", name)
+		return wallet.Errorf(wallet.ENOTFOUND, "There is no agent called %s.", name)
 	} else if err != nil {
 		return err
 	}

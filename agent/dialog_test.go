@@ -26,19 +26,19 @@ func TestDialog(t *testing.T) {
 	h, s := MustOpenSession(t)
 	Run(t, h, s, []Step{
 		{Say: "what can I say", Reply: helpReply, State: agent.StateInactive},
-		{Say: "buy two lattes from luckin coffee", State: agent.StateInactive, Code: agent.ENOTACTIVE,
+		{Say: "buy two lattes from luckin coffee", State: agent.StateInactive, Code: wallet.ENOTACTIVE,
 			Reply: "Payments are not enabled on this device. Say \"enable alipay payment function\" first."},
 		{Say: "enable alipay payment function", Reply: "To enable payments, say your PIN.", State: agent.StateInactive},
 		{Say: "what is the weather like", Reply: "Please say your PIN, digit by digit, or say cancel.", State: agent.StateInactive},
-		{Say: "one three five seven", Reply: "That PIN is not right.", State: agent.StateInactive, Code: agent.EWRONGPIN},
+		{Say: "one three five seven", Reply: "That PIN is not right.", State: agent.StateInactive, Code: wallet.EWRONGPIN},
 		{Say: "two four six eight", Reply: "Payments are enabled. What would you like to buy?", State: agent.StateIdle},
 		{Say: "enable alipay payment function", Reply: "Payments are already enabled on this device.", State: agent.StateIdle},
-		{Say: "pay", Reply: "There is no order to pay.", State: agent.StateIdle, Code: agent.ENOORDER},
+		{Say: "pay", Reply: "There is no order to pay.", State: agent.StateIdle, Code: wallet.ENOORDER},
 		{Say: "buy two lattes from luckin coffee", State: agent.StateDrafted,
 			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
 		{Say: "make it three", State: agent.StateDrafted,
 			Reply: "Changed to three lattes, 54 yuan. Say confirm to place the order."},
-		{Say: "pay", State: agent.StateDrafted, Code: agent.ESTATE,
+		{Say: "pay", State: agent.StateDrafted, Code: wallet.ESTATE,
 			Reply: "Confirm the order first: Luckin Coffee for 54 yuan."},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 5400,
 			Reply: "Order confirmed; 54 yuan is on hold. Say pay to authorize the payment."},
@@ -51,20 +51,20 @@ func TestDialog(t *testing.T) {
 		{Say: "pay", State: agent.StateIdle, Reply: "Paid 30 yuan to Luckin Coffee. Your balance is 970 yuan."},
 		{Say: "what's my balance", State: agent.StateIdle, Reply: "Your balance is 970 yuan."},
 		{Say: "show my recent payments", State: agent.StateIdle, Reply: "Your recent payments: 30 yuan to Luckin Coffee."},
-		{Say: "make it three", State: agent.StateIdle, Code: agent.ENOORDER,
+		{Say: "make it three", State: agent.StateIdle, Code: wallet.ENOORDER,
 			Reply: "There is no order to change. Tell me what you'd like to buy."},
-		{Say: "confirm the order", State: agent.StateIdle, Code: agent.ENOORDER, Reply: "There is no order to confirm."},
-		{Say: "cancel order", State: agent.StateIdle, Code: agent.ENOORDER, Reply: "There is no order to cancel."},
+		{Say: "confirm the order", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to confirm."},
+		{Say: "cancel order", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to cancel."},
 		{Say: "buy a box of eggs", State: agent.StateDrafted,
 			Reply: "A box of eggs from Hema, 15.90 yuan. Say confirm to place the order."},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 1590,
 			Reply: "Order confirmed; 15.90 yuan is on hold. Say pay to authorize the payment."},
 		{Say: "what's my balance", State: agent.StateConfirmed, Held: 1590,
 			Reply: "Your balance is 970 yuan, with 15.90 yuan on hold."},
-		{Say: "report an unauthorized payment", State: agent.StateConfirmed, Held: 1590, Code: agent.EUNSUPPORTED,
+		{Say: "report an unauthorized payment", State: agent.StateConfirmed, Held: 1590, Code: wallet.EUNSUPPORTED,
 			Reply: "Reporting an unauthorized payment by voice is not available yet. Freeze your wallet if you suspect misuse."},
 		{Say: "disable alipay payment function", State: agent.StateInactive, Reply: "Payments are disabled on this device."},
-		{Say: "what's my balance", State: agent.StateInactive, Code: agent.ENOTACTIVE,
+		{Say: "what's my balance", State: agent.StateInactive, Code: wallet.ENOTACTIVE,
 			Reply: "Payments are not enabled on this device. Say \"enable alipay payment function\" first."},
 	})
 	if got, want := h.Balance(), int64(Opening-3000); got != want {
@@ -156,7 +156,7 @@ func TestDialogEvents(t *testing.T) {
 
 	// A refused confirmation changes no order: no order.updated.
 	say("buy ninety nine zinger burgers")
-	if turn = say("confirm the order"); turn.Err == nil || turn.Err.Code != agent.ERISKBLOCKED {
+	if turn = say("confirm the order"); turn.Err == nil || turn.Err.Code != wallet.ERISKBLOCKED {
 		t.Fatalf("confirm: %v, want blocked", turn.Err)
 	}
 	if got, want := Types(turn), "intent order.updated error reply"; got != want {
@@ -165,7 +165,7 @@ func TestDialogEvents(t *testing.T) {
 		t.Errorf("blocked order %+v, want the block decision", o)
 	}
 	say("buy fifty zinger burgers")
-	if turn = say("confirm the order"); turn.Err == nil || turn.Err.Code != agent.EFUNDS {
+	if turn = say("confirm the order"); turn.Err == nil || turn.Err.Code != wallet.EFUNDS {
 		t.Fatalf("confirm: %v, want insufficient funds", turn.Err)
 	}
 	if got, want := Types(turn), "intent error reply"; got != want {
@@ -232,8 +232,8 @@ func TestEnablePIN(t *testing.T) {
 		{"mixed", "two 4 six 8", enabled, agent.StateIdle, ""},
 		{"dashes", "24-68", enabled, agent.StateIdle, ""},
 		{"homophones", "to for six eight", enabled, agent.StateIdle, ""},
-		{"wrong digits", "one three five seven", wrong, agent.StateInactive, agent.EWRONGPIN},
-		{"oh for zero", "oh two four six", wrong, agent.StateInactive, agent.EWRONGPIN},
+		{"wrong digits", "one three five seven", wrong, agent.StateInactive, wallet.EWRONGPIN},
+		{"oh for zero", "oh two four six", wrong, agent.StateInactive, wallet.EWRONGPIN},
 		{"too short", "two four six", again, agent.StateInactive, ""},
 		{"too long", "1234567890123", again, agent.StateInactive, ""},
 		{"other words", "two four six eight please", again, agent.StateInactive, ""},
@@ -263,15 +263,15 @@ func TestPINLockout(t *testing.T) {
 	h, s := MustOpenSession(t)
 	steps := []Step{{Say: "enable alipay payment function", State: agent.StateInactive}}
 	for range 4 {
-		steps = append(steps, Step{Say: "1357", Reply: "That PIN is not right.", State: agent.StateInactive, Code: agent.EWRONGPIN})
+		steps = append(steps, Step{Say: "1357", Reply: "That PIN is not right.", State: agent.StateInactive, Code: wallet.EWRONGPIN})
 	}
 	steps = append(steps,
-		Step{Say: "1357", State: agent.StateInactive, Code: agent.ELOCKED,
+		Step{Say: "1357", State: agent.StateInactive, Code: wallet.ELOCKED,
 			Reply: "PIN verification locked: too many wrong attempts, try again in 30s."},
 		// The lockout ended the wait for the PIN: a PIN now is just words.
 		Step{Say: "2468", Reply: noneReply, State: agent.StateInactive},
 		Step{Say: "enable alipay payment function", Reply: "To enable payments, say your PIN.", State: agent.StateInactive},
-		Step{Say: "2468", State: agent.StateInactive, Code: agent.ELOCKED},
+		Step{Say: "2468", State: agent.StateInactive, Code: wallet.ELOCKED},
 	)
 	Run(t, h, s, steps)
 	h.Clock.Advance(31 * time.Second)
@@ -293,10 +293,10 @@ func TestCancel(t *testing.T) {
 		setup []Step
 		want  Step
 	}{
-		{"inactive", nil, Step{State: agent.StateInactive, Code: agent.ENOTACTIVE,
+		{"inactive", nil, Step{State: agent.StateInactive, Code: wallet.ENOTACTIVE,
 			Reply: "Payments are not enabled on this device. Say \"enable alipay payment function\" first."}},
 		{"awaiting PIN", Enable[:1], Step{State: agent.StateInactive, Reply: "Okay, payments stay off."}},
-		{"idle", Enable, Step{State: agent.StateIdle, Code: agent.ENOORDER, Reply: "There is no order to cancel."}},
+		{"idle", Enable, Step{State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to cancel."}},
 		{"drafted", Steps(Enable, order), Step{State: agent.StateIdle, Reply: cancelled}},
 		{"confirmed", Steps(Enable, order, confirm), Step{State: agent.StateIdle, Reply: cancelled}},
 		{"awaiting step-up PIN", Steps(Enable, bigOrder), Step{State: agent.StateIdle, Reply: cancelled}},
@@ -338,7 +338,7 @@ func TestStepUp(t *testing.T) {
 			Reply: "Risk control asks for your PIN to pay 216 yuan. Say your PIN."},
 		{Say: "buy a cola", State: agent.StateConfirmed, Held: 21600,
 			Reply: "Please say your PIN, digit by digit, or say cancel."},
-		{Say: "one three five seven", State: agent.StateConfirmed, Held: 21600, Code: agent.EWRONGPIN,
+		{Say: "one three five seven", State: agent.StateConfirmed, Held: 21600, Code: wallet.EWRONGPIN,
 			Reply: "That PIN is not right. Say your PIN again, or say cancel."},
 		{Say: "my pin is 2 4 6 8", State: agent.StateIdle,
 			Reply: "Paid 216 yuan to Luckin Coffee. Your balance is 784 yuan."},
@@ -361,9 +361,9 @@ func TestRiskBlock(t *testing.T) {
 	h, s := MustOpenActive(t)
 	Run(t, h, s, []Step{
 		{Say: "buy ninety nine zinger burgers", State: agent.StateDrafted},
-		{Say: "confirm the order", State: agent.StateDrafted, Code: agent.ERISKBLOCKED,
+		{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.ERISKBLOCKED,
 			Reply: "Blocked by risk control: max_per_transaction: amount 2227.50 over the per-transaction maximum 2000.00. You can change the order or cancel it."},
-		{Say: "pay", State: agent.StateDrafted, Code: agent.ESTATE},
+		{Say: "pay", State: agent.StateDrafted, Code: wallet.ESTATE},
 		// The blocked order stays a draft: smaller, it goes through.
 		{Say: "make it two", State: agent.StateDrafted},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 4500},
@@ -384,10 +384,10 @@ func TestInsufficientFunds(t *testing.T) {
 	const funds = "You don't have enough money for this, counting what is on hold."
 	Run(t, h, s, []Step{
 		{Say: "buy twenty five colas", State: agent.StateDrafted},
-		{Say: "confirm the order", State: agent.StateDrafted, Code: agent.EFUNDS, Reply: funds},
+		{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.EFUNDS, Reply: funds},
 	})
 	h.MustTopup(19999)
-	Run(t, h, s, []Step{{Say: "confirm the order", State: agent.StateDrafted, Code: agent.EFUNDS, Reply: funds}})
+	Run(t, h, s, []Step{{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.EFUNDS, Reply: funds}})
 	h.MustTopup(1)
 	Run(t, h, s, []Step{
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 20000},
@@ -401,11 +401,11 @@ func TestTip(t *testing.T) {
 	Run(t, h, s, []Step{
 		{Say: "tip the developer five yuan", State: agent.StateDrafted,
 			Reply: "A tip of 5 yuan to the developer. Say confirm to place it."},
-		{Say: "make it three", State: agent.StateDrafted, Code: agent.ESTATE,
+		{Say: "make it three", State: agent.StateDrafted, Code: wallet.ESTATE,
 			Reply: "This order can't be changed, only cancelled."},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 500,
 			Reply: "Order confirmed; 5 yuan is on hold. Say pay to authorize the payment."},
-		{Say: "tip the agent two yuan", State: agent.StateConfirmed, Held: 500, Code: agent.ESTATE,
+		{Say: "tip the agent two yuan", State: agent.StateConfirmed, Held: 500, Code: wallet.ESTATE,
 			Reply: "Finish or cancel the open order first."},
 		{Say: "pay", State: agent.StateIdle, Reply: "Paid 5 yuan to the developer. Your balance is 995 yuan."},
 		{Say: "tip five yuan", State: agent.StateDrafted,
@@ -435,11 +435,11 @@ func TestFreeze(t *testing.T) {
 		{Say: "buy a latte", State: agent.StateDrafted},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 1800},
 		{Say: "freeze my wallet", State: agent.StateConfirmed, Held: 1800, Reply: frozen},
-		{Say: "pay", State: agent.StateConfirmed, Held: 1800, Code: agent.EFROZEN, Reply: "Your wallet is frozen."},
+		{Say: "pay", State: agent.StateConfirmed, Held: 1800, Code: wallet.EFROZEN, Reply: "Your wallet is frozen."},
 		{Say: "cancel order", State: agent.StateIdle, Reply: "Order cancelled. Nothing was charged."},
 		{Say: "buy a cola", State: agent.StateDrafted},
-		{Say: "confirm the order", State: agent.StateDrafted, Code: agent.EFROZEN, Reply: "Your wallet is frozen."},
-		{Say: "tip five yuan", State: agent.StateDrafted, Code: agent.ESTATE},
+		{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.EFROZEN, Reply: "Your wallet is frozen."},
+		{Say: "tip five yuan", State: agent.StateDrafted, Code: wallet.ESTATE},
 	})
 	if got := h.Balance(); got != Opening {
 		t.Errorf("balance %d while frozen, want %d", got, Opening)
@@ -464,7 +464,7 @@ func TestFreezeInactive(t *testing.T) {
 	Run(t, h, s, []Step{
 		{Say: "freeze my wallet", State: agent.StateInactive,
 			Reply: "Your wallet is frozen: no payment can leave it until you run voicepay wallet unfreeze."},
-		{Say: "what's my balance", State: agent.StateInactive, Code: agent.ENOTACTIVE},
+		{Say: "what's my balance", State: agent.StateInactive, Code: wallet.ENOTACTIVE},
 	})
 	if a := h.MustAccount(wallet.UserAccount); !a.Frozen {
 		t.Errorf("the wallet is not frozen")
@@ -477,12 +477,12 @@ func TestUnknownItems(t *testing.T) {
 	t.Run("default catalog", func(t *testing.T) {
 		h, s := MustOpenActive(t)
 		Run(t, h, s, []Step{
-			{Say: "buy a latte from kfc", State: agent.StateIdle, Code: agent.ENOTFOUND, Reply: "KFC doesn't sell that."},
+			{Say: "buy a latte from kfc", State: agent.StateIdle, Code: wallet.ENOTFOUND, Reply: "KFC doesn't sell that."},
 			{Say: "buy a pizza", State: agent.StateIdle, Reply: noneReply},
 			{Say: "buy a latte", State: agent.StateDrafted},
-			{Say: "change it to two colas", State: agent.StateDrafted, Code: agent.ENOTFOUND,
+			{Say: "change it to two colas", State: agent.StateDrafted, Code: wallet.ENOTFOUND,
 				Reply: "Luckin Coffee doesn't sell that."},
-			{Say: "buy a latte from kfc", State: agent.StateDrafted, Code: agent.ENOTFOUND, Reply: "KFC doesn't sell that."},
+			{Say: "buy a latte from kfc", State: agent.StateDrafted, Code: wallet.ENOTFOUND, Reply: "KFC doesn't sell that."},
 			{Say: "confirm the order", State: agent.StateConfirmed, Held: 1800,
 				Reply: "Order confirmed; 18 yuan is on hold. Say pay to authorize the payment."},
 		})
@@ -509,7 +509,7 @@ merchants:
 		}
 		h, s := MustOpenActive(t, agenttest.WithCatalog(cat))
 		Run(t, h, s, []Step{
-			{Say: "buy a latte", State: agent.StateIdle, Code: agent.EINVALID, Reply: "Which shop: Luckin Coffee or Starbucks?"},
+			{Say: "buy a latte", State: agent.StateIdle, Code: wallet.EINVALID, Reply: "Which shop: Luckin Coffee or Starbucks?"},
 			{Say: "buy two lattes from starbucks", State: agent.StateDrafted,
 				Reply: "Two lattes from Starbucks, 60 yuan. Say confirm to place the order."},
 			{Say: "buy a muffin", State: agent.StateDrafted,
@@ -524,9 +524,9 @@ func TestNewOrderWhileConfirmed(t *testing.T) {
 	Run(t, h, s, []Step{
 		{Say: "buy two lattes", State: agent.StateDrafted},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
-		{Say: "buy a cola", State: agent.StateConfirmed, Held: 3600, Code: agent.ESTATE,
+		{Say: "buy a cola", State: agent.StateConfirmed, Held: 3600, Code: wallet.ESTATE,
 			Reply: "You have a confirmed order of 36 yuan waiting. Say pay, or cancel order, first."},
-		{Say: "tip five yuan", State: agent.StateConfirmed, Held: 3600, Code: agent.ESTATE},
+		{Say: "tip five yuan", State: agent.StateConfirmed, Held: 3600, Code: wallet.ESTATE},
 	})
 	orders := h.MustOrders()
 	if len(orders) != 1 || orders[0].State != wallet.Confirmed || orders[0].Total != 3600 {
@@ -610,7 +610,7 @@ func TestExpiry(t *testing.T) {
 		Run(t, h, s, []Step{{Say: "buy two lattes", State: agent.StateDrafted}})
 		h.Clock.Advance(10 * time.Minute)
 		Run(t, h, s, []Step{
-			{Say: "confirm the order", State: agent.StateIdle, Code: agent.ENOORDER},
+			{Say: "confirm the order", State: agent.StateIdle, Code: wallet.ENOORDER},
 			{Say: "buy a latte", State: agent.StateDrafted},
 		})
 	})
@@ -627,7 +627,7 @@ func TestExpiry(t *testing.T) {
 		if _, err := h.DB.Sweep(context.Background()); err != nil {
 			t.Fatalf("sweep: %v", err)
 		}
-		Run(t, h, s, []Step{{Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER, Reply: "There is no order to pay."}})
+		Run(t, h, s, []Step{{Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to pay."}})
 		if o := h.MustOrders()[0]; o.State != wallet.Expired {
 			t.Errorf("order is %s, want expired", o.State)
 		}
@@ -641,7 +641,7 @@ func TestExpiry(t *testing.T) {
 func TestNoPIN(t *testing.T) {
 	h, s := MustOpenSession(t, agenttest.WithoutPIN())
 	Run(t, h, s, []Step{
-		{Say: "enable alipay payment function", State: agent.StateInactive, Code: agent.ENOPIN,
+		{Say: "enable alipay payment function", State: agent.StateInactive, Code: wallet.ENOPIN,
 			Reply: "No PIN is set yet. Run voicepay init to set one, then try again."},
 		{Say: "two four six eight", State: agent.StateInactive, Reply: noneReply},
 	})
@@ -652,7 +652,7 @@ func TestAgentSession(t *testing.T) {
 	h := agenttest.MustOpenHub(t)
 	d, _ := h.MustPair("claude", wallet.ScopeAgent)
 	_, err := h.Session(context.Background(), d)
-	if got := agent.AsError(err).Code; got != agent.EUNAUTHORIZED {
-		t.Errorf("agent session: got %v, want code %s", err, agent.EUNAUTHORIZED)
+	if got := wallet.AsError(err).Code; got != wallet.EUNAUTHORIZED {
+		t.Errorf("agent session: got %v, want code %s", err, wallet.EUNAUTHORIZED)
 	}
 }

@@ -29,7 +29,7 @@ type Event struct {
 	Mandate *Mandate       `json:"mandate,omitempty"` // mandate.updated, mandate.charged, proposal of a tip or subscription
 	Charge  *wallet.Charge `json:"charge,omitempty"`  // mandate.charged; mandate.updated when approving a tip paid it
 	Status  string         `json:"status,omitempty"`  // payment.result: "paid"
-	Error   *Error         `json:"error,omitempty"`   // error
+	Error   *wallet.Error  `json:"error,omitempty"`   // error
 
 	// speech is Text without what an agent wrote in its own words (a memo
 	// or a note): what a loudspeaker may say next to a microphone that
@@ -49,10 +49,10 @@ func (e Event) Speech() string {
 
 // Turn is the outcome of one utterance: the sentence to say, and the events.
 type Turn struct {
-	Reply  string  `json:"reply"`
-	State  string  `json:"state"`
-	Events []Event `json:"events"`
-	Err    *Error  `json:"error,omitempty"` // set when the turn was refused
+	Reply  string        `json:"reply"`
+	State  string        `json:"state"`
+	Events []Event       `json:"events"`
+	Err    *wallet.Error `json:"error,omitempty"` // set when the turn was refused
 }
 
 func (t *Turn) emit(e Event) { t.Events = append(t.Events, e) }

@@ -54,10 +54,10 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if strings.Contains(e.Speech(), "GPU time") {
 		t.Errorf("the note is spoken: %q", e.Speech())
 	}
-	usage(t, h, "early", m.ID, 1, agent.EMANDATENOTACTIVE)
+	usage(t, h, "early", m.ID, 1, wallet.EMANDATENOTACTIVE)
 
 	Run(t, h, s, []Step{
-		{Say: "approve the tip", State: agent.StateIdle, Code: agent.ENOORDER, Reply: "There is no tip waiting for your approval."},
+		{Say: "approve the tip", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no tip waiting for your approval."},
 		{Say: "what subscriptions do I have", State: agent.StateIdle,
 			Reply: "You have no subscriptions or tip allowances yet. Waiting for your approval: a subscription to acme_cloud from your agent claude, 0.50 yuan per use, up to 3 yuan a day."},
 		{Say: "approve the subscription", State: agent.StateIdle,
@@ -71,32 +71,32 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if again := usage(t, h, "u1", m.ID, 2, ""); again.ID != c1.ID {
 		t.Errorf("retry charged %d, want the first charge %d", again.ID, c1.ID)
 	}
-	usage(t, h, "u1", m.ID, 3, agent.ECONFLICT)
+	usage(t, h, "u1", m.ID, 3, wallet.ECONFLICT)
 	e = Next(t, events)
 	if e.Type != agent.EventMandateCharged || e.Charge == nil || e.Charge.ID != c1.ID ||
 		e.Text != "Your agent claude charged 1 yuan for two uses of acme_cloud; 2 yuan of 3 yuan a day is left." {
 		t.Errorf("charge event %+v", e)
 	}
 	Quiet(t, events) // the retry is not announced again
-	usage(t, h, "u2", m.ID, 5, agent.EMANDATECAP)
+	usage(t, h, "u2", m.ID, 5, wallet.EMANDATECAP)
 	usage(t, h, "u3", m.ID, 4, "")
-	usage(t, h, "u4", m.ID, 1, agent.EMANDATECAP)
+	usage(t, h, "u4", m.ID, 1, wallet.EMANDATECAP)
 	if got, want := h.Balance(), int64(Opening-300); got != want {
 		t.Errorf("balance %d, want %d", got, want)
 	}
 	h.Clock.Advance(24 * time.Hour) // a new day, a new cap
 	usage(t, h, "u5", m.ID, 1, "")
-	if _, _, err := h.RecordUsage(ctx, "gpt", "u6", m.ID, 1); Code(err) != agent.EUNAUTHORIZED {
+	if _, _, err := h.RecordUsage(ctx, "gpt", "u6", m.ID, 1); Code(err) != wallet.EUNAUTHORIZED {
 		t.Errorf("an unknown agent charges: %v", err)
 	}
 	h.MustPair("gpt", wallet.ScopeAgent)
-	if _, _, err := h.RecordUsage(ctx, "gpt", "u6", m.ID, 1); Code(err) != agent.EUNAUTHORIZED {
+	if _, _, err := h.RecordUsage(ctx, "gpt", "u6", m.ID, 1); Code(err) != wallet.EUNAUTHORIZED {
 		t.Errorf("another agent charges: %v", err)
 	}
-	if _, _, err := h.RecordUsage(ctx, "claude", "u7", 999, 1); Code(err) != agent.ENOTFOUND {
+	if _, _, err := h.RecordUsage(ctx, "claude", "u7", 999, 1); Code(err) != wallet.ENOTFOUND {
 		t.Errorf("an unknown mandate: %v", err)
 	}
-	if _, _, err := h.RecordUsage(ctx, "claude", "u8", m.ID, 0); Code(err) != agent.EINVALID {
+	if _, _, err := h.RecordUsage(ctx, "claude", "u8", m.ID, 0); Code(err) != wallet.EINVALID {
 		t.Errorf("no units: %v", err)
 	}
 
@@ -105,10 +105,10 @@ func TestSubscriptionLifecycle(t *testing.T) {
 			Reply: "Your subscriptions and tip allowances: number 1, acme_cloud from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0.50 yuan used, until April 22 at 12:00."},
 		{Say: "cancel my subscription", State: agent.StateIdle,
 			Reply: "Cancelled your subscription to acme_cloud; your agent claude can charge nothing more under it."},
-		{Say: "cancel my subscription", State: agent.StateIdle, Code: agent.ENOORDER,
+		{Say: "cancel my subscription", State: agent.StateIdle, Code: wallet.ENOORDER,
 			Reply: "You have no subscription to cancel."},
 	})
-	usage(t, h, "u9", m.ID, 1, agent.EMANDATEREVOKED)
+	usage(t, h, "u9", m.ID, 1, wallet.EMANDATEREVOKED)
 
 	// Expiry.
 	short := Metered
@@ -117,7 +117,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	Run(t, h, s, []Step{{Say: "approve the subscription", State: agent.StateIdle}})
 	usage(t, h, "v1", m2.ID, 1, "")
 	h.Clock.Advance(time.Hour)
-	usage(t, h, "v2", m2.ID, 1, agent.EMANDATEEXPIRED)
+	usage(t, h, "v2", m2.ID, 1, wallet.EMANDATEEXPIRED)
 	if got, want := h.Balance(), int64(Opening-300-50-50); got != want {
 		t.Errorf("balance %d, want %d", got, want)
 	}
@@ -150,8 +150,8 @@ func TestSubscriptionRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := h.ProposeSubscription(ctx, "claude", "k", tt.s); Code(err) != agent.EINVALID {
-				t.Errorf("code %q (%v), want %q", Code(err), err, agent.EINVALID)
+			if _, err := h.ProposeSubscription(ctx, "claude", "k", tt.s); Code(err) != wallet.EINVALID {
+				t.Errorf("code %q (%v), want %q", Code(err), err, wallet.EINVALID)
 			}
 		})
 	}
@@ -188,12 +188,12 @@ func TestTipRequest(t *testing.T) {
 		t.Errorf("tip proposal\n got %q\nwant %q", e.Text, want)
 	}
 	Run(t, h, s, []Step{
-		{Say: "approve the subscription", State: agent.StateIdle, Code: agent.ENOORDER,
+		{Say: "approve the subscription", State: agent.StateIdle, Code: wallet.ENOORDER,
 			Reply: "There is no subscription waiting for your approval."},
-		{Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER,
+		{Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER,
 			Reply: "There is no order to pay. Your agent claude asks you to approve a tip for claude_dev: say approve the tip."},
 		{Say: "approve the tip", State: agent.StateIdle, Reply: "Tipped 5 yuan to claude_dev. Your balance is 995 yuan."},
-		{Say: "approve the tip", State: agent.StateIdle, Code: agent.ENOORDER},
+		{Say: "approve the tip", State: agent.StateIdle, Code: wallet.ENOORDER},
 	})
 	h.Clock.Advance(time.Minute)
 	again, c, err := h.RequestTip(ctx, "claude", "t1", tip)
@@ -213,7 +213,7 @@ func TestTipRequest(t *testing.T) {
 	}
 	Run(t, h, s, []Step{
 		{Say: "decline the tip", State: agent.StateIdle, Reply: "Declined the tip for claude_dev; nothing was charged."},
-		{Say: "approve the tip", State: agent.StateIdle, Code: agent.ENOORDER},
+		{Say: "approve the tip", State: agent.StateIdle, Code: wallet.ENOORDER},
 	})
 	if got, want := h.Balance(), int64(Opening-500); got != want {
 		t.Errorf("balance %d, want %d", got, want)
@@ -260,10 +260,10 @@ func TestTipAllowance(t *testing.T) {
 	if got, want := h.Balance(), int64(Opening-700); got != want {
 		t.Errorf("balance %d, want %d", got, want)
 	}
-	if _, _, err := h.RequestTip(ctx, "claude", "a5", agent.TipRequest{Payee: "claude_dev", Amount: 500, Cap: 100}); Code(err) != agent.EINVALID {
+	if _, _, err := h.RequestTip(ctx, "claude", "a5", agent.TipRequest{Payee: "claude_dev", Amount: 500, Cap: 100}); Code(err) != wallet.EINVALID {
 		t.Errorf("a cap below the tip: %v", err)
 	}
-	if _, _, err := h.RequestTip(ctx, "claude", "a6", agent.TipRequest{Payee: "Claude Dev", Amount: 500}); Code(err) != agent.EINVALID {
+	if _, _, err := h.RequestTip(ctx, "claude", "a6", agent.TipRequest{Payee: "Claude Dev", Amount: 500}); Code(err) != wallet.EINVALID {
 		t.Errorf("a payee that is not an id: %v", err)
 	}
 }
@@ -284,18 +284,18 @@ func TestCancelSubscriptions(t *testing.T) {
 			Reply: "Approved: your agent claude may charge 0.50 yuan per use for acme_cloud, up to 3 yuan a day, until April 22 at 12:00. 2 more subscriptions are waiting."},
 		{Say: "approve the subscription", State: agent.StateIdle},
 		{Say: "approve the subscription", State: agent.StateIdle},
-		{Say: "cancel my subscription", State: agent.StateIdle, Code: agent.EINVALID,
+		{Say: "cancel my subscription", State: agent.StateIdle, Code: wallet.EINVALID,
 			Reply: "Which one? Number 1, acme_cloud from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00; " +
 				"number 2, Luckin Coffee from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00; " +
 				"number 3, developer from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00. Say cancel subscription number one, for example."},
 		{Say: "cancel my subscription to luckin coffee", State: agent.StateIdle,
 			Reply: "Cancelled your subscription to Luckin Coffee; your agent claude can charge nothing more under it."},
-		{Say: "cancel my subscription to KFC", State: agent.StateIdle, Code: agent.ENOTFOUND,
+		{Say: "cancel my subscription to KFC", State: agent.StateIdle, Code: wallet.ENOTFOUND,
 			Reply: "You have no subscription or tip allowance for KFC."},
-		{Say: "cancel subscription number four", State: agent.StateIdle, Code: agent.ENOTFOUND},
+		{Say: "cancel subscription number four", State: agent.StateIdle, Code: wallet.ENOTFOUND},
 		{Say: "cancel subscription number two", State: agent.StateIdle,
 			Reply: "Cancelled your subscription to developer; your agent claude can charge nothing more under it."},
-		{Say: "cancel my subscription to the developer", State: agent.StateIdle, Code: agent.ENOTFOUND},
+		{Say: "cancel my subscription to the developer", State: agent.StateIdle, Code: wallet.ENOTFOUND},
 		{Say: "what subscriptions do I have", State: agent.StateIdle,
 			Reply: "Your subscriptions and tip allowances: number 1, acme_cloud from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00."},
 	})
@@ -380,7 +380,7 @@ func TestCancelOwnTip(t *testing.T) {
 		{Say: "tip the developer five yuan", State: agent.StateDrafted},
 		{Say: "cancel the tip", State: agent.StateIdle, Reply: "Order cancelled. Nothing was charged."},
 		{Say: "cancel the tip", State: agent.StateIdle, Reply: "Declined the tip for claude_dev; nothing was charged."},
-		{Say: "cancel the tip", State: agent.StateIdle, Code: agent.ENOORDER, Reply: "You have no tip to cancel."},
+		{Say: "cancel the tip", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "You have no tip to cancel."},
 	})
 	if got := h.Balance(); got != Opening {
 		t.Errorf("balance %d, want %d", got, Opening)

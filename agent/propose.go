@@ -23,7 +23,7 @@ import (
 // Every method takes the agent's id, the name of its agent-scope device as
 // the caller authenticated it, and an idempotency key of the agent's own:
 // the same key with the same request returns the first result, and moves
-// money at most once. Errors are *Error.
+// money at most once. Errors are *wallet.Error.
 
 // What an agent proposes is bounded by the wallet's limits (wallet.MaxLines,
 // wallet.MaxQuantity, wallet.MaxAmount, wallet.MaxName, wallet.MaxNote,
@@ -103,21 +103,21 @@ func (h *Hub) ProposeOrder(ctx context.Context, agent, key string, p OrderPropos
 	draft := wallet.OrderDraft{Channel: "text", Agent: agent, Memo: memo}
 	switch {
 	case len(p.Items) > 0 && len(p.Lines) > 0:
-		return nil, Errorf(EINVALID, "Propose catalog items or free lines, not both.")
+		return nil, wallet.Errorf(wallet.EINVALID, "Propose catalog items or free lines, not both.")
 	case len(p.Items)+len(p.Lines) == 0:
-		return nil, Errorf(EINVALID, "An order needs catalog items or free lines.")
+		return nil, wallet.Errorf(wallet.EINVALID, "An order needs catalog items or free lines.")
 	case len(p.Items)+len(p.Lines) > wallet.MaxLines:
-		return nil, Errorf(EINVALID, "An order may have at most %d lines.", wallet.MaxLines)
+		return nil, wallet.Errorf(wallet.EINVALID, "An order may have at most %d lines.", wallet.MaxLines)
 	case len(p.Items) > 0:
 		m, ok := h.Catalog.Merchant(p.Merchant)
 		if !ok {
-			return nil, Errorf(ENOTFOUND, "There is no merchant %q in the catalog.", p.Merchant)
+			return nil, wallet.Errorf(wallet.ENOTFOUND, "There is no merchant %q in the catalog.", p.Merchant)
 		}
 		draft.Payee, draft.PayeeName = wallet.MerchantAccount(m.ID), m.Name()
 		for _, pi := range p.Items {
 			it, ok := m.Item(pi.Item)
 			if !ok {
-				return nil, Errorf(ENOTFOUND, "%s doesn't sell %q.", m.Name(), pi.Item)
+				return nil, wallet.Errorf(wallet.ENOTFOUND, "%s doesn't sell %q.", m.Name(), pi.Item)
 			}
 			if err := checkQuantity(pi.Quantity); err != nil {
 				return nil, err
@@ -167,17 +167,17 @@ func (h *Hub) CancelAgentOrder(ctx context.Context, agent, key string, id uint64
 	}
 	o, err := h.DB.Order(ctx, id)
 	if errors.Is(err, wallet.ErrNotFound) {
-		return nil, Errorf(ENOTFOUND, "There is no order %d.", id)
+		return nil, wallet.Errorf(wallet.ENOTFOUND, "There is no order %d.", id)
 	} else if err != nil {
 		return nil, h.coded("cancel order", err)
 	}
 	if o.Agent != agent {
-		return nil, Errorf(EUNAUTHORIZED, "Order %d was not proposed by agent %s: an agent may cancel only its own orders.", id, agent)
+		return nil, wallet.Errorf(wallet.EUNAUTHORIZED, "Order %d was not proposed by agent %s: an agent may cancel only its own orders.", id, agent)
 	}
 	cancelled, err := h.DB.CancelOrder(ctx, k, id)
 	if errors.Is(err, wallet.ErrOrderState) {
 		if o, err := h.DB.Order(ctx, id); err == nil {
-			return o, Errorf(ESTATE, "Order %d is %s: it can no longer be cancelled.", id, o.State)
+			return o, wallet.Errorf(wallet.ESTATE, "Order %d is %s: it can no longer be cancelled.", id, o.State)
 		}
 	}
 	if err != nil {
@@ -211,7 +211,7 @@ func (h *Hub) RequestTip(ctx context.Context, agent, key string, t TipRequest) (
 		d.Cap = t.Amount
 	}
 	if d.Cap < t.Amount || d.Cap > wallet.MaxAmount {
-		return nil, nil, Errorf(EINVALID, "The cap must cover the tip, and be at most %s.", Money(wallet.MaxAmount, h.DB.Currency))
+		return nil, nil, wallet.Errorf(wallet.EINVALID, "The cap must cover the tip, and be at most %s.", Money(wallet.MaxAmount, h.DB.Currency))
 	}
 	if err := h.mandateTerms(&d, t.Note, DefaultTipExpiry); err != nil {
 		return nil, nil, err
@@ -243,13 +243,13 @@ func (h *Hub) ProposeSubscription(ctx context.Context, agent, key string, s Subs
 		return nil, err
 	}
 	if s.Unit != "use" && s.Unit != "minute" {
-		return nil, Errorf(EINVALID, "A subscription is priced per \"use\" or per \"minute\", not %q.", s.Unit)
+		return nil, wallet.Errorf(wallet.EINVALID, "A subscription is priced per \"use\" or per \"minute\", not %q.", s.Unit)
 	}
 	if err := checkAmount(s.UnitPrice, "unit price"); err != nil {
 		return nil, err
 	}
 	if s.Cap < s.UnitPrice || s.Cap > wallet.MaxAmount {
-		return nil, Errorf(EINVALID, "The cap must cover at least one %s, and be at most %s.", s.Unit, Money(wallet.MaxAmount, h.DB.Currency))
+		return nil, wallet.Errorf(wallet.EINVALID, "The cap must cover at least one %s, and be at most %s.", s.Unit, Money(wallet.MaxAmount, h.DB.Currency))
 	}
 	d := wallet.MandateDraft{Kind: wallet.MandateSubscription, Agent: agent, Payee: payee, PayeeName: name,
 		Unit: s.Unit, UnitPrice: s.UnitPrice, Cap: s.Cap, Period: s.Period, Expires: s.Expires}
@@ -270,11 +270,11 @@ func (h *Hub) RecordUsage(ctx context.Context, agent, key string, id uint64, uni
 		return nil, nil, err
 	}
 	if units <= 0 {
-		return nil, nil, Errorf(EINVALID, "Usage is a positive number of units.")
+		return nil, nil, wallet.Errorf(wallet.EINVALID, "Usage is a positive number of units.")
 	}
 	c, m, err := h.DB.ChargeMandate(ctx, k, id, agent, units)
 	if errors.Is(err, wallet.ErrNotFound) {
-		return nil, nil, Errorf(ENOTFOUND, "There is no mandate %d.", id)
+		return nil, nil, wallet.Errorf(wallet.ENOTFOUND, "There is no mandate %d.", id)
 	} else if err != nil {
 		return nil, nil, h.coded("record usage", err)
 	}
@@ -288,23 +288,23 @@ func (h *Hub) RecordUsage(ctx context.Context, agent, key string, id uint64, uni
 func (h *Hub) agentRequest(ctx context.Context, agent, key string) (string, error) {
 	d, err := h.DB.Device(ctx, agent)
 	if errors.Is(err, wallet.ErrNotFound) {
-		return "", Errorf(EUNAUTHORIZED, "Agent %q is not paired, or was revoked.", agent)
+		return "", wallet.Errorf(wallet.EUNAUTHORIZED, "Agent %q is not paired, or was revoked.", agent)
 	} else if err != nil {
 		return "", h.coded("agent request", err)
 	}
 	if d.Scope != wallet.ScopeAgent {
-		return "", Errorf(EUNAUTHORIZED, "Device %q is not an agent: only agents propose.", agent)
+		return "", wallet.Errorf(wallet.EUNAUTHORIZED, "Device %q is not an agent: only agents propose.", agent)
 	}
 	if key == "" || len(key) > maxKey {
-		return "", Errorf(EINVALID, "The request needs an idempotency key of at most %d bytes.", maxKey)
+		return "", wallet.Errorf(wallet.EINVALID, "The request needs an idempotency key of at most %d bytes.", maxKey)
 	}
 	return "agent:" + agent + "/" + key, nil
 }
 
 // coded turns err into the coded error an agent sees, logging a fault.
 func (h *Hub) coded(op string, err error) error {
-	e := AsError(err)
-	if e.Code == EINTERNAL {
+	e := wallet.AsError(err)
+	if e.Code == wallet.EINTERNAL {
 		h.Logger.Error(op+" failed", "err", err)
 	}
 	return e
@@ -347,7 +347,7 @@ func (h *Hub) payeeID(id string) (account, name string, err error) {
 		return wallet.MerchantAccount(m.ID), m.Name(), nil
 	}
 	if !wallet.ValidPayeeID(id) {
-		return "", "", Errorf(EINVALID, "A payee is an id of lowercase letters, digits, _ and -, such as claude_dev; %q is not.", id)
+		return "", "", wallet.Errorf(wallet.EINVALID, "A payee is an id of lowercase letters, digits, _ and -, such as claude_dev; %q is not.", id)
 	}
 	return wallet.PayeeAccount(id), id, nil
 }
@@ -363,7 +363,7 @@ func (h *Hub) namedPayee(s string) (account, name string, err error) {
 	}
 	id, ok := wallet.PayeeIDOf(name)
 	if !ok {
-		return "", "", Errorf(EINVALID, "The payee name %q has no letters or digits.", name)
+		return "", "", wallet.Errorf(wallet.EINVALID, "The payee name %q has no letters or digits.", name)
 	}
 	return wallet.PayeeAccount(id), name, nil
 }
@@ -384,14 +384,14 @@ func catalogMerchant(c *config.Catalog, s string) (config.Merchant, bool) {
 
 func checkQuantity(q int) error {
 	if q < 1 || q > wallet.MaxQuantity {
-		return Errorf(EINVALID, "A quantity is from 1 to %d, not %d.", wallet.MaxQuantity, q)
+		return wallet.Errorf(wallet.EINVALID, "A quantity is from 1 to %d, not %d.", wallet.MaxQuantity, q)
 	}
 	return nil
 }
 
 func checkAmount(a int64, what string) error {
 	if a <= 0 || a > wallet.MaxAmount {
-		return Errorf(EINVALID, "The %s must be more than 0 and at most %d minor units.", what, int64(wallet.MaxAmount))
+		return wallet.Errorf(wallet.EINVALID, "The %s must be more than 0 and at most %d minor units.", what, int64(wallet.MaxAmount))
 	}
 	return nil
 }
@@ -402,17 +402,17 @@ func checkAmount(a int64, what string) error {
 // as voicepay), and control or formatting characters are refused.
 func cleanText(s, what string) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", Errorf(EINVALID, "The %s is not valid UTF-8.", what)
+		return "", wallet.Errorf(wallet.EINVALID, "The %s is not valid UTF-8.", what)
 	}
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > wallet.MaxNote || len(s) > wallet.MaxNoteBytes {
-		return "", Errorf(EINVALID, "The %s is too long: at most %d characters.", what, wallet.MaxNote)
+		return "", wallet.Errorf(wallet.EINVALID, "The %s is too long: at most %d characters.", what, wallet.MaxNote)
 	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			return "", Errorf(EINVALID, "The %s has a control character.", what)
+			return "", wallet.Errorf(wallet.EINVALID, "The %s has a control character.", what)
 		case r == '"' || r == '“' || r == '”' || r == '„' || r == '«' || r == '»':
 			b.WriteByte('\'')
 		default:
@@ -428,11 +428,11 @@ func cleanText(s, what string) (string, error) {
 func cleanName(s, what string) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
 	if s == "" || utf8.RuneCountInString(s) > wallet.MaxName {
-		return "", Errorf(EINVALID, "The %s must be 1 to %d characters.", what, wallet.MaxName)
+		return "", wallet.Errorf(wallet.EINVALID, "The %s must be 1 to %d characters.", what, wallet.MaxName)
 	}
 	for _, r := range s {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" -&'+/()", r) {
-			return "", Errorf(EINVALID, "The %s may hold only letters, digits, spaces and - & ' + / ( ).", what)
+			return "", wallet.Errorf(wallet.EINVALID, "The %s may hold only letters, digits, spaces and - & ' + / ( ).", what)
 		}
 	}
 	return s, nil

@@ -52,7 +52,7 @@ func Quiet(t *testing.T, events <-chan agent.Event) {
 
 // Code is the code of a coded error, or "".
 func Code(err error) string {
-	var e *agent.Error
+	var e *wallet.Error
 	if errors.As(err, &e) {
 		return e.Code
 	}
@@ -101,7 +101,7 @@ func TestAgentOrderPaidByPerson(t *testing.T) {
 	}
 
 	Run(t, h, s, []Step{
-		{Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER,
+		{Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER,
 			Reply: "There is no order to pay. Your agent claude proposed two lattes from Luckin Coffee for 36 yuan: say confirm to go ahead."},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600,
 			Reply: "Confirmed your agent claude's order of two lattes from Luckin Coffee; 36 yuan is on hold. Risk control will ask for your PIN. Say pay to authorize."},
@@ -156,7 +156,7 @@ func TestAgentMemoIsNotObeyed(t *testing.T) {
 	}
 	// Nor does the person's "pay" skip the confirmation the memo claims.
 	Run(t, h, s, []Step{
-		{Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER},
+		{Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER},
 		{Say: "cancel order", State: agent.StateIdle, Reply: "Cancelled your agent claude's order from KFC. Nothing was charged."},
 	})
 	if got := h.Balance(); got != Opening {
@@ -259,32 +259,32 @@ func TestProposeOrderRefusals(t *testing.T) {
 		p     agent.OrderProposal
 		code  string
 	}{
-		{"a user device", "glasses", "k", Lattes, agent.EUNAUTHORIZED},
-		{"an unknown agent", "nobody", "k", Lattes, agent.EUNAUTHORIZED},
-		{"a revoked agent", "gpt", "k", Lattes, agent.EUNAUTHORIZED},
-		{"no key", "claude", "", Lattes, agent.EINVALID},
-		{"nothing", "claude", "k", agent.OrderProposal{Merchant: "luckin_coffee"}, agent.EINVALID},
+		{"a user device", "glasses", "k", Lattes, wallet.EUNAUTHORIZED},
+		{"an unknown agent", "nobody", "k", Lattes, wallet.EUNAUTHORIZED},
+		{"a revoked agent", "gpt", "k", Lattes, wallet.EUNAUTHORIZED},
+		{"no key", "claude", "", Lattes, wallet.EINVALID},
+		{"nothing", "claude", "k", agent.OrderProposal{Merchant: "luckin_coffee"}, wallet.EINVALID},
 		{"items and lines", "claude", "k", agent.OrderProposal{Merchant: "luckin_coffee", Items: Lattes.Items,
-			Lines: []agent.ProposedLine{{Name: "x", Quantity: 1, UnitPrice: 1}}}, agent.EINVALID},
-		{"too many lines", "claude", "k", many, agent.EINVALID},
-		{"unknown merchant", "claude", "k", agent.OrderProposal{Merchant: "starbucks", Items: Lattes.Items}, agent.ENOTFOUND},
-		{"unknown item", "claude", "k", agent.OrderProposal{Merchant: "kfc", Items: Lattes.Items}, agent.ENOTFOUND},
+			Lines: []agent.ProposedLine{{Name: "x", Quantity: 1, UnitPrice: 1}}}, wallet.EINVALID},
+		{"too many lines", "claude", "k", many, wallet.EINVALID},
+		{"unknown merchant", "claude", "k", agent.OrderProposal{Merchant: "starbucks", Items: Lattes.Items}, wallet.ENOTFOUND},
+		{"unknown item", "claude", "k", agent.OrderProposal{Merchant: "kfc", Items: Lattes.Items}, wallet.ENOTFOUND},
 		{"no quantity", "claude", "k", agent.OrderProposal{Merchant: "luckin_coffee",
-			Items: []agent.ProposedItem{{Item: "latte"}}}, agent.EINVALID},
+			Items: []agent.ProposedItem{{Item: "latte"}}}, wallet.EINVALID},
 		{"quantity 100", "claude", "k", agent.OrderProposal{Merchant: "luckin_coffee",
-			Items: []agent.ProposedItem{{Item: "latte", Quantity: 100}}}, agent.EINVALID},
+			Items: []agent.ProposedItem{{Item: "latte", Quantity: 100}}}, wallet.EINVALID},
 		{"memo too long", "claude", "k", agent.OrderProposal{Merchant: "luckin_coffee", Items: Lattes.Items,
-			Memo: strings.Repeat("a", wallet.MaxNote+1)}, agent.EINVALID},
+			Memo: strings.Repeat("a", wallet.MaxNote+1)}, wallet.EINVALID},
 		{"memo with a control character", "claude", "k", agent.OrderProposal{Merchant: "luckin_coffee", Items: Lattes.Items,
-			Memo: "hi\x1b[2J"}, agent.EINVALID},
+			Memo: "hi\x1b[2J"}, wallet.EINVALID},
 		{"memo with a direction override", "claude", "k", agent.OrderProposal{Merchant: "luckin_coffee", Items: Lattes.Items,
-			Memo: "hi \u202eyap"}, agent.EINVALID},
-		{"free line without a price", "claude", "k", line("GPU hour", 1, 0), agent.EINVALID},
-		{"free line priced too high", "claude", "k", line("GPU hour", 1, wallet.MaxAmount+1), agent.EINVALID},
-		{"free line with a sentence for a name", "claude", "k", line("hour. Say pay now.", 1, 100), agent.EINVALID},
-		{"free line without a name", "claude", "k", line(" ", 1, 100), agent.EINVALID},
+			Memo: "hi \u202eyap"}, wallet.EINVALID},
+		{"free line without a price", "claude", "k", line("GPU hour", 1, 0), wallet.EINVALID},
+		{"free line priced too high", "claude", "k", line("GPU hour", 1, wallet.MaxAmount+1), wallet.EINVALID},
+		{"free line with a sentence for a name", "claude", "k", line("hour. Say pay now.", 1, 100), wallet.EINVALID},
+		{"free line without a name", "claude", "k", line(" ", 1, 100), wallet.EINVALID},
 		{"free line payee with a sentence for a name", "claude", "k", agent.OrderProposal{Merchant: "Acme. Say pay",
-			Lines: []agent.ProposedLine{{Name: "x", Quantity: 1, UnitPrice: 100}}}, agent.EINVALID},
+			Lines: []agent.ProposedLine{{Name: "x", Quantity: 1, UnitPrice: 100}}}, wallet.EINVALID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,8 +300,8 @@ func TestProposeOrderRefusals(t *testing.T) {
 	// The same key for another proposal is a conflict.
 	mustPropose(t, h, "same", Lattes)
 	if _, err := h.ProposeOrder(ctx, "claude", "same", agent.OrderProposal{Merchant: "kfc",
-		Items: []agent.ProposedItem{{Item: "fries", Quantity: 1}}}); Code(err) != agent.ECONFLICT {
-		t.Errorf("reused key: %v, want %s", err, agent.ECONFLICT)
+		Items: []agent.ProposedItem{{Item: "fries", Quantity: 1}}}); Code(err) != wallet.ECONFLICT {
+		t.Errorf("reused key: %v, want %s", err, wallet.ECONFLICT)
 	}
 }
 
@@ -315,10 +315,10 @@ func TestProposeFreeLines(t *testing.T) {
 		t.Errorf("free order %+v", o)
 	}
 	Run(t, h, s, []Step{
-		{Say: "make it three", State: agent.StateIdle, Code: agent.ENOORDER},
+		{Say: "make it three", State: agent.StateIdle, Code: wallet.ENOORDER},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 1350,
 			Reply: "Confirmed your agent claude's order of three GPU hours and a storage from Acme Cloud (EU); 13.50 yuan is on hold. Risk control will ask for your PIN. Say pay to authorize."},
-		{Say: "make it two", State: agent.StateConfirmed, Held: 1350, Code: agent.ESTATE,
+		{Say: "make it two", State: agent.StateConfirmed, Held: 1350, Code: wallet.ESTATE,
 			Reply: "This order can't be changed, only cancelled."},
 		{Say: "cancel order", State: agent.StateIdle, Reply: "Cancelled your agent claude's order from Acme Cloud (EU). Nothing was charged."},
 	})
@@ -339,16 +339,16 @@ func TestCancelAgentOrder(t *testing.T) {
 	defer cancel()
 	o := mustPropose(t, h, "k1", Lattes)
 	Next(t, events)
-	if _, err := h.CancelAgentOrder(ctx, "gpt", "c1", o.ID); Code(err) != agent.EUNAUTHORIZED {
-		t.Errorf("another agent cancels: %v, want %s", err, agent.EUNAUTHORIZED)
+	if _, err := h.CancelAgentOrder(ctx, "gpt", "c1", o.ID); Code(err) != wallet.EUNAUTHORIZED {
+		t.Errorf("another agent cancels: %v, want %s", err, wallet.EUNAUTHORIZED)
 	}
-	if _, err := h.CancelAgentOrder(ctx, "claude", "c1", 999); Code(err) != agent.ENOTFOUND {
-		t.Errorf("unknown order: %v, want %s", err, agent.ENOTFOUND)
+	if _, err := h.CancelAgentOrder(ctx, "claude", "c1", 999); Code(err) != wallet.ENOTFOUND {
+		t.Errorf("unknown order: %v, want %s", err, wallet.ENOTFOUND)
 	}
 	Run(t, h, s, []Step{{Say: "buy a latte", State: agent.StateDrafted}})
 	own := h.MustOrders()[0]
-	if _, err := h.CancelAgentOrder(ctx, "claude", "c1", own.ID); Code(err) != agent.EUNAUTHORIZED {
-		t.Errorf("the person's order: %v, want %s", err, agent.EUNAUTHORIZED)
+	if _, err := h.CancelAgentOrder(ctx, "claude", "c1", own.ID); Code(err) != wallet.EUNAUTHORIZED {
+		t.Errorf("the person's order: %v, want %s", err, wallet.EUNAUTHORIZED)
 	}
 	Run(t, h, s, []Step{{Say: "cancel order", State: agent.StateIdle}})
 
@@ -367,7 +367,7 @@ func TestCancelAgentOrder(t *testing.T) {
 		t.Errorf("withdrawal event %+v", e)
 	}
 	Quiet(t, events)
-	Run(t, h, s, []Step{{Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER, Reply: "There is no order to pay."}})
+	Run(t, h, s, []Step{{Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to pay."}})
 
 	// Paid: too late to cancel.
 	o = mustPropose(t, h, "k2", Lattes)
@@ -376,8 +376,8 @@ func TestCancelAgentOrder(t *testing.T) {
 		{Say: "pay", State: agent.StateConfirmed, Held: 3600},
 		{Say: "two four six eight", State: agent.StateIdle},
 	})
-	if _, err := h.CancelAgentOrder(ctx, "claude", "c2", o.ID); Code(err) != agent.ESTATE {
-		t.Errorf("cancel a paid order: %v, want %s", err, agent.ESTATE)
+	if _, err := h.CancelAgentOrder(ctx, "claude", "c2", o.ID); Code(err) != wallet.ESTATE {
+		t.Errorf("cancel a paid order: %v, want %s", err, wallet.ESTATE)
 	}
 	if got, want := h.Balance(), int64(Opening-3600); got != want {
 		t.Errorf("balance %d, want %d", got, want)
@@ -411,7 +411,7 @@ func TestAdoptOldestLiveProposal(t *testing.T) {
 			Reply: "Confirmed your agent claude's order of two lattes from Luckin Coffee; 36 yuan is on hold. Risk control will ask for your PIN. Say pay to authorize."},
 		{Say: "cancel order", State: agent.StateIdle, Reply: "Cancelled your agent claude's order from Luckin Coffee. Nothing was charged."},
 		{Say: "cancel order", State: agent.StateIdle, Reply: "Cancelled your agent claude's order from KFC. Nothing was charged."},
-		{Say: "cancel order", State: agent.StateIdle, Code: agent.ENOORDER, Reply: "There is no order to cancel."},
+		{Say: "cancel order", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to cancel."},
 	})
 	if o, err := h.DB.Order(ctx, first.ID); err != nil || o.State != wallet.Cancelled {
 		t.Errorf("first proposal %+v, %v", o, err)

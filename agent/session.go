@@ -109,7 +109,7 @@ type sessionState struct {
 // Session returns the dialog of a user device, loading its saved state.
 func (h *Hub) Session(ctx context.Context, device *wallet.Device) (*Session, error) {
 	if device.Scope != wallet.ScopeUser {
-		return nil, Errorf(EUNAUTHORIZED, "Only a user device can hold a payment dialog.")
+		return nil, wallet.Errorf(wallet.EUNAUTHORIZED, "Only a user device can hold a payment dialog.")
 	}
 	h.mu.Lock()
 	s, ok := h.sessions[device.ID]

@@ -97,15 +97,15 @@ func TestTurnIdempotency(t *testing.T) {
 		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
 		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
 		{ID: "t3", Say: "pay", State: agent.StateIdle, Reply: "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."},
-		{ID: "t3", Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER},
+		{ID: "t3", Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER},
 		// A retry that comes after its order was paid drafts nothing new.
-		{ID: "t1", Say: "buy two lattes", State: agent.StateIdle, Code: agent.ESTATE, Reply: "That order was already paid."},
+		{ID: "t1", Say: "buy two lattes", State: agent.StateIdle, Code: wallet.ESTATE, Reply: "That order was already paid."},
 		{ID: "t4", Say: "buy a cola", State: agent.StateDrafted},
-		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Code: agent.ESTATE, Reply: "That order was already paid."},
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Code: wallet.ESTATE, Reply: "That order was already paid."},
 		{ID: "t5", Say: "confirm the order", State: agent.StateConfirmed, Held: 800},
 		{ID: "t5", Say: "confirm the order", State: agent.StateConfirmed, Held: 800},
 		{ID: "t6", Say: "pay", State: agent.StateIdle, Reply: "Paid 8 yuan to KFC. Your balance is 956 yuan."},
-		{ID: "t6", Say: "pay", State: agent.StateIdle, Code: agent.ENOORDER},
+		{ID: "t6", Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER},
 	})
 	if got, want := h.Balance(), int64(Opening-3600-800); got != want {
 		t.Errorf("balance %d, want %d", got, want)
@@ -155,7 +155,7 @@ func TestTurnIdempotencyRestart(t *testing.T) {
 		retry := st
 		retry.Reply = ""
 		if st.ID == "t3" {
-			retry.Code = agent.ENOORDER
+			retry.Code = wallet.ENOORDER
 		}
 		Run(t, h, s, []Step{retry})
 	}

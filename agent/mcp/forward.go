@@ -12,8 +12,8 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // ErrRefused means the daemon answered but refused the agent token. When
@@ -140,9 +140,9 @@ func (f *Forwarder) forward(ctx context.Context, req *sdk.CallToolRequest) (*sdk
 		}
 	}
 	f.Logger.Warn("forward a tool call", "tool", req.Params.Name, "err", err)
-	e := agent.Errorf(EUNAVAILABLE, "%v; the person must start it (voicepay serve), then retry with the same idempotency key.", err)
+	e := wallet.Errorf(EUNAVAILABLE, "%v; the person must start it (voicepay serve), then retry with the same idempotency key.", err)
 	if errors.Is(err, ErrRefused) {
-		e = agent.Errorf(agent.EUNAUTHORIZED, "%v; the person must issue a new one with voicepay agent add NAME.", err)
+		e = wallet.Errorf(wallet.EUNAUTHORIZED, "%v; the person must issue a new one with voicepay agent add NAME.", err)
 	}
 	res := &sdk.CallToolResult{}
 	res.SetError(e)

@@ -176,7 +176,7 @@ func (d *Daemon) MustConnect(tb testing.TB, token string) *sdk.ClientSession {
 }
 
 // Call calls a tool and decodes its structured output into out. A tool
-// error comes back as an *agent.Error with the code and message the tool
+// error comes back as an *wallet.Error with the code and message the tool
 // gave; anything else is a protocol or transport error.
 func Call(ctx context.Context, cs *sdk.ClientSession, tool string, args, out any) error {
 	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
@@ -197,7 +197,7 @@ func Call(ctx context.Context, cs *sdk.ClientSession, tool string, args, out any
 }
 
 // ToolError reads the "code: message" of a tool error.
-func ToolError(res *sdk.CallToolResult) *agent.Error {
+func ToolError(res *sdk.CallToolResult) *wallet.Error {
 	var text string
 	for _, c := range res.Content {
 		if t, ok := c.(*sdk.TextContent); ok {
@@ -206,9 +206,9 @@ func ToolError(res *sdk.CallToolResult) *agent.Error {
 	}
 	code, msg, ok := strings.Cut(text, ": ")
 	if !ok || strings.Contains(code, " ") {
-		return &agent.Error{Code: "uncoded", Message: text}
+		return &wallet.Error{Code: "uncoded", Message: text}
 	}
-	return &agent.Error{Code: code, Message: msg}
+	return &wallet.Error{Code: code, Message: msg}
 }
 
 // Code is the code of a tool error, "" for none.
@@ -216,7 +216,7 @@ func Code(err error) string {
 	if err == nil {
 		return ""
 	}
-	var e *agent.Error
+	var e *wallet.Error
 	if errors.As(err, &e) {
 		return e.Code
 	}
@@ -234,7 +234,7 @@ func MustCall(tb testing.TB, cs *sdk.ClientSession, tool string, args, out any) 
 }
 
 // MustFail calls a tool that must fail with code.
-func MustFail(tb testing.TB, cs *sdk.ClientSession, tool string, args any, code string) *agent.Error {
+func MustFail(tb testing.TB, cs *sdk.ClientSession, tool string, args any, code string) *wallet.Error {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -242,7 +242,7 @@ func MustFail(tb testing.TB, cs *sdk.ClientSession, tool string, args any, code 
 	if got := Code(err); got != code {
 		tb.Fatalf("%s %v: error %v, want code %q", tool, args, err, code)
 	}
-	var e *agent.Error
+	var e *wallet.Error
 	errors.As(err, &e)
 	return e
 }

@@ -124,7 +124,7 @@ func capitalize(s string) string {
 // needKey refuses a mutating call without an idempotency key.
 func needKey(k string) error {
 	if strings.TrimSpace(k) == "" {
-		return agent.Errorf(agent.EINVALID, "idempotency_key is required: a unique key per request, reused only to retry it.")
+		return wallet.Errorf(wallet.EINVALID, "idempotency_key is required: a unique key per request, reused only to retry it.")
 	}
 	return nil
 }
@@ -136,14 +136,14 @@ func parseExpires(s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, agent.Errorf(agent.EINVALID, "expires %q: give an RFC 3339 time such as 2026-12-31T00:00:00Z.", s)
+		return time.Time{}, wallet.Errorf(wallet.EINVALID, "expires %q: give an RFC 3339 time such as 2026-12-31T00:00:00Z.", s)
 	}
 	return t, nil
 }
 
 func seconds(n int64) (time.Duration, error) {
 	if n < 0 || n > int64(100*365*24*time.Hour/time.Second) {
-		return 0, agent.Errorf(agent.EINVALID, "period_seconds must be between 0 and 100 years.")
+		return 0, wallet.Errorf(wallet.EINVALID, "period_seconds must be between 0 and 100 years.")
 	}
 	return time.Duration(n) * time.Second, nil
 }
@@ -230,7 +230,7 @@ func (s *Server) getSubscription(ctx context.Context, req *sdk.CallToolRequest, 
 		return nil, nil, s.fail(toolGetSubscription, ag, err)
 	}
 	if m.Agent != ag {
-		return nil, nil, agent.Errorf(agent.ENOTFOUND, "There is no subscription %d of this agent.", in.SubscriptionID)
+		return nil, nil, wallet.Errorf(wallet.ENOTFOUND, "There is no subscription %d of this agent.", in.SubscriptionID)
 	}
 	v := viewMandate(m)
 	return text(v.summary()), v, nil

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/mcp"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // TestSubscriptionLifecycle proposes a subscription over MCP, has the person
@@ -32,7 +32,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	usage := func(key string, units int) map[string]any {
 		return map[string]any{"subscription_id": m.ID, "units": units, "idempotency_key": key}
 	}
-	MustFail(t, cs, "record_usage", usage("u0", 1), agent.EMANDATENOTACTIVE)
+	MustFail(t, cs, "record_usage", usage("u0", 1), wallet.EMANDATENOTACTIVE)
 
 	if tr := d.Say(t, "approve the subscription"); tr.Err != nil {
 		t.Fatalf("approve: %q %v", tr.Reply, tr.Err)
@@ -55,19 +55,19 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if u.Charge.ID != first || d.Money(t).Paid != 600 {
 		t.Fatalf("a retry charged again: %+v, %v", u.Charge, d.Money(t))
 	}
-	MustFail(t, cs, "record_usage", usage("u1", 2), agent.ECONFLICT)
-	MustFail(t, cs, "record_usage", usage("u2", 3), agent.EMANDATECAP) // 600 + 600 > 1000
-	MustCall(t, cs, "record_usage", usage("u3", 2), &u)                // 1000: exactly the cap
+	MustFail(t, cs, "record_usage", usage("u1", 2), wallet.ECONFLICT)
+	MustFail(t, cs, "record_usage", usage("u2", 3), wallet.EMANDATECAP) // 600 + 600 > 1000
+	MustCall(t, cs, "record_usage", usage("u3", 2), &u)                 // 1000: exactly the cap
 	if d.Money(t).Paid != 1000 {
 		t.Fatalf("paid %v, want the cap", d.Money(t))
 	}
-	MustFail(t, cs, "record_usage", usage("u4", 1), agent.EMANDATECAP)
+	MustFail(t, cs, "record_usage", usage("u4", 1), wallet.EMANDATECAP)
 
 	// Another agent cannot charge it.
 	_, token := d.MustPair("mallory", "agent")
 	other := d.MustConnect(t, token)
-	MustFail(t, other, "record_usage", usage("m1", 1), agent.EUNAUTHORIZED)
-	MustFail(t, other, "get_subscription", map[string]any{"subscription_id": m.ID}, agent.ENOTFOUND)
+	MustFail(t, other, "record_usage", usage("m1", 1), wallet.EUNAUTHORIZED)
+	MustFail(t, other, "get_subscription", map[string]any{"subscription_id": m.ID}, wallet.ENOTFOUND)
 
 	// The next period has room again; then the person revokes it.
 	d.Clock.Advance(25 * time.Hour)
@@ -75,7 +75,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if tr := d.Say(t, "cancel my subscription"); tr.Err != nil {
 		t.Fatalf("revoke: %q %v", tr.Reply, tr.Err)
 	}
-	MustFail(t, cs, "record_usage", usage("u6", 1), agent.EMANDATEREVOKED)
+	MustFail(t, cs, "record_usage", usage("u6", 1), wallet.EMANDATEREVOKED)
 	MustCall(t, cs, "get_subscription", map[string]any{"subscription_id": m.ID}, &m)
 	if m.State != "revoked" {
 		t.Errorf("after revocation: %+v", m)
@@ -90,7 +90,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	MustCall(t, cs, "record_usage", map[string]any{"subscription_id": m.ID, "units": 1, "idempotency_key": "e1"}, &u)
 	d.Clock.Advance(2 * time.Hour)
 	e := MustFail(t, cs, "record_usage", map[string]any{"subscription_id": m.ID, "units": 1, "idempotency_key": "e2"},
-		agent.EMANDATEEXPIRED)
+		wallet.EMANDATEEXPIRED)
 	if !strings.Contains(strings.ToLower(e.Message), "expired") {
 		t.Errorf("message %q", e.Message)
 	}

@@ -136,7 +136,7 @@ func (s *Server) agentOrder(ctx context.Context, ag string, id uint64) (*wallet.
 		return nil, err
 	}
 	if o.Agent != ag {
-		return nil, agent.Errorf(agent.ENOTFOUND, "There is no order %d of this agent.", id)
+		return nil, wallet.Errorf(wallet.ENOTFOUND, "There is no order %d of this agent.", id)
 	}
 	return o, nil
 }
@@ -162,7 +162,7 @@ func (s *Server) waitOrder(ctx context.Context, req *sdk.CallToolRequest, in Wai
 	wait := DefaultWait
 	switch {
 	case in.TimeoutSeconds < 0 || math.IsNaN(in.TimeoutSeconds):
-		return nil, nil, agent.Errorf(agent.EINVALID, "timeout_seconds must be 0 or more.")
+		return nil, nil, wallet.Errorf(wallet.EINVALID, "timeout_seconds must be 0 or more.")
 	case in.TimeoutSeconds >= MaxWait.Seconds():
 		wait = MaxWait
 	case in.TimeoutSeconds > 0:

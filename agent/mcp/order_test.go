@@ -10,7 +10,6 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/mcp"
 	"github.com/voicepay/voicepay/wallet"
 )
@@ -71,7 +70,7 @@ func TestOrderPaidByPerson(t *testing.T) {
 	if w.Order.State != "paid" {
 		t.Errorf("wait_order after payment: %+v", w.Order)
 	}
-	MustFail(t, cs, "cancel_order", map[string]any{"order_id": o.ID}, agent.ESTATE)
+	MustFail(t, cs, "cancel_order", map[string]any{"order_id": o.ID}, wallet.ESTATE)
 	var b mcp.Balance
 	MustCall(t, cs, "get_balance", nil, &b)
 	if b.Balance != Opening-3600 {
@@ -160,7 +159,7 @@ func TestWaitOrder(t *testing.T) {
 		var o mcp.Order
 		MustCall(t, cs, "create_order", map[string]any{"merchant": "Corner Bakery", "idempotency_key": "too-much",
 			"lines": []any{map[string]any{"name": "wedding cake", "unit_price": 250000}}}, &o)
-		if tr := d.Say(t, "confirm the order"); tr.Err == nil || tr.Err.Code != agent.ERISKBLOCKED {
+		if tr := d.Say(t, "confirm the order"); tr.Err == nil || tr.Err.Code != wallet.ERISKBLOCKED {
 			t.Fatalf("confirm: %q %v, want risk_blocked", tr.Reply, tr.Err)
 		}
 		w := wait(o, 5)
@@ -175,9 +174,9 @@ func TestWaitOrder(t *testing.T) {
 		o := propose("mine")
 		_, token := d.MustPair("mallory", wallet.ScopeAgent)
 		other := d.MustConnect(t, token)
-		MustFail(t, other, "get_order", map[string]any{"order_id": o.ID}, agent.ENOTFOUND)
-		MustFail(t, other, "wait_order", map[string]any{"order_id": o.ID, "timeout_seconds": 0.1}, agent.ENOTFOUND)
-		MustFail(t, other, "cancel_order", map[string]any{"order_id": o.ID}, agent.EUNAUTHORIZED)
+		MustFail(t, other, "get_order", map[string]any{"order_id": o.ID}, wallet.ENOTFOUND)
+		MustFail(t, other, "wait_order", map[string]any{"order_id": o.ID, "timeout_seconds": 0.1}, wallet.ENOTFOUND)
+		MustFail(t, other, "cancel_order", map[string]any{"order_id": o.ID}, wallet.EUNAUTHORIZED)
 		if w := wait(o, 0.05); w.Order.State != "drafted" {
 			t.Errorf("after another agent's tries: %+v", w.Order)
 		}
@@ -341,7 +340,7 @@ func (a *lone) call(c *Caller, tool string) {
 			code := Code(err)
 			a.refused++
 			a.codes[code]++
-			if code == agent.EINTERNAL || strings.HasPrefix(code, "transport") || code == "uncoded" {
+			if code == wallet.EINTERNAL || strings.HasPrefix(code, "transport") || code == "uncoded" {
 				a.t.Errorf("%s %s %v: %v", c.Name, tool, args, err)
 			}
 			continue

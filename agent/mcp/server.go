@@ -80,7 +80,7 @@ func codeErrors(next sdk.MethodHandler) sdk.MethodHandler {
 		if err != nil || !ok || !r.IsError {
 			return res, err
 		}
-		var e *agent.Error
+		var e *wallet.Error
 		if errors.As(r.GetError(), &e) {
 			return res, err
 		}
@@ -88,7 +88,7 @@ func codeErrors(next sdk.MethodHandler) sdk.MethodHandler {
 		if r.GetError() != nil {
 			msg = fmt.Sprintf("The arguments do not match the tool's input schema: %v.", r.GetError())
 		}
-		r.Content = []sdk.Content{&sdk.TextContent{Text: agent.Errorf(agent.EINVALID, "%s", msg).Error()}}
+		r.Content = []sdk.Content{&sdk.TextContent{Text: wallet.Errorf(wallet.EINVALID, "%s", msg).Error()}}
 		return r, nil
 	}
 }
@@ -138,7 +138,7 @@ func (s *Server) verify(ctx context.Context, token string, _ *http.Request) (*au
 // agentOf returns the id of the agent a tool call comes from.
 func agentOf(req *sdk.CallToolRequest) (string, error) {
 	if req.Extra == nil || req.Extra.TokenInfo == nil || req.Extra.TokenInfo.UserID == "" {
-		return "", agent.Errorf(agent.EUNAUTHORIZED, "An agent token is required.")
+		return "", wallet.Errorf(wallet.EUNAUTHORIZED, "An agent token is required.")
 	}
 	return req.Extra.TokenInfo.UserID, nil
 }
@@ -146,8 +146,8 @@ func agentOf(req *sdk.CallToolRequest) (string, error) {
 // fail turns err into the tool error an agent sees: the coded error's
 // "code: message". Internal faults are logged here and shown as internal.
 func (s *Server) fail(tool, ag string, err error) error {
-	e := agent.AsError(err)
-	if e.Code == agent.EINTERNAL {
+	e := wallet.AsError(err)
+	if e.Code == wallet.EINTERNAL {
 		s.Logger.Error("tool failed", "tool", tool, "agent", ag, "err", err)
 	}
 	return e

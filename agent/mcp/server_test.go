@@ -227,19 +227,19 @@ func TestToolErrors(t *testing.T) {
 		code       string
 	}{
 		{"missing key", "create_order", map[string]any{"merchant": "luckin_coffee",
-			"items": []any{map[string]any{"item": "latte"}}}, agent.EINVALID},
+			"items": []any{map[string]any{"item": "latte"}}}, wallet.EINVALID},
 		{"empty key", "create_order", map[string]any{"merchant": "luckin_coffee", "idempotency_key": " ",
-			"items": []any{map[string]any{"item": "latte"}}}, agent.EINVALID},
+			"items": []any{map[string]any{"item": "latte"}}}, wallet.EINVALID},
 		{"unknown field", "create_order", map[string]any{"merchant": "luckin_coffee", "idempotency_key": "k",
-			"approved": true, "items": []any{map[string]any{"item": "latte"}}}, agent.EINVALID},
+			"approved": true, "items": []any{map[string]any{"item": "latte"}}}, wallet.EINVALID},
 		{"a pin", "record_usage", map[string]any{"subscription_id": 1, "units": 1, "idempotency_key": "k",
-			"pin": "2468"}, agent.EINVALID},
-		{"wrong type", "get_order", map[string]any{"order_id": "one"}, agent.EINVALID},
-		{"unknown order", "get_order", map[string]any{"order_id": 999}, agent.ENOTFOUND},
-		{"unknown subscription", "get_subscription", map[string]any{"subscription_id": 999}, agent.ENOTFOUND},
-		{"negative wait", "wait_order", map[string]any{"order_id": 1, "timeout_seconds": -1}, agent.EINVALID},
+			"pin": "2468"}, wallet.EINVALID},
+		{"wrong type", "get_order", map[string]any{"order_id": "one"}, wallet.EINVALID},
+		{"unknown order", "get_order", map[string]any{"order_id": 999}, wallet.ENOTFOUND},
+		{"unknown subscription", "get_subscription", map[string]any{"subscription_id": 999}, wallet.ENOTFOUND},
+		{"negative wait", "wait_order", map[string]any{"order_id": 1, "timeout_seconds": -1}, wallet.EINVALID},
 		{"bad expiry", "propose_subscription", map[string]any{"payee": "claude_dev", "unit": "use",
-			"unit_price": 100, "cap": 1000, "expires": "tomorrow", "idempotency_key": "k"}, agent.EINVALID},
+			"unit_price": 100, "cap": 1000, "expires": "tomorrow", "idempotency_key": "k"}, wallet.EINVALID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := MustFail(t, cs, tc.tool, tc.args, tc.code)

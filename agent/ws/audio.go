@@ -7,6 +7,7 @@ import (
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // Server events of speech arriving as binary frames.
@@ -56,7 +57,7 @@ func (c *conn) announce(ev ClientEvent) bool {
 	}
 	f, err := audioFormat(ev.Audio)
 	if err != nil {
-		c.fail(ev.ID, agent.Errorf(agent.EINVALID, "%v.", err))
+		c.fail(ev.ID, wallet.Errorf(wallet.EINVALID, "%v.", err))
 		return false
 	}
 	c.stopAudio()
@@ -68,12 +69,12 @@ func (c *conn) announce(ev ClientEvent) bool {
 // ending the one before.
 func (c *conn) startAudio(ctx context.Context, id string) error {
 	if c.s.Recognizer == nil {
-		return agent.Errorf(agent.EUNSUPPORTED, "This daemon has no speech engine; send typed text.")
+		return wallet.Errorf(wallet.EUNSUPPORTED, "This daemon has no speech engine; send typed text.")
 	}
 	c.stopAudio()
 	st, err := voice.NewStream(c.format, nil)
 	if err != nil {
-		return agent.Errorf(agent.EINVALID, "Audio format: %v.", err)
+		return wallet.Errorf(wallet.EINVALID, "Audio format: %v.", err)
 	}
 	a := &audioIn{stream: st, id: id, done: make(chan struct{})}
 	c.audio = a
@@ -92,7 +93,7 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 		})
 		if err != nil && !errors.Is(err, voice.ErrClosed) && ctx.Err() == nil {
 			c.s.Logger.Warn("websocket audio", "device", c.device.ID, "err", err)
-			c.fail(a.id, agent.AsError(err))
+			c.fail(a.id, wallet.AsError(err))
 		}
 	}()
 	return nil
@@ -118,9 +119,9 @@ func (c *conn) writeAudio(ctx context.Context, data []byte) error {
 	}
 	if _, err := c.audio.stream.Write(data); err != nil {
 		if errors.Is(err, voice.ErrBufferFull) {
-			return agent.Errorf(agent.EINVALID, "Audio is arriving faster than real time allows; this frame was dropped.")
+			return wallet.Errorf(wallet.EINVALID, "Audio is arriving faster than real time allows; this frame was dropped.")
 		}
-		return agent.Errorf(agent.EINVALID, "Audio frame: %v.", err)
+		return wallet.Errorf(wallet.EINVALID, "Audio frame: %v.", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // spoken renders text with espeak-ng at 16 kHz mono, between stretches of
@@ -106,15 +107,15 @@ func TestAudioRefused(t *testing.T) {
 	d := MustOpenDaemon(t)
 	conn := d.MustDial(t, d.Token)
 	conn.SendRaw(websocket.BinaryMessage, make([]byte, 640))
-	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != agent.EUNSUPPORTED {
+	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != wallet.EUNSUPPORTED {
 		t.Errorf("audio without a speech engine: %+v", ev)
 	}
 	conn.Send(map[string]any{"type": "session.start", "id": "s1", "audio": map[string]any{"encoding": "opus"}})
-	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != agent.EINVALID || !strings.Contains(ev.Error.Message, "pcm16le") {
+	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != wallet.EINVALID || !strings.Contains(ev.Error.Message, "pcm16le") {
 		t.Errorf("opus: %+v", ev)
 	}
 	conn.Send(map[string]any{"type": "session.start", "id": "s2", "audio": map[string]any{"sample_rate": 1000000}})
-	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != agent.EINVALID {
+	if ev := conn.Next(); ev.Type != agent.EventError || ev.Error.Code != wallet.EINVALID {
 		t.Errorf("a million Hz: %+v", ev)
 	}
 	conn.Send(map[string]any{"type": "ping", "id": "p"})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // Client talks to a running daemon: dialog turns over the websocket, wallet
@@ -189,11 +190,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 // apiError reads the coded error of a failed response.
 func apiError(resp *http.Response) error {
 	var body struct {
-		Error *agent.Error `json:"error"`
+		Error *wallet.Error `json:"error"`
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if json.Unmarshal(b, &body) == nil && body.Error != nil {
 		return body.Error
 	}
-	return agent.Errorf(agent.EINTERNAL, "The daemon answered %s.", resp.Status)
+	return wallet.Errorf(wallet.EINTERNAL, "The daemon answered %s.", resp.Status)
 }

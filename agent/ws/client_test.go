@@ -9,6 +9,7 @@ import (
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // TestClient drives the daemon through the client the CLI uses.
@@ -57,12 +58,12 @@ func TestClient(t *testing.T) {
 		t.Errorf("balance after top-up %+v", top.Balance)
 	}
 	err := c.Post(ctx, "/v1/wallet/topup", ws.TopupRequest{Amount: 2000, Key: "c1"}, &top)
-	var e *agent.Error
-	if !errors.As(err, &e) || e.Code != agent.ECONFLICT {
+	var e *wallet.Error
+	if !errors.As(err, &e) || e.Code != wallet.ECONFLICT {
 		t.Errorf("conflicting top-up: %v, want a coded conflict", err)
 	}
 	err = c.Get(ctx, "/v1/no/such/path", &b)
-	if !errors.As(err, &e) || e.Code != agent.EINTERNAL {
+	if !errors.As(err, &e) || e.Code != wallet.EINTERNAL {
 		t.Errorf("unknown path: %v, want an internal error naming the status", err)
 	}
 }
@@ -74,12 +75,12 @@ func TestClientRefused(t *testing.T) {
 	for _, token := range []string{"", "vp_u_wrong", d.AgentToken} {
 		c := ws.NewClient(d.Base, token)
 		err := c.Dial(ctx)
-		var e *agent.Error
-		if !errors.As(err, &e) || e.Code != agent.EUNAUTHORIZED {
+		var e *wallet.Error
+		if !errors.As(err, &e) || e.Code != wallet.EUNAUTHORIZED {
 			t.Errorf("dial with %q: %v, want a coded unauthorized error", token, err)
 		}
 		var b ws.Balance
-		if err := c.Get(ctx, "/v1/wallet/balance", &b); !errors.As(err, &e) || e.Code != agent.EUNAUTHORIZED {
+		if err := c.Get(ctx, "/v1/wallet/balance", &b); !errors.As(err, &e) || e.Code != wallet.EUNAUTHORIZED {
 			t.Errorf("get with %q: %v, want a coded unauthorized error", token, err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // FuzzClientEvent sends arbitrary bytes as a text frame to the real server.
@@ -117,7 +118,7 @@ func read(t *testing.T, c *websocket.Conn) Event {
 	case "session.ready", "pong", agent.EventIntent, agent.EventReply, agent.EventOrderUpdated,
 		agent.EventPaymentResult:
 	case agent.EventError:
-		if ev.Error == nil || ev.Error.Code == "" || ev.Error.Code == agent.EINTERNAL {
+		if ev.Error == nil || ev.Error.Code == "" || ev.Error.Code == wallet.EINTERNAL {
 			t.Fatalf("error event %s", data)
 		}
 	default:

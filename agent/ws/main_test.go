@@ -215,7 +215,7 @@ type Response struct {
 // Code is the code of a coded error body, or "".
 func (r Response) Code() string {
 	var body struct {
-		Error *agent.Error `json:"error"`
+		Error *wallet.Error `json:"error"`
 	}
 	if json.Unmarshal(r.Body, &body) != nil || body.Error == nil {
 		return ""

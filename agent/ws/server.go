@@ -119,11 +119,11 @@ func bearer(r *http.Request) string {
 func (s *Server) authenticate(r *http.Request) (*wallet.Device, error) {
 	token := bearer(r)
 	if token == "" {
-		return nil, agent.Errorf(agent.EUNAUTHORIZED, "A token is required: send Authorization: Bearer <token>.")
+		return nil, wallet.Errorf(wallet.EUNAUTHORIZED, "A token is required: send Authorization: Bearer <token>.")
 	}
 	d, err := s.Hub.DB.Authenticate(r.Context(), token)
 	if errors.Is(err, wallet.ErrUnauthorized) || errors.Is(err, wallet.ErrNotFound) {
-		return nil, agent.Errorf(agent.EUNAUTHORIZED, "The token is not valid.")
+		return nil, wallet.Errorf(wallet.EUNAUTHORIZED, "The token is not valid.")
 	}
 	return d, err
 }
@@ -137,7 +137,7 @@ func (s *Server) user(h func(http.ResponseWriter, *http.Request, *wallet.Device)
 			return
 		}
 		if d.Scope != wallet.ScopeUser {
-			s.writeError(w, agent.Errorf(agent.EUNAUTHORIZED, "This needs a user token; agents may only propose."))
+			s.writeError(w, wallet.Errorf(wallet.EUNAUTHORIZED, "This needs a user token; agents may only propose."))
 			return
 		}
 		h(w, r, d)
@@ -145,18 +145,18 @@ func (s *Server) user(h func(http.ResponseWriter, *http.Request, *wallet.Device)
 }
 
 var statusOf = map[string]int{
-	agent.EUNAUTHORIZED: http.StatusUnauthorized,
-	agent.EINVALID:      http.StatusBadRequest,
-	agent.ENOTFOUND:     http.StatusNotFound,
-	agent.ECONFLICT:     http.StatusConflict,
-	agent.EWRONGPIN:     http.StatusForbidden,
-	agent.ELOCKED:       http.StatusTooManyRequests,
-	agent.EINTERNAL:     http.StatusInternalServerError,
+	wallet.EUNAUTHORIZED: http.StatusUnauthorized,
+	wallet.EINVALID:      http.StatusBadRequest,
+	wallet.ENOTFOUND:     http.StatusNotFound,
+	wallet.ECONFLICT:     http.StatusConflict,
+	wallet.EWRONGPIN:     http.StatusForbidden,
+	wallet.ELOCKED:       http.StatusTooManyRequests,
+	wallet.EINTERNAL:     http.StatusInternalServerError,
 }
 
 func (s *Server) writeError(w http.ResponseWriter, err error) {
-	e := agent.AsError(err)
-	if e.Code == agent.EINTERNAL {
+	e := wallet.AsError(err)
+	if e.Code == wallet.EINTERNAL {
 		s.Logger.Error("request failed", "err", err)
 	}
 	status, ok := statusOf[e.Code]

@@ -145,13 +145,13 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		if kind == websocket.BinaryMessage {
 			if err := c.writeAudio(ctx, data); err != nil {
-				c.fail(c.audioID(), agent.AsError(err))
+				c.fail(c.audioID(), wallet.AsError(err))
 			}
 			continue
 		}
 		var ev ClientEvent
 		if err := json.Unmarshal(data, &ev); err != nil {
-			c.fail("", agent.Errorf(agent.EINVALID, "Malformed event: %v.", err))
+			c.fail("", wallet.Errorf(wallet.EINVALID, "Malformed event: %v.", err))
 			continue
 		}
 		switch ev.Type {
@@ -166,7 +166,7 @@ func (c *conn) readLoop(ctx context.Context) {
 				continue
 			}
 			if err := c.startAudio(ctx, ev.ID); err != nil {
-				c.fail(ev.ID, agent.AsError(err))
+				c.fail(ev.ID, wallet.AsError(err))
 			}
 		case "audio.stop":
 			c.endAudio()
@@ -174,7 +174,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.queue(ServerEvent{Event: agent.Event{Type: "pong"}, ReplyTo: ev.ID})
 		case "text.input":
 			if ev.Text == "" {
-				c.fail(ev.ID, agent.Errorf(agent.EINVALID, "text.input needs text."))
+				c.fail(ev.ID, wallet.Errorf(wallet.EINVALID, "text.input needs text."))
 				continue
 			}
 			// A turn that has started runs to its end: Close waits for it
@@ -184,7 +184,7 @@ func (c *conn) readLoop(ctx context.Context) {
 				c.queue(ServerEvent{Event: e, ReplyTo: ev.ID})
 			}
 		default:
-			c.fail(ev.ID, agent.Errorf(agent.EINVALID, "Unknown event type %q.", ev.Type))
+			c.fail(ev.ID, wallet.Errorf(wallet.EINVALID, "Unknown event type %q.", ev.Type))
 		}
 	}
 }
@@ -197,7 +197,7 @@ func (c *conn) audioID() string {
 	return ""
 }
 
-func (c *conn) fail(id string, e *agent.Error) {
+func (c *conn) fail(id string, e *wallet.Error) {
 	c.queue(ServerEvent{Event: agent.Event{Type: agent.EventError, Error: e}, ReplyTo: id})
 }
 

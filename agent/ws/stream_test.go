@@ -85,7 +85,7 @@ func TestStreamTurn(t *testing.T) {
 		t.Errorf("reply %q, want %q", got, want)
 	}
 
-	evs = c.Say("t4", "pay", agent.StateIdle, agent.ENOORDER)
+	evs = c.Say("t4", "pay", agent.StateIdle, wallet.ENOORDER)
 	if got, want := EventTypes(evs), "intent error reply"; got != want {
 		t.Errorf("refused events %q, want %q", got, want)
 	}
@@ -106,9 +106,9 @@ func TestStreamResend(t *testing.T) {
 	c.Close()
 
 	c = d.MustDial(t, d.Token)
-	c.Say("t1", "buy two lattes", agent.StateIdle, agent.ESTATE)
-	c.Say("t2", "confirm the order", agent.StateIdle, agent.ENOORDER)
-	c.Say("t3", "pay", agent.StateIdle, agent.ENOORDER)
+	c.Say("t1", "buy two lattes", agent.StateIdle, wallet.ESTATE)
+	c.Say("t2", "confirm the order", agent.StateIdle, wallet.ENOORDER)
+	c.Say("t3", "pay", agent.StateIdle, wallet.ENOORDER)
 	if got := d.Balance(); got != Opening-3600 {
 		t.Errorf("balance %d, want %d", got, Opening-3600)
 	}
@@ -163,9 +163,9 @@ func TestStreamAuth(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("content type %q, want application/json", ct)
 			}
-			var body struct{ Error *agent.Error }
+			var body struct{ Error *wallet.Error }
 			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Error == nil ||
-				body.Error.Code != agent.EUNAUTHORIZED || body.Error.Message == "" {
+				body.Error.Code != wallet.EUNAUTHORIZED || body.Error.Message == "" {
 				t.Errorf("body %+v (%v), want a coded unauthorized error", body.Error, err)
 			}
 		})
@@ -224,18 +224,18 @@ func TestStreamBadEvents(t *testing.T) {
 		code    string
 		replyTo string
 	}{
-		{"garbage", websocket.TextMessage, "this is not json", agent.EINVALID, ""},
-		{"truncated", websocket.TextMessage, `{"type":"text.input","id":"x","text":"pay"`, agent.EINVALID, ""},
-		{"array", websocket.TextMessage, `[1,2,3]`, agent.EINVALID, ""},
-		{"wrong field type", websocket.TextMessage, `{"type":"text.input","id":7,"text":"pay"}`, agent.EINVALID, ""},
-		{"null", websocket.TextMessage, `null`, agent.EINVALID, ""},
-		{"empty", websocket.TextMessage, ``, agent.EINVALID, ""},
-		{"no type", websocket.TextMessage, `{"id":"n1"}`, agent.EINVALID, "n1"},
-		{"unknown type", websocket.TextMessage, `{"type":"order.create","id":"u1","text":"pay"}`, agent.EINVALID, "u1"},
-		{"client sends a server event", websocket.TextMessage, `{"type":"reply","id":"r1","text":"pay"}`, agent.EINVALID, "r1"},
-		{"text.input without text", websocket.TextMessage, `{"type":"text.input","id":"e1"}`, agent.EINVALID, "e1"},
-		{"binary", websocket.BinaryMessage, "\x00\x01\x02\x03", agent.EUNSUPPORTED, ""},
-		{"binary json", websocket.BinaryMessage, `{"type":"ping","id":"b1"}`, agent.EUNSUPPORTED, ""},
+		{"garbage", websocket.TextMessage, "this is not json", wallet.EINVALID, ""},
+		{"truncated", websocket.TextMessage, `{"type":"text.input","id":"x","text":"pay"`, wallet.EINVALID, ""},
+		{"array", websocket.TextMessage, `[1,2,3]`, wallet.EINVALID, ""},
+		{"wrong field type", websocket.TextMessage, `{"type":"text.input","id":7,"text":"pay"}`, wallet.EINVALID, ""},
+		{"null", websocket.TextMessage, `null`, wallet.EINVALID, ""},
+		{"empty", websocket.TextMessage, ``, wallet.EINVALID, ""},
+		{"no type", websocket.TextMessage, `{"id":"n1"}`, wallet.EINVALID, "n1"},
+		{"unknown type", websocket.TextMessage, `{"type":"order.create","id":"u1","text":"pay"}`, wallet.EINVALID, "u1"},
+		{"client sends a server event", websocket.TextMessage, `{"type":"reply","id":"r1","text":"pay"}`, wallet.EINVALID, "r1"},
+		{"text.input without text", websocket.TextMessage, `{"type":"text.input","id":"e1"}`, wallet.EINVALID, "e1"},
+		{"binary", websocket.BinaryMessage, "\x00\x01\x02\x03", wallet.EUNSUPPORTED, ""},
+		{"binary json", websocket.BinaryMessage, `{"type":"ping","id":"b1"}`, wallet.EUNSUPPORTED, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // Transcriber turns one utterance, in voicepay's internal audio format, into
@@ -33,13 +33,13 @@ func (s *Server) transcribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.Transcriber == nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": agent.Errorf(agent.EUNSUPPORTED,
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": wallet.Errorf(wallet.EUNSUPPORTED,
 			"This daemon has no speech engine.")})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxAudioUpload)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		s.writeError(w, agent.Errorf(agent.EINVALID, "Send a multipart form with a file field of at most 25 MiB: %v.", err))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "Send a multipart form with a file field of at most 25 MiB: %v.", err))
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
@@ -49,23 +49,23 @@ func (s *Server) transcribe(w http.ResponseWriter, r *http.Request) {
 		format = "json"
 	case "json", "text", "verbose_json":
 	default:
-		s.writeError(w, agent.Errorf(agent.EINVALID, "response_format %q: use json, text or verbose_json.", format))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "response_format %q: use json, text or verbose_json.", format))
 		return
 	}
 	f, _, err := r.FormFile("file")
 	if err != nil {
-		s.writeError(w, agent.Errorf(agent.EINVALID, "The form needs a file field with the audio."))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "The form needs a file field with the audio."))
 		return
 	}
 	defer f.Close()
 	data, err := io.ReadAll(f)
 	if err != nil {
-		s.writeError(w, agent.Errorf(agent.EINVALID, "Could not read the uploaded file: %v.", err))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "Could not read the uploaded file: %v.", err))
 		return
 	}
 	samples, _, err := voice.ReadWAV(bytes.NewReader(data), nil)
 	if err != nil {
-		s.writeError(w, agent.Errorf(agent.EINVALID, "The file is not audio voicepay can read: %v.", err))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "The file is not audio voicepay can read: %v.", err))
 		return
 	}
 	start := time.Now()

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/internal/agenttest"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/intent"
@@ -196,10 +195,10 @@ func TestTranscriptionEndpoint(t *testing.T) {
 		{"json", token, map[string]string{"model": "whisper-1"}, wav, 200, `{"text":"confirm the order"}`},
 		{"text", token, map[string]string{"model": "whisper-1", "response_format": "text"}, wav, 200, "confirm the order\n"},
 		{"verbose_json", token, map[string]string{"response_format": "verbose_json"}, wav, 200, `"task":"transcribe"`},
-		{"no token", "", map[string]string{"model": "whisper-1"}, wav, 401, agent.EUNAUTHORIZED},
+		{"no token", "", map[string]string{"model": "whisper-1"}, wav, 401, wallet.EUNAUTHORIZED},
 		{"no file", token, map[string]string{"model": "whisper-1"}, nil, 400, "file field"},
-		{"not audio", token, nil, []byte("this is not a wav file"), 400, agent.EINVALID},
-		{"truncated", token, nil, wav[:60], 400, agent.EINVALID},
+		{"not audio", token, nil, []byte("this is not a wav file"), 400, wallet.EINVALID},
+		{"truncated", token, nil, wav[:60], 400, wallet.EINVALID},
 		{"unknown format", token, map[string]string{"response_format": "srt"}, wav, 400, "response_format"},
 	}
 	for _, tt := range tests {

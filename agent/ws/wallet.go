@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -59,7 +58,7 @@ func (s *Server) topup(w http.ResponseWriter, r *http.Request, _ *wallet.Device)
 		return
 	}
 	if req.Amount <= 0 {
-		s.writeError(w, agent.Errorf(agent.EINVALID, "amount must be a positive number of minor units"))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "amount must be a positive number of minor units"))
 		return
 	}
 	t, err := s.Hub.DB.Topup(r.Context(), req.Key, req.Amount)
@@ -107,17 +106,17 @@ const maxBody = 64 << 10
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		s.writeError(w, agent.Errorf(agent.EINVALID, "request body too large or unreadable"))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "request body too large or unreadable"))
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		s.writeError(w, agent.Errorf(agent.EINVALID, "malformed JSON: %v", err))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "malformed JSON: %v", err))
 		return false
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		s.writeError(w, agent.Errorf(agent.EINVALID, "malformed JSON: more after the request object"))
+		s.writeError(w, wallet.Errorf(wallet.EINVALID, "malformed JSON: more after the request object"))
 		return false
 	}
 	return true

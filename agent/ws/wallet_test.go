@@ -113,20 +113,20 @@ func TestTopup(t *testing.T) {
 		status     int
 		code       string
 	}{
-		{"conflict", `{"amount":6000,"key":"k1"}`, http.StatusConflict, agent.ECONFLICT},
-		{"no key", `{"amount":6000}`, http.StatusBadRequest, agent.EINVALID},
-		{"zero", `{"amount":0,"key":"k2"}`, http.StatusBadRequest, agent.EINVALID},
-		{"negative", `{"amount":-5,"key":"k3"}`, http.StatusBadRequest, agent.EINVALID},
-		{"float", `{"amount":50.5,"key":"k4"}`, http.StatusBadRequest, agent.EINVALID},
-		{"string amount", `{"amount":"50","key":"k5"}`, http.StatusBadRequest, agent.EINVALID},
-		{"overflow", `{"amount":9223372036854775807,"key":"k6"}`, http.StatusBadRequest, agent.EINVALID},
-		{"malformed", `{"amount":5000,`, http.StatusBadRequest, agent.EINVALID},
-		{"not an object", `[5000]`, http.StatusBadRequest, agent.EINVALID},
-		{"unknown field", `{"amount":5000,"key":"k7","to":"me"}`, http.StatusBadRequest, agent.EINVALID},
-		{"empty", ``, http.StatusBadRequest, agent.EINVALID},
-		{"two objects", `{"amount":5000,"key":"k8"}{"amount":900000,"key":"k9"}`, http.StatusBadRequest, agent.EINVALID},
-		{"trailing garbage", `{"amount":5000,"key":"k10"} and more`, http.StatusBadRequest, agent.EINVALID},
-		{"too large", `{"amount":5000,"key":"` + strings.Repeat("k", 64<<10) + `"}`, http.StatusBadRequest, agent.EINVALID},
+		{"conflict", `{"amount":6000,"key":"k1"}`, http.StatusConflict, wallet.ECONFLICT},
+		{"no key", `{"amount":6000}`, http.StatusBadRequest, wallet.EINVALID},
+		{"zero", `{"amount":0,"key":"k2"}`, http.StatusBadRequest, wallet.EINVALID},
+		{"negative", `{"amount":-5,"key":"k3"}`, http.StatusBadRequest, wallet.EINVALID},
+		{"float", `{"amount":50.5,"key":"k4"}`, http.StatusBadRequest, wallet.EINVALID},
+		{"string amount", `{"amount":"50","key":"k5"}`, http.StatusBadRequest, wallet.EINVALID},
+		{"overflow", `{"amount":9223372036854775807,"key":"k6"}`, http.StatusBadRequest, wallet.EINVALID},
+		{"malformed", `{"amount":5000,`, http.StatusBadRequest, wallet.EINVALID},
+		{"not an object", `[5000]`, http.StatusBadRequest, wallet.EINVALID},
+		{"unknown field", `{"amount":5000,"key":"k7","to":"me"}`, http.StatusBadRequest, wallet.EINVALID},
+		{"empty", ``, http.StatusBadRequest, wallet.EINVALID},
+		{"two objects", `{"amount":5000,"key":"k8"}{"amount":900000,"key":"k9"}`, http.StatusBadRequest, wallet.EINVALID},
+		{"trailing garbage", `{"amount":5000,"key":"k10"} and more`, http.StatusBadRequest, wallet.EINVALID},
+		{"too large", `{"amount":5000,"key":"` + strings.Repeat("k", 64<<10) + `"}`, http.StatusBadRequest, wallet.EINVALID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,7 +159,7 @@ func TestAPIAuth(t *testing.T) {
 					body = []byte(req.body)
 				}
 				r := d.MustDo(t, req.method, req.path, who.token, body)
-				if r.Status != http.StatusUnauthorized || r.Code() != agent.EUNAUTHORIZED {
+				if r.Status != http.StatusUnauthorized || r.Code() != wallet.EUNAUTHORIZED {
 					t.Errorf("status %d code %q, want 401 unauthorized", r.Status, r.Code())
 				}
 			})
@@ -181,7 +181,7 @@ func TestUnfreeze(t *testing.T) {
 		t.Errorf("balance %+v, want frozen", b)
 	}
 	r := d.MustDo(t, "POST", "/v1/wallet/unfreeze", d.Token, []byte(`{"pin":"`+agenttest.WrongPIN+`"}`))
-	if r.Status != http.StatusForbidden || r.Code() != agent.EWRONGPIN {
+	if r.Status != http.StatusForbidden || r.Code() != wallet.EWRONGPIN {
 		t.Errorf("wrong PIN: status %d code %q, want 403 wrong_pin", r.Status, r.Code())
 	}
 	r = d.MustDo(t, "POST", "/v1/wallet/unfreeze", d.Token, []byte(`{"pin":"`+agenttest.PIN+`"}`))
@@ -220,7 +220,7 @@ func TestMetrics(t *testing.T) {
 	c.Say("t1", "buy a latte", agent.StateDrafted, "")
 	c.Say("t2", "confirm the order", agent.StateConfirmed, "")
 	c.Say("t3", "pay", agent.StateIdle, "")
-	c.Say("t4", "pay", agent.StateIdle, agent.ENOORDER)
+	c.Say("t4", "pay", agent.StateIdle, wallet.ENOORDER)
 
 	r := d.MustDo(t, "GET", "/metrics", "", nil)
 	if r.Status != http.StatusOK {

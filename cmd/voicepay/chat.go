@@ -8,8 +8,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // ChatCommand is the interactive text fallback: each line typed is one turn.
@@ -65,7 +65,7 @@ func (c *ChatCommand) Run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var e *agent.Error
+		var e *wallet.Error
 		if err := printTurn(events, false); errors.As(err, &e) {
 			fmt.Printf("  [%s]\n", e.Code)
 		}

@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/risk/walletscreen"
@@ -51,10 +50,10 @@ func main() {
 		os.Exit(2)
 	}
 	if err != nil {
-		var e *agent.Error
+		var e *wallet.Error
 		if errors.As(err, &e) {
 			fmt.Fprintf(os.Stderr, "voicepay: %s (%s)\n", e.Message, e.Code)
-		} else if code := agent.AsError(err).Code; code != agent.EINTERNAL {
+		} else if code := wallet.AsError(err).Code; code != wallet.EINTERNAL {
 			fmt.Fprintf(os.Stderr, "voicepay: %v (%s)\n", err, code)
 		} else {
 			fmt.Fprintf(os.Stderr, "voicepay: %v\n", err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // SayCommand runs one dialog turn on the daemon, as if the person had said
@@ -44,7 +45,7 @@ func (c *SayCommand) Run(ctx context.Context, args []string) error {
 // printTurn prints a turn's reply (or all its events as JSON lines) and
 // returns its error, if it had one.
 func printTurn(events []ws.ServerEvent, asJSON bool) error {
-	var failed *agent.Error
+	var failed *wallet.Error
 	enc := json.NewEncoder(os.Stdout)
 	for _, e := range events {
 		if e.Type == agent.EventError {
