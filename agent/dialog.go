@@ -61,6 +61,12 @@ var commands = map[string]command{
 	intent.SubscriptionCancel:  {run: (*dialog).cancelMandate, listen: enabled},
 	intent.SubscriptionQuery:   {run: (*dialog).listMandates, listen: enabled},
 	intent.ClaimFile:           {run: (*dialog).claim, listen: []string{StateIdle}},
+	intent.OrderQuery:          {run: (*dialog).readOrder, listen: enabled},
+	intent.CatalogQuery:        {run: (*dialog).menu, listen: always, anyState: true},
+	intent.WalletUnfreeze:      {run: (*dialog).unfreeze, listen: always, anyState: true},
+	// A bare yes or no answers what the state asks; read from text only.
+	intent.AnswerYes: {run: (*dialog).yes},
+	intent.AnswerNo:  {run: (*dialog).no},
 }
 
 // Accepts lists the intents a state listens for, in a stable order.
@@ -229,10 +235,15 @@ func (d *dialog) awaited() error {
 		}
 		d.s.st.Await = awaitNone
 		return d.freeze()
-	case intent.OrderCancel:
-		if d.s.st.Await == awaitStepUpPIN {
+	case intent.OrderCancel, intent.AnswerNo:
+		switch d.s.st.Await {
+		case awaitStepUpPIN:
 			d.s.st.Await = awaitNone
 			return d.cancel()
+		case awaitUnfreezePIN:
+			d.s.st.Await = awaitNone
+			d.say("Okay, your wallet stays frozen.")
+			return nil
 		}
 		d.s.st.Await = awaitNone
 		d.say("Okay, payments stay off.")
@@ -251,6 +262,8 @@ func (d *dialog) awaited() error {
 	switch d.s.st.Await {
 	case awaitStepUpPIN:
 		return d.authorize(pin)
+	case awaitUnfreezePIN:
+		return d.unfrozen(pin)
 	case awaitEnablePIN:
 		err = d.db().ActivateDevice(d.ctx, d.s.device, pin)
 		if errors.Is(err, wallet.ErrTOTPRequired) {
@@ -270,6 +283,20 @@ func (d *dialog) awaited() error {
 		return err
 	}
 	d.say("Payments are enabled. What would you like to buy?")
+	return nil
+}
+
+// unfrozen unfreezes the wallet with the PIN said. A wrong PIN may be said
+// again; a lockout ends the wait.
+func (d *dialog) unfrozen(pin string) error {
+	err := d.db().Unfreeze(d.ctx, pin)
+	if err == nil || !errors.Is(err, wallet.ErrBadPIN) {
+		d.s.st.Await = awaitNone
+	}
+	if err != nil {
+		return err
+	}
+	d.say("Your wallet is unfrozen: payments can leave it again.")
 	return nil
 }
 
@@ -308,6 +335,56 @@ func (d *dialog) freeze() error {
 	if err := d.db().Freeze(d.ctx); err != nil {
 		return err
 	}
-	d.say("Your wallet is frozen: no payment can leave it until you run voicepay wallet unfreeze.")
+	d.say("Your wallet is frozen: no payment can leave it until you say unfreeze my wallet and your PIN, " +
+		"or run voicepay wallet unfreeze.")
 	return nil
+}
+
+// unfreeze asks for the PIN that lets payments leave the wallet again.
+func (d *dialog) unfreeze() error {
+	a, err := d.db().Account(d.ctx, wallet.UserAccount)
+	if err != nil {
+		return err
+	}
+	if !a.Frozen {
+		d.say("Your wallet is not frozen.")
+		return nil
+	}
+	d.s.st.Await = awaitUnfreezePIN
+	d.say("To unfreeze your wallet, say your PIN.")
+	return nil
+}
+
+// yes answers what the dialog asked: a drafted order asks to be confirmed.
+func (d *dialog) yes() error {
+	st, err := d.state()
+	if err != nil {
+		return err
+	}
+	switch st {
+	case StateDrafted:
+		return d.confirm()
+	case StateConfirmed:
+		o, err := d.current()
+		if err != nil {
+			return err
+		}
+		d.say("Your order of %s is on hold. Say pay to authorize it, or cancel order.", Money(o.Total, o.Currency))
+	default:
+		d.say("What would you like to buy?")
+	}
+	return nil
+}
+
+// no answers what the dialog asked: an open order is not wanted.
+func (d *dialog) no() error {
+	o, err := d.current()
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		d.say("Okay.")
+		return nil
+	}
+	return d.cancel()
 }

@@ -430,28 +430,37 @@ func TestTip(t *testing.T) {
 // unfrozen, and cancelling still releases a hold.
 func TestFreeze(t *testing.T) {
 	h, s := MustOpenActive(t)
-	const frozen = "Your wallet is frozen: no payment can leave it until you run voicepay wallet unfreeze."
+	const frozen = "Your wallet is frozen: no payment can leave it until you say unfreeze my wallet and your PIN, or run voicepay wallet unfreeze."
 	Run(t, h, s, []Step{
 		{Say: "buy a latte", State: agent.StateDrafted},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 1800},
 		{Say: "freeze my wallet", State: agent.StateConfirmed, Held: 1800, Reply: frozen},
-		{Say: "pay", State: agent.StateConfirmed, Held: 1800, Code: wallet.EFROZEN, Reply: "Your wallet is frozen."},
+		{Say: "pay", State: agent.StateConfirmed, Held: 1800, Code: wallet.EFROZEN, Reply: frozenReply},
 		{Say: "cancel order", State: agent.StateIdle, Reply: "Order cancelled. Nothing was charged."},
 		{Say: "buy a cola", State: agent.StateDrafted},
-		{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.EFROZEN, Reply: "Your wallet is frozen."},
+		{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.EFROZEN, Reply: frozenReply},
 		{Say: "tip five yuan", State: agent.StateDrafted, Code: wallet.ESTATE},
 	})
 	if got := h.Balance(); got != Opening {
 		t.Errorf("balance %d while frozen, want %d", got, Opening)
 	}
-	if err := h.DB.Unfreeze(context.Background(), agenttest.PIN); err != nil {
-		t.Fatalf("unfreeze: %v", err)
-	}
+	Run(t, h, s, []Step{
+		{Say: "unfreeze my wallet", State: agent.StateDrafted, Reply: "To unfreeze your wallet, say your PIN."},
+		{Say: "one one one one", State: agent.StateDrafted, Code: wallet.EWRONGPIN},
+		{Say: "cancel", State: agent.StateDrafted, Reply: "Okay, your wallet stays frozen."},
+		{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.EFROZEN, Reply: frozenReply},
+		{Say: "unfreeze my wallet", State: agent.StateDrafted, Reply: "To unfreeze your wallet, say your PIN."},
+		{Say: "two four six eight", State: agent.StateDrafted, Reply: "Your wallet is unfrozen: payments can leave it again."},
+		{Say: "unfreeze my wallet", State: agent.StateDrafted, Reply: "Your wallet is not frozen."},
+	})
 	Run(t, h, s, []Step{
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 800},
 		{Say: "pay", State: agent.StateIdle, Reply: "Paid 8 yuan to KFC. Your balance is 992 yuan."},
 	})
 }
+
+// frozenReply is the refusal of a payment from a frozen wallet.
+const frozenReply = "Your wallet is frozen. Say unfreeze my wallet and your PIN to let payments through again."
 
 // TestFreezeInactive: freezing the wallet is the emergency brake, and works
 // from a device whose payments are off too, as the recognizer listens for
@@ -463,7 +472,7 @@ func TestFreezeInactive(t *testing.T) {
 	}
 	Run(t, h, s, []Step{
 		{Say: "freeze my wallet", State: agent.StateInactive,
-			Reply: "Your wallet is frozen: no payment can leave it until you run voicepay wallet unfreeze."},
+			Reply: "Your wallet is frozen: no payment can leave it until you say unfreeze my wallet and your PIN, or run voicepay wallet unfreeze."},
 		{Say: "what's my balance", State: agent.StateInactive, Code: wallet.ENOTACTIVE},
 	})
 	if a := h.MustAccount(wallet.UserAccount); !a.Frozen {
@@ -655,4 +664,45 @@ func TestAgentSession(t *testing.T) {
 	if got := wallet.AsError(err).Code; got != wallet.EUNAUTHORIZED {
 		t.Errorf("agent session: got %v, want code %s", err, wallet.EUNAUTHORIZED)
 	}
+}
+
+// TestAnswers: bare answers and questions, typed, answer what the dialog
+// just asked.
+func TestAnswers(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "yes", State: agent.StateIdle, Reply: "What would you like to buy?"},
+		{Say: "what's my order", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "You have no order open."},
+		{Say: "just a latte", State: agent.StateDrafted,
+			Reply: "A latte from Luckin Coffee, 18 yuan. Say confirm to place the order."},
+		{Say: "actually three", State: agent.StateDrafted,
+			Reply: "Changed to three lattes, 54 yuan. Say confirm to place the order."},
+		{Say: "what's my order", State: agent.StateDrafted,
+			Reply: "Your order: three lattes from Luckin Coffee, 54 yuan. Say confirm to place it."},
+		{Say: "yes", State: agent.StateConfirmed, Held: 5400,
+			Reply: "Order confirmed; 54 yuan is on hold. Say pay to authorize the payment."},
+		{Say: "yeah", State: agent.StateConfirmed, Held: 5400,
+			Reply: "Your order of 54 yuan is on hold. Say pay to authorize it, or cancel order."},
+		{Say: "what's my order", State: agent.StateConfirmed, Held: 5400,
+			Reply: "Your order: three lattes from Luckin Coffee, 54 yuan, on hold. Say pay to authorize it."},
+		{Say: "no thanks", State: agent.StateIdle, Reply: "Order cancelled. Nothing was charged."},
+		{Say: "no", State: agent.StateIdle, Reply: "Okay."},
+		{Say: "two cokes", State: agent.StateDrafted, Reply: "Two colas from KFC, 16 yuan. Say confirm to place the order."},
+		{Say: "switch to fries", State: agent.StateDrafted, Reply: "Changed to two fries, 22 yuan. Say confirm to place the order."},
+		{Say: "place the order", State: agent.StateConfirmed, Held: 2200},
+		{Say: "pay", State: agent.StateIdle, Reply: "Paid 22 yuan to KFC. Your balance is 978 yuan."},
+	})
+}
+
+// TestMenu answers questions about the catalog, with payments on or off.
+func TestMenu(t *testing.T) {
+	h, s := MustOpenSession(t)
+	Run(t, h, s, []Step{
+		{Say: "what's on the menu", State: agent.StateInactive,
+			Reply: "You can buy from Luckin Coffee, KFC and Hema. Ask what one of them has to hear its menu, for example: what does Luckin Coffee have."},
+		{Say: "what does KFC have", State: agent.StateInactive,
+			Reply: "KFC has zinger burger (22.50 yuan), fries (11 yuan) and cola (8 yuan)."},
+		{Say: "how much is a latte", State: agent.StateInactive, Reply: "A latte is 18 yuan at Luckin Coffee."},
+		{Say: "how much are the eggs", State: agent.StateInactive, Reply: "A box of eggs is 15.90 yuan at Hema."},
+	})
 }

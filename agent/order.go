@@ -377,3 +377,21 @@ func (d *dialog) noOrder(sentence string) error {
 	}
 	return wallet.Errorf(wallet.ENOORDER, "%s", sentence)
 }
+
+// readOrder says what the open order holds and what it waits for.
+func (d *dialog) readOrder() error {
+	o, err := d.current()
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return d.noOrder("You have no order open.")
+	}
+	what := fmt.Sprintf("%s from %s, %s", d.s.hub.lineNames(o), o.PayeeName, Money(o.Total, o.Currency))
+	if o.State == wallet.Confirmed {
+		d.say("Your order: %s, on hold. Say pay to authorize it.", what)
+		return nil
+	}
+	d.say("Your order: %s. Say confirm to place it.", what)
+	return nil
+}

@@ -33,10 +33,11 @@ const (
 
 // What a session waits for besides a command.
 const (
-	awaitNone       = ""
-	awaitEnablePIN  = "enable_pin"  // the PIN that activates payments
-	awaitEnableTOTP = "enable_totp" // the authenticator code that follows that PIN
-	awaitStepUpPIN  = "step_up_pin" // the PIN risk asked for before paying
+	awaitNone        = ""
+	awaitEnablePIN   = "enable_pin"   // the PIN that activates payments
+	awaitEnableTOTP  = "enable_totp"  // the authenticator code that follows that PIN
+	awaitStepUpPIN   = "step_up_pin"  // the PIN risk asked for before paying
+	awaitUnfreezePIN = "unfreeze_pin" // the PIN that lets payments leave a frozen wallet
 )
 
 // Fallback reads a sentence the intent templates did not match, such as a

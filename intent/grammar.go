@@ -66,7 +66,8 @@ var numberRules = []struct{ name, text string }{
 // ruleExpr names of other rules of the grammar.
 type grammar struct {
 	rules   map[string]expr
-	intents []string // intents with at least one template, in file order
+	intents []string // intents with at least one spoken template, in file order
+	typed   []string // intents read from text only: they have no rule
 }
 
 // buildGrammar derives the grammar from the compiled templates and lists.
@@ -76,6 +77,9 @@ func (p *Parser) buildGrammar() *grammar {
 	byIntent := map[string]altExpr{}
 	for _, t := range p.templates {
 		if t.typed {
+			if !slices.Contains(g.typed, t.intent) {
+				g.typed = append(g.typed, t.intent)
+			}
 			continue
 		}
 		if _, ok := byIntent[t.intent]; !ok {
@@ -185,7 +189,8 @@ func speakable(words []string) bool {
 func ruleIdent(s string) string { return strings.ReplaceAll(s, ".", "_") }
 
 // intentRules returns the intent rules for the given intents, all when none
-// are given. An unknown intent name, or one without templates, is an error.
+// are given. An intent read from text only (typed) has none and is left
+// out; an unknown intent name is an error.
 func (g *grammar) intentRules(intents []string) ([]string, error) {
 	if len(intents) == 0 {
 		intents = g.intents
@@ -193,12 +198,18 @@ func (g *grammar) intentRules(intents []string) ([]string, error) {
 	var out []string
 	for _, in := range intents {
 		if !slices.Contains(g.intents, in) {
+			if slices.Contains(g.typed, in) {
+				continue // read from text only
+			}
 			return nil, fmt.Errorf("intent %q has no sentences in the grammar", in)
 		}
 		name := intentPrefix + ruleIdent(in)
 		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("none of the intents %v is spoken", intents)
 	}
 	return out, nil
 }

@@ -45,7 +45,7 @@ func TestSentencesParse(t *testing.T) {
 		}
 	}
 	for _, in := range intent.Intents()[1:] {
-		if seen[in] == 0 {
+		if seen[in] == 0 && in != intent.AnswerYes && in != intent.AnswerNo { // those are read from text only
 			t.Errorf("no sentence of %s in %d", in, n)
 		}
 	}
@@ -149,6 +149,9 @@ func TestGrammarParses(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed(t), 2))
 	words := p.Words()
 	for _, in := range intent.Intents()[1:] {
+		if in == intent.AnswerYes || in == intent.AnswerNo {
+			continue // read from text only
+		}
 		g := p.Grammar(in)
 		for range 1000 {
 			text := walk(rng, g)

@@ -98,6 +98,16 @@ const (
 	SubscriptionApprove = "subscription.approve" // approve an agent's proposed tip or subscription
 	SubscriptionCancel  = "subscription.cancel"  // decline a proposal, or revoke an approved one
 	SubscriptionQuery   = "subscription.query"   // what the person has approved or is asked to
+
+	OrderQuery     = "order.query"     // what the open order holds
+	CatalogQuery   = "catalog.query"   // what a shop sells, or what an item costs
+	WalletUnfreeze = "wallet.unfreeze" // lets payments leave a frozen wallet again, with the PIN
+
+	// A bare yes or no answers the question the dialog just asked: "yes"
+	// to "Say confirm to place the order" confirms it. Because it can, a
+	// yes counts as moving money.
+	AnswerYes = "answer.yes"
+	AnswerNo  = "answer.no"
 )
 
 // Confidence scores and limits of a match.
@@ -125,13 +135,14 @@ var intentSlots = map[string][]slotKind{
 	TipSend:             {slotAmount, slotPayee},
 	SubscriptionApprove: {slotMandate},
 	SubscriptionCancel:  {slotMandate, slotPayee, slotMerchant, slotQuantity},
+	CatalogQuery:        {slotMerchant, slotItem},
 }
 
 var intentNames = []string{
 	None, PaymentEnable, PaymentDisable, OrderCreate, OrderModify, OrderConfirm,
 	OrderCancel, PaymentAuthorize, BalanceQuery, HistoryQuery, TipSend,
 	WalletFreeze, ClaimFile, Help, SubscriptionApprove, SubscriptionCancel,
-	SubscriptionQuery,
+	SubscriptionQuery, OrderQuery, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
 }
 
 // Intents returns every canonical intent name, None first.
@@ -145,7 +156,7 @@ func knownIntent(name string) bool { return slices.Contains(intentNames, name) }
 // at once).
 func MovesMoney(intent string) bool {
 	switch intent {
-	case OrderConfirm, PaymentAuthorize, TipSend, SubscriptionApprove:
+	case OrderConfirm, PaymentAuthorize, TipSend, SubscriptionApprove, AnswerYes:
 		return true
 	}
 	return false

@@ -160,6 +160,44 @@ var inDomain = []parseCase{
 	{"show my subscriptions", intent.SubscriptionQuery, intent.Slots{}},
 	{"are there any subscriptions waiting", intent.SubscriptionQuery, intent.Slots{}},
 
+	// order.query
+	{"what's my order", intent.OrderQuery, intent.Slots{}},
+	{"read me my order again", intent.OrderQuery, intent.Slots{}},
+	{"what's in my cart", intent.OrderQuery, intent.Slots{}},
+
+	// catalog.query
+	{"what's on the menu", intent.CatalogQuery, intent.Slots{}},
+	{"what does KFC have", intent.CatalogQuery, intent.Slots{Merchant: "kfc"}},
+	{"what can I buy at hema", intent.CatalogQuery, intent.Slots{Merchant: "hema"}},
+	{"how much is a latte", intent.CatalogQuery, intent.Slots{Merchant: "luckin_coffee", Item: "latte"}},
+	{"what's the price of the fries", intent.CatalogQuery, intent.Slots{Merchant: "kfc", Item: "fries"}},
+
+	// wallet.unfreeze
+	{"unfreeze my wallet", intent.WalletUnfreeze, intent.Slots{}},
+	{"unlock my account", intent.WalletUnfreeze, intent.Slots{}},
+	{"resume payments", intent.WalletUnfreeze, intent.Slots{}},
+
+	// answer.yes and answer.no: what they answer is the dialog's to say
+	{"yes", intent.AnswerYes, intent.Slots{}},
+	{"ok", intent.AnswerYes, intent.Slots{}},
+	{"yeah, go ahead", intent.AnswerYes, intent.Slots{}},
+	{"no thanks", intent.AnswerNo, intent.Slots{}},
+	{"nope", intent.AnswerNo, intent.Slots{}},
+
+	// bare answers, read from text
+	{"lattes", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	{"just a latte", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	{"two americanos please", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "americano", Quantity: 2}},
+	{"some milk from hema", intent.OrderCreate, intent.Slots{Merchant: "hema", Item: "milk", Quantity: 1}},
+	{"a coke", intent.OrderCreate, intent.Slots{Merchant: "kfc", Item: "cola", Quantity: 1}},
+	{"three please", intent.OrderModify, intent.Slots{Quantity: 3}},
+	{"actually three", intent.OrderModify, intent.Slots{Quantity: 3}},
+	{"change to three", intent.OrderModify, intent.Slots{Quantity: 3}},
+	{"switch to americano", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "americano"}},
+	{"place the order", intent.OrderConfirm, intent.Slots{}},
+	{"how much is on hold", intent.BalanceQuery, intent.Slots{}},
+	{"how much do I have left", intent.BalanceQuery, intent.Slots{}},
+
 	// help
 	{"what can I say", intent.Help, intent.Slots{}},
 	{"help", intent.Help, intent.Slots{}},
@@ -274,7 +312,7 @@ func TestParseItemAcrossMerchants(t *testing.T) {
 func TestMovesMoney(t *testing.T) {
 	for _, name := range intent.Intents() {
 		want := name == intent.OrderConfirm || name == intent.PaymentAuthorize || name == intent.TipSend ||
-			name == intent.SubscriptionApprove
+			name == intent.SubscriptionApprove || name == intent.AnswerYes
 		if got := intent.MovesMoney(name); got != want {
 			t.Errorf("MovesMoney(%q) = %v, want %v", name, got, want)
 		}

@@ -225,7 +225,7 @@ func decodeIntents(n *yaml.Node) ([]intentSpec, error) {
 		if err != nil {
 			return err
 		}
-		if len(in.sentences) == 0 {
+		if len(in.sentences)+len(in.typed) == 0 {
 			return lineErr(k, "intent %q: no sentences", k.Value)
 		}
 		out = append(out, in)

@@ -81,7 +81,7 @@ var (
 	ErrBadPIN              = &Error{Code: EWRONGPIN, Message: "That PIN is not right."}
 	ErrPINLocked           = &Error{Code: ELOCKED, Message: "PIN verification is locked."}
 	ErrNoPIN               = &Error{Code: ENOPIN, Message: "No PIN is set. Run voicepay init to set one."}
-	ErrFrozen              = &Error{Code: EFROZEN, Message: "Your wallet is frozen."}
+	ErrFrozen              = &Error{Code: EFROZEN, Message: "Your wallet is frozen. Say unfreeze my wallet and your PIN to let payments through again."}
 	ErrInvalid             = &Error{Code: EINVALID, Message: "That request is not valid."}
 	ErrUnauthorized        = &Error{Code: EUNAUTHORIZED, Message: "Not allowed."}
 )

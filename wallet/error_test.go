@@ -29,7 +29,7 @@ func TestAsError(t *testing.T) {
 		{"wrong PIN", wallet.ErrBadPIN, wallet.EWRONGPIN, "That PIN is not right."},
 		{"wrong code", wallet.ErrBadTOTP, wallet.EWRONGPIN, "That authenticator code is not right."},
 		{"no PIN", wallet.ErrNoPIN, wallet.ENOPIN, "No PIN is set. Run voicepay init to set one."},
-		{"frozen", wallet.ErrFrozen, wallet.EFROZEN, "Your wallet is frozen."},
+		{"frozen", wallet.ErrFrozen, wallet.EFROZEN, "Your wallet is frozen. Say unfreeze my wallet and your PIN to let payments through again."},
 		{"expired", fmt.Errorf("order 3: %w", wallet.ErrExpired), wallet.EEXPIRED, "The order expired and nothing was charged."},
 		{"state", wallet.ErrOrderState, wallet.ESTATE, "The order can't do that now."},
 		{"not found", wallet.ErrNotFound, wallet.ENOTFOUND, "Not found."},
