@@ -174,8 +174,9 @@ func (d *dialog) confident() error {
 
 func (d *dialog) help() error {
 	d.say("You can say: enable alipay payment function; buy two lattes from Luckin Coffee; make it three; " +
-		"confirm the order; pay; cancel order; what's my balance; show my recent payments; tip the developer five yuan; " +
-		"approve the subscription; cancel my subscription; what subscriptions do I have; freeze my wallet.")
+		"confirm the order; pay; cancel order; what's my order; what's on the menu; what's my balance; " +
+		"show my recent payments; tip the developer five yuan; approve the subscription; cancel my subscription; " +
+		"what subscriptions do I have; freeze my wallet; unfreeze my wallet.")
 	return nil
 }
 

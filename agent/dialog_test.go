@@ -15,8 +15,9 @@ import (
 )
 
 const helpReply = "You can say: enable alipay payment function; buy two lattes from Luckin Coffee; make it three; " +
-	"confirm the order; pay; cancel order; what's my balance; show my recent payments; tip the developer five yuan; " +
-	"approve the subscription; cancel my subscription; what subscriptions do I have; freeze my wallet."
+	"confirm the order; pay; cancel order; what's my order; what's on the menu; what's my balance; " +
+	"show my recent payments; tip the developer five yuan; approve the subscription; cancel my subscription; " +
+	"what subscriptions do I have; freeze my wallet; unfreeze my wallet."
 
 const noneReply = "Sorry, that isn't something I can do. Say \"what can I say\" to hear the commands."
 
