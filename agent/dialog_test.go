@@ -556,7 +556,6 @@ func TestOutOfDomain(t *testing.T) {
 		"um pay",
 		"pay pay",
 		"buy",
-		"buy two hundred lattes",
 		"buy a latte from starbucks",
 		"please confirm the order now, thanks",
 		"tip zero yuan",
@@ -705,5 +704,22 @@ func TestMenu(t *testing.T) {
 			Reply: "KFC has zinger burger (22.50 yuan), fries (11 yuan) and cola (8 yuan)."},
 		{Say: "how much is a latte", State: agent.StateInactive, Reply: "A latte is 18 yuan at Luckin Coffee."},
 		{Say: "how much are the eggs", State: agent.StateInactive, Reply: "A box of eggs is 15.90 yuan at Hema."},
+	})
+}
+
+// TestTooMany: a quantity past the wallet's bound is refused, saying the
+// bound, and the draft stays as it was.
+func TestTooMany(t *testing.T) {
+	h, s := MustOpenActive(t)
+	const tooMany = "That's more than I can take: up to 99 of one item."
+	Run(t, h, s, []Step{
+		{Say: "buy nine hundred lattes", State: agent.StateIdle, Code: wallet.EINVALID, Reply: tooMany},
+		{Say: "buy two hundred lattes", State: agent.StateIdle, Code: wallet.EINVALID, Reply: tooMany},
+		{Say: "buy 150 colas from kfc", State: agent.StateIdle, Code: wallet.EINVALID, Reply: tooMany},
+		{Say: "buy a dozen eggs", State: agent.StateDrafted,
+			Reply: "Twelve boxes of eggs from Hema, 190.80 yuan. Say confirm to place the order."},
+		{Say: "make it a hundred", State: agent.StateDrafted, Code: wallet.EINVALID, Reply: tooMany},
+		{Say: "what's my order", State: agent.StateDrafted,
+			Reply: "Your order: twelve boxes of eggs from Hema, 190.80 yuan. Say confirm to place it."},
 	})
 }

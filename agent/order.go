@@ -99,7 +99,7 @@ func (d *dialog) resolve(merchantID, itemID string) (config.Merchant, config.Ite
 // line is an order line of qty of a catalog item, within the wallet's bounds.
 func line(it config.Item, qty int) (wallet.Line, error) {
 	if qty > wallet.MaxQuantity {
-		return wallet.Line{}, wallet.Errorf(wallet.EINVALID, "I can take at most %d of one thing in an order.", wallet.MaxQuantity)
+		return wallet.Line{}, wallet.Errorf(wallet.EINVALID, "That's more than I can take: up to %d of one item.", wallet.MaxQuantity)
 	}
 	return wallet.Line{Item: it.ID, Name: it.Name(), Quantity: qty, UnitPrice: it.Price}, nil
 }

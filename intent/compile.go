@@ -254,7 +254,7 @@ func intentDefaults(in intentSpec) (Slots, error) {
 		switch kind {
 		case slotQuantity:
 			q, err := strconv.Atoi(d.value)
-			if err != nil || q < 1 || q > maxQuantity {
+			if err != nil || q < 1 || q > maxSaid {
 				return s, bad
 			}
 			s.Quantity = q

@@ -39,8 +39,8 @@ var numberWords = func() map[string]int64 {
 	return m
 }()
 
-// maxQuantity is the largest quantity of one item.
-const maxQuantity = 99
+// maxSaid is the largest quantity read.
+const maxSaid = 999
 
 // digits is the value of a word of at most max ASCII digits.
 func digits(w string, max int) (int64, bool) {
@@ -75,19 +75,30 @@ func smallSpans(toks []token, pos int, dst []span) []span {
 }
 
 // quantitySpans appends every reading of a quantity at toks[pos]: one to
-// ninety-nine in words or digits, or "a"/"an" for one.
+// 999 in words or digits, "a"/"an" for one, and dozens ("a dozen", "two
+// dozen"). The parser reads more than one line of an order may hold, so
+// that the dialog can say why "nine hundred lattes" is too many.
 func quantitySpans(toks []token, pos int, dst []span) []span {
+	start := len(dst)
 	w := toks[pos].text
-	if w == "a" || w == "an" {
-		return append(dst, span{end: int32(pos + 1), val: 1})
-	}
-	if v, ok := digits(w, 2); ok {
-		if v >= 1 && v <= maxQuantity {
-			dst = append(dst, span{end: int32(pos + 1), val: v})
+	switch v, ok := digits(w, 3); {
+	case ok && v >= 1:
+		dst = append(dst, span{end: int32(pos + 1), val: v})
+	case ok:
+	case w == "dozen":
+		return append(dst, span{end: int32(pos + 1), val: 12})
+	default:
+		if w == "a" || w == "an" {
+			dst = append(dst, span{end: int32(pos + 1), val: 1})
 		}
-		return dst
+		dst = hundredsSpans(toks, pos, dst)
 	}
-	return smallSpans(toks, pos, dst)
+	for i := start; i < len(dst); i++ {
+		if end := dst[i].end; int(end) < len(toks) && toks[end].text == "dozen" && dst[i].val*12 <= maxSaid {
+			dst = append(dst, span{end: end + 1, val: dst[i].val * 12})
+		}
+	}
+	return dst
 }
 
 // hundredsSpans appends every reading of a number from one to 999 in words

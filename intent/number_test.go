@@ -44,11 +44,25 @@ func TestParseQuantity(t *testing.T) {
 func TestParseQuantityOutOfRange(t *testing.T) {
 	p := MustDefaultParser(t)
 	for _, text := range []string{
-		"make it zero", "make it 0", "make it 100", "make it a hundred", "make it twenty twenty",
+		"make it zero", "make it 0", "make it 1000", "make it a thousand", "make it twenty twenty",
 		"make it one one", "make it nineteen five", "make it -2", "make it 2.0",
 	} {
 		if got := p.Parse(text); got.Intent != intent.None {
 			t.Errorf("Parse(%q) = %s %+v, want none", text, got.Intent, got.Slots)
+		}
+	}
+}
+
+// TestParseLargeQuantity reads quantities past what an order takes, so
+// that the dialog can say so, and dozens.
+func TestParseLargeQuantity(t *testing.T) {
+	p := MustDefaultParser(t)
+	for text, want := range map[string]int{
+		"make it 100": 100, "make it a hundred": 100, "make it nine hundred and ninety nine": 999,
+		"make it a dozen": 12, "make it two dozen": 24, "make it dozen": 12, "make it 250": 250,
+	} {
+		if got := p.Parse(text); got.Intent != intent.OrderModify || got.Slots.Quantity != want {
+			t.Errorf("Parse(%q) = %s %+v, want quantity %d", text, got.Intent, got.Slots, want)
 		}
 	}
 }

@@ -55,7 +55,6 @@ var outOfDomain = []string{
 	"tip the developer",
 	"tip the developer zero yuan",
 	"tip the developer five dollars",
-	"buy a hundred lattes",
 	"buy 2.5 lattes",
 	"confirm confirm",
 	"pay pay",
