@@ -66,7 +66,6 @@ var commands = map[string]command{
 	intent.WalletUnfreeze:      {run: (*dialog).unfreeze, listen: always, anyState: true},
 	// A bare yes or no answers what the state asks; read from text only.
 	intent.AnswerYes: {run: (*dialog).yes},
-	intent.AnswerNo:  {run: (*dialog).no},
 }
 
 // Accepts lists the intents a state listens for, in a stable order.
@@ -136,6 +135,11 @@ func (d *dialog) current() (*wallet.Order, error) {
 }
 
 func (d *dialog) run() error {
+	if d.s.st.Await == awaitNone {
+		if err := d.inContext(); err != nil {
+			return err
+		}
+	}
 	d.turn.emit(Event{Type: EventIntent, Intent: &d.res})
 	if d.s.st.Await != awaitNone {
 		return d.awaited()
@@ -161,6 +165,30 @@ func (d *dialog) run() error {
 		return err
 	}
 	return c.run(d)
+}
+
+// inContext reads a bare yes or no as the answer to what the state asks:
+// a drafted order asks to be confirmed, and any open order may be dropped.
+// Where nothing is asked, a bare yes or no is not a command. A confirmed
+// order is paid only on "pay": a yes there is answered with what to say.
+func (d *dialog) inContext() error {
+	if d.res.Intent != intent.AnswerYes && d.res.Intent != intent.AnswerNo {
+		return nil
+	}
+	st, err := d.state()
+	if err != nil {
+		return err
+	}
+	switch {
+	case d.res.Intent == intent.AnswerYes && st == StateDrafted:
+		d.res.Intent = intent.OrderConfirm
+	case d.res.Intent == intent.AnswerYes && st == StateConfirmed:
+	case d.res.Intent == intent.AnswerNo && (st == StateDrafted || st == StateConfirmed):
+		d.res.Intent = intent.OrderCancel
+	default:
+		d.res.Intent = intent.None
+	}
+	return nil
 }
 
 // confident refuses a money-moving intent that did not come from a complete
@@ -356,36 +384,13 @@ func (d *dialog) unfreeze() error {
 	return nil
 }
 
-// yes answers what the dialog asked: a drafted order asks to be confirmed.
+// yes is a bare yes to a confirmed order (see inContext): it says what
+// pays.
 func (d *dialog) yes() error {
-	st, err := d.state()
-	if err != nil {
-		return err
-	}
-	switch st {
-	case StateDrafted:
-		return d.confirm()
-	case StateConfirmed:
-		o, err := d.current()
-		if err != nil {
-			return err
-		}
-		d.say("Your order of %s is on hold. Say pay to authorize it, or cancel order.", Money(o.Total, o.Currency))
-	default:
-		d.say("What would you like to buy?")
-	}
-	return nil
-}
-
-// no answers what the dialog asked: an open order is not wanted.
-func (d *dialog) no() error {
 	o, err := d.current()
-	if err != nil {
+	if err != nil || o == nil {
 		return err
 	}
-	if o == nil {
-		d.say("Okay.")
-		return nil
-	}
-	return d.cancel()
+	d.say("Your order of %s is on hold. Say pay to authorize it, or cancel order.", Money(o.Total, o.Currency))
+	return nil
 }

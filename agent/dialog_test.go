@@ -671,7 +671,7 @@ func TestAgentSession(t *testing.T) {
 func TestAnswers(t *testing.T) {
 	h, s := MustOpenActive(t)
 	Run(t, h, s, []Step{
-		{Say: "yes", State: agent.StateIdle, Reply: "What would you like to buy?"},
+		{Say: "yes", State: agent.StateIdle, Reply: noneReply},
 		{Say: "what's my order", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "You have no order open."},
 		{Say: "just a latte", State: agent.StateDrafted,
 			Reply: "A latte from Luckin Coffee, 18 yuan. Say confirm to place the order."},
@@ -686,7 +686,7 @@ func TestAnswers(t *testing.T) {
 		{Say: "what's my order", State: agent.StateConfirmed, Held: 5400,
 			Reply: "Your order: three lattes from Luckin Coffee, 54 yuan, on hold. Say pay to authorize it."},
 		{Say: "no thanks", State: agent.StateIdle, Reply: "Order cancelled. Nothing was charged."},
-		{Say: "no", State: agent.StateIdle, Reply: "Okay."},
+		{Say: "no", State: agent.StateIdle, Reply: noneReply},
 		{Say: "two cokes", State: agent.StateDrafted, Reply: "Two colas from KFC, 16 yuan. Say confirm to place the order."},
 		{Say: "switch to fries", State: agent.StateDrafted, Reply: "Changed to two fries, 22 yuan. Say confirm to place the order."},
 		{Say: "place the order", State: agent.StateConfirmed, Held: 2200},
