@@ -339,7 +339,7 @@ func (d *dialog) tip() error {
 		payee = "developer"
 	}
 	if d.res.Slots.Amount <= 0 {
-		return wallet.Errorf(wallet.EINVALID, "How much would you like to tip?")
+		return wallet.Errorf(wallet.EINVALID, "How much would you like to tip? Say, for example: tip the %s five yuan.", payee)
 	}
 	o, err := d.db().CreateOrder(d.ctx, d.key+":tip", wallet.OrderDraft{
 		Payee: wallet.PayeeAccount(payee), PayeeName: "the " + payee, Channel: d.in.Channel,

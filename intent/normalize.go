@@ -11,6 +11,7 @@ import (
 var contractions = map[string][]string{
 	"whats":     {"what", "is"},
 	"thats":     {"that", "is"},
+	"theres":    {"there", "is"},
 	"hows":      {"how", "is"},
 	"im":        {"i", "am"},
 	"ive":       {"i", "have"},

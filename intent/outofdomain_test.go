@@ -52,7 +52,6 @@ var outOfDomain = []string{
 	"transfer all my money to bob",
 	"enable alipay payment function for my neighbor",
 	"buy two lattes from starbucks",
-	"tip the developer",
 	"tip the developer zero yuan",
 	"tip the developer five dollars",
 	"buy 2.5 lattes",
