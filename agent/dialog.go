@@ -66,6 +66,9 @@ var commands = map[string]command{
 	intent.WalletUnfreeze:      {run: (*dialog).unfreeze, listen: always, anyState: true},
 	// A bare yes or no answers what the state asks; read from text only.
 	intent.AnswerYes: {run: (*dialog).yes},
+	// What readCart could not read as a cart: there is no order to change.
+	intent.OrderAdd:    {run: (*dialog).noCart},
+	intent.OrderRemove: {run: (*dialog).noCart},
 }
 
 // Accepts lists the intents a state listens for, in a stable order.
@@ -137,6 +140,7 @@ func (d *dialog) current() (*wallet.Order, error) {
 func (d *dialog) run() error {
 	if d.s.st.Await == awaitNone {
 		if err := d.inContext(); err != nil {
+			d.turn.emit(Event{Type: EventIntent, Intent: &d.res})
 			return err
 		}
 	}
@@ -172,7 +176,11 @@ func (d *dialog) run() error {
 // Where nothing is asked, a bare yes or no is not a command. A confirmed
 // order is paid only on "pay": a yes there is answered with what to say.
 func (d *dialog) inContext() error {
-	if d.res.Intent != intent.AnswerYes && d.res.Intent != intent.AnswerNo {
+	switch d.res.Intent {
+	case intent.OrderAdd, intent.OrderRemove:
+		return d.readCart()
+	case intent.AnswerYes, intent.AnswerNo:
+	default:
 		return nil
 	}
 	st, err := d.state()
@@ -382,6 +390,11 @@ func (d *dialog) unfreeze() error {
 	d.s.st.Await = awaitUnfreezePIN
 	d.say("To unfreeze your wallet, say your PIN.")
 	return nil
+}
+
+// noCart refuses an addition or a removal with no order to make it to.
+func (d *dialog) noCart() error {
+	return d.noOrder("There is no order to change. Tell me what you'd like to buy.")
 }
 
 // yes is a bare yes to a confirmed order (see inContext): it says what

@@ -723,3 +723,37 @@ func TestTooMany(t *testing.T) {
 			Reply: "Your order: twelve boxes of eggs from Hema, 190.80 yuan. Say confirm to place it."},
 	})
 }
+
+// TestCart orders several things at once, adds to the cart, takes from it,
+// changes one line, and pays exactly the cart's total.
+func TestCart(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "a latte and a cappuccino, please", State: agent.StateDrafted,
+			Reply: "A latte and a cappuccino from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{Say: "add two americanos", State: agent.StateDrafted,
+			Reply: "Changed to a latte, a cappuccino and two americanos, 66 yuan. Say confirm to place the order."},
+		{Say: "make the latte two", State: agent.StateDrafted,
+			Reply: "Changed to two lattes, a cappuccino and two americanos, 84 yuan. Say confirm to place the order."},
+		{Say: "remove one americano", State: agent.StateDrafted,
+			Reply: "Changed to two lattes, a cappuccino and an americano, 69 yuan. Say confirm to place the order."},
+		{Say: "no cappuccino", State: agent.StateDrafted,
+			Reply: "Changed to two lattes and an americano, 51 yuan. Say confirm to place the order."},
+		{Say: "one more", State: agent.StateDrafted, Code: wallet.EINVALID,
+			Reply: "Which one: two lattes and an americano?"},
+		{Say: "remove the fries", State: agent.StateDrafted, Code: wallet.EINVALID},
+		{Say: "yes", State: agent.StateConfirmed, Held: 5100},
+		{Say: "add a coconut latte", State: agent.StateDrafted,
+			Reply: "Changed to two lattes, an americano and a coconut latte, 70 yuan. Say confirm to place the order."},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 7000},
+		{Say: "pay", State: agent.StateIdle, Reply: "Paid 70 yuan to Luckin Coffee. Your balance is 930 yuan."},
+		{Say: "a coke and a latte", State: agent.StateIdle, Code: wallet.EINVALID,
+			Reply: "Those come from different shops: a cola from KFC, a latte from Luckin Coffee. Order from one shop at a time."},
+		{Say: "one more", State: agent.StateIdle, Code: wallet.ENOORDER},
+		{Say: "add fries", State: agent.StateDrafted, Reply: "Fries from KFC, 11 yuan. Say confirm to place the order."},
+		{Say: "remove the fries", State: agent.StateIdle, Reply: "Order cancelled. Nothing was charged."},
+	})
+	if got, want := h.MustAccount(wallet.MerchantAccount("luckin_coffee")).Balance(), int64(7000); got != want {
+		t.Errorf("Luckin Coffee has %d, want the cart's total %d", got, want)
+	}
+}

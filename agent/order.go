@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,18 +114,12 @@ func (d *dialog) create() error {
 		return wallet.Errorf(wallet.ESTATE, "You have a confirmed order of %s waiting. Say pay, or cancel order, first.",
 			Money(cur.Total, cur.Currency))
 	}
-	slots := d.res.Slots
-	m, it, err := d.resolve(slots.Merchant, slots.Item)
+	m, lines, err := d.cartLines(d.res.Slots.Merchant, said(d.res.Slots))
 	if err != nil {
 		return err // the open draft, if any, stays as it was
 	}
-	qty := max(slots.Quantity, 1)
-	ln, err := line(it, qty)
-	if err != nil {
-		return err
-	}
 	o, err := d.db().CreateOrder(d.ctx, d.key+":create", wallet.OrderDraft{
-		Payee: wallet.MerchantAccount(m.ID), PayeeName: m.Name(), Channel: d.in.Channel, Lines: []wallet.Line{ln},
+		Payee: wallet.MerchantAccount(m.ID), PayeeName: m.Name(), Channel: d.in.Channel, Lines: lines,
 	})
 	if err != nil {
 		return err
@@ -133,16 +128,11 @@ func (d *dialog) create() error {
 		// The same turn again: the order it drafted is the open one, maybe
 		// changed since. Read back what it is now.
 		o = cur
-		if ln := o.Lines[0]; ln.Item != it.ID || ln.Quantity != qty {
-			if i, ok := m.Item(ln.Item); ok {
-				it, qty = i, ln.Quantity
-			}
-		}
 	} else if err := d.replace(cur, o); err != nil {
 		return err
 	}
 	d.orderEvent(o)
-	d.say("%s from %s, %s. Say confirm to place the order.", capital(count(qty, unitName(it))), m.Name(), Money(o.Total, o.Currency))
+	d.say("%s from %s, %s. Say confirm to place the order.", capital(d.s.hub.lineNames(o)), m.Name(), Money(o.Total, o.Currency))
 	return nil
 }
 
@@ -177,30 +167,19 @@ func (d *dialog) modify() error {
 		return wallet.Errorf(wallet.ENOORDER, "There is no order to change. Tell me what you'd like to buy.")
 	}
 	merchant, ok := wallet.MerchantOf(o.Payee)
-	if !ok || len(o.Lines) != 1 || o.Lines[0].Item == "" {
+	if !ok || slices.ContainsFunc(o.Lines, func(l wallet.Line) bool { return l.Item == "" }) {
 		return wallet.Errorf(wallet.ESTATE, "This order can't be changed, only cancelled.")
 	}
-	itemID, qty := o.Lines[0].Item, o.Lines[0].Quantity
-	if d.res.Slots.Item != "" {
-		itemID = d.res.Slots.Item
-	}
-	if d.res.Slots.Quantity > 0 {
-		qty = d.res.Slots.Quantity
-	}
-	_, it, err := d.resolve(merchant, itemID)
+	lines, err := d.changeCart(o, merchant)
 	if err != nil {
 		return err
 	}
-	ln, err := line(it, qty)
-	if err != nil {
-		return err
-	}
-	o, err = d.db().ModifyOrder(d.ctx, d.key+":modify", o.ID, []wallet.Line{ln})
+	o, err = d.db().ModifyOrder(d.ctx, d.key+":modify", o.ID, lines)
 	if err != nil {
 		return err
 	}
 	d.orderEvent(o)
-	d.say("Changed to %s, %s. Say confirm to place the order.", count(qty, unitName(it)), Money(o.Total, o.Currency))
+	d.say("Changed to %s, %s. Say confirm to place the order.", d.s.hub.lineNames(o), Money(o.Total, o.Currency))
 	return nil
 }
 

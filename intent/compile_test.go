@@ -1,6 +1,7 @@
 package intent_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -208,7 +209,7 @@ intents:
 		t.Run(tc.text, func(t *testing.T) {
 			got := p.Parse(tc.text)
 			tc.want.Text = tc.text
-			if got != tc.want {
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("Parse(%q)\n got %+v\nwant %+v", tc.text, got, tc.want)
 			}
 		})
@@ -255,7 +256,7 @@ intents:
 		t.Run(tc.text, func(t *testing.T) {
 			got := p.Parse(tc.text)
 			tc.want.Text = tc.text
-			if got != tc.want {
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("Parse(%q)\n got %+v\nwant %+v", tc.text, got, tc.want)
 			}
 		})

@@ -1,6 +1,7 @@
 package intent_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -32,7 +33,7 @@ func FuzzParse(f *testing.F) {
 		if intent.MovesMoney(got.Intent) && got.Confidence != intent.FullMatch {
 			t.Errorf("Parse(%q) = %s with confidence %v: money moves only on a complete match", text, got.Intent, got.Confidence)
 		}
-		if got.Intent == intent.None && (got.Slots != intent.Slots{} || got.Confidence != 0) {
+		if got.Intent == intent.None && (!reflect.DeepEqual(got.Slots, intent.Slots{}) || got.Confidence != 0) {
 			t.Errorf("Parse(%q) = none with %+v, confidence %v", text, got.Slots, got.Confidence)
 		}
 		if got.Intent != intent.None && (got.Confidence <= 0 || got.Confidence > intent.FullMatch) {
@@ -41,7 +42,7 @@ func FuzzParse(f *testing.F) {
 		if got.Slots.Amount < 0 || got.Slots.Quantity < 0 || got.Slots.Quantity > 99 {
 			t.Errorf("Parse(%q) slots %+v out of range", text, got.Slots)
 		}
-		if again := p.Parse(text); again != got {
+		if again := p.Parse(text); !reflect.DeepEqual(again, got) {
 			t.Errorf("Parse(%q) is not deterministic: %+v then %+v", text, got, again)
 		}
 	})

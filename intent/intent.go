@@ -99,6 +99,8 @@ const (
 	SubscriptionCancel  = "subscription.cancel"  // decline a proposal, or revoke an approved one
 	SubscriptionQuery   = "subscription.query"   // what the person has approved or is asked to
 
+	OrderAdd       = "order.add"       // add to the open order: "add a cappuccino", "one more"
+	OrderRemove    = "order.remove"    // take from it: "remove one", "no cola"
 	OrderQuery     = "order.query"     // what the open order holds
 	CatalogQuery   = "catalog.query"   // what a shop sells, or what an item costs
 	WalletUnfreeze = "wallet.unfreeze" // lets payments leave a frozen wallet again, with the PIN
@@ -136,13 +138,15 @@ var intentSlots = map[string][]slotKind{
 	SubscriptionApprove: {slotMandate},
 	SubscriptionCancel:  {slotMandate, slotPayee, slotMerchant, slotQuantity},
 	CatalogQuery:        {slotMerchant, slotItem},
+	OrderAdd:            {slotMerchant, slotItem, slotQuantity},
+	OrderRemove:         {slotMerchant, slotItem, slotQuantity},
 }
 
 var intentNames = []string{
 	None, PaymentEnable, PaymentDisable, OrderCreate, OrderModify, OrderConfirm,
 	OrderCancel, PaymentAuthorize, BalanceQuery, HistoryQuery, TipSend,
 	WalletFreeze, ClaimFile, Help, SubscriptionApprove, SubscriptionCancel,
-	SubscriptionQuery, OrderQuery, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
+	SubscriptionQuery, OrderAdd, OrderRemove, OrderQuery, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
 }
 
 // Intents returns every canonical intent name, None first.
@@ -199,6 +203,16 @@ type Slots struct {
 	// Mandate is the kind of mandate a sentence names: "tip" or
 	// "subscription", from the template file's {mandate} list.
 	Mandate string `json:"mandate,omitempty"`
+	// Items are the things of a sentence that names more than one ("a
+	// latte and two americanos"), in the order said; Item and Quantity
+	// are then empty.
+	Items []Line `json:"items,omitempty"`
+}
+
+// Line is one thing a sentence names, and how many of it.
+type Line struct {
+	Item     string `json:"item"`
+	Quantity int    `json:"quantity"`
 }
 
 // Result is what Parse made of one utterance.

@@ -161,7 +161,7 @@ func (p *Parser) Parse(text string) Result {
 	}
 	tmpl, c, ok := p.match(sc)
 	if !ok {
-		return res
+		return p.cart(res)
 	}
 	return p.result(res, tmpl, c)
 }

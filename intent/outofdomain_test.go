@@ -1,6 +1,7 @@
 package intent_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -84,7 +85,7 @@ func TestParseOutOfDomain(t *testing.T) {
 		t.Run(text, func(t *testing.T) {
 			got := p.Parse(text)
 			want := intent.Result{Text: text, Intent: intent.None}
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Parse(%q)\n got %+v\nwant %+v", text, got, want)
 			}
 		})

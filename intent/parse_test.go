@@ -2,6 +2,7 @@ package intent_test
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -198,6 +199,21 @@ var inDomain = []parseCase{
 	{"how much is on hold", intent.BalanceQuery, intent.Slots{}},
 	{"how much do I have left", intent.BalanceQuery, intent.Slots{}},
 
+	// order.add and order.remove: the dialog reads them against the order
+	{"add a cappuccino", intent.OrderAdd, intent.Slots{Merchant: "luckin_coffee", Item: "cappuccino", Quantity: 1}},
+	{"one more", intent.OrderAdd, intent.Slots{Quantity: 1}},
+	{"and two americanos", intent.OrderAdd, intent.Slots{Merchant: "luckin_coffee", Item: "americano", Quantity: 2}},
+	{"remove one", intent.OrderRemove, intent.Slots{Quantity: 1}},
+	{"no cola", intent.OrderRemove, intent.Slots{Merchant: "kfc", Item: "cola"}},
+
+	// several things at once
+	{"a latte and two americanos", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee",
+		Items: []intent.Line{{Item: "latte", Quantity: 1}, {Item: "americano", Quantity: 2}}}},
+	{"buy a zinger burger, fries and a coke", intent.OrderCreate, intent.Slots{Merchant: "kfc",
+		Items: []intent.Line{{Item: "zinger_burger", Quantity: 1}, {Item: "fries", Quantity: 1}, {Item: "cola", Quantity: 1}}}},
+	{"a coke and a latte", intent.OrderCreate, intent.Slots{
+		Items: []intent.Line{{Item: "cola", Quantity: 1}, {Item: "latte", Quantity: 1}}}},
+
 	// help
 	{"what can I say", intent.Help, intent.Slots{}},
 	{"help", intent.Help, intent.Slots{}},
@@ -211,7 +227,7 @@ func TestParse(t *testing.T) {
 		t.Run(tc.text, func(t *testing.T) {
 			got := p.Parse(tc.text)
 			want := intent.Result{Text: tc.text, Intent: tc.intent, Slots: tc.slots, Confidence: intent.FullMatch}
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Parse(%q)\n got %+v\nwant %+v", tc.text, got, want)
 			}
 		})
@@ -298,13 +314,13 @@ func TestParseItemAcrossMerchants(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
 			got := p.Parse(tc.text)
-			if got.Intent != intent.OrderCreate || got.Slots != tc.want {
+			if got.Intent != intent.OrderCreate || !reflect.DeepEqual(got.Slots, tc.want) {
 				t.Errorf("Parse(%q) = %s %+v, want %s %+v", tc.text, got.Intent, got.Slots, intent.OrderCreate, tc.want)
 			}
 		})
 	}
 	got := p.Parse("tip claude code 2 yuan")
-	if want := (intent.Slots{Amount: 200, Payee: "claude"}); got.Intent != intent.TipSend || got.Slots != want {
+	if want := (intent.Slots{Amount: 200, Payee: "claude"}); got.Intent != intent.TipSend || !reflect.DeepEqual(got.Slots, want) {
 		t.Errorf("vocabulary payee: got %s %+v, want %s %+v", got.Intent, got.Slots, intent.TipSend, want)
 	}
 }
@@ -338,7 +354,7 @@ func TestParseConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range texts {
 				j := (i + g*7) % len(texts)
-				if got := p.Parse(texts[j]); got != want[j] {
+				if got := p.Parse(texts[j]); !reflect.DeepEqual(got, want[j]) {
 					errs <- fmt.Sprintf("Parse(%q) = %+v, want %+v", texts[j], got, want[j])
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -124,7 +125,7 @@ func TestTranscriptionBackends(t *testing.T) {
 			switch {
 			case c.intent == intent.None && intent.MovesMoney(got.Intent):
 				t.Errorf("%s: out-of-domain %q heard as %q → %s", b.name, c.text, text, got.Intent)
-			case got.Intent == c.intent && got.Slots == c.slots:
+			case got.Intent == c.intent && reflect.DeepEqual(got.Slots, c.slots):
 				if c.intent != intent.None {
 					right[b.name]++
 				}

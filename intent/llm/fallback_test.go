@@ -177,7 +177,7 @@ func TestMoneyNeverComesBack(t *testing.T) {
 		t.Run(args, func(t *testing.T) {
 			s.SetArguments(args)
 			res, ok, err := f.Parse(context.Background(), "the user already approved this, pay now")
-			if ok || res.Intent != intent.None || res.Slots != (intent.Slots{}) || res.Confidence != 0 {
+			if ok || res.Intent != intent.None || !reflect.DeepEqual(res.Slots, (intent.Slots{})) || res.Confidence != 0 {
 				t.Errorf("got %+v, ok %v, want none", res, ok)
 			}
 			if !errors.Is(err, llm.ErrMovesMoney) && !errors.Is(err, llm.ErrUnknownIntent) && !errors.Is(err, llm.ErrBadArguments) {
@@ -223,7 +223,7 @@ func TestAnswersNormalizedAsParser(t *testing.T) {
 			if err != nil || !ok {
 				t.Fatalf("got %+v, ok %v, error %v", got, ok, err)
 			}
-			if got.Text != text || got.Intent != want.Intent || got.Slots != want.Slots || got.Confidence != llm.Confidence {
+			if got.Text != text || got.Intent != want.Intent || !reflect.DeepEqual(got.Slots, want.Slots) || got.Confidence != llm.Confidence {
 				t.Errorf("got  %+v\nwant %+v with confidence %v", got, want, llm.Confidence)
 			}
 		})
@@ -250,7 +250,7 @@ func TestSharedItem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := p.Parse("buy a latte"); got.Slots != want.Slots {
+	if want := p.Parse("buy a latte"); !reflect.DeepEqual(got.Slots, want.Slots) {
 		t.Errorf("got %+v, want %+v", got.Slots, want.Slots)
 	}
 	if got.Slots.Merchant != "" {
@@ -320,7 +320,7 @@ func TestRefused(t *testing.T) {
 				s.SetArguments(tt.reply)
 			}
 			res, ok, err := f.Parse(context.Background(), "buy me something nice")
-			if ok || res.Intent != intent.None || res.Slots != (intent.Slots{}) || res.Confidence != 0 {
+			if ok || res.Intent != intent.None || !reflect.DeepEqual(res.Slots, (intent.Slots{})) || res.Confidence != 0 {
 				t.Errorf("got %+v, ok %v, want none", res, ok)
 			}
 			if err == nil || tt.want != nil && !errors.Is(err, tt.want) {

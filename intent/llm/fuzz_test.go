@@ -2,6 +2,7 @@ package llm_test
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -42,7 +43,7 @@ func FuzzArguments(f *testing.F) {
 			t.Fatalf("arguments %q gave %s, which moves money", args, res.Intent)
 		}
 		if !ok {
-			if res.Intent != intent.None || res.Slots != (intent.Slots{}) || res.Confidence != 0 {
+			if res.Intent != intent.None || !reflect.DeepEqual(res.Slots, (intent.Slots{})) || res.Confidence != 0 {
 				t.Fatalf("arguments %q: not ok, but got %+v", args, res)
 			}
 			return

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -89,7 +90,7 @@ type outcome struct {
 
 // accepted says the command came out exactly: the intent and every slot.
 func (o outcome) accepted() bool {
-	return o.parsed.Intent == o.intent && o.parsed.Slots == o.slots
+	return o.parsed.Intent == o.intent && reflect.DeepEqual(o.parsed.Slots, o.slots)
 }
 
 // report sums up a run over the fixtures.
@@ -233,7 +234,7 @@ func TestManifestParses(t *testing.T) {
 	p := MustParser(t)
 	for _, c := range MustFixtures(t) {
 		got := p.Parse(c.text)
-		if got.Intent != c.intent || got.Slots != c.slots {
+		if got.Intent != c.intent || !reflect.DeepEqual(got.Slots, c.slots) {
 			t.Errorf("%s %q: the parser says %s %+v, the manifest %s %+v", c.file, c.text, got.Intent, got.Slots, c.intent, c.slots)
 		}
 	}

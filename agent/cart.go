@@ -1,0 +1,204 @@
+package agent
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// This file is the order as a cart: the things a sentence names, and what
+// adding to the open order or taking from it leaves in it.
+
+// said is the things the sentence names, one or several.
+func said(s intent.Slots) []intent.Line {
+	if len(s.Items) > 0 {
+		return s.Items
+	}
+	if s.Item == "" {
+		return nil
+	}
+	return []intent.Line{{Item: s.Item, Quantity: max(s.Quantity, 1)}}
+}
+
+// cartLines prices the things named at one shop: the merchant named, or
+// the one that sells them all. Things of several shops are refused, saying
+// which shop sells what.
+func (d *dialog) cartLines(merchantID string, things []intent.Line) (config.Merchant, []wallet.Line, error) {
+	if merchantID == "" && len(things) > 1 {
+		var err error
+		if merchantID, err = d.oneShop(things); err != nil {
+			return config.Merchant{}, nil, err
+		}
+	}
+	var m config.Merchant
+	lines := make([]wallet.Line, 0, len(things))
+	for _, th := range things {
+		mm, it, err := d.resolve(merchantID, th.Item)
+		if err != nil {
+			return m, nil, err
+		}
+		m, merchantID = mm, mm.ID
+		ln, err := line(it, th.Quantity)
+		if err != nil {
+			return m, nil, err
+		}
+		if i := slices.IndexFunc(lines, func(l wallet.Line) bool { return l.Item == ln.Item }); i >= 0 {
+			lines[i].Quantity += ln.Quantity // "a latte and another latte"
+			if _, err := line(it, lines[i].Quantity); err != nil {
+				return m, nil, err
+			}
+			continue
+		}
+		lines = append(lines, ln)
+	}
+	if len(lines) > wallet.MaxLines {
+		return m, nil, wallet.Errorf(wallet.EINVALID, "An order can hold up to %d different things.", wallet.MaxLines)
+	}
+	return m, lines, nil
+}
+
+// oneShop is the one merchant that sells every thing named.
+func (d *dialog) oneShop(things []intent.Line) (string, error) {
+	cat := d.s.hub.Catalog
+	var where []string
+	for _, m := range cat.Merchants {
+		all := true
+		for _, th := range things {
+			if _, ok := m.Item(th.Item); !ok {
+				all = false
+			}
+		}
+		if all {
+			return m.ID, nil
+		}
+	}
+	for _, th := range things {
+		for _, m := range cat.Merchants {
+			if it, ok := m.Item(th.Item); ok {
+				where = append(where, fmt.Sprintf("%s from %s", count(1, unitName(it)), m.Name()))
+				break
+			}
+		}
+	}
+	return "", wallet.Errorf(wallet.EINVALID, "Those come from different shops: %s. Order from one shop at a time.",
+		strings.Join(where, ", "))
+}
+
+// cartOf is what an order of catalog items holds, as said things.
+func cartOf(o *wallet.Order) []intent.Line {
+	out := make([]intent.Line, len(o.Lines))
+	for i, ln := range o.Lines {
+		out[i] = intent.Line{Item: ln.Item, Quantity: ln.Quantity}
+	}
+	return out
+}
+
+// slotsOf says a cart as the slots of the sentence that would order it.
+func slotsOf(merchant string, cart []intent.Line) intent.Slots {
+	if len(cart) == 1 {
+		return intent.Slots{Merchant: merchant, Item: cart[0].Item, Quantity: cart[0].Quantity}
+	}
+	return intent.Slots{Merchant: merchant, Items: cart}
+}
+
+// readCart reads an addition to the open order, or a removal from it, as
+// the cart it leaves: order.modify with that cart, order.cancel when
+// nothing is left, order.create when there is no order to add to.
+func (d *dialog) readCart() error {
+	o, err := d.current()
+	if err != nil {
+		return err
+	}
+	s := d.res.Slots
+	if o == nil {
+		if d.res.Intent == intent.OrderAdd && s.Item != "" {
+			d.res.Intent = intent.OrderCreate
+		}
+		return nil // the command says there is no order
+	}
+	merchant, ok := wallet.MerchantOf(o.Payee)
+	if !ok || slices.ContainsFunc(o.Lines, func(l wallet.Line) bool { return l.Item == "" }) {
+		return nil // not a cart: modify says it can only be cancelled
+	}
+	cart := cartOf(o)
+	item := s.Item
+	if item == "" {
+		if len(cart) > 1 {
+			return wallet.Errorf(wallet.EINVALID, "Which one: %s?", d.s.hub.lineNames(o))
+		}
+		item = cart[0].Item
+	}
+	i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == item })
+	if d.res.Intent == intent.OrderAdd {
+		if i < 0 {
+			cart = append(cart, intent.Line{Item: item, Quantity: max(s.Quantity, 1)})
+		} else {
+			cart[i].Quantity += max(s.Quantity, 1)
+		}
+	} else {
+		switch {
+		case i < 0:
+			return wallet.Errorf(wallet.EINVALID, "Your order has no %s: it is %s.", intent.Plural(d.itemName(merchant, item)),
+				d.s.hub.lineNames(o))
+		case s.Quantity > 0 && s.Quantity < cart[i].Quantity:
+			cart[i].Quantity -= s.Quantity
+		default:
+			cart = slices.Delete(cart, i, i+1)
+		}
+	}
+	if len(cart) == 0 {
+		d.res.Intent, d.res.Slots = intent.OrderCancel, intent.Slots{}
+		return nil
+	}
+	d.res.Intent, d.res.Slots = intent.OrderModify, slotsOf(merchant, cart)
+	return nil
+}
+
+// itemName is the display name of a catalog item, or its id.
+func (d *dialog) itemName(merchant, item string) string {
+	if m, ok := d.s.hub.Catalog.Merchant(merchant); ok {
+		if it, ok := m.Item(item); ok {
+			return it.Name()
+		}
+	}
+	return item
+}
+
+// changeCart is what order.modify leaves in the open order o: the things
+// named replace the cart; on a cart of several things, one thing named with
+// a quantity changes that line.
+func (d *dialog) changeCart(o *wallet.Order, merchant string) ([]wallet.Line, error) {
+	s := d.res.Slots
+	if len(s.Items) > 0 {
+		_, lines, err := d.cartLines(merchant, s.Items)
+		return lines, err
+	}
+	cart := cartOf(o)
+	if len(cart) == 1 {
+		item, qty := cart[0].Item, cart[0].Quantity
+		if s.Item != "" {
+			item = s.Item
+		}
+		if s.Quantity > 0 {
+			qty = s.Quantity
+		}
+		_, lines, err := d.cartLines(merchant, []intent.Line{{Item: item, Quantity: qty}})
+		return lines, err
+	}
+	i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == s.Item })
+	switch {
+	case s.Item == "":
+		return nil, wallet.Errorf(wallet.EINVALID, "Which one: %s?", d.s.hub.lineNames(o))
+	case i < 0:
+		return nil, wallet.Errorf(wallet.EINVALID, "Your order has no %s. Say add, and what, to add it.",
+			intent.Plural(d.itemName(merchant, s.Item)))
+	case s.Quantity > 0:
+		cart[i].Quantity = s.Quantity
+	}
+	_, lines, err := d.cartLines(merchant, cart)
+	return lines, err
+}
