@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/voicepay/voicepay/config"
@@ -46,4 +47,37 @@ func priceList(m config.Merchant, currency string) string {
 		parts[i] = fmt.Sprintf("%s (%s)", it.Name(), Money(it.Price, currency))
 	}
 	return strings.TrimSpace(join(parts))
+}
+
+// ofClass lists the items a general word ("coffee") can mean: those of the
+// class at the shop named, or at any shop, by id and by name.
+func (d *dialog) ofClass(merchantID, class string) (ids, names []string) {
+	for _, m := range d.s.hub.Catalog.Merchants {
+		if merchantID != "" && m.ID != merchantID {
+			continue
+		}
+		for _, it := range m.Items {
+			if slices.Contains(it.Class, class) && !slices.Contains(ids, it.ID) {
+				ids, names = append(ids, it.ID), append(names, it.Name())
+			}
+		}
+	}
+	return ids, names
+}
+
+// which asks which of the items a general word means.
+func (d *dialog) which(class string, names []string) error {
+	if len(names) == 0 {
+		return wallet.Errorf(wallet.ENOTFOUND, "I don't know where to get that.")
+	}
+	d.say("Which %s: %s?", class, orList(names))
+	return nil
+}
+
+// orList lists choices: "a", "a or b", "a, b or c".
+func orList(parts []string) string {
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }

@@ -757,3 +757,19 @@ func TestCart(t *testing.T) {
 		t.Errorf("Luckin Coffee has %d, want the cart's total %d", got, want)
 	}
 }
+
+// TestGeneralWords: a general word asks which thing it means, and the bare
+// answer orders it.
+func TestGeneralWords(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "a coffee", State: agent.StateIdle, Reply: "Which coffee: latte, americano, cappuccino or coconut latte?"},
+		{Say: "the americano", State: agent.StateDrafted,
+			Reply: "An americano from Luckin Coffee, 15 yuan. Say confirm to place the order."},
+		{Say: "cancel", State: agent.StateIdle},
+		{Say: "a drink from kfc", State: agent.StateDrafted, Reply: "A cola from KFC, 8 yuan. Say confirm to place the order."},
+		{Say: "cancel", State: agent.StateIdle},
+		{Say: "I'd like a drink", State: agent.StateIdle,
+			Reply: "Which drink: latte, americano, cappuccino, coconut latte or cola?"},
+	})
+}

@@ -114,6 +114,13 @@ func (d *dialog) create() error {
 		return wallet.Errorf(wallet.ESTATE, "You have a confirmed order of %s waiting. Say pay, or cancel order, first.",
 			Money(cur.Total, cur.Currency))
 	}
+	if s := d.res.Slots; s.Class != "" {
+		ids, names := d.ofClass(s.Merchant, s.Class)
+		if len(ids) != 1 {
+			return d.which(s.Class, names)
+		}
+		d.res.Slots.Item, d.res.Slots.Class = ids[0], "" // the one thing it can be
+	}
 	m, lines, err := d.cartLines(d.res.Slots.Merchant, said(d.res.Slots))
 	if err != nil {
 		return err // the open draft, if any, stays as it was

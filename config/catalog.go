@@ -35,6 +35,9 @@ type Item struct {
 	ID    string   `yaml:"id"`
 	Say   []string `yaml:"say"`
 	Price int64    `yaml:"price"`
+	// Class lists the general words the item goes by ("coffee", "drink"):
+	// "a coffee" asks which of the shop's coffees.
+	Class []string `yaml:"class,omitempty"`
 }
 
 // Vocabulary is what the intent parser needs of the catalog: the names of
@@ -44,7 +47,7 @@ func (c *Catalog) Vocabulary() intent.Vocabulary {
 	for _, m := range c.Merchants {
 		im := intent.Merchant{ID: m.ID, Say: m.Say}
 		for _, it := range m.Items {
-			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say})
+			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say, Classes: it.Class})
 		}
 		v.Merchants = append(v.Merchants, im)
 	}

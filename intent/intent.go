@@ -190,6 +190,9 @@ type Merchant struct {
 type Entity struct {
 	ID  string
 	Say []string
+	// Classes are the general words an item goes by ("coffee"): said
+	// alone, they ask which of the items it is.
+	Classes []string
 }
 
 // Slots are the normalized values a sentence carried. Empty values are left
@@ -207,6 +210,9 @@ type Slots struct {
 	// latte and two americanos"), in the order said; Item and Quantity
 	// are then empty.
 	Items []Line `json:"items,omitempty"`
+	// Class is the general word a sentence used instead of an item
+	// ("a coffee"); Item is then empty.
+	Class string `json:"class,omitempty"`
 }
 
 // Line is one thing a sentence names, and how many of it.

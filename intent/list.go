@@ -114,6 +114,7 @@ type phrase struct {
 type listValue struct {
 	id    string
 	items []itemRef // for the item list: every merchant item this phrase names
+	class string    // for the item list: the general word it is, if any ("coffee")
 }
 
 // itemRef is one item of one merchant.
@@ -253,7 +254,32 @@ func (c *compiler) itemList(v Vocabulary) (*list, error) {
 		}
 		use(d.words, d.ref)
 	}
+	c.classWords(l, v, groups, use)
 	return l, nil
+}
+
+// classWords adds the general words of the vocabulary's items ("coffee",
+// "coffees") as names of every item of their class. A word that already
+// names an item is that item's, not a class.
+func (c *compiler) classWords(l *list, v Vocabulary, groups map[string]int32, use func([]string, itemRef)) {
+	for mi, m := range v.Merchants {
+		for _, it := range m.Items {
+			for _, class := range it.Classes {
+				words := strings.Fields(strings.ToLower(class))
+				for _, f := range [][]string{words, pluralPhrase(words)} {
+					if f == nil {
+						continue
+					}
+					key := strings.Join(f, " ")
+					if g, ok := groups[key]; ok && l.values[g].class == "" {
+						continue
+					}
+					use(f, itemRef{int32(mi), it.ID})
+					l.values[groups[key]].class = class
+				}
+			}
+		}
+	}
 }
 
 // payeeList builds {payee} from the template file's list, if any, and the

@@ -299,7 +299,11 @@ func (p *Parser) result(res Result, t int32, c caps) Result {
 		s.Merchant = p.merchants[c.merchant]
 	}
 	if c.item >= 0 {
-		p.resolveItem(&s, p.lists[p.item].values[c.item].items, c.merchant)
+		v := p.lists[p.item].values[c.item]
+		p.resolveItem(&s, v.items, c.merchant)
+		if v.class != "" {
+			s.Item, s.Class = "", v.class
+		}
 	}
 	res.Slots = s
 	return res
