@@ -38,6 +38,10 @@ type Item struct {
 	// Class lists the general words the item goes by ("coffee", "drink"):
 	// "a coffee" asks which of the shop's coffees.
 	Class []string `yaml:"class,omitempty"`
+	// Also lists other names people type ("soda" for cola). They are read
+	// from text only: spoken, everyday words like these were heard in
+	// everyday speech.
+	Also []string `yaml:"also,omitempty"`
 }
 
 // Vocabulary is what the intent parser needs of the catalog: the names of
@@ -47,7 +51,7 @@ func (c *Catalog) Vocabulary() intent.Vocabulary {
 	for _, m := range c.Merchants {
 		im := intent.Merchant{ID: m.ID, Say: m.Say}
 		for _, it := range m.Items {
-			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say, Classes: it.Class})
+			im.Items = append(im.Items, intent.Entity{ID: it.ID, Say: it.Say, Classes: it.Class, Typed: it.Also})
 		}
 		v.Merchants = append(v.Merchants, im)
 	}

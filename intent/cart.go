@@ -17,7 +17,8 @@ var cartJoin = regexp.MustCompile(`(?i)\s*(?:[,;]|\band\b|\bplus\b|\bwith\b|\bas
 // must read on its own as an order of one thing, the first with any lead-in
 // ("can I get a latte"), the others bare ("two americanos"); a merchant
 // named in any part goes for the order. What it finds is order.create with
-// Items. Several things never move money, so a part that needed a dropped
+// Items, or order.modify when the first part changes the order ("make it one
+// latte and one cappuccino"). Several things never move money, so a part that needed a dropped
 // word only lowers the confidence.
 func (p *Parser) cart(res Result) Result {
 	parts := cartJoin.Split(res.Text, maxCartLines+1)
@@ -26,12 +27,16 @@ func (p *Parser) cart(res Result) Result {
 	}
 	var lines []Line
 	merchants := map[string]bool{}
-	confidence := FullMatch
+	confidence, intent := FullMatch, OrderCreate
 	for i, part := range parts {
 		if strings.TrimSpace(part) == "" {
 			continue
 		}
 		r := p.Parse(part)
+		if i == 0 && r.Intent == OrderModify && r.Slots.Item != "" {
+			intent = OrderModify // "make it one latte and one cappuccino"
+			r.Intent = OrderCreate
+		}
 		if (r.Intent != OrderCreate || r.Slots.Item == "") && i > 0 && len(lines) > 0 {
 			// "..., please" or "..., for the meeting": words that go with
 			// the thing before them.
@@ -52,7 +57,7 @@ func (p *Parser) cart(res Result) Result {
 	if len(lines) < 2 {
 		return res
 	}
-	res.Intent, res.Confidence = OrderCreate, confidence
+	res.Intent, res.Confidence = intent, confidence
 	res.Slots = Slots{Items: lines}
 	if len(merchants) == 1 { // several shops' things: the dialog says so
 		for m := range merchants {

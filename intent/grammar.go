@@ -103,7 +103,7 @@ func (p *Parser) buildGrammar() *grammar {
 		seen := map[string]bool{}
 		for _, ph := range l.phrases {
 			key := strings.Join(ph.words, " ")
-			if !speakable(ph.words) || seen[key] {
+			if ph.typed || !speakable(ph.words) || seen[key] {
 				continue
 			}
 			seen[key] = true

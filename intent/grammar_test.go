@@ -369,3 +369,20 @@ func ExampleParser_Grammar() {
 	// "buy a latte": false
 	// true
 }
+
+// TestTypedNames: an item's names read from text only parse, and the speech
+// grammar leaves them out.
+func TestTypedNames(t *testing.T) {
+	p := MustDefaultParser(t)
+	for text, item := range map[string]string{"buy a soda": "cola", "two chicken burgers": "zinger_burger", "chips from kfc": "fries"} {
+		if got := p.Parse(text); got.Slots.Item != item {
+			t.Errorf("Parse(%q) = %s %+v, want item %s", text, got.Intent, got.Slots, item)
+		}
+		if p.Grammar().Accepts(text) {
+			t.Errorf("the speech grammar accepts %q", text)
+		}
+	}
+	if !p.Grammar().Accepts("buy a coke") {
+		t.Errorf("the speech grammar lacks a spoken name")
+	}
+}

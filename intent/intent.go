@@ -193,6 +193,8 @@ type Entity struct {
 	// Classes are the general words an item goes by ("coffee"): said
 	// alone, they ask which of the items it is.
 	Classes []string
+	// Typed are other names read from text only ("soda" for cola).
+	Typed []string
 }
 
 // Slots are the normalized values a sentence carried. Empty values are left

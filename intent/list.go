@@ -109,6 +109,7 @@ type list struct {
 type phrase struct {
 	words []string
 	value int32
+	typed bool // read from text only: the speech grammar leaves it out
 }
 
 type listValue struct {
@@ -131,7 +132,7 @@ func (c *compiler) add(l *list, words []string, value int32) int32 {
 	}
 	got := l.trie.insert(ids, value)
 	if got == value {
-		l.phrases = append(l.phrases, phrase{words, value})
+		l.phrases = append(l.phrases, phrase{words: words, value: value})
 	}
 	return got
 }
@@ -255,7 +256,33 @@ func (c *compiler) itemList(v Vocabulary) (*list, error) {
 		use(d.words, d.ref)
 	}
 	c.classWords(l, v, groups, use)
+	c.typedNames(l, v, groups, use)
 	return l, nil
+}
+
+// typedNames adds the names of items that are read from text only ("soda"
+// for cola): spoken, such everyday words were heard in everyday speech.
+func (c *compiler) typedNames(l *list, v Vocabulary, groups map[string]int32, use func([]string, itemRef)) {
+	for mi, m := range v.Merchants {
+		for _, it := range m.Items {
+			for _, name := range it.Typed {
+				for _, f := range [][]string{normalize(name), pluralPhrase(normalize(name)), singularPhrase(normalize(name))} {
+					if f == nil {
+						continue
+					}
+					key := strings.Join(f, " ")
+					if _, ok := groups[key]; ok {
+						continue // a name said aloud too
+					}
+					n := len(l.phrases)
+					use(f, itemRef{int32(mi), it.ID})
+					for i := n; i < len(l.phrases); i++ {
+						l.phrases[i].typed = true
+					}
+				}
+			}
+		}
+	}
 }
 
 // classWords adds the general words of the vocabulary's items ("coffee",

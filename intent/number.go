@@ -90,6 +90,13 @@ func quantitySpans(toks []token, pos int, dst []span) []span {
 	default:
 		if w == "a" || w == "an" {
 			dst = append(dst, span{end: int32(pos + 1), val: 1})
+			if pos+1 < len(toks) && toks[pos+1].text == "couple" { // "a couple [of]"
+				end := pos + 2
+				if end < len(toks) && toks[end].text == "of" {
+					end++
+				}
+				dst = append(dst, span{end: int32(end), val: 2})
+			}
 		}
 		dst = hundredsSpans(toks, pos, dst)
 	}
