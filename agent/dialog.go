@@ -19,6 +19,9 @@ type dialog struct {
 	turn *Turn
 	res  intent.Result
 	key  string // the turn's idempotency key; each wallet call adds its own suffix
+	// lapsed is the session's order when this turn found that it had run
+	// out of time, so that the reply can say so.
+	lapsed *wallet.Order
 }
 
 // A command is what the dialog does with one intent, and the states in
@@ -128,6 +131,9 @@ func (d *dialog) current() (*wallet.Order, error) {
 		return nil, err
 	}
 	if err != nil || !o.Live(d.db().Now()) {
+		if err == nil && (o.State == wallet.Expired || o.Lapsed(d.db().Now())) {
+			d.lapsed = o
+		}
 		d.s.st.OrderID = 0
 		if d.s.st.Await == awaitStepUpPIN {
 			d.s.st.Await = awaitNone
@@ -255,7 +261,15 @@ func (d *dialog) disable() error {
 	if err := d.db().DeactivateDevice(d.ctx, d.s.device); err != nil {
 		return err
 	}
-	d.say("Payments are disabled on this device.")
+	switch {
+	case o != nil && o.State == wallet.Confirmed:
+		d.say("Payments are off, and your confirmed order from %s is cancelled; %s is released.", o.PayeeName,
+			Money(o.Total, o.Currency))
+	case o != nil:
+		d.say("Payments are off, and your order from %s is cancelled.", o.PayeeName)
+	default:
+		d.say("Payments are disabled on this device.")
+	}
 	return nil
 }
 

@@ -64,7 +64,7 @@ func TestDialog(t *testing.T) {
 			Reply: "Your balance is 970 yuan, with 15.90 yuan on hold."},
 		{Say: "report an unauthorized payment", State: agent.StateConfirmed, Held: 1590, Code: wallet.EUNSUPPORTED,
 			Reply: "Reporting an unauthorized payment by voice is not available yet. Freeze your wallet if you suspect misuse."},
-		{Say: "disable alipay payment function", State: agent.StateInactive, Reply: "Payments are disabled on this device."},
+		{Say: "disable alipay payment function", State: agent.StateInactive, Reply: "Payments are off, and your confirmed order from Hema is cancelled; 15.90 yuan is released."},
 		{Say: "what's my balance", State: agent.StateInactive, Code: wallet.ENOTACTIVE,
 			Reply: "Payments are not enabled on this device. Say \"enable alipay payment function\" first."},
 	})
@@ -619,7 +619,9 @@ func TestExpiry(t *testing.T) {
 		Run(t, h, s, []Step{{Say: "buy two lattes", State: agent.StateDrafted}})
 		h.Clock.Advance(10 * time.Minute)
 		Run(t, h, s, []Step{
-			{Say: "confirm the order", State: agent.StateIdle, Code: wallet.ENOORDER},
+			{Say: "confirm the order", State: agent.StateIdle, Code: wallet.EEXPIRED,
+				Reply: "Your order from Luckin Coffee expired; nothing was charged."},
+			{Say: "confirm the order", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to confirm."},
 			{Say: "buy a latte", State: agent.StateDrafted},
 		})
 	})
@@ -636,6 +638,12 @@ func TestExpiry(t *testing.T) {
 		if _, err := h.DB.Sweep(context.Background()); err != nil {
 			t.Fatalf("sweep: %v", err)
 		}
+		turn := s.Say(context.Background(), agent.Input{Text: "pay", Channel: "voice"})
+		CheckTurn(t, 0, Step{Say: "pay", State: agent.StateIdle, Code: wallet.EEXPIRED,
+			Reply: "Your order from Luckin Coffee expired; nothing was charged."}, turn)
+		if got := Types(turn); got != "intent order.updated error reply" || turn.Events[1].Order.State != "expired" {
+			t.Errorf("events %q, want the order updated as expired", got)
+		}
 		Run(t, h, s, []Step{{Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to pay."}})
 		if o := h.MustOrders()[0]; o.State != wallet.Expired {
 			t.Errorf("order is %s, want expired", o.State)
@@ -643,6 +651,18 @@ func TestExpiry(t *testing.T) {
 		if got := h.Balance(); got != Opening {
 			t.Errorf("balance %d, want %d", got, Opening)
 		}
+	})
+}
+
+// TestDisableSaysWhatItCancels: turning payments off with an order open
+// says that the order is cancelled and what is released.
+func TestDisableSaysWhatItCancels(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "buy a zinger burger", State: agent.StateDrafted},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 2250},
+		{Say: "disable alipay payment function", State: agent.StateInactive,
+			Reply: "Payments are off, and your confirmed order from KFC is cancelled; 22.50 yuan is released."},
 	})
 }
 

@@ -343,6 +343,12 @@ func (d *dialog) tip() error {
 // noOrder is the refusal for a command that needs an order, with what an
 // agent proposed that waits for the person, if anything.
 func (d *dialog) noOrder(sentence string) error {
+	if o := d.lapsed; o != nil {
+		v := *o
+		v.State = wallet.Expired // as the sweeper is about to record it
+		d.orderEvent(&v)
+		return wallet.Errorf(wallet.EEXPIRED, "Your order from %s expired; nothing was charged.", o.PayeeName)
+	}
 	orders, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{Waiting: true, Limit: 1})
 	if err != nil {
 		return err
