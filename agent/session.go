@@ -65,8 +65,16 @@ type Hub struct {
 
 // NewHub returns a hub over a wallet, a parser and the catalog they share.
 func NewHub(db *wallet.DB, parser *intent.Parser, catalog *config.Catalog) *Hub {
-	return &Hub{DB: db, Parser: parser, Catalog: catalog, Logger: slog.New(slog.DiscardHandler),
+	h := &Hub{DB: db, Parser: parser, Catalog: catalog, Logger: slog.New(slog.DiscardHandler),
 		sessions: map[string]*Session{}}
+	db.OnExpire(h.expired)
+	return h
+}
+
+// expired tells every open connection that an order ran out of time.
+func (h *Hub) expired(o *wallet.Order) {
+	h.announce(fmt.Sprintf("expired:%d", o.ID), Event{Type: EventOrderUpdated, Order: ViewOrder(o, h.DB.Now()),
+		Text: fmt.Sprintf("Your order from %s expired; nothing was charged.", o.PayeeName)})
 }
 
 // Session is one device's dialog. Turns on a session run one at a time.

@@ -310,3 +310,32 @@ func TestStateDoesNotWait(t *testing.T) {
 		t.Errorf("the slow turn: state %q, error %v", turn.State, turn.Err)
 	}
 }
+
+// TestExpiryIsAnnounced: an order the sweeper expires reaches every open
+// connection at once, as order.updated with state expired.
+func TestExpiryIsAnnounced(t *testing.T) {
+	h, s := MustOpenActive(t)
+	events, cancel := h.Subscribe()
+	defer cancel()
+	Run(t, h, s, []Step{
+		{Say: "buy two lattes", State: agent.StateDrafted},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
+	})
+	h.Clock.Advance(h.DB.HoldTimeout)
+	expired, err := h.DB.Sweep(context.Background())
+	if err != nil || len(expired) != 1 {
+		t.Fatalf("sweep: %v, %d expired", err, len(expired))
+	}
+	select {
+	case e := <-events:
+		if e.Type != agent.EventOrderUpdated || e.Order == nil || e.Order.State != "expired" ||
+			e.Text != "Your order from Luckin Coffee expired; nothing was charged." {
+			t.Errorf("got %+v, want the order updated as expired", e)
+		}
+	default:
+		t.Fatalf("no event after the sweep")
+	}
+	if got := h.Held(); got != 0 {
+		t.Errorf("held %d after the expiry, want 0", got)
+	}
+}

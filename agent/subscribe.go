@@ -20,10 +20,11 @@ type broadcaster struct {
 	announced map[string]bool
 }
 
-// Subscribe returns the events of what agents propose and charge, as they
-// happen, for a connection to show or speak at once: a proposal of an order,
-// a tip or a subscription; a charge under a mandate; an order an agent
-// withdrew. cancel ends the subscription and closes the channel. A
+// Subscribe returns the events of what happens outside the person's turns,
+// as they happen, for a connection to show or speak at once: a proposal of
+// an order, a tip or a subscription; a charge under a mandate; an order an
+// agent withdrew; an order that expired. cancel ends the subscription and
+// closes the channel. A
 // subscriber that falls subscriberBuffer events behind misses the newest
 // ones rather than hold up the agent; what it missed is still in the wallet.
 func (h *Hub) Subscribe() (events <-chan Event, cancel func()) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -533,7 +534,26 @@ func (db *DB) Sweep(ctx context.Context) ([]*Order, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		db.expireMu.Lock()
+		tell := slices.Clone(db.onExpire)
+		db.expireMu.Unlock()
+		for _, o := range expired {
+			for _, fn := range tell {
+				fn(o)
+			}
+		}
+	}
 	return expired, err
+}
+
+// OnExpire has fn told of every order a sweep expires, once the expiry is
+// committed, so that the person can hear it at once. fn runs on the
+// sweeper's goroutine and must not block. It may be called at any time.
+func (db *DB) OnExpire(fn func(*Order)) {
+	db.expireMu.Lock()
+	defer db.expireMu.Unlock()
+	db.onExpire = append(db.onExpire, fn)
 }
 
 // sweeper sweeps every interval until ctx is done, then closes db.swept. A

@@ -95,6 +95,9 @@ type DB struct {
 	// mu guards closing: calls hold it shared, Close exclusively.
 	mu     sync.RWMutex
 	closed bool
+	// onExpire are told of the orders a sweep expires (OnExpire).
+	expireMu sync.Mutex
+	onExpire []func(*Order)
 }
 
 // NewDB returns a ledger at path that screens every debit through screen.
