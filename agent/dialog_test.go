@@ -362,8 +362,19 @@ func TestRiskBlock(t *testing.T) {
 	h, s := MustOpenActive(t)
 	Run(t, h, s, []Step{
 		{Say: "buy ninety nine zinger burgers", State: agent.StateDrafted},
-		{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.ERISKBLOCKED,
-			Reply: "Blocked by risk control: max_per_transaction: amount 2227.50 over the per-transaction maximum 2000.00. You can change the order or cancel it."},
+	})
+	turn := s.Say(context.Background(), agent.Input{Text: "confirm the order", Channel: "voice"})
+	CheckTurn(t, 0, Step{Say: "confirm the order", State: agent.StateDrafted, Code: wallet.ERISKBLOCKED,
+		Reply: "That's more than your limit of 2000 yuan for one payment. You can change the order or cancel it."}, turn)
+	// The person hears a sentence; the rule and the numbers are in the events.
+	if got := turn.Err.Message; got != "Blocked by risk control: max_per_transaction: amount 2227.50 over the per-transaction maximum 2000.00." {
+		t.Errorf("error message %q", got)
+	}
+	if risk := turn.Events[1].Order.Risk; risk == nil || !slices.Equal(risk.Rules, []string{"max_per_transaction"}) ||
+		!slices.Equal(risk.Bounds, []int64{200000}) {
+		t.Errorf("order event's risk %+v, want the rule and its bound", risk)
+	}
+	Run(t, h, s, []Step{
 		{Say: "pay", State: agent.StateDrafted, Code: wallet.ESTATE},
 		// The blocked order stays a draft: smaller, it goes through.
 		{Say: "make it two", State: agent.StateDrafted},

@@ -78,7 +78,7 @@ func (d *dialog) approveMandate() error {
 	m, c, err := d.db().ApproveMandate(d.ctx, d.key+":approve", waiting[0].ID,
 		wallet.Authorization{Device: d.s.device, Method: "session"})
 	if errors.Is(err, wallet.ErrBlocked) {
-		d.say("%s The %s still waits; you can decline it.", wallet.AsError(err).Message, kind)
+		d.say("%s The %s still waits; you can decline it.", refusal(wallet.AsError(err).Decision, d.db().Currency), kind)
 	}
 	if err != nil {
 		return err

@@ -228,7 +228,7 @@ func (d *dialog) confirm() error {
 		switch {
 		case errors.Is(err, wallet.ErrBlocked):
 			d.orderEvent(o)
-			d.say("%s You can change the order or cancel it.", wallet.AsError(err).Message)
+			d.say("%s You can change the order or cancel it.", refusal(wallet.AsError(err).Decision, o.Currency))
 		case errors.Is(err, wallet.ErrExpired):
 			d.orderEvent(o)
 			d.s.st.OrderID = 0

@@ -193,3 +193,33 @@ func capital(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// refusal says why risk control blocked a payment, in words a person
+// understands: the first rule behind the block, with the limit it held the
+// payment to. The rule names and numbers stay in the event's fields.
+func refusal(dec *wallet.Decision, currency string) string {
+	if dec == nil {
+		return "Risk control blocked this payment."
+	}
+	for i, rule := range dec.Rules {
+		var bound int64
+		if i < len(dec.Bounds) {
+			bound = dec.Bounds[i]
+		}
+		switch rule {
+		case "max_per_transaction":
+			return fmt.Sprintf("That's more than your limit of %s for one payment.", Money(bound, currency))
+		case "daily_limit":
+			return fmt.Sprintf("That would take you past your daily limit of %s.", Money(bound, currency))
+		case "repeat_limit":
+			return fmt.Sprintf("That is the same payment again, %d times in a few minutes: risk control stopped it.", bound)
+		case "hourly_count":
+			return fmt.Sprintf("That would be more than %d payments in an hour.", bound)
+		case "invalid_amount":
+			return "That amount can't be paid."
+		case "mandate_no_step_up":
+			return "This charge needs your PIN, and you are not here to give it."
+		}
+	}
+	return "Risk control blocked this payment."
+}

@@ -103,6 +103,10 @@ type Decision struct {
 	// decided the action, not every rule that matched. An allow that no rule
 	// produced has no rules and the one reason "no rule matched".
 	Rules []string `json:"rules"`
+	// Bounds are the limits the rules held the debit to, in the same order:
+	// minor units for an amount, a count for a count, 0 for a rule without
+	// one. A reply says them to the person in its own words.
+	Bounds []int64 `json:"bounds,omitempty"`
 }
 
 // noMatch is the reason of an allow that no rule produced.
@@ -112,16 +116,52 @@ const noMatch = "no rule matched"
 // so that a deployment can add, drop or reorder rules after New.
 type Engine struct {
 	Rules []Rule
+
+	limits Limits // what Bounds reports
 }
 
 // New returns an engine with the default rule set built from l.
 func New(l Limits) *Engine {
-	return &Engine{Rules: defaultRules(l)}
+	return &Engine{Rules: defaultRules(l), limits: l}
 }
 
 // Decide screens t. See the package documentation for the order of
 // evaluation.
 func (e *Engine) Decide(t Txn) Decision {
+	d := e.decide(t)
+	if len(d.Rules) > 0 {
+		d.Bounds = make([]int64, len(d.Rules))
+		for i, r := range d.Rules {
+			d.Bounds[i] = e.bound(r, t)
+		}
+	}
+	return d
+}
+
+// bound is the limit a default rule holds t to, or 0.
+func (e *Engine) bound(rule string, t Txn) int64 {
+	l := e.limits
+	switch rule {
+	case ruleMaxPerTransaction:
+		return l.MaxPerTransaction
+	case ruleDailyLimit:
+		return l.DailyLimit
+	case ruleAmountStepUp:
+		return l.StepUpAbove
+	case ruleNewPayee:
+		return l.NewPayeeStepUpAbove
+	case ruleHourlyCount:
+		return int64(l.HourlyCount)
+	case ruleRepeatLimit:
+		if t.Channel == ChannelMandate && l.MandateRepeatLimit > 0 {
+			return int64(l.MandateRepeatLimit)
+		}
+		return int64(l.RepeatLimit)
+	}
+	return 0
+}
+
+func (e *Engine) decide(t Txn) Decision {
 	var stepUp hits
 	for _, r := range e.Rules {
 		if r.Action == StepUp {

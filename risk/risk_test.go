@@ -169,6 +169,37 @@ func TestDecideReasons(t *testing.T) {
 	}
 }
 
+// TestDecideBounds: each rule behind a decision comes with the limit it
+// held the debit to, for a reply to say.
+func TestDecideBounds(t *testing.T) {
+	l := limits()
+	e := risk.New(l)
+	tests := []struct {
+		name   string
+		change func(*risk.Txn)
+		rules  []string
+		bounds []int64
+	}{
+		{"amount", func(t *risk.Txn) { t.Amount = 250000 }, []string{"max_per_transaction"}, []int64{l.MaxPerTransaction}},
+		{"daily", func(t *risk.Txn) { t.DayTotal = 499000 }, []string{"daily_limit"}, []int64{l.DailyLimit}},
+		{"step up", func(t *risk.Txn) { t.Amount = 60005 }, []string{"amount_step_up"}, []int64{l.StepUpAbove}},
+		{"repeats", func(t *risk.Txn) { t.Repeats = l.RepeatLimit }, []string{"repeat_limit"}, []int64{int64(l.RepeatLimit)}},
+		{"mandate", func(t *risk.Txn) { t.Channel, t.Amount = risk.ChannelMandate, 50100 },
+			[]string{"amount_step_up", "mandate_no_step_up"}, []int64{l.StepUpAbove, 0}},
+		{"allowed", func(t *risk.Txn) {}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			txn := base()
+			tt.change(&txn)
+			d := e.Decide(txn)
+			if !slices.Equal(d.Rules, tt.rules) || !slices.Equal(d.Bounds, tt.bounds) {
+				t.Errorf("got rules %q bounds %v, want %q %v", d.Rules, d.Bounds, tt.rules, tt.bounds)
+			}
+		})
+	}
+}
+
 // always is a rule of the given action that matches every debit.
 func always(name string, a risk.Action) risk.Rule {
 	return risk.Rule{Name: name, Action: a, Match: func(risk.Txn) (string, bool) { return "always", true }}

@@ -45,6 +45,7 @@ type Decision struct {
 	Action  string   `json:"action"`
 	Reasons []string `json:"reasons,omitempty"`
 	Rules   []string `json:"rules,omitempty"`
+	Bounds  []int64  `json:"bounds,omitempty"` // the limit behind each rule, 0 for none
 }
 
 // debitStats is what the wallet keeps per day and hour to compute features.

@@ -27,5 +27,5 @@ func New(l risk.Limits) Screener { return Screener{Engine: risk.New(l)} }
 func (s Screener) Screen(d wallet.Debit) wallet.Decision {
 	dec := s.Engine.Decide(risk.Txn{Amount: d.Amount, Currency: d.Currency, Payee: d.Payee, Channel: d.Channel,
 		Agent: d.Agent, Time: d.Time, DayTotal: d.DayTotal, HourCount: d.HourCount, PayeeSeen: d.PayeeSeen, Repeats: d.Repeats})
-	return wallet.Decision{Action: string(dec.Action), Reasons: dec.Reasons, Rules: dec.Rules}
+	return wallet.Decision{Action: string(dec.Action), Reasons: dec.Reasons, Rules: dec.Rules, Bounds: dec.Bounds}
 }

@@ -26,7 +26,7 @@ func TestScreenPassesEveryFeature(t *testing.T) {
 		PayeeSeen: true, Repeats: 2}
 
 	got := s.Screen(d)
-	want := wallet.Decision{Action: wallet.ActionReview, Reasons: []string{"spy: seen"}, Rules: []string{"spy"}}
+	want := wallet.Decision{Action: wallet.ActionReview, Reasons: []string{"spy: seen"}, Rules: []string{"spy"}, Bounds: []int64{0}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decision %+v, want %+v", got, want)
 	}
