@@ -125,6 +125,21 @@ func (d *dialog) readCart() error {
 		return nil // not a cart: modify says it can only be cancelled
 	}
 	cart := cartOf(o)
+	if d.res.Intent == intent.OrderAdd && len(s.Items) > 0 {
+		if s.Merchant != "" && s.Merchant != merchant {
+			return wallet.Errorf(wallet.EINVALID, "Those come from another shop than your order from %s.", o.PayeeName)
+		}
+		for _, th := range s.Items {
+			i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == th.Item })
+			if i < 0 {
+				cart = append(cart, th)
+			} else {
+				cart[i].Quantity += th.Quantity
+			}
+		}
+		d.res.Intent, d.res.Slots = intent.OrderModify, slotsOf(merchant, cart)
+		return nil
+	}
 	item := s.Item
 	if item == "" {
 		if len(cart) > 1 {

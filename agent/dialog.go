@@ -22,6 +22,13 @@ type dialog struct {
 	// lapsed is the session's order when this turn found that it had run
 	// out of time, so that the reply can say so.
 	lapsed *wallet.Order
+	// replacing is the order said over the draft, when the person said to
+	// replace the draft with it.
+	replacing *wallet.Order
+	// asked is the order said over the draft at the last turn, when this
+	// turn says a new order instead: unless it is the same turn again, the
+	// one asked about is dropped.
+	asked *wallet.Order
 }
 
 // A command is what the dialog does with one intent, and the states in
@@ -70,8 +77,9 @@ var commands = map[string]command{
 	// A bare yes or no answers what the state asks; read from text only.
 	intent.AnswerYes: {run: (*dialog).yes},
 	// What readCart could not read as a cart: there is no order to change.
-	intent.OrderAdd:    {run: (*dialog).noCart},
-	intent.OrderRemove: {run: (*dialog).noCart},
+	intent.OrderAdd:     {run: (*dialog).noCart},
+	intent.OrderRemove:  {run: (*dialog).noCart},
+	intent.OrderReplace: {run: (*dialog).noCart},
 }
 
 // Accepts lists the intents a state listens for, in a stable order.
@@ -182,9 +190,29 @@ func (d *dialog) run() error {
 // Where nothing is asked, a bare yes or no is not a command. A confirmed
 // order is paid only on "pay": a yes there is answered with what to say.
 func (d *dialog) inContext() error {
+	pending, err := d.pending()
+	if err != nil {
+		return err
+	}
 	switch d.res.Intent {
-	case intent.OrderAdd, intent.OrderRemove:
+	case intent.OrderAdd:
+		if pending != nil && d.res.Slots.Item == "" && len(d.res.Slots.Items) == 0 {
+			// "add them": what was said over the draft goes into it.
+			d.res.Slots = intent.Slots{Merchant: merchantOf(pending), Items: cartOf(pending)}
+		}
 		return d.readCart()
+	case intent.OrderReplace:
+		if pending == nil {
+			d.res.Intent = intent.None
+			return nil
+		}
+		d.res.Intent, d.res.Slots, d.replacing = intent.OrderCreate, slotsOf(merchantOf(pending), cartOf(pending)), pending
+		return nil
+	case intent.OrderRemove:
+		return d.readCart()
+	case intent.OrderCreate:
+		d.asked = pending
+		return nil
 	case intent.AnswerYes, intent.AnswerNo:
 	default:
 		return nil
@@ -203,6 +231,31 @@ func (d *dialog) inContext() error {
 		d.res.Intent = intent.None
 	}
 	return nil
+}
+
+// pending takes up the order said over the draft at the last turn, if any:
+// the question is answered by this turn or dropped. Unless this turn
+// replaces the draft with it, or says a new order (which may be the same
+// turn again), that order is cancelled; it held nothing.
+func (d *dialog) pending() (*wallet.Order, error) {
+	id := d.s.st.Pending
+	if id == 0 {
+		return nil, nil
+	}
+	d.s.st.Pending = 0
+	o, err := d.db().Order(d.ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.res.Intent != intent.OrderReplace && d.res.Intent != intent.OrderCreate {
+		if err := d.drop(o); err != nil {
+			return nil, err
+		}
+	}
+	if !o.Live(d.db().Now()) {
+		return nil, nil
+	}
+	return o, nil
 }
 
 // confident refuses a money-moving intent that did not come from a complete

@@ -166,6 +166,7 @@ func TestDialogEvents(t *testing.T) {
 		t.Errorf("blocked order %+v, want the block decision", o)
 	}
 	say("buy fifty zinger burgers")
+	say("replace it")
 	if turn = say("confirm the order"); turn.Err == nil || turn.Err.Code != wallet.EFUNDS {
 		t.Fatalf("confirm: %v, want insufficient funds", turn.Err)
 	}
@@ -196,7 +197,12 @@ func TestPhrasing(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.say, func(t *testing.T) {
-			Run(t, h, s, []Step{{Say: tt.say, Reply: tt.reply, State: agent.StateDrafted}})
+			if i == 0 {
+				Run(t, h, s, []Step{{Say: tt.say, Reply: tt.reply, State: agent.StateDrafted}})
+				return
+			}
+			// Over a draft, a new order asks first; replacing says it.
+			Run(t, h, s, []Step{{Say: tt.say, State: agent.StateDrafted}, {Say: "replace it", Reply: tt.reply, State: agent.StateDrafted}})
 		})
 		if got, want := len(h.MustOrders()), i+1; got != want {
 			t.Errorf("%d orders, want %d", got, want)
@@ -534,7 +540,9 @@ merchants:
 			{Say: "buy two lattes from starbucks", State: agent.StateDrafted,
 				Reply: "Two lattes from Starbucks, 60 yuan. Say confirm to place the order."},
 			{Say: "buy a muffin", State: agent.StateDrafted,
-				Reply: "A muffin from Starbucks, 15 yuan. Say confirm to place the order."},
+				Reply: "You already have two lattes drafted. Add a muffin to it, or replace it? Say add them, or replace it."},
+			{Say: "add them", State: agent.StateDrafted,
+				Reply: "Changed to two lattes and a muffin, 75 yuan. Say confirm to place the order."},
 		})
 	})
 }
@@ -803,4 +811,34 @@ func TestGeneralWords(t *testing.T) {
 		{Say: "I'd like a drink", State: agent.StateIdle,
 			Reply: "Which drink: latte, americano, cappuccino, coconut latte or cola?"},
 	})
+}
+
+// TestOrderOverDraft: a new order said over a draft asks whether to add it
+// or replace the draft, and does what the answer says; nothing else is
+// dropped silently.
+func TestOrderOverDraft(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "buy two lattes", State: agent.StateDrafted},
+		{Say: "two americanos", State: agent.StateDrafted,
+			Reply: "You already have two lattes drafted. Add two americanos to it, or replace it? Say add them, or replace it."},
+		{Say: "add them", State: agent.StateDrafted,
+			Reply: "Changed to two lattes and two americanos, 66 yuan. Say confirm to place the order."},
+		{Say: "a cola from kfc", State: agent.StateDrafted,
+			Reply: "You already have two lattes and two americanos from Luckin Coffee drafted. Replace it with a cola from KFC? Say replace it, or cancel order."},
+		{Say: "replace it", State: agent.StateDrafted, Reply: "A cola from KFC, 8 yuan. Say confirm to place the order."},
+		{Say: "buy fries", State: agent.StateDrafted},
+		{Say: "what's my order", State: agent.StateDrafted,
+			Reply: "Your order: a cola from KFC, 8 yuan. Say confirm to place it."},
+		{Say: "replace it", State: agent.StateDrafted, Reply: noneReply},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 800},
+		{Say: "pay", State: agent.StateIdle, Reply: "Paid 8 yuan to KFC. Your balance is 992 yuan."},
+	})
+	// Every order but the paid one ended: the ones asked about and dropped
+	// hold nothing and are not left open.
+	for _, o := range h.MustOrders() {
+		if o.State.Open() {
+			t.Errorf("order %d (%s) is still %s", o.ID, h.MustOrders()[0].PayeeName, o.State)
+		}
+	}
 }

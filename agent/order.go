@@ -121,44 +121,85 @@ func (d *dialog) create() error {
 		}
 		d.res.Slots.Item, d.res.Slots.Class = ids[0], "" // the one thing it can be
 	}
-	m, lines, err := d.cartLines(d.res.Slots.Merchant, said(d.res.Slots))
-	if err != nil {
-		return err // the open draft, if any, stays as it was
+	var o *wallet.Order
+	if d.replacing != nil {
+		o = d.replacing // "replace it": the order said over the draft
+	} else {
+		m, lines, err := d.cartLines(d.res.Slots.Merchant, said(d.res.Slots))
+		if err != nil {
+			return err // the open draft, if any, stays as it was
+		}
+		o, err = d.db().CreateOrder(d.ctx, d.key+":create", wallet.OrderDraft{
+			Payee: wallet.MerchantAccount(m.ID), PayeeName: m.Name(), Channel: d.in.Channel, Lines: lines,
+		})
+		if err != nil {
+			return err
+		}
 	}
-	o, err := d.db().CreateOrder(d.ctx, d.key+":create", wallet.OrderDraft{
-		Payee: wallet.MerchantAccount(m.ID), PayeeName: m.Name(), Channel: d.in.Channel, Lines: lines,
-	})
-	if err != nil {
-		return err
+	if d.asked != nil && d.asked.ID != o.ID {
+		if err := d.drop(d.asked); err != nil {
+			return err
+		}
 	}
 	if cur != nil && cur.ID == o.ID {
 		// The same turn again: the order it drafted is the open one, maybe
 		// changed since. Read back what it is now.
 		o = cur
+	} else if live, err := d.db().Order(d.ctx, o.ID); err != nil {
+		return err
+	} else if !live.State.Open() {
+		// The same turn again, after its order was paid or ended.
+		return wallet.Errorf(wallet.ESTATE, "That order was already %s.", live.State)
+	} else if cur != nil && d.replacing == nil {
+		return d.askAddOrReplace(cur, o)
 	} else if err := d.replace(cur, o); err != nil {
 		return err
 	}
 	d.orderEvent(o)
-	d.say("%s from %s, %s. Say confirm to place the order.", capital(d.s.hub.lineNames(o)), m.Name(), Money(o.Total, o.Currency))
+	d.say("%s from %s, %s. Say confirm to place the order.", capital(d.s.hub.lineNames(o)), o.PayeeName, Money(o.Total, o.Currency))
 	return nil
+}
+
+// askAddOrReplace asks what the order o, said over the draft cur, means:
+// more for the draft, or a new order instead of it. o stays a draft of its
+// own until the person says.
+func (d *dialog) askAddOrReplace(cur, o *wallet.Order) error {
+	d.s.st.Pending = o.ID
+	what := d.s.hub.lineNames(o)
+	if merchantOf(cur) == merchantOf(o) {
+		d.say("You already have %s drafted. Add %s to it, or replace it? Say add them, or replace it.",
+			d.s.hub.lineNames(cur), what)
+		return nil
+	}
+	d.say("You already have %s from %s drafted. Replace it with %s from %s? Say replace it, or cancel order.",
+		d.s.hub.lineNames(cur), cur.PayeeName, what, o.PayeeName)
+	return nil
+}
+
+// drop cancels an order the session asked about and no longer needs; it
+// held nothing.
+func (d *dialog) drop(o *wallet.Order) error {
+	_, err := d.db().CancelOrder(d.ctx, fmt.Sprintf("%s:drop-%d", d.key, o.ID), o.ID)
+	if err != nil && !errors.Is(err, wallet.ErrExpired) && !errors.Is(err, wallet.ErrOrderState) {
+		return err
+	}
+	return nil
+}
+
+// merchantOf is the catalog merchant an order pays, or "".
+func merchantOf(o *wallet.Order) string {
+	id, _ := wallet.MerchantOf(o.Payee)
+	return id
 }
 
 // replace makes the order o just drafted the session's, in place of the
 // draft cur, if any, which it cancels unless that ended meanwhile.
 func (d *dialog) replace(cur, o *wallet.Order) error {
-	live, err := d.db().Order(d.ctx, o.ID)
-	if err != nil {
-		return err
-	}
-	if !live.State.Open() {
-		// The same turn again, after its order was paid or ended.
-		return wallet.Errorf(wallet.ESTATE, "That order was already %s.", live.State)
-	}
 	d.s.st.OrderID = o.ID
 	if cur == nil {
 		return nil
 	}
-	_, err = d.db().CancelOrder(d.ctx, d.key+":replace", cur.ID)
+	_, err := d.db().CancelOrder(d.ctx, d.key+":replace", cur.ID)
 	if err != nil && !errors.Is(err, wallet.ErrExpired) && !errors.Is(err, wallet.ErrOrderState) {
 		return err
 	}

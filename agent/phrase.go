@@ -33,6 +33,19 @@ func join(parts []string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
+// phraseLines says lines of a catalog merchant: "two lattes", "an americano".
+func phraseLines(m config.Merchant, lines []wallet.Line) []string {
+	parts := make([]string, len(lines))
+	for i, ln := range lines {
+		name := ln.Name
+		if it, ok := m.Item(ln.Item); ok {
+			name = unitName(it)
+		}
+		parts[i] = count(ln.Quantity, name)
+	}
+	return parts
+}
+
 // lineNames says what an order buys: "two lattes and an americano".
 func (h *Hub) lineNames(o *wallet.Order) string {
 	id, _ := wallet.MerchantOf(o.Payee)

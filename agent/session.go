@@ -113,6 +113,10 @@ type sessionState struct {
 	OrderID uint64 `json:"order_id,omitempty"`
 	Await   string `json:"await,omitempty"`
 	Turn    uint64 `json:"turn"`
+	// Pending is a new order said while another was drafted, drafted on
+	// its own: the dialog asked whether to add it to the session's order
+	// or to replace that order with it.
+	Pending uint64 `json:"pending,omitempty"`
 }
 
 // Session returns the dialog of a user device, loading its saved state.

@@ -126,12 +126,14 @@ func TestTurnIDs(t *testing.T) {
 		{Say: "pay", State: agent.StateIdle},
 		{ID: "turn-3", Say: "buy two lattes", State: agent.StateDrafted,
 			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		// Over the draft, each new order asks; the one asked about before
+		// is dropped.
 		{ID: "turn:3", Say: "buy two lattes", State: agent.StateDrafted,
-			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+			Reply: "You already have two lattes drafted. Add two lattes to it, or replace it? Say add them, or replace it."},
 		{ID: "3", Say: "buy two lattes", State: agent.StateDrafted,
-			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+			Reply: "You already have two lattes drafted. Add two lattes to it, or replace it? Say add them, or replace it."},
 	})
-	if got, want := orderStates(h.MustOrders()), "[drafted cancelled cancelled paid]"; fmt.Sprint(got) != want {
+	if got, want := orderStates(h.MustOrders()), "[drafted cancelled drafted paid]"; fmt.Sprint(got) != want {
 		t.Errorf("orders %v, want %s", got, want)
 	}
 }

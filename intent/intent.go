@@ -101,6 +101,7 @@ const (
 
 	OrderAdd       = "order.add"       // add to the open order: "add a cappuccino", "one more"
 	OrderRemove    = "order.remove"    // take from it: "remove one", "no cola"
+	OrderReplace   = "order.replace"   // the answer "replace it" to a new order said over a draft
 	OrderQuery     = "order.query"     // what the open order holds
 	CatalogQuery   = "catalog.query"   // what a shop sells, or what an item costs
 	WalletUnfreeze = "wallet.unfreeze" // lets payments leave a frozen wallet again, with the PIN
@@ -146,7 +147,7 @@ var intentNames = []string{
 	None, PaymentEnable, PaymentDisable, OrderCreate, OrderModify, OrderConfirm,
 	OrderCancel, PaymentAuthorize, BalanceQuery, HistoryQuery, TipSend,
 	WalletFreeze, ClaimFile, Help, SubscriptionApprove, SubscriptionCancel,
-	SubscriptionQuery, OrderAdd, OrderRemove, OrderQuery, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
+	SubscriptionQuery, OrderAdd, OrderRemove, OrderReplace, OrderQuery, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
 }
 
 // Intents returns every canonical intent name, None first.

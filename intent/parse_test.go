@@ -204,6 +204,10 @@ var inDomain = []parseCase{
 	{"one more", intent.OrderAdd, intent.Slots{Quantity: 1}},
 	{"and two americanos", intent.OrderAdd, intent.Slots{Merchant: "luckin_coffee", Item: "americano", Quantity: 2}},
 	{"remove one", intent.OrderRemove, intent.Slots{Quantity: 1}},
+	{"add them", intent.OrderAdd, intent.Slots{}},
+	{"add it to the order", intent.OrderAdd, intent.Slots{}},
+	{"replace it", intent.OrderReplace, intent.Slots{}},
+	{"start a new order", intent.OrderReplace, intent.Slots{}},
 	{"no cola", intent.OrderRemove, intent.Slots{Merchant: "kfc", Item: "cola"}},
 
 	// several things at once
