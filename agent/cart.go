@@ -173,14 +173,27 @@ func (d *dialog) readCart() error {
 	return nil
 }
 
-// itemName is the display name of a catalog item, or its id.
+// itemName is the display name of a catalog item, at the merchant or, when
+// that is "", at any merchant; else its id.
 func (d *dialog) itemName(merchant, item string) string {
-	if m, ok := d.s.hub.Catalog.Merchant(merchant); ok {
+	for _, m := range d.s.hub.Catalog.Merchants {
+		if merchant != "" && m.ID != merchant {
+			continue
+		}
 		if it, ok := m.Item(item); ok {
 			return it.Name()
 		}
 	}
 	return item
+}
+
+// itemNames are the display names of what a merchant sells.
+func itemNames(m config.Merchant) []string {
+	names := make([]string, len(m.Items))
+	for i, it := range m.Items {
+		names[i] = it.Name()
+	}
+	return names
 }
 
 // changeCart is what order.modify leaves in the open order o: the things

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -80,4 +81,26 @@ func orList(parts []string) string {
 		return strings.Join(parts, "")
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+// notSold refuses an order of something the catalog does not have, saying
+// what there is instead.
+func (d *dialog) notSold() error {
+	cat, s := d.s.hub.Catalog, d.res.Slots
+	shops := make([]string, len(cat.Merchants))
+	for i, m := range cat.Merchants {
+		shops[i] = m.Name()
+	}
+	switch {
+	case s.UnknownShop != "":
+		return wallet.Errorf(wallet.ENOTFOUND, "I don't know %s. You can buy from %s.", capital(s.UnknownShop), join(shops))
+	case s.Unknown == "":
+		return nil
+	}
+	if m, ok := cat.Merchant(s.Merchant); ok {
+		return wallet.Errorf(wallet.ENOTFOUND, "I don't sell %s at %s. They have %s.", intent.Plural(s.Unknown), m.Name(),
+			join(itemNames(m)))
+	}
+	return wallet.Errorf(wallet.ENOTFOUND, "I don't have %s. You can buy from %s; ask what's on the menu.",
+		intent.Plural(s.Unknown), join(shops))
 }

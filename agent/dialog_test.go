@@ -504,12 +504,15 @@ func TestUnknownItems(t *testing.T) {
 	t.Run("default catalog", func(t *testing.T) {
 		h, s := MustOpenActive(t)
 		Run(t, h, s, []Step{
-			{Say: "buy a latte from kfc", State: agent.StateIdle, Code: wallet.ENOTFOUND, Reply: "KFC doesn't sell that."},
-			{Say: "buy a pizza", State: agent.StateIdle, Reply: noneReply},
+			{Say: "buy a latte from kfc", State: agent.StateIdle, Code: wallet.ENOTFOUND,
+				Reply: "KFC doesn't sell lattes. They have zinger burger, fries and cola."},
+			{Say: "buy a pizza", State: agent.StateIdle, Code: wallet.ENOTFOUND,
+				Reply: "I don't have pizzas. You can buy from Luckin Coffee, KFC and Hema; ask what's on the menu."},
 			{Say: "buy a latte", State: agent.StateDrafted},
 			{Say: "change it to two colas", State: agent.StateDrafted, Code: wallet.ENOTFOUND,
-				Reply: "Luckin Coffee doesn't sell that."},
-			{Say: "buy a latte from kfc", State: agent.StateDrafted, Code: wallet.ENOTFOUND, Reply: "KFC doesn't sell that."},
+				Reply: "Luckin Coffee doesn't sell colas. They have latte, americano, cappuccino and coconut latte."},
+			{Say: "buy a latte from kfc", State: agent.StateDrafted, Code: wallet.ENOTFOUND,
+				Reply: "KFC doesn't sell lattes. They have zinger burger, fries and cola."},
 			{Say: "confirm the order", State: agent.StateConfirmed, Held: 1800,
 				Reply: "Order confirmed; 18 yuan is on hold. Say pay to authorize the payment."},
 		})
@@ -575,7 +578,6 @@ func TestOutOfDomain(t *testing.T) {
 		"um pay",
 		"pay pay",
 		"buy",
-		"buy a latte from starbucks",
 		"please confirm the order now, thanks",
 		"tip zero yuan",
 		"",
@@ -841,4 +843,21 @@ func TestOrderOverDraft(t *testing.T) {
 			t.Errorf("order %d (%s) is still %s", o.ID, h.MustOrders()[0].PayeeName, o.State)
 		}
 	}
+}
+
+// TestNotSold: an order of something the catalog lacks, or from a shop it
+// does not know, says what there is instead, and leaves the draft alone.
+func TestNotSold(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "buy a mocha", State: agent.StateIdle, Code: wallet.ENOTFOUND,
+			Reply: "I don't have mochas. You can buy from Luckin Coffee, KFC and Hema; ask what's on the menu."},
+		{Say: "buy a mocha from luckin", State: agent.StateIdle, Code: wallet.ENOTFOUND,
+			Reply: "I don't sell mochas at Luckin Coffee. They have latte, americano, cappuccino and coconut latte."},
+		{Say: "buy two lattes", State: agent.StateDrafted},
+		{Say: "buy a latte from starbucks", State: agent.StateDrafted, Code: wallet.ENOTFOUND,
+			Reply: "I don't know Starbucks. You can buy from Luckin Coffee, KFC and Hema."},
+		{Say: "what's my order", State: agent.StateDrafted,
+			Reply: "Your order: two lattes from Luckin Coffee, 36 yuan. Say confirm to place it."},
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/config"
+	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -92,7 +93,8 @@ func (d *dialog) resolve(merchantID, itemID string) (config.Merchant, config.Ite
 	}
 	it, ok := m.Item(itemID)
 	if !ok {
-		return m, it, wallet.Errorf(wallet.ENOTFOUND, "%s doesn't sell that.", m.Name())
+		return m, it, wallet.Errorf(wallet.ENOTFOUND, "%s doesn't sell %s. They have %s.", m.Name(),
+			intent.Plural(d.itemName("", itemID)), join(itemNames(m)))
 	}
 	return m, it, nil
 }
@@ -109,6 +111,9 @@ func (d *dialog) create() error {
 	cur, err := d.current()
 	if err != nil {
 		return err
+	}
+	if err := d.notSold(); err != nil {
+		return err // the open order, if any, stays as it was
 	}
 	if cur != nil && cur.State == wallet.Confirmed {
 		return wallet.Errorf(wallet.ESTATE, "You have a confirmed order of %s waiting. Say pay, or cancel order, first.",

@@ -216,6 +216,10 @@ type Slots struct {
 	// Class is the general word a sentence used instead of an item
 	// ("a coffee"); Item is then empty.
 	Class string `json:"class,omitempty"`
+	// Unknown is what a sentence asked for that the catalog does not have
+	// ("mocha"), and UnknownShop a shop it does not know ("starbucks").
+	Unknown     string `json:"unknown,omitempty"`
+	UnknownShop string `json:"unknown_shop,omitempty"`
 }
 
 // Line is one thing a sentence names, and how many of it.

@@ -1,5 +1,7 @@
 package intent
 
+import "slices"
+
 // token is a word of the utterance and its id in the parser's vocabulary,
 // -1 for a word no template, list or skip phrase uses.
 type token struct {
@@ -141,15 +143,28 @@ func (sc *scratch) spansAt(p *Parser, pos, source int) []span {
 // Parse reads one utterance. It never fails: text that matches no template
 // is None with confidence 0.
 func (p *Parser) Parse(text string) Result {
+	res, words := p.parseWhole(text)
+	if res.Intent != None || len(words) == 0 {
+		return res
+	}
+	if r := p.cart(res); r.Intent != None {
+		return r
+	}
+	return p.unknown(res, words)
+}
+
+// parseWhole matches the utterance against the templates, and returns its
+// words when nothing matched.
+func (p *Parser) parseWhole(text string) (Result, []string) {
 	res := Result{Text: text, Intent: None}
 	if len(text) > MaxBytes {
-		return res
+		return res, nil
 	}
 	sc := p.pool.Get().(*scratch)
 	defer p.pool.Put(sc)
 	words, ok := sc.norm.split(text, MaxWords)
 	if !ok || len(words) == 0 {
-		return res
+		return res, nil
 	}
 	sc.toks = sc.toks[:0]
 	for _, w := range words {
@@ -161,9 +176,9 @@ func (p *Parser) Parse(text string) Result {
 	}
 	tmpl, c, ok := p.match(sc)
 	if !ok {
-		return p.cart(res)
+		return res, slices.Clone(words)
 	}
-	return p.result(res, tmpl, c)
+	return p.result(res, tmpl, c), nil
 }
 
 // match runs the automaton over sc.toks and returns the best complete

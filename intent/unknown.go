@@ -1,0 +1,101 @@
+package intent
+
+import (
+	"strings"
+)
+
+// unknown reads an order of something the catalog does not have ("buy a
+// mocha", "two lattes from starbucks"), when no template matches: words the
+// templates never use, one or two in a row, stand where an item or a shop
+// would, and the sentence reads as an order once a known name is put in
+// their place. What it finds is order.create with Unknown or UnknownShop,
+// for the dialog to say what there is instead. It is read from text only.
+func (p *Parser) unknown(res Result, words []string) Result {
+	if len(p.merchants) == 0 {
+		return res
+	}
+	item, shop := p.stand("item"), p.stand("merchant")
+	for start := 0; start < len(words); start++ {
+		if p.known(words[start]) {
+			continue
+		}
+		for n := 1; n <= 2 && start+n <= len(words) && n < len(words); n++ {
+			if p.known(words[start+n-1]) {
+				break
+			}
+			said := strings.Join(words[start:start+n], " ")
+			for _, stand := range []struct{ name, slot string }{{item, "item"}, {shop, "merchant"}} {
+				text := strings.Join(append(append(words[:start:start], stand.name), words[start+n:]...), " ")
+				r, _ := p.parseWhole(text)
+				if r.Intent != OrderCreate || r.Confidence != FullMatch {
+					continue
+				}
+				if stand.slot == "item" && r.Slots.Item != "" && p.says(r.Slots.Item, item) {
+					res.Intent, res.Confidence = OrderCreate, FullMatch
+					res.Slots = Slots{Quantity: r.Slots.Quantity, Unknown: said}
+					if p.named(words, r.Slots.Merchant) {
+						res.Slots.Merchant = r.Slots.Merchant
+					}
+					return res
+				}
+				if stand.slot == "merchant" && r.Slots.Merchant == p.merchants[0] && !p.named(words, r.Slots.Merchant) {
+					res.Intent, res.Confidence = OrderCreate, FullMatch
+					res.Slots = Slots{Item: r.Slots.Item, Quantity: r.Slots.Quantity, UnknownShop: said}
+					return res
+				}
+			}
+		}
+	}
+	return res
+}
+
+// known reports whether a word is one the templates use, or is not a
+// plain word that could name a thing: only words of letters stand for an
+// unknown item or shop.
+func (p *Parser) known(w string) bool {
+	if _, ok := p.vocab[w]; ok {
+		return true
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'a' || w[i] > 'z' {
+			return true
+		}
+	}
+	return false
+}
+
+// stand is a name of the first item, or of the first merchant, to stand in
+// for an unknown word.
+func (p *Parser) stand(list string) string {
+	for _, l := range p.lists {
+		if l.name == list && len(l.phrases) > 0 {
+			return strings.Join(l.phrases[0].words, " ")
+		}
+	}
+	return ""
+}
+
+// says reports whether the stand-in name names item.
+func (p *Parser) says(item, name string) bool {
+	r, _ := p.parseWhole("buy " + name)
+	return r.Slots.Item == item
+}
+
+// named reports whether the sentence itself names the merchant id.
+func (p *Parser) named(words []string, merchant string) bool {
+	if merchant == "" {
+		return false
+	}
+	for _, l := range p.lists {
+		if l.name != "merchant" {
+			continue
+		}
+		for _, ph := range l.phrases {
+			if l.values[ph.value].id == merchant && strings.Contains(" "+strings.Join(words, " ")+" ",
+				" "+strings.Join(ph.words, " ")+" ") {
+				return true
+			}
+		}
+	}
+	return false
+}
