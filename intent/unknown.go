@@ -23,6 +23,9 @@ func (p *Parser) unknown(res Result, words []string) Result {
 			if p.known(words[start+n-1]) {
 				break
 			}
+			if onlyFillers(words[:start], words[start+n:]) {
+				continue // "ok google": nothing says it is an order
+			}
 			said := strings.Join(words[start:start+n], " ")
 			for _, stand := range []struct{ name, slot string }{{item, "item"}, {shop, "merchant"}} {
 				text := strings.Join(append(append(words[:start:start], stand.name), words[start+n:]...), " ")
@@ -62,6 +65,23 @@ func (p *Parser) known(w string) bool {
 		}
 	}
 	return false
+}
+
+// fillers are words that say nothing of an order on their own.
+var fillers = map[string]bool{"ok": true, "okay": true, "yes": true, "yeah": true, "sure": true, "hey": true,
+	"please": true, "um": true, "uh": true, "oh": true, "so": true, "well": true, "hi": true, "hello": true}
+
+// onlyFillers reports whether the words around an unknown run are all
+// fillers.
+func onlyFillers(parts ...[]string) bool {
+	for _, ws := range parts {
+		for _, w := range ws {
+			if !fillers[w] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // stand is a name of the first item, or of the first merchant, to stand in
