@@ -141,8 +141,10 @@ render() {
 	espeak-ng -v "$voice" -s "$speed" -w "$tmp/$id-raw.wav" "$text"
 	# espeak-ng starts speaking on the first sample; a capture never does
 	# (the endpointer keeps 300 ms of pre-roll), so the clip gets as much
-	# quiet before it.
-	sox "$tmp/$id-raw.wav" -r 16000 -c 1 -b 16 "$tmp/$id-clean.wav" pad "$lead_s" 0
+	# quiet before it. sox dithers what it writes at 16 bits with random
+	# noise, seeded from the clock unless -R is given; -R makes every
+	# rendering the same, bit for bit, and so every test run.
+	sox -R "$tmp/$id-raw.wav" -r 16000 -c 1 -b 16 "$tmp/$id-clean.wav" pad "$lead_s" 0
 	rm "$tmp/$id-raw.wav"
 	# The speech level is measured without the silence around it.
 	local rms dur gain offset
@@ -151,7 +153,7 @@ render() {
 	dur=$(soxi -D "$tmp/$id-clean.wav")
 	gain=$(awk -v s="$rms" -v n="$noise_rms" -v db="$snr_db" 'BEGIN {printf "%.6f", s / n / 10^(db/20)}')
 	offset=$(awk -v n="$n" -v d="$dur" 'BEGIN {printf "%.3f", (n * 7.919) % (59 - d)}')
-	sox -m -v 1 "$tmp/$id-clean.wav" -v "$gain" "|sox $tmp/noise.wav -p trim $offset $dur" "$tmp/$id-noisy.wav"
+	sox -R -m -v 1 "$tmp/$id-clean.wav" -v "$gain" "|sox $tmp/noise.wav -p trim $offset $dur" "$tmp/$id-noisy.wav"
 }
 export -f render
 export tmp noise_rms snr_db lead_s
