@@ -5,8 +5,9 @@
 # mono, 16-bit) with sox, plus a copy of each mixed with white noise at
 # 10 dB SNR. testdata/audio/manifest.tsv lists every clip:
 #
-#   file  intent  slots (JSON)  clean|noisy  in|out  text
+#   file  intent  slots (JSON)  clean|noisy  in|out  text  voice  engine  noise  snr
 #
+# where noise is clean or white and snr is in dB ("-" for clean clips).
 # The expected intent and slots are written here by hand, not taken from
 # the parser. Running it again does nothing when this script and the tools
 # are unchanged (a stamp file records them); otherwise it renders
@@ -167,9 +168,8 @@ while IFS=$'\t' read -r id intent slots text; do
 		read -r vname voice speed <<<"$v"
 		n=$((n + 1))
 		jobs+=("$id-$vname"$'\t'"$voice"$'\t'"$speed"$'\t'"$text"$'\t'"$n")
-		for kind in clean noisy; do
-			manifest+=("$id-$vname-$kind.wav"$'\t'"$intent"$'\t'"$slots"$'\t'"$kind"$'\tin\t'"$text")
-		done
+		manifest+=("$id-$vname-clean.wav"$'\t'"$intent"$'\t'"$slots"$'\tclean\tin\t'"$text"$'\t'"$vname"$'\tespeak-ng\tclean\t-')
+		manifest+=("$id-$vname-noisy.wav"$'\t'"$intent"$'\t'"$slots"$'\tnoisy\tin\t'"$text"$'\t'"$vname"$'\tespeak-ng\twhite\t'"$snr_db")
 	done
 done <<<"$commands"
 while IFS=$'\t' read -r id text; do
@@ -178,9 +178,8 @@ while IFS=$'\t' read -r id text; do
 		read -r vname voice speed <<<"$v"
 		n=$((n + 1))
 		jobs+=("$id-$vname"$'\t'"$voice"$'\t'"$speed"$'\t'"$text"$'\t'"$n")
-		for kind in clean noisy; do
-			manifest+=("$id-$vname-$kind.wav"$'\tnone\t{}\t'"$kind"$'\tout\t'"$text")
-		done
+		manifest+=("$id-$vname-clean.wav"$'\tnone\t{}\tclean\tout\t'"$text"$'\t'"$vname"$'\tespeak-ng\tclean\t-')
+		manifest+=("$id-$vname-noisy.wav"$'\tnone\t{}\tnoisy\tout\t'"$text"$'\t'"$vname"$'\tespeak-ng\twhite\t'"$snr_db")
 	done
 done <<<"$others"
 
@@ -189,7 +188,7 @@ printf '%s\n' "${jobs[@]}" |
 
 rm "$tmp/noise.wav"
 {
-	printf 'file\tintent\tslots\tcondition\tdomain\ttext\n'
+	printf 'file\tintent\tslots\tcondition\tdomain\ttext\tvoice\tengine\tnoise\tsnr\n'
 	printf '%s\n' "${manifest[@]}"
 } >"$tmp/manifest.tsv"
 echo "$stamp" >"$tmp/.stamp"
