@@ -19,8 +19,9 @@ build:
 	$(GO) build -o $(BIN) ./cmd/voicepay
 
 # deps installs the Debian packages that are missing (needs root, or sudo).
+# A package removed with its configuration files left ("rc") is missing.
 deps:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEBS); do dpkg-query -W -f '$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
