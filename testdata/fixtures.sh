@@ -3,7 +3,7 @@
 # two sets, each converted to the recognizer's format (16 kHz, mono,
 # 16-bit) with sox and with 300 ms of quiet before the speech:
 #
-#   - the espeak-ng set, in testdata/audio/: the 52 commands and 26
+#   - the espeak-ng set, in testdata/audio/: the first 52 commands and 26
 #     out-of-domain sentences below, each spoken by espeak-ng in four voice
 #     and speed variants, clean and mixed with white noise at 10 dB SNR
 #     (624 clips). TestAcceptance holds the recognizer to its floors on
@@ -22,11 +22,10 @@
 # for clean clips). Files are named ID-VOICE-clean.wav and
 # ID-VOICE-noisy.wav.
 #
-# Not every voice of the broad set says every sentence: that would be
-# three times the clips of the espeak-ng set, and the benchmark decodes
-# them all. So that a run stays near two minutes as sentences are added,
-# each sentence is said by a share of the voices, spread so that every
-# voice says about as many as any other:
+# Not every voice of the broad set says every sentence: that would be over
+# 2,500 clean clips, and the benchmark decodes them all. So that a run
+# stays near two minutes, each sentence is said by a share of the voices,
+# spread so that every voice says about as many as any other:
 #
 #   - command number i (from 0) is said clean by the voices v (from 0, in
 #     the order of the table below) where (i + v + 1) mod 4 = 0: three
@@ -89,7 +88,9 @@ voices=(
 noises=(white pink brown babble)
 
 # In-domain commands: id, intent, slots, text. The DESIGN.md examples come
-# first, then other phrasings covering every catalog item and every intent.
+# first, then other phrasings covering every catalog item and every intent
+# (the espeak-ng set says these 52), then sentences as people say them
+# rather than as the templates read.
 read -r -d '' commands <<'EOF' || true
 in01	payment.enable	{}	enable alipay payment function
 in02	payment.enable	{}	turn on payments
@@ -143,11 +144,50 @@ in49	payment.disable	{}	turn off voice payments
 in50	balance.query	{}	hey voicepay, what is my balance
 in51	payment.enable	{}	please activate alipay
 in52	order.create	{"merchant":"hema","item":"milk","quantity":2}	two cartons of milk from hema please
+in53	payment.enable	{}	okay, switch on voice payments
+in54	payment.disable	{}	please switch off alipay
+in55	order.create	{"merchant":"luckin_coffee","item":"americano","quantity":3}	could I get three americanos from luckin please
+in56	order.create	{"merchant":"kfc","item":"cola","quantity":1}	grab me a cola from KFC
+in57	order.create	{"merchant":"luckin_coffee","item":"cappuccino","quantity":2}	I'll have two cappuccinos
+in58	order.create	{"merchant":"hema","item":"eggs","quantity":1}	let me get a box of eggs from hema
+in59	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":1}	from luckin coffee, get me a latte
+in60	order.create	{"merchant":"kfc","item":"zinger_burger","quantity":2}	place an order for two zinger burgers
+in61	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":3}	three lattes please
+in62	order.create	{"merchant":"hema","item":"bananas","quantity":1}	um, can I have a bunch of bananas please
+in63	order.create	{"merchant":"kfc","item":"cola","quantity":2}	may I have two cokes
+in64	order.modify	{"quantity":2}	wait, make it two
+in65	order.modify	{"quantity":3}	actually, I'll take three instead
+in66	order.modify	{"merchant":"luckin_coffee","item":"americano","quantity":1}	switch it to an americano
+in67	order.modify	{"merchant":"kfc","item":"fries"}	replace it with fries
+in68	order.confirm	{}	yeah, confirm it
+in69	order.confirm	{}	okay, I confirm the order
+in70	order.cancel	{}	scratch that
+in71	order.cancel	{}	no, I changed my mind
+in72	order.cancel	{}	I don't want it anymore
+in73	payment.authorize	{}	yes, pay now
+in74	payment.authorize	{}	okay, go ahead and authorize the payment
+in75	balance.query	{}	how much money is left in my wallet
+in76	balance.query	{}	do I have enough money
+in77	history.query	{}	what have I bought this week
+in78	history.query	{}	how much did I spend yesterday
+in79	tip.send	{"amount":800,"payee":"developer"}	tip the app developer eight yuan
+in80	tip.send	{"amount":300,"payee":"agent"}	give a tip of three yuan to my assistant
+in81	wallet.freeze	{}	my phone was stolen, lock my wallet
+in82	claim.file	{}	someone made an unauthorized purchase
+in83	claim.file	{}	I did not make this purchase
+in84	help	{}	what can you do
+in85	help	{}	how does this work
+in86	subscription.approve	{"mandate":"subscription"}	yes, approve the subscription
+in87	subscription.approve	{"mandate":"tip"}	okay, I approve the tip request
+in88	subscription.cancel	{"merchant":"luckin_coffee","mandate":"subscription"}	cancel my subscription to luckin
+in89	subscription.cancel	{"mandate":"tip"}	decline the tip
+in90	subscription.query	{}	what am I subscribed to
+in91	subscription.query	{}	do I have any subscriptions
 EOF
 
 # Out-of-domain sentences: none of them may become an intent, least of all
 # one that moves money. Many are near misses of commands: a command's verb
-# or noun in everyday speech.
+# or noun in everyday speech. The espeak-ng set says the first 26.
 read -r -d '' others <<'EOF' || true
 out01	what's the weather like today
 out02	pay a visit to grandma
@@ -175,6 +215,104 @@ out23	authorize the firmware update
 out24	my phone battery is low
 out25	let's go to the park tomorrow
 out26	pay the electricity bill
+out27	pay attention
+out28	confirm my dentist appointment
+out29	order in the court
+out30	cancel my alarm
+out31	make it rain
+out32	tip of the iceberg
+out33	pay no attention to the man behind the curtain
+out34	the check is in the mail
+out35	I'll pay you back tomorrow
+out36	confirm the meeting for three o'clock
+out37	cancel the meeting
+out38	order a taxi to the airport
+out39	buy a ticket to shanghai
+out40	book a table for two
+out41	make it snappy
+out42	make it so
+out43	change the channel
+out44	lock the front door
+out45	freeze, don't move
+out46	help the old lady cross the street
+out47	balance the books
+out48	my balance on the bike is bad
+out49	what's my name
+out50	what's the score
+out51	show me the money
+out52	show my photos
+out53	it's on the tip of my tongue
+out54	approve the vacation request
+out55	authorize the new user
+out56	I want to go home
+out57	I'd like a window seat
+out58	can I get a refill
+out59	give me a break
+out60	give me five
+out61	enable bluetooth
+out62	turn on the television
+out63	disable notifications
+out64	turn off the oven
+out65	the latte art was beautiful
+out66	coffee makes me nervous
+out67	I love bananas
+out68	we ran out of milk
+out69	the eggs are in the fridge
+out70	my wallet is in the car
+out71	I lost my keys
+out72	confirm or deny the rumor
+out73	the payment was late last month
+out74	the order of operations
+out75	in order to win you must practice
+out76	the lake is frozen
+out77	cancel culture is everywhere
+out78	stop the music
+out79	pay per view
+out80	payday is on friday
+out81	check the oil in the car
+out82	check the mail
+out83	report the weather in beijing
+out84	file the report by monday
+out85	claim your prize
+out86	dispute the referee's call
+out87	the developer fixed the bug
+out88	tip the scales
+out89	pay the piper
+out90	order the pizza
+out91	count to ten
+out92	five yuan is not much
+out93	three blind mice
+out94	yes or no
+out95	no thanks
+out96	okay google
+out97	hey siri, set an alarm
+out98	alexa, play some jazz
+out99	good morning
+out100	how are you doing
+out101	what's for dinner
+out102	I'm going to the gym
+out103	my account password expired
+out104	lock the screen
+out105	show me the way home
+out106	read me a story
+out107	tell me about the history of rome
+out108	what did you say
+out109	what did I do yesterday
+out110	how much is a ticket to the museum
+out111	how much does it weigh
+out112	do I have time for lunch
+out113	is there enough gas in the car
+out114	go ahead and start the movie
+out115	approve the budget
+out116	submit the homework
+out117	confirm your email address
+out118	order more paper for the printer
+out119	pay the taxi driver
+out120	buy me a drink
+out121	get me a glass of water
+out122	I need a new phone
+out123	can I have your attention please
+out124	give the dog a bath
 EOF
 
 stamp=$( {
