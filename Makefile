@@ -4,9 +4,12 @@
 GO      ?= go
 BIN     := bin/voicepay
 PREFIX  ?= /usr/local
-# Debian packages voicepay needs at build or test time.
+# Debian packages voicepay needs at build or test time. The speech fixtures
+# are spoken by espeak-ng, FreeTTS (freetts, which brings a Java runtime),
+# festival (with the voice festvox-kdlpc16k) and flite, and mixed by sox.
 DEBS    := ca-certificates git gcc libc6-dev pkg-config espeak-ng sox libasound2 \
-           libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+           libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us \
+           freetts festival festvox-kdlpc16k flite
 DEMO_BALANCE ?= 1000
 
 export PATH := /usr/local/go/bin:$(PATH)
@@ -19,8 +22,9 @@ build:
 	$(GO) build -o $(BIN) ./cmd/voicepay
 
 # deps installs the Debian packages that are missing (needs root, or sudo).
+# A package removed with its configuration files left ("rc") is missing.
 deps:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEBS); do dpkg-query -W -f '$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -43,8 +47,12 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
-# fixtures renders the speech test clips with espeak-ng and sox into
-# testdata/audio (not committed); it does nothing when they are up to date.
+# fixtures renders the speech test clips into testdata/audio (not
+# committed): the espeak-ng set that TestAcceptance holds to its floors, and
+# in testdata/audio/broad the set that BenchmarkAcceptance measures, in
+# twelve voices of four engines, clean and with white, pink or brown noise
+# or babble at 5 to 15 dB SNR (see testdata/fixtures.sh). It does nothing
+# when they are up to date.
 fixtures: deps
 	bash testdata/fixtures.sh
 

@@ -38,7 +38,13 @@ END {
 	turn95 = metric["BenchmarkSpeechToTurn", "p95-ms"]
 	decodes = metric["BenchmarkSpeechToTurn", "decodes/utt"]
 	printf "%-52s %11.1f%% %12s\n", "command acceptance, clean speech", clean, ">= 95%"
-	printf "%-52s %11.1f%% %12s\n", "command acceptance, noisy speech (10 dB SNR)", noisy, ">= 85%"
+	printf "%-52s %11.1f%% %12s\n", "command acceptance, noisy speech (5-15 dB SNR)", noisy, ">= 85%"
+	split("white pink brown babble", kinds, " ")
+	for (k = 1; k <= 4; k++)
+		printf "%-52s %11.1f%% %12s\n", "  with " kinds[k] (k < 4 ? " noise" : ""), metric["BenchmarkAcceptance", kinds[k] "-%"], ""
+	split("espeak-ng freetts festival flite", engines, " ")
+	for (k = 1; k <= 4; k++)
+		printf "%-45s %19s\n", "  " engines[k] " voices, clean / noisy", sprintf("%.1f%% / %.1f%%", metric["BenchmarkAcceptance", engines[k] "-clean-%"], metric["BenchmarkAcceptance", engines[k] "-noisy-%"])
 	printf "%-52s %11.1f%% %12s\n", "out-of-domain clips heard as none", oodnone, ""
 	printf "%-52s %12d %12s\n", "out-of-domain clips heard as a money intent", oodmoney, "0"
 	printf "%-52s %12.3f %12s\n", "decoding real-time factor, whole utterances", rtf, "<= 0.05"

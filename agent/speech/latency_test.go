@@ -43,7 +43,7 @@ func cleanCommands(tb testing.TB) []string {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) == 6 && cols[3] == "clean" && cols[4] == "in" {
+		if len(cols) >= 6 && cols[3] == "clean" && cols[4] == "in" {
 			files = append(files, cols[0])
 		}
 	}
