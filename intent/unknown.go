@@ -59,6 +59,9 @@ func (p *Parser) known(w string) bool {
 	if _, ok := p.vocab[w]; ok {
 		return true
 	}
+	if _, ok := numberWords[w]; ok {
+		return true
+	}
 	for i := 0; i < len(w); i++ {
 		if w[i] < 'a' || w[i] > 'z' {
 			return true
