@@ -199,8 +199,9 @@ func (u Utterance) Same(v Utterance) bool {
 
 // Endpointer finds utterances in a stream of internal-format audio.
 //
-// Each frame's energy (after removing its DC offset) is compared with an
-// adaptive noise floor, and a frame is speech when it is MarginDB above the
+// Each frame's energy, measured in the band where most of a voice is and
+// little of hum, rumble, brown noise or the top half of white noise, is
+// compared with an adaptive noise floor, and a frame is speech when it is MarginDB above the
 // floor and above MinLevelDB. The floor starts at the quietest frame of the
 // FloorWarmUp that follows any leading digital silence (a device warming
 // up), falls quickly to quieter frames (FloorFall) and rises slowly to
@@ -228,11 +229,13 @@ type Endpointer struct {
 	minFrames, warmFrames                 int
 	fallAlpha, riseStep, margin, floorMin float64
 
-	frame  []int16 // the frame being filled
-	warm   []int16 // frames held until the floor is set
-	pre    []int16 // recent audio for the pre-roll; its tail is used
-	pos    int     // samples classified so far
-	floor  float64 // dBFS; NaN until set
+	frame  []int16   // the frame being filled
+	warm   []int16   // frames held until the floor is set
+	levels []float64 // the levels of the frames in warm
+	pre    []int16   // recent audio for the pre-roll; its tail is used
+	pos    int       // samples classified so far
+	band   bandLevel // measures frame levels
+	floor  float64   // dBFS; NaN until set
 	events []Event
 
 	state       vadState
@@ -277,6 +280,7 @@ func NewEndpointer(cfg VADConfig) (*Endpointer, error) {
 		riseStep:   cfg.FloorRiseDB * frameSec,
 		margin:     cfg.MarginDB,
 		floorMin:   cfg.MinLevelDB - cfg.MarginDB,
+		band:       newBandLevel(),
 	}
 	e.Reset()
 	return e, nil
@@ -286,8 +290,10 @@ func NewEndpointer(cfg VADConfig) (*Endpointer, error) {
 func (e *Endpointer) Reset() {
 	e.frame = e.frame[:0]
 	e.warm = e.warm[:0]
+	e.levels = e.levels[:0]
 	e.pre = e.pre[:0]
 	e.pos = 0
+	e.band.reset()
 	e.floor = math.NaN()
 	e.state = vadIdle
 	e.utt = nil
@@ -309,41 +315,43 @@ func (e *Endpointer) Write(samples []int16) []Event {
 	return e.events
 }
 
-// hold passes a frame on to step, except while the floor is being learnt:
-// then it keeps the frame until FloorWarmUp is complete, sets the floor
-// from the quietest of them, and steps through them all.
+// hold measures a frame and passes it on to step, except while the floor
+// is being learnt: then it keeps the frame until FloorWarmUp is complete,
+// sets the floor from the quietest of them, and steps through them all.
 func (e *Endpointer) hold(frame []int16) {
+	level := e.band.level(frame)
 	if !math.IsNaN(e.floor) {
-		e.step(frame)
+		e.step(frame, level)
 		return
 	}
-	level, _ := frameLevel(frame)
 	if len(e.warm) == 0 && level < digitalSilenceDB {
-		e.step(frame) // leading digital silence: nothing to learn
+		e.step(frame, level) // leading digital silence: nothing to learn
 		return
 	}
 	e.warm = append(e.warm, frame...)
-	if len(e.warm) >= e.warmFrames*e.frameLen {
+	e.levels = append(e.levels, level)
+	if len(e.levels) >= e.warmFrames {
 		e.endWarmUp()
 	}
 }
 
 // endWarmUp sets the floor from the held frames and steps through them.
 func (e *Endpointer) endWarmUp() {
-	if len(e.warm) == 0 {
+	if len(e.levels) == 0 {
 		return
 	}
 	floor := math.Inf(1)
-	for i := 0; i < len(e.warm); i += e.frameLen {
-		if level, _ := frameLevel(e.warm[i : i+e.frameLen]); level >= digitalSilenceDB {
+	for _, level := range e.levels {
+		if level >= digitalSilenceDB {
 			floor = min(floor, level)
 		}
 	}
 	e.floor = max(floor, e.floorMin)
-	for i := 0; i < len(e.warm); i += e.frameLen {
-		e.step(e.warm[i : i+e.frameLen])
+	for i, level := range e.levels {
+		e.step(e.warm[i*e.frameLen:(i+1)*e.frameLen], level)
 	}
 	e.warm = e.warm[:0]
+	e.levels = e.levels[:0]
 }
 
 // Flush ends the input: an utterance in progress ends with StopEndOfInput,
@@ -361,9 +369,10 @@ func (e *Endpointer) Flush() []Event {
 	return events
 }
 
-// step classifies one frame and advances the state machine.
-func (e *Endpointer) step(frame []int16) {
-	speech := e.classify(frame)
+// step classifies one frame of the given level and advances the state
+// machine.
+func (e *Endpointer) step(frame []int16, level float64) {
+	speech := e.classify(frame, level)
 	start := e.pos
 	e.pos += len(frame)
 	switch e.state {
@@ -469,15 +478,14 @@ func (e *Endpointer) remember(frame []int16) {
 	}
 }
 
-// classify decides whether a frame is speech, then updates the noise floor
-// with it.
-func (e *Endpointer) classify(frame []int16) bool {
-	level, mean := frameLevel(frame)
+// classify decides whether a frame of the given level is speech, then
+// updates the noise floor with it.
+func (e *Endpointer) classify(frame []int16, level float64) bool {
 	if math.IsNaN(e.floor) {
 		return false // leading digital silence
 	}
 	speech := level >= e.floor+e.margin && level >= e.cfg.MinLevelDB
-	if speech && e.cfg.MaxZeroCrossings > 0 && zeroCrossings(frame, mean) > e.cfg.MaxZeroCrossings {
+	if speech && e.cfg.MaxZeroCrossings > 0 && zeroCrossings(frame) > e.cfg.MaxZeroCrossings {
 		speech = false
 	}
 	if level < e.floor {
@@ -488,24 +496,14 @@ func (e *Endpointer) classify(frame []int16) bool {
 	return speech
 }
 
-// frameLevel is a frame's power in dBFS (at least -120), after removing its
-// mean, which it also returns.
-func frameLevel(frame []int16) (level, mean float64) {
-	var sum, sq float64
-	for _, s := range frame {
-		v := float64(s)
-		sum += v
-		sq += v * v
-	}
-	n := float64(len(frame))
-	mean = sum / n
-	power := max(sq/n-mean*mean, 0) / (32768 * 32768)
-	return 10 * math.Log10(power+1e-12), mean
-}
-
 // zeroCrossings is the fraction of adjacent sample pairs on opposite sides
-// of the mean.
-func zeroCrossings(frame []int16, mean float64) float64 {
+// of the frame's mean.
+func zeroCrossings(frame []int16) float64 {
+	var sum float64
+	for _, s := range frame {
+		sum += float64(s)
+	}
+	mean := sum / float64(len(frame))
 	var n int
 	for i := 1; i < len(frame); i++ {
 		if (float64(frame[i-1]) >= mean) != (float64(frame[i]) >= mean) {
