@@ -35,24 +35,28 @@ type VADConfig struct {
 	// MaxSpeech cuts an utterance that has lasted this long since its first
 	// speech frame (StopMaxLength); the next starts from there.
 	MaxSpeech time.Duration
-	// MarginDB: a frame is speech when its energy is at least this many dB
-	// above the noise floor.
+	// MarginDB: a frame is speech when its level, and its mean level over
+	// the last 90 ms, are at least this many dB above the noise level.
 	MarginDB float64
 	// MinLevelDB: a frame quieter than this (dB relative to full scale) is
-	// never speech, however quiet the floor.
+	// never speech, however quiet the noise.
 	MinLevelDB float64
-	// FloorRiseDB is the fastest the noise floor rises, in dB per second,
-	// when frames are louder than it: slow, so speech does not lift it, but
-	// a lasting louder noise is learnt within seconds.
-	FloorRiseDB float64
-	// FloorFall is the time constant with which the floor falls to quieter
-	// frames: fast, so it follows the quiet between words.
-	FloorFall time.Duration
+	// NoiseTrack is the time constant with which the noise level follows
+	// the frames taken for noise (and, inside an utterance, every frame,
+	// within the bounds NoiseWindow sets).
+	NoiseTrack time.Duration
+	// NoiseWindow is the stretch of recent frames whose quieter fifth
+	// bounds the noise level: from above, so that speech does not lift it
+	// and it follows the noise down within a fraction of the window; from
+	// below once the window is full, so that a lasting louder noise is
+	// learnt within the window even while it is taken for speech (at most
+	// one utterance, cut by MaxSpeech if need be, while it is).
+	NoiseWindow time.Duration
 	// FloorWarmUp is the audio, from the first frame that is not digital
-	// silence, whose quietest frame sets the initial floor. Decisions on
-	// it wait until it is complete (or Flush), so speech right at the
-	// start is measured against its own pauses rather than taken for the
-	// floor. Zero sets the floor from that first frame alone.
+	// silence, whose quietest frame sets the initial noise level.
+	// Decisions on it wait until it is complete (or Flush), so speech right
+	// at the start is measured against its own pauses rather than taken
+	// for the noise. Zero sets the level from that first frame alone.
 	FloorWarmUp time.Duration
 	// MaxZeroCrossings, when above zero, makes a frame whose zero-crossing
 	// rate (sign changes per sample, 0..1) exceeds it non-speech whatever
@@ -74,8 +78,8 @@ func DefaultVADConfig() VADConfig {
 		MaxSpeech:   10 * time.Second,
 		MarginDB:    6,
 		MinLevelDB:  -55,
-		FloorRiseDB: 4,
-		FloorFall:   100 * time.Millisecond,
+		NoiseTrack:  time.Second,
+		NoiseWindow: 2400 * time.Millisecond,
 		FloorWarmUp: 300 * time.Millisecond,
 	}
 }
@@ -101,10 +105,10 @@ func (c VADConfig) validate() error {
 		return fmt.Errorf("vad: MarginDB %v must be positive", c.MarginDB)
 	case math.IsNaN(c.MinLevelDB) || c.MinLevelDB > 0:
 		return fmt.Errorf("vad: MinLevelDB %v must be at most 0", c.MinLevelDB)
-	case !(c.FloorRiseDB > 0):
-		return fmt.Errorf("vad: FloorRiseDB %v must be positive", c.FloorRiseDB)
-	case c.FloorFall <= 0:
-		return fmt.Errorf("vad: FloorFall %s must be positive", c.FloorFall)
+	case c.NoiseTrack < c.Frame:
+		return fmt.Errorf("vad: NoiseTrack %s is shorter than a frame", c.NoiseTrack)
+	case c.NoiseWindow < c.Frame:
+		return fmt.Errorf("vad: NoiseWindow %s is shorter than a frame", c.NoiseWindow)
 	case c.FloorWarmUp < 0 || c.FloorWarmUp > c.MaxSpeech:
 		return fmt.Errorf("vad: FloorWarmUp %s outside 0..MaxSpeech", c.FloorWarmUp)
 	case math.IsNaN(c.MaxZeroCrossings) || c.MaxZeroCrossings < 0:
@@ -199,17 +203,17 @@ func (u Utterance) Same(v Utterance) bool {
 
 // Endpointer finds utterances in a stream of internal-format audio.
 //
-// Each frame's energy, measured in the band where most of a voice is and
-// little of hum, rumble, brown noise or the top half of white noise, is
-// compared with an adaptive noise floor, and a frame is speech when it is MarginDB above the
-// floor and above MinLevelDB. The floor starts at the quietest frame of the
-// FloorWarmUp that follows any leading digital silence (a device warming
-// up), falls quickly to quieter frames (FloorFall) and rises slowly to
-// louder ones (FloorRiseDB); it never goes below MinLevelDB-MarginDB, where
-// it could no longer matter. So stationary noise from the start never opens
-// an utterance, and a noise that grows louder is learnt at FloorRiseDB,
-// with at most one utterance (cut by MaxSpeech if need be) while the floor
-// catches up.
+// Each frame's level is measured between 100 Hz and 4 kHz, where most of
+// a voice is and little of hum, rumble, brown noise or the top half of
+// white noise, and compared with a noise level (see noiseModel): a frame
+// is speech when it, and the mean of the last 90 ms, are MarginDB above
+// the noise level, and it is above MinLevelDB. The noise level starts at
+// the quietest frame of the FloorWarmUp that follows any leading digital
+// silence (a device warming up), then follows the frames taken for noise
+// with the time constant NoiseTrack, bounded by the quieter frames of the
+// last NoiseWindow. So steady noise of any colour, and babble, learnt as
+// it goes on, neither opens utterances nor holds them open after the
+// speech.
 //
 // A first speech frame opens a candidate; it becomes an utterance
 // (SpeechStarted) once it holds MinSpeech of speech frames, and is dropped
@@ -223,19 +227,19 @@ func (u Utterance) Same(v Utterance) bool {
 // samples: writing them in any chunks gives the same events. An Endpointer
 // is not safe for concurrent use.
 type Endpointer struct {
-	cfg                                   VADConfig
-	frameLen, preRoll, maxLen             int // samples
-	hangFrames, tailFrames                int
-	minFrames, warmFrames                 int
-	fallAlpha, riseStep, margin, floorMin float64
+	cfg                       VADConfig
+	frameLen, preRoll, maxLen int // samples
+	hangFrames, tailFrames    int
+	minFrames, warmFrames     int
+	floorMin                  float64
 
 	frame  []int16   // the frame being filled
-	warm   []int16   // frames held until the floor is set
+	warm   []int16   // frames held until the noise level is set
 	levels []float64 // the levels of the frames in warm
 	pre    []int16   // recent audio for the pre-roll; its tail is used
 	pos    int       // samples classified so far
 	band   bandLevel // measures frame levels
-	floor  float64   // dBFS; NaN until set
+	noise  noiseModel
 	events []Event
 
 	state       vadState
@@ -266,7 +270,6 @@ func NewEndpointer(cfg VADConfig) (*Endpointer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	frameSec := cfg.Frame.Seconds()
 	e := &Endpointer{
 		cfg:        cfg,
 		frameLen:   SampleCount(cfg.Frame),
@@ -276,11 +279,9 @@ func NewEndpointer(cfg VADConfig) (*Endpointer, error) {
 		tailFrames: ceilDiv(cfg.Tail, cfg.Frame),
 		minFrames:  max(1, ceilDiv(cfg.MinSpeech, cfg.Frame)),
 		warmFrames: max(1, ceilDiv(cfg.FloorWarmUp, cfg.Frame)),
-		fallAlpha:  1 - math.Exp(-frameSec/cfg.FloorFall.Seconds()),
-		riseStep:   cfg.FloorRiseDB * frameSec,
-		margin:     cfg.MarginDB,
 		floorMin:   cfg.MinLevelDB - cfg.MarginDB,
 		band:       newBandLevel(),
+		noise:      newNoiseModel(cfg),
 	}
 	e.Reset()
 	return e, nil
@@ -294,7 +295,7 @@ func (e *Endpointer) Reset() {
 	e.pre = e.pre[:0]
 	e.pos = 0
 	e.band.reset()
-	e.floor = math.NaN()
+	e.noise.reset(math.NaN())
 	e.state = vadIdle
 	e.utt = nil
 }
@@ -315,12 +316,13 @@ func (e *Endpointer) Write(samples []int16) []Event {
 	return e.events
 }
 
-// hold measures a frame and passes it on to step, except while the floor
-// is being learnt: then it keeps the frame until FloorWarmUp is complete,
-// sets the floor from the quietest of them, and steps through them all.
+// hold measures a frame and passes it on to step, except while the noise
+// level is being learnt: then it keeps the frame until FloorWarmUp is
+// complete, sets the level from the quietest of them, and steps through
+// them all.
 func (e *Endpointer) hold(frame []int16) {
 	level := e.band.level(frame)
-	if !math.IsNaN(e.floor) {
+	if !math.IsNaN(e.noise.level) {
 		e.step(frame, level)
 		return
 	}
@@ -335,18 +337,19 @@ func (e *Endpointer) hold(frame []int16) {
 	}
 }
 
-// endWarmUp sets the floor from the held frames and steps through them.
+// endWarmUp sets the noise level from the held frames and steps through
+// them.
 func (e *Endpointer) endWarmUp() {
 	if len(e.levels) == 0 {
 		return
 	}
-	floor := math.Inf(1)
+	quietest := math.Inf(1)
 	for _, level := range e.levels {
 		if level >= digitalSilenceDB {
-			floor = min(floor, level)
+			quietest = min(quietest, level)
 		}
 	}
-	e.floor = max(floor, e.floorMin)
+	e.noise.reset(max(quietest, e.floorMin))
 	for i, level := range e.levels {
 		e.step(e.warm[i*e.frameLen:(i+1)*e.frameLen], level)
 	}
@@ -369,8 +372,7 @@ func (e *Endpointer) Flush() []Event {
 	return events
 }
 
-// step classifies one frame of the given level and advances the state
-// machine.
+// step classifies one frame and advances the state machine.
 func (e *Endpointer) step(frame []int16, level float64) {
 	speech := e.classify(frame, level)
 	start := e.pos
@@ -478,22 +480,14 @@ func (e *Endpointer) remember(frame []int16) {
 	}
 }
 
-// classify decides whether a frame of the given level is speech, then
-// updates the noise floor with it.
+// classify decides whether a frame of the given level is speech, learning
+// the noise from it.
 func (e *Endpointer) classify(frame []int16, level float64) bool {
-	if math.IsNaN(e.floor) {
+	if math.IsNaN(e.noise.level) {
 		return false // leading digital silence
 	}
-	speech := level >= e.floor+e.margin && level >= e.cfg.MinLevelDB
-	if speech && e.cfg.MaxZeroCrossings > 0 && zeroCrossings(frame) > e.cfg.MaxZeroCrossings {
-		speech = false
-	}
-	if level < e.floor {
-		e.floor = max(e.floor+(level-e.floor)*e.fallAlpha, e.floorMin)
-	} else {
-		e.floor = min(level, e.floor+e.riseStep)
-	}
-	return speech
+	hiss := e.cfg.MaxZeroCrossings > 0 && zeroCrossings(frame) > e.cfg.MaxZeroCrossings
+	return e.noise.speech(level, e.state, hiss)
 }
 
 // zeroCrossings is the fraction of adjacent sample pairs on opposite sides

@@ -351,8 +351,8 @@ func TestNewEndpointerValidates(t *testing.T) {
 		{"MaxSpeech", func(c *voice.VADConfig) { c.MaxSpeech = c.MinSpeech }},
 		{"MarginDB", func(c *voice.VADConfig) { c.MarginDB = math.NaN() }},
 		{"MinLevelDB", func(c *voice.VADConfig) { c.MinLevelDB = 3 }},
-		{"FloorRiseDB", func(c *voice.VADConfig) { c.FloorRiseDB = 0 }},
-		{"FloorFall", func(c *voice.VADConfig) { c.FloorFall = 0 }},
+		{"NoiseTrack", func(c *voice.VADConfig) { c.NoiseTrack = time.Millisecond }},
+		{"NoiseWindow", func(c *voice.VADConfig) { c.NoiseWindow = 0 }},
 		{"MaxZeroCrossings", func(c *voice.VADConfig) { c.MaxZeroCrossings = -1 }},
 	} {
 		cfg := voice.DefaultVADConfig()
