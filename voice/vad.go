@@ -217,10 +217,14 @@ func (u Utterance) Same(v Utterance) bool {
 //
 // A first speech frame opens a candidate; it becomes an utterance
 // (SpeechStarted) once it holds MinSpeech of speech frames, and is dropped
-// if Hangover of non-speech comes first. An utterance ends after Hangover
-// of non-speech, at MaxSpeech, or at Flush. Its samples run from PreRoll
-// before its first speech frame to the frame that ended it, but keep no
-// more than Tail of non-speech after its last speech frame.
+// if Tail of non-speech comes first, so that a loud moment of the noise
+// just before the speech does not become its start. An utterance ends
+// after Hangover of non-speech, at MaxSpeech, or at Flush; once Tail of
+// non-speech has passed (SpeechPaused), speech resumes only with two
+// speech frames in a row, so that a lone loud moment of the noise does not
+// hold it open. Its samples run from PreRoll before its first speech frame
+// to the frame that ended it, but keep no more than Tail of non-speech
+// after its last speech frame.
 //
 // All times are offsets from the first sample written (or since Flush or
 // Reset), computed from sample counts, so the events depend only on the
@@ -249,6 +253,7 @@ type Endpointer struct {
 	lastSpeech  int  // end of the last speech frame
 	speechCount int  // speech frames since the onset
 	sent        int  // samples of utt already sent as SpeechAudio
+	prevSpeech  bool // the last frame was taken for speech
 	cut         bool // the last frame ended an utterance at MaxSpeech
 }
 
@@ -295,6 +300,7 @@ func (e *Endpointer) Reset() {
 	e.pre = e.pre[:0]
 	e.pos = 0
 	e.band.reset()
+	e.prevSpeech = false
 	e.noise.reset(math.NaN())
 	e.state = vadIdle
 	e.utt = nil
@@ -391,6 +397,7 @@ func (e *Endpointer) step(frame []int16, level float64) {
 	case vadPending, vadActive:
 		e.extend(frame, speech)
 	}
+	e.prevSpeech = speech
 	e.remember(frame)
 	if e.cut {
 		// The utterance was cut at MaxSpeech: the next one continues it
@@ -403,6 +410,9 @@ func (e *Endpointer) step(frame []int16, level float64) {
 // that start and end it.
 func (e *Endpointer) extend(frame []int16, speech bool) {
 	e.utt = append(e.utt, frame...)
+	if speech && e.state == vadActive && !e.prevSpeech && (e.pos-len(frame)-e.lastSpeech)/e.frameLen >= e.tailFrames {
+		speech = false // after a pause, one speech frame alone does not resume
+	}
 	if speech {
 		e.speechCount++
 		e.lastSpeech = e.pos
@@ -415,7 +425,7 @@ func (e *Endpointer) extend(frame []int16, speech bool) {
 			e.state = vadActive
 			e.events = append(e.events, SpeechStarted{At: Duration(e.onset)})
 			e.sendAudio()
-		case silent >= e.hangFrames || e.pos-e.onset >= e.maxLen:
+		case silent >= e.tailFrames || e.pos-e.onset >= e.maxLen:
 			e.state, e.utt = vadIdle, nil // a blip: drop it
 		}
 	case vadActive:
