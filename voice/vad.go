@@ -79,7 +79,7 @@ func DefaultVADConfig() VADConfig {
 		MarginDB:    6,
 		MinLevelDB:  -55,
 		NoiseTrack:  time.Second,
-		NoiseWindow: 2400 * time.Millisecond,
+		NoiseWindow: 1500 * time.Millisecond,
 		FloorWarmUp: 300 * time.Millisecond,
 	}
 }
@@ -211,7 +211,8 @@ func (u Utterance) Same(v Utterance) bool {
 // the quietest frame of the FloorWarmUp that follows any leading digital
 // silence (a device warming up), then follows the frames taken for noise
 // with the time constant NoiseTrack, bounded by the quieter frames of the
-// last NoiseWindow. So steady noise of any colour, and babble, learnt as
+// last NoiseWindow, and is raised to a steady sound that is not voiced
+// once it has lasted 600 ms. So steady noise of any colour, and babble, learnt as
 // it goes on, neither opens utterances nor holds them open after the
 // speech.
 //
@@ -497,7 +498,7 @@ func (e *Endpointer) classify(frame []int16, level float64) bool {
 		return false // leading digital silence
 	}
 	hiss := e.cfg.MaxZeroCrossings > 0 && zeroCrossings(frame) > e.cfg.MaxZeroCrossings
-	return e.noise.speech(level, e.state, hiss)
+	return e.noise.speech(frame, level, e.state, hiss)
 }
 
 // zeroCrossings is the fraction of adjacent sample pairs on opposite sides

@@ -432,26 +432,42 @@ func noiseSeed(tb testing.TB) uint64 {
 // TestEndpointerInNoise: in steady white, pink, brown noise and babble at
 // 10 dB SNR, running from 2 s before the speech to 3 s after it, the
 // endpointer finds at least 95% of utterances and stops at least 90% of
-// them within a second of the speech's end. It runs every seventh clean
+// them within a second of the speech's end. It runs every third clean
 // clip (all four voices take turns) from seed 1, so it asserts on the
 // same audio every run; VOICEPAY_SEED draws other audio, and a failure
 // lists the trials that failed. BenchmarkEndpointerInNoise runs every
 // clip, at three SNRs.
 func TestEndpointerInNoise(t *testing.T) {
+	testNoiseTargets(t, false)
+}
+
+// TestEndpointerNoiseStartingWithSpeech: the same when the noise starts
+// with the speech, after a quiet room, and must be learnt while the
+// speech goes on; except that 80% will do for babble, which is voiced
+// like the speech, so that only the noise window learns it.
+func TestEndpointerNoiseStartingWithSpeech(t *testing.T) {
+	testNoiseTargets(t, true)
+}
+
+func testNoiseTargets(t *testing.T, onset bool) {
 	clips := loadNoiseClips(t)
 	var picked []int
-	for i := 0; i < len(clips); i += 7 {
+	for i := 0; i < len(clips); i += 3 {
 		picked = append(picked, i)
 	}
-	s := runNoiseSweep(t, noiseSeed(t), clips, picked, []float64{10}, false)
+	s := runNoiseSweep(t, noiseSeed(t), clips, picked, []float64{10}, onset)
 	t.Log("\n" + s.table())
 	for _, k := range noiseKinds {
 		tally := s.tally[k][10]
 		if got := tally.foundRate(); got < 0.95 {
 			t.Errorf("%s noise: found %.1f%% of utterances, want at least 95%%", k, 100*got)
 		}
-		if got := tally.endedRate(); got < 0.90 {
-			t.Errorf("%s noise: %.1f%% of utterances stopped within %s of the speech's end, want at least 90%%", k, 100*got, endWithin)
+		want := 0.90
+		if onset && k == babbleNoiseKind {
+			want = 0.80
+		}
+		if got := tally.endedRate(); got < want {
+			t.Errorf("%s noise: %.1f%% of utterances stopped within %s of the speech's end, want at least %.0f%%", k, 100*got, endWithin, 100*want)
 		}
 	}
 	if t.Failed() {
