@@ -100,10 +100,13 @@ func (n *noiseModel) speech(frame []int16, level float64, state vadState, hiss b
 	if len(n.window) == cap(n.window) {
 		n.level = max(n.level, low)
 	}
-	if least := n.recentMin(); least > n.level && voicing(frame, &n.scratch) < voicedAt {
-		n.level = least
-	}
 	threshold := n.level + n.margin
+	// A raise changes nothing for a frame below the threshold, or one that
+	// would still be speech; voicing is computed only for the others.
+	if least := n.recentMin(); least > n.level && level >= threshold && min(level, smooth) < least+n.margin && voicing(frame, &n.scratch) < voicedAt {
+		n.level = least
+		threshold = n.level + n.margin
+	}
 	speech := level >= threshold && smooth >= threshold && level >= n.minLevel && !hiss
 	// Between utterances and in a candidate, the frames below the
 	// threshold (and hiss) teach the level, so that a short word does not
