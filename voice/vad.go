@@ -35,24 +35,28 @@ type VADConfig struct {
 	// MaxSpeech cuts an utterance that has lasted this long since its first
 	// speech frame (StopMaxLength); the next starts from there.
 	MaxSpeech time.Duration
-	// MarginDB: a frame is speech when its energy is at least this many dB
-	// above the noise floor.
+	// MarginDB: a frame is speech when its level, and its mean level over
+	// the last 90 ms, are at least this many dB above the noise level.
 	MarginDB float64
 	// MinLevelDB: a frame quieter than this (dB relative to full scale) is
-	// never speech, however quiet the floor.
+	// never speech, however quiet the noise.
 	MinLevelDB float64
-	// FloorRiseDB is the fastest the noise floor rises, in dB per second,
-	// when frames are louder than it: slow, so speech does not lift it, but
-	// a lasting louder noise is learnt within seconds.
-	FloorRiseDB float64
-	// FloorFall is the time constant with which the floor falls to quieter
-	// frames: fast, so it follows the quiet between words.
-	FloorFall time.Duration
+	// NoiseTrack is the time constant with which the noise level follows
+	// the frames taken for noise (and, inside an utterance, every frame,
+	// within the bounds NoiseWindow sets).
+	NoiseTrack time.Duration
+	// NoiseWindow is the stretch of recent frames whose quieter fifth
+	// bounds the noise level: from above, so that speech does not lift it
+	// and it follows the noise down within a fraction of the window; from
+	// below once the window is full, so that a lasting louder noise is
+	// learnt within the window even while it is taken for speech (at most
+	// one utterance, cut by MaxSpeech if need be, while it is).
+	NoiseWindow time.Duration
 	// FloorWarmUp is the audio, from the first frame that is not digital
-	// silence, whose quietest frame sets the initial floor. Decisions on
-	// it wait until it is complete (or Flush), so speech right at the
-	// start is measured against its own pauses rather than taken for the
-	// floor. Zero sets the floor from that first frame alone.
+	// silence, whose quietest frame sets the initial noise level.
+	// Decisions on it wait until it is complete (or Flush), so speech right
+	// at the start is measured against its own pauses rather than taken
+	// for the noise. Zero sets the level from that first frame alone.
 	FloorWarmUp time.Duration
 	// MaxZeroCrossings, when above zero, makes a frame whose zero-crossing
 	// rate (sign changes per sample, 0..1) exceeds it non-speech whatever
@@ -74,8 +78,8 @@ func DefaultVADConfig() VADConfig {
 		MaxSpeech:   10 * time.Second,
 		MarginDB:    6,
 		MinLevelDB:  -55,
-		FloorRiseDB: 4,
-		FloorFall:   100 * time.Millisecond,
+		NoiseTrack:  time.Second,
+		NoiseWindow: 1500 * time.Millisecond,
 		FloorWarmUp: 300 * time.Millisecond,
 	}
 }
@@ -101,10 +105,10 @@ func (c VADConfig) validate() error {
 		return fmt.Errorf("vad: MarginDB %v must be positive", c.MarginDB)
 	case math.IsNaN(c.MinLevelDB) || c.MinLevelDB > 0:
 		return fmt.Errorf("vad: MinLevelDB %v must be at most 0", c.MinLevelDB)
-	case !(c.FloorRiseDB > 0):
-		return fmt.Errorf("vad: FloorRiseDB %v must be positive", c.FloorRiseDB)
-	case c.FloorFall <= 0:
-		return fmt.Errorf("vad: FloorFall %s must be positive", c.FloorFall)
+	case c.NoiseTrack < c.Frame:
+		return fmt.Errorf("vad: NoiseTrack %s is shorter than a frame", c.NoiseTrack)
+	case c.NoiseWindow < c.Frame:
+		return fmt.Errorf("vad: NoiseWindow %s is shorter than a frame", c.NoiseWindow)
 	case c.FloorWarmUp < 0 || c.FloorWarmUp > c.MaxSpeech:
 		return fmt.Errorf("vad: FloorWarmUp %s outside 0..MaxSpeech", c.FloorWarmUp)
 	case math.IsNaN(c.MaxZeroCrossings) || c.MaxZeroCrossings < 0:
@@ -199,40 +203,48 @@ func (u Utterance) Same(v Utterance) bool {
 
 // Endpointer finds utterances in a stream of internal-format audio.
 //
-// Each frame's energy (after removing its DC offset) is compared with an
-// adaptive noise floor, and a frame is speech when it is MarginDB above the
-// floor and above MinLevelDB. The floor starts at the quietest frame of the
-// FloorWarmUp that follows any leading digital silence (a device warming
-// up), falls quickly to quieter frames (FloorFall) and rises slowly to
-// louder ones (FloorRiseDB); it never goes below MinLevelDB-MarginDB, where
-// it could no longer matter. So stationary noise from the start never opens
-// an utterance, and a noise that grows louder is learnt at FloorRiseDB,
-// with at most one utterance (cut by MaxSpeech if need be) while the floor
-// catches up.
+// Each frame's level is measured between 100 Hz and 4 kHz, where most of
+// a voice is and little of hum, rumble, brown noise or the top half of
+// white noise, and compared with a noise level (see noiseModel): a frame
+// is speech when it, and the mean of the last 90 ms, are MarginDB above
+// the noise level, and it is above MinLevelDB. The noise level starts at
+// the quietest frame of the FloorWarmUp that follows any leading digital
+// silence (a device warming up), then follows the frames taken for noise
+// with the time constant NoiseTrack, bounded by the quieter frames of the
+// last NoiseWindow, and is raised to a steady sound that is not voiced
+// once it has lasted 600 ms. So steady noise of any colour, and babble, learnt as
+// it goes on, neither opens utterances nor holds them open after the
+// speech.
 //
 // A first speech frame opens a candidate; it becomes an utterance
 // (SpeechStarted) once it holds MinSpeech of speech frames, and is dropped
-// if Hangover of non-speech comes first. An utterance ends after Hangover
-// of non-speech, at MaxSpeech, or at Flush. Its samples run from PreRoll
-// before its first speech frame to the frame that ended it, but keep no
-// more than Tail of non-speech after its last speech frame.
+// if Tail of non-speech comes first, so that a loud moment of the noise
+// just before the speech does not become its start. An utterance ends
+// after Hangover of non-speech, at MaxSpeech, or at Flush; once Tail of
+// non-speech has passed (SpeechPaused), speech resumes only with two
+// speech frames in a row, so that a lone loud moment of the noise does not
+// hold it open. Its samples run from PreRoll before its first speech frame
+// to the frame that ended it, but keep no more than Tail of non-speech
+// after its last speech frame.
 //
 // All times are offsets from the first sample written (or since Flush or
 // Reset), computed from sample counts, so the events depend only on the
 // samples: writing them in any chunks gives the same events. An Endpointer
 // is not safe for concurrent use.
 type Endpointer struct {
-	cfg                                   VADConfig
-	frameLen, preRoll, maxLen             int // samples
-	hangFrames, tailFrames                int
-	minFrames, warmFrames                 int
-	fallAlpha, riseStep, margin, floorMin float64
+	cfg                       VADConfig
+	frameLen, preRoll, maxLen int // samples
+	hangFrames, tailFrames    int
+	minFrames, warmFrames     int
+	floorMin                  float64
 
-	frame  []int16 // the frame being filled
-	warm   []int16 // frames held until the floor is set
-	pre    []int16 // recent audio for the pre-roll; its tail is used
-	pos    int     // samples classified so far
-	floor  float64 // dBFS; NaN until set
+	frame  []int16   // the frame being filled
+	warm   []int16   // frames held until the noise level is set
+	levels []float64 // the levels of the frames in warm
+	pre    []int16   // recent audio for the pre-roll; its tail is used
+	pos    int       // samples classified so far
+	band   bandLevel // measures frame levels
+	noise  noiseModel
 	events []Event
 
 	state       vadState
@@ -242,6 +254,7 @@ type Endpointer struct {
 	lastSpeech  int  // end of the last speech frame
 	speechCount int  // speech frames since the onset
 	sent        int  // samples of utt already sent as SpeechAudio
+	prevSpeech  bool // the last frame was taken for speech
 	cut         bool // the last frame ended an utterance at MaxSpeech
 }
 
@@ -263,7 +276,6 @@ func NewEndpointer(cfg VADConfig) (*Endpointer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	frameSec := cfg.Frame.Seconds()
 	e := &Endpointer{
 		cfg:        cfg,
 		frameLen:   SampleCount(cfg.Frame),
@@ -273,10 +285,9 @@ func NewEndpointer(cfg VADConfig) (*Endpointer, error) {
 		tailFrames: ceilDiv(cfg.Tail, cfg.Frame),
 		minFrames:  max(1, ceilDiv(cfg.MinSpeech, cfg.Frame)),
 		warmFrames: max(1, ceilDiv(cfg.FloorWarmUp, cfg.Frame)),
-		fallAlpha:  1 - math.Exp(-frameSec/cfg.FloorFall.Seconds()),
-		riseStep:   cfg.FloorRiseDB * frameSec,
-		margin:     cfg.MarginDB,
 		floorMin:   cfg.MinLevelDB - cfg.MarginDB,
+		band:       newBandLevel(),
+		noise:      newNoiseModel(cfg),
 	}
 	e.Reset()
 	return e, nil
@@ -286,9 +297,12 @@ func NewEndpointer(cfg VADConfig) (*Endpointer, error) {
 func (e *Endpointer) Reset() {
 	e.frame = e.frame[:0]
 	e.warm = e.warm[:0]
+	e.levels = e.levels[:0]
 	e.pre = e.pre[:0]
 	e.pos = 0
-	e.floor = math.NaN()
+	e.band.reset()
+	e.prevSpeech = false
+	e.noise.reset(math.NaN())
 	e.state = vadIdle
 	e.utt = nil
 }
@@ -309,41 +323,45 @@ func (e *Endpointer) Write(samples []int16) []Event {
 	return e.events
 }
 
-// hold passes a frame on to step, except while the floor is being learnt:
-// then it keeps the frame until FloorWarmUp is complete, sets the floor
-// from the quietest of them, and steps through them all.
+// hold measures a frame and passes it on to step, except while the noise
+// level is being learnt: then it keeps the frame until FloorWarmUp is
+// complete, sets the level from the quietest of them, and steps through
+// them all.
 func (e *Endpointer) hold(frame []int16) {
-	if !math.IsNaN(e.floor) {
-		e.step(frame)
+	level := e.band.level(frame)
+	if !math.IsNaN(e.noise.level) {
+		e.step(frame, level)
 		return
 	}
-	level, _ := frameLevel(frame)
 	if len(e.warm) == 0 && level < digitalSilenceDB {
-		e.step(frame) // leading digital silence: nothing to learn
+		e.step(frame, level) // leading digital silence: nothing to learn
 		return
 	}
 	e.warm = append(e.warm, frame...)
-	if len(e.warm) >= e.warmFrames*e.frameLen {
+	e.levels = append(e.levels, level)
+	if len(e.levels) >= e.warmFrames {
 		e.endWarmUp()
 	}
 }
 
-// endWarmUp sets the floor from the held frames and steps through them.
+// endWarmUp sets the noise level from the held frames and steps through
+// them.
 func (e *Endpointer) endWarmUp() {
-	if len(e.warm) == 0 {
+	if len(e.levels) == 0 {
 		return
 	}
-	floor := math.Inf(1)
-	for i := 0; i < len(e.warm); i += e.frameLen {
-		if level, _ := frameLevel(e.warm[i : i+e.frameLen]); level >= digitalSilenceDB {
-			floor = min(floor, level)
+	quietest := math.Inf(1)
+	for _, level := range e.levels {
+		if level >= digitalSilenceDB {
+			quietest = min(quietest, level)
 		}
 	}
-	e.floor = max(floor, e.floorMin)
-	for i := 0; i < len(e.warm); i += e.frameLen {
-		e.step(e.warm[i : i+e.frameLen])
+	e.noise.reset(max(quietest, e.floorMin))
+	for i, level := range e.levels {
+		e.step(e.warm[i*e.frameLen:(i+1)*e.frameLen], level)
 	}
 	e.warm = e.warm[:0]
+	e.levels = e.levels[:0]
 }
 
 // Flush ends the input: an utterance in progress ends with StopEndOfInput,
@@ -362,8 +380,8 @@ func (e *Endpointer) Flush() []Event {
 }
 
 // step classifies one frame and advances the state machine.
-func (e *Endpointer) step(frame []int16) {
-	speech := e.classify(frame)
+func (e *Endpointer) step(frame []int16, level float64) {
+	speech := e.classify(frame, level)
 	start := e.pos
 	e.pos += len(frame)
 	switch e.state {
@@ -380,6 +398,7 @@ func (e *Endpointer) step(frame []int16) {
 	case vadPending, vadActive:
 		e.extend(frame, speech)
 	}
+	e.prevSpeech = speech
 	e.remember(frame)
 	if e.cut {
 		// The utterance was cut at MaxSpeech: the next one continues it
@@ -392,6 +411,9 @@ func (e *Endpointer) step(frame []int16) {
 // that start and end it.
 func (e *Endpointer) extend(frame []int16, speech bool) {
 	e.utt = append(e.utt, frame...)
+	if speech && e.state == vadActive && !e.prevSpeech && (e.pos-len(frame)-e.lastSpeech)/e.frameLen >= e.tailFrames {
+		speech = false // after a pause, one speech frame alone does not resume
+	}
 	if speech {
 		e.speechCount++
 		e.lastSpeech = e.pos
@@ -404,7 +426,7 @@ func (e *Endpointer) extend(frame []int16, speech bool) {
 			e.state = vadActive
 			e.events = append(e.events, SpeechStarted{At: Duration(e.onset)})
 			e.sendAudio()
-		case silent >= e.hangFrames || e.pos-e.onset >= e.maxLen:
+		case silent >= e.tailFrames || e.pos-e.onset >= e.maxLen:
 			e.state, e.utt = vadIdle, nil // a blip: drop it
 		}
 	case vadActive:
@@ -469,43 +491,24 @@ func (e *Endpointer) remember(frame []int16) {
 	}
 }
 
-// classify decides whether a frame is speech, then updates the noise floor
-// with it.
-func (e *Endpointer) classify(frame []int16) bool {
-	level, mean := frameLevel(frame)
-	if math.IsNaN(e.floor) {
+// classify decides whether a frame of the given level is speech, learning
+// the noise from it.
+func (e *Endpointer) classify(frame []int16, level float64) bool {
+	if math.IsNaN(e.noise.level) {
 		return false // leading digital silence
 	}
-	speech := level >= e.floor+e.margin && level >= e.cfg.MinLevelDB
-	if speech && e.cfg.MaxZeroCrossings > 0 && zeroCrossings(frame, mean) > e.cfg.MaxZeroCrossings {
-		speech = false
-	}
-	if level < e.floor {
-		e.floor = max(e.floor+(level-e.floor)*e.fallAlpha, e.floorMin)
-	} else {
-		e.floor = min(level, e.floor+e.riseStep)
-	}
-	return speech
-}
-
-// frameLevel is a frame's power in dBFS (at least -120), after removing its
-// mean, which it also returns.
-func frameLevel(frame []int16) (level, mean float64) {
-	var sum, sq float64
-	for _, s := range frame {
-		v := float64(s)
-		sum += v
-		sq += v * v
-	}
-	n := float64(len(frame))
-	mean = sum / n
-	power := max(sq/n-mean*mean, 0) / (32768 * 32768)
-	return 10 * math.Log10(power+1e-12), mean
+	hiss := e.cfg.MaxZeroCrossings > 0 && zeroCrossings(frame) > e.cfg.MaxZeroCrossings
+	return e.noise.speech(frame, level, e.state, hiss)
 }
 
 // zeroCrossings is the fraction of adjacent sample pairs on opposite sides
-// of the mean.
-func zeroCrossings(frame []int16, mean float64) float64 {
+// of the frame's mean.
+func zeroCrossings(frame []int16) float64 {
+	var sum float64
+	for _, s := range frame {
+		sum += float64(s)
+	}
+	mean := sum / float64(len(frame))
 	var n int
 	for i := 1; i < len(frame); i++ {
 		if (float64(frame[i-1]) >= mean) != (float64(frame[i]) >= mean) {

@@ -351,8 +351,8 @@ func TestNewEndpointerValidates(t *testing.T) {
 		{"MaxSpeech", func(c *voice.VADConfig) { c.MaxSpeech = c.MinSpeech }},
 		{"MarginDB", func(c *voice.VADConfig) { c.MarginDB = math.NaN() }},
 		{"MinLevelDB", func(c *voice.VADConfig) { c.MinLevelDB = 3 }},
-		{"FloorRiseDB", func(c *voice.VADConfig) { c.FloorRiseDB = 0 }},
-		{"FloorFall", func(c *voice.VADConfig) { c.FloorFall = 0 }},
+		{"NoiseTrack", func(c *voice.VADConfig) { c.NoiseTrack = time.Millisecond }},
+		{"NoiseWindow", func(c *voice.VADConfig) { c.NoiseWindow = 0 }},
 		{"MaxZeroCrossings", func(c *voice.VADConfig) { c.MaxZeroCrossings = -1 }},
 	} {
 		cfg := voice.DefaultVADConfig()
@@ -432,7 +432,7 @@ func TestEndpointerZeroCrossings(t *testing.T) {
 }
 
 // BenchmarkEndpointer runs 10 s of speech in noise per iteration and
-// reports the real-time factor.
+// reports the real-time factor and the time per 30 ms frame.
 func BenchmarkEndpointer(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 6))
 	samples := scene(rng, 10*time.Second, -45, -25, span{time.Second, 4 * time.Second}, span{6 * time.Second, 9 * time.Second})
@@ -446,6 +446,8 @@ func BenchmarkEndpointer(b *testing.B) {
 		e.Flush()
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/10, "rtf")
+	frames := len(samples) / voice.SampleCount(voice.DefaultVADConfig().Frame)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(frames), "ns/frame")
 }
 
 // TestEndpointerRun reads a WAV file and a pushed stream through Run, and
