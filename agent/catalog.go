@@ -71,16 +71,8 @@ func (d *dialog) which(class string, names []string) error {
 	if len(names) == 0 {
 		return wallet.Errorf(wallet.ENOTFOUND, "I don't know where to get that.")
 	}
-	d.say("Which %s: %s?", class, orList(names))
+	d.say("Which %s: %s?", class, list(names, "or"))
 	return nil
-}
-
-// orList lists choices: "a", "a or b", "a, b or c".
-func orList(parts []string) string {
-	if len(parts) < 2 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }
 
 // notSold refuses an order of something the catalog does not have, saying

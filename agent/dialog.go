@@ -106,25 +106,32 @@ func (d *dialog) orderEvent(o *wallet.Order) {
 // that it is right after a restart or an expiry. A failed read is an error:
 // it never decides a state.
 func (d *dialog) state() (string, error) {
+	st, _, err := d.standing()
+	return st, err
+}
+
+// standing is the dialog state and, when payments are on, the open order
+// it stands on.
+func (d *dialog) standing() (string, *wallet.Order, error) {
 	dev, err := d.db().Device(d.ctx, d.s.device)
 	if errors.Is(err, wallet.ErrNotFound) {
-		return StateInactive, nil // unpaired meanwhile
+		return StateInactive, nil, nil // unpaired meanwhile
 	} else if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if !dev.Active {
-		return StateInactive, nil
+		return StateInactive, nil, nil
 	}
 	o, err := d.current()
 	switch {
 	case err != nil:
-		return "", err
+		return "", nil, err
 	case o == nil:
-		return StateIdle, nil
+		return StateIdle, nil, nil
 	case o.State == wallet.Confirmed:
-		return StateConfirmed, nil
+		return StateConfirmed, o, nil
 	}
-	return StateDrafted, nil
+	return StateDrafted, o, nil
 }
 
 // current returns the open order of the session, or nil. An order that was

@@ -23,27 +23,17 @@ func quoted(memo string) string {
 }
 
 // join lists phrases: "a", "a and b", "a, b and c".
-func join(parts []string) string {
+func join(parts []string) string { return list(parts, "and") }
+
+// list lists phrases with a last conjunction: "a, b or c".
+func list(parts []string, conj string) string {
 	switch len(parts) {
 	case 0:
 		return ""
 	case 1:
 		return parts[0]
 	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-// phraseLines says lines of a catalog merchant: "two lattes", "an americano".
-func phraseLines(m config.Merchant, lines []wallet.Line) []string {
-	parts := make([]string, len(lines))
-	for i, ln := range lines {
-		name := ln.Name
-		if it, ok := m.Item(ln.Item); ok {
-			name = unitName(it)
-		}
-		parts[i] = count(ln.Quantity, name)
-	}
-	return parts
+	return strings.Join(parts[:len(parts)-1], ", ") + " " + conj + " " + parts[len(parts)-1]
 }
 
 // lineNames says what an order buys: "two lattes and an americano".

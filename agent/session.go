@@ -152,11 +152,7 @@ func (h *Hub) Session(ctx context.Context, device *wallet.Device) (*Session, err
 // session's snapshot. The caller holds s.mu, or has s to itself.
 func (s *Session) publish(ctx context.Context) (string, error) {
 	d := &dialog{s: s, ctx: ctx}
-	st, err := d.state()
-	if err != nil {
-		return "", err
-	}
-	o, err := d.current()
+	st, o, err := d.standing()
 	if err != nil {
 		return "", err
 	}
