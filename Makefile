@@ -74,7 +74,7 @@ bench: fixtures
 	@$(GO) test -run '^$$' -bench 'Acceptance|SpeechToIntent' -benchtime 1x ./voice/sphinx >> bin/bench.txt
 	@$(GO) test -run '^$$' -bench 'SpeechToIntent' -benchtime 200x ./voice/sphinx >> bin/bench.txt
 	@echo "timing the daemon's path from the end of speech to the turn (about 40 s)..."
-	@$(GO) test -run '^$$' -bench 'SpeechToTurn' -benchtime 104x ./agent/speech >> bin/bench.txt
+	@$(GO) test -run '^$$' -bench 'SpeechToTurn' -benchtime 52x ./agent/speech >> bin/bench.txt
 	@awk -f testdata/bench.awk bin/bench.txt
 
 fmt:

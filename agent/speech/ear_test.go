@@ -57,7 +57,7 @@ func newEarFixture(t *testing.T) *earFixture {
 	if turn := sess.Say(ctx, agent.Input{Text: agenttest.PIN}); turn.State != agent.StateIdle {
 		t.Fatalf("enabling payments: %s (%s)", turn.Reply, turn.State)
 	}
-	r, err := speech.New(h.Parser)
+	r, err := speech.New(h.Parser, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,20 @@
 // hears with it: listening with the intent templates' own grammar, whole
 // for transcription and narrowed to the dialog's state for a session, and
 // verifying every sentence that would move money in a second pass.
+//
+// A Recognizer is a pool of decoders, one per core by default, so that
+// audio streams (the microphone, each websocket connection) decode at the
+// same time rather than in turn. A decoder keeps nothing of one utterance
+// into the next (see TestNoCarryOver in voice/sphinx), so any decoder of
+// the pool may hear any stream; what a stream keeps, its noise floor and
+// its place in the dialog, lives in its own endpointer and session.
 package speech
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/voicepay/voicepay/agent"
@@ -14,12 +23,15 @@ import (
 	"github.com/voicepay/voicepay/voice/sphinx"
 )
 
-// Recognizer hears utterances with one sphinx recognizer. It is safe for
-// concurrent use: utterances take turns.
+// Recognizer hears utterances with a pool of sphinx recognizers. It is safe
+// for concurrent use: up to Size utterances decode at once, the rest wait.
 type Recognizer struct {
-	mu  sync.Mutex // held from a grammar switch to the end of its utterance
-	rec *sphinx.Recognizer
-	all *intent.Graph // the grammar of every intent
+	idle chan *sphinx.Recognizer // the decoders free to use
+	all  *intent.Graph           // the grammar of every intent
+	size int
+
+	closeOnce sync.Once
+	done      chan struct{} // closed by Close
 }
 
 var (
@@ -27,32 +39,92 @@ var (
 	_ sphinx.Grammar   = (*intent.Graph)(nil)
 )
 
-// New starts a recognizer for the parser's templates.
-func New(parser *intent.Parser) (*Recognizer, error) {
+// New starts a recognizer for the parser's templates with decoders
+// decoders, or one per core (GOMAXPROCS) if decoders is 0. Each decoder
+// loads its own copy of the acoustic model, about 25 MB.
+func New(parser *intent.Parser, decoders int) (*Recognizer, error) {
+	if decoders < 0 {
+		return nil, fmt.Errorf("speech recognizer: %d decoders", decoders)
+	}
+	if decoders == 0 {
+		decoders = runtime.GOMAXPROCS(0)
+	}
 	all := parser.Grammar()
-	rec, err := sphinx.New(sphinx.Config{
+	cfg := sphinx.Config{
 		Grammar: all,
 		// A sentence that would move money must pass the second, stricter
 		// pass too.
 		Verify: func(text string) bool { return intent.MovesMoney(parser.Parse(text).Intent) },
-	})
-	if err != nil {
+	}
+	r := &Recognizer{idle: make(chan *sphinx.Recognizer, decoders), all: all, size: decoders, done: make(chan struct{})}
+	// The decoders load their models side by side.
+	recs := make([]*sphinx.Recognizer, decoders)
+	errs := make([]error, decoders)
+	var wg sync.WaitGroup
+	for i := range recs {
+		wg.Go(func() { recs[i], errs[i] = sphinx.New(cfg) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, rec := range recs {
+			if rec != nil {
+				rec.Close()
+			}
+		}
 		return nil, fmt.Errorf("speech recognizer: %w (is pocketsphinx-en-us installed? run make deps)", err)
 	}
-	return &Recognizer{rec: rec, all: all}, nil
+	for _, rec := range recs {
+		r.idle <- rec
+	}
+	return r, nil
 }
 
-// Close frees the recognizer.
-func (r *Recognizer) Close() error { return r.rec.Close() }
+// Size is the number of decoders: how many utterances decode at once.
+func (r *Recognizer) Size() int { return r.size }
+
+// Close frees the decoders, each after the utterance it is decoding, if
+// any, ends. Calls after Close return sphinx.ErrClosed.
+func (r *Recognizer) Close() error {
+	r.closeOnce.Do(func() {
+		close(r.done)
+		for range r.size {
+			rec := <-r.idle
+			if rec != nil {
+				rec.Close()
+			}
+		}
+	})
+	return nil
+}
+
+// take waits for a free decoder.
+func (r *Recognizer) take(ctx context.Context) (*sphinx.Recognizer, error) {
+	select {
+	case <-r.done:
+		return nil, sphinx.ErrClosed
+	default:
+	}
+	select {
+	case rec := <-r.idle:
+		return rec, nil
+	case <-r.done:
+		return nil, sphinx.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 // Recognize hears a whole utterance, listening for grammar.
 func (r *Recognizer) Recognize(ctx context.Context, samples []int16, grammar *intent.Graph) (agent.Heard, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.rec.SetGrammar(ctx, grammar); err != nil {
+	rec, err := r.take(ctx)
+	if err != nil {
 		return agent.Heard{}, err
 	}
-	res, err := r.rec.Decode(ctx, samples)
+	defer func() { r.idle <- rec }()
+	if err := rec.SetGrammar(ctx, grammar); err != nil {
+		return agent.Heard{}, err
+	}
+	res, err := rec.Decode(ctx, samples)
 	if err != nil {
 		return agent.Heard{}, err
 	}

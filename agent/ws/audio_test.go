@@ -53,7 +53,7 @@ func TestAudioFrames(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := MustOpenDaemon(t)
-			rec, err := speech.New(d.Parser)
+			rec, err := speech.New(d.Parser, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

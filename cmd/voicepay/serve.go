@@ -51,9 +51,10 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	srv, tools := newServer(cfg, hub, logger)
-	// The transcription endpoint gets a recognizer of its own, so that it
-	// never waits on the microphone's.
-	if sp, err := speech.New(parser); err != nil {
+	// The websocket streams and the transcription endpoint share a pool of
+	// decoders, one per core; the microphone has a decoder of its own, so
+	// that it never waits on them.
+	if sp, err := speech.New(parser, 0); err != nil {
 		logger.Warn("speech-to-text is off", "err", err)
 	} else {
 		defer sp.Close()
@@ -180,7 +181,7 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 	if err != nil {
 		return err
 	}
-	sp, err := speech.New(parser)
+	sp, err := speech.New(parser, 1) // one person, one utterance at a time
 	if err != nil {
 		return err
 	}

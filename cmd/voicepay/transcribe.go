@@ -63,7 +63,7 @@ func (c *TranscribeCommand) Run(ctx context.Context, args []string) error {
 	var stt transcriber
 	switch *backend {
 	case "sphinx":
-		sp, err := speech.New(parser)
+		sp, err := speech.New(parser, 1)
 		if err != nil {
 			return err
 		}

@@ -74,9 +74,15 @@ static int vp_set_search(ps_decoder_t *ps, const char *name, char *err, size_t n
 	return r;
 }
 
+// vp_start_utt starts an utterance as the first of a stream, so that the
+// front end's noise estimate starts over: nothing of the audio decoded
+// before, which may be another stream's, carries into it.
 static int vp_start_utt(ps_decoder_t *ps, char *err, size_t n) {
 	vp_begin();
-	int r = ps_start_utt(ps);
+	int r = ps_start_stream(ps);
+	if (r >= 0) {
+		r = ps_start_utt(ps);
+	}
 	vp_end(err, n);
 	return r;
 }
@@ -341,12 +347,19 @@ func (d *decoder) inSpeech() bool { return C.ps_get_in_speech(d.ps) != 0 }
 
 // hyp is the best hypothesis so far, "" if none.
 func (d *decoder) hyp() string {
+	h, _ := d.scoredHyp()
+	return h
+}
+
+// scoredHyp is the best hypothesis so far and its path score (a log
+// likelihood in the library's units).
+func (d *decoder) scoredHyp() (string, int) {
 	var score C.int32
 	h := C.ps_get_hyp(d.ps, &score)
 	if h == nil {
-		return ""
+		return "", 0
 	}
-	return C.GoString(h)
+	return C.GoString(h), int(score)
 }
 
 // segment is a word of the final hypothesis with its frames.

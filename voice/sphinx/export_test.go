@@ -8,3 +8,6 @@ var GrammarWords = grammarWords
 
 // LetterToSound exposes the letter-to-sound rules.
 var LetterToSound = letterToSound
+
+// Score is the decoder's path score of a result's hypothesis.
+func Score(r Result) int { return r.score }

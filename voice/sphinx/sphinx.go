@@ -89,7 +89,8 @@ type Result struct {
 	// Audio is the length of the audio; Elapsed the time spent decoding it.
 	Audio, Elapsed time.Duration
 
-	loud int // the most loud frames in a stretch the decoder called silence
+	loud  int // the most loud frames in a stretch the decoder called silence
+	score int // the decoder's path score of Heard
 }
 
 // Word is a word of a result, with its start and end in the audio.
@@ -380,10 +381,8 @@ func (r *Recognizer) decode(samples []int16) error {
 
 // result reads the final hypothesis of the utterance just ended.
 func (r *Recognizer) result(samples []int16) Result {
-	res := Result{
-		Heard: r.dec.hyp(),
-		Audio: time.Duration(len(samples)) * time.Second / SampleRate,
-	}
+	res := Result{Audio: time.Duration(len(samples)) * time.Second / SampleRate}
+	res.Heard, res.score = r.dec.scoredHyp()
 	if res.Heard == "" {
 		return res
 	}
