@@ -85,7 +85,7 @@ func (p *Parser) buildGrammar() *grammar {
 		if _, ok := byIntent[t.intent]; !ok {
 			g.intents = append(g.intents, t.intent)
 		}
-		byIntent[t.intent] = append(byIntent[t.intent], p.toGrammar(t.x))
+		byIntent[t.intent] = append(byIntent[t.intent], p.spokenTemplate(t.x, g))
 	}
 	for _, in := range g.intents {
 		add(intentPrefix+ruleIdent(in), simplifyAlt(byIntent[in]))
@@ -99,24 +99,7 @@ func (p *Parser) buildGrammar() *grammar {
 		add(rulePrefix+name, p.toGrammar(p.rules[name]))
 	}
 	for _, l := range p.lists {
-		var alts altExpr
-		seen := map[string]bool{}
-		for _, ph := range l.phrases {
-			key := strings.Join(ph.words, " ")
-			if ph.typed || !speakable(ph.words) || seen[key] {
-				continue
-			}
-			seen[key] = true
-			seq := make(seqExpr, len(ph.words))
-			for i, w := range ph.words {
-				seq[i] = wordExpr(w)
-			}
-			alts = append(alts, simplifySeq(seq))
-		}
-		if len(alts) == 0 {
-			alts = altExpr{ruleExpr(voidRule)} // a list no one can say
-		}
-		add(listPrefix+l.name, simplifyAlt(alts))
+		add(listPrefix+l.name, spokenList(l, func(phrase) bool { return true }))
 	}
 	for _, r := range numberRules {
 		x, err := parseTemplate(r.text)

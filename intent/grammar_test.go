@@ -386,3 +386,59 @@ func TestTypedNames(t *testing.T) {
 		t.Errorf("the speech grammar lacks a spoken name")
 	}
 }
+
+// TestGrammarSells checks that the speech grammar pairs an item with a
+// merchant only when the merchant sells it, while the parser still reads
+// any pair, and that leaving the merchant out still hears every item.
+func TestGrammarSells(t *testing.T) {
+	p := MustDefaultParser(t)
+	g := p.Grammar()
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"buy two lattes from luckin coffee", true},
+		{"buy two boxes of eggs from hema", true},
+		{"buy a zinger burger from kfc", true},
+		{"buy two boxes of eggs", true},
+		{"buy a zinger burger", true},
+		{"from kfc get me a cola", true},
+		{"buy two boxes of eggs from luckin coffee", false},
+		{"buy two lattes from kfc", false},
+		{"from hema get me a cola", false},
+		{"buy a zinger burger from hema", false},
+	} {
+		if got := g.Accepts(c.text); got != c.want {
+			t.Errorf("grammar accepts %q: %v, want %v", c.text, got, c.want)
+		}
+		if got := p.Parse(c.text); got.Intent != intent.OrderCreate {
+			t.Errorf("parser reads %q as %s, want order.create", c.text, got.Intent)
+		}
+	}
+}
+
+// TestGrammarContractions checks that the speech grammar hears contracted
+// forms wherever the templates have their expansions, and that the parser
+// reads them back.
+func TestGrammarContractions(t *testing.T) {
+	p := MustDefaultParser(t)
+	g := p.Grammar()
+	for _, c := range []struct{ text, intent string }{
+		{"i'd like a cappuccino", intent.OrderCreate},
+		{"i'll have two cappuccinos", intent.OrderCreate},
+		{"what's my balance", intent.BalanceQuery},
+		{"i don't want it anymore", intent.OrderCancel},
+	} {
+		if !g.Accepts(c.text) {
+			t.Errorf("grammar rejects %q", c.text)
+		}
+		if got := p.Parse(c.text).Intent; got != c.intent {
+			t.Errorf("parser reads %q as %s, want %s", c.text, got, c.intent)
+		}
+	}
+	for _, w := range g.Words() {
+		if strings.Contains(w, "'") && !slices.Contains([]string{"i'd", "i'll", "i'm", "what's", "don't", "can't", "won't", "let's", "that's", "there's", "how's", "you're", "didn't", "doesn't", "isn't"}, w) {
+			t.Errorf("grammar has the word %q", w)
+		}
+	}
+}

@@ -118,6 +118,7 @@ func buildGraph(x expr, rules map[string]expr) (g *Graph, err error) {
 		return nil, err
 	}
 	g.minimize()
+	g.contract()
 	g.finish()
 	return g, nil
 }

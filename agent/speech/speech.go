@@ -36,7 +36,7 @@ type Recognizer struct {
 
 var (
 	_ agent.Recognizer = (*Recognizer)(nil)
-	_ sphinx.Grammar   = (*intent.Graph)(nil)
+	_ sphinx.Weighted  = (*intent.Graph)(nil)
 )
 
 // New starts a recognizer for the parser's templates with decoders

@@ -50,7 +50,7 @@ func TestVerifiesMoney(t *testing.T) {
 		confidence float64
 	}{
 		{"in12-us140-clean.wav", "authorize payment", sphinx.Verified},
-		{"in13-us140-clean.wav", "what is my balance", sphinx.Heard},
+		{"in13-us140-clean.wav", "what's my balance", sphinx.Heard},
 	} {
 		samples := mustClip(t, c.file)
 		whole, err := r.Recognize(ctx, samples, all)

@@ -63,7 +63,7 @@ func TestAudioFrames(t *testing.T) {
 			for i, step := range []struct{ say, heard, reply string }{
 				{"enable alipay payment function", "enable alipay payment function", "To enable payments, say your PIN."},
 				{"two, four, six, eight", "two four six eight", "Payments are enabled."},
-				{"what's my balance", "what is my balance", "Your balance is 1000 yuan."},
+				{"what's my balance", "what's my balance", "Your balance is 1000 yuan."},
 			} {
 				id := "a" + string(rune('1'+i))
 				conn.Send(map[string]any{"type": "audio.start", "id": id, "audio": c.format})

@@ -52,24 +52,21 @@ func (d *decoder) buildFSG(name string, gr Grammar, lw float64, g Garbage, loopW
 	}
 	f := d.newFSG(name, states, gr.Start(), final, lw)
 	ids := map[string]int{}
+	var ws []float64
 	for s := range n {
-		edges := gr.NumEdges(s)
-		choices := edges
-		if gr.Final(s) {
-			choices++
-		}
-		p := 1 / float64(choices)
-		for i := range edges {
+		var sum float64
+		ws, sum = weights(gr, s, ws)
+		for i, x := range ws {
 			w, to := gr.Edge(s, i)
 			id, ok := ids[w]
 			if !ok {
 				id = f.word(w)
 				ids[w] = id
 			}
-			f.trans(s, to, p, id)
+			f.trans(s, to, x/sum, id)
 		}
 		if gr.Final(s) {
-			f.trans(s, final, p, -1)
+			f.trans(s, final, 1/sum, -1)
 		}
 	}
 	if g.on() {

@@ -32,6 +32,37 @@ type Grammar interface {
 	Edge(state, i int) (word string, to int)
 }
 
+// Weighted is a Grammar whose edges have prior weights. At each state the
+// recognizer splits the probability of the choices in proportion to their
+// weights, a final state's ending weighing 1; the weights of a Grammar
+// that is not Weighted are all 1. Weights must be positive, and belong to
+// the Key: two grammars with one key must weigh their edges the same.
+type Weighted interface {
+	Grammar
+	// Weight is the weight of the i-th edge that leaves a state.
+	Weight(state, i int) float64
+}
+
+// weights returns the weight of each edge of a state, and their sum with
+// the ending's if the state is final.
+func weights(g Grammar, state int, buf []float64) ([]float64, float64) {
+	buf = buf[:0]
+	wg, _ := g.(Weighted)
+	sum := 0.0
+	for i := range g.NumEdges(state) {
+		w := 1.0
+		if wg != nil {
+			w = wg.Weight(state, i)
+		}
+		buf = append(buf, w)
+		sum += w
+	}
+	if g.Final(state) {
+		sum++
+	}
+	return buf, sum
+}
+
 // grammarWords checks that a grammar is a graph the decoder can take and
 // returns the words on its edges, sorted.
 func grammarWords(g Grammar) ([]string, error) {
@@ -57,6 +88,11 @@ func grammarWords(g Grammar) ([]string, error) {
 			}
 			if w == "" || strings.IndexFunc(w, unicode.IsSpace) >= 0 || isGarbage(w) {
 				return nil, fmt.Errorf("grammar: the word %q", w)
+			}
+			if wg, ok := g.(Weighted); ok {
+				if x := wg.Weight(s, i); !(x > 0) || math.IsInf(x, 1) {
+					return nil, fmt.Errorf("grammar: the weight %v of %q from state %d", x, w, s)
+				}
 			}
 			seen[w] = true
 			words = append(words, w)
