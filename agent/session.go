@@ -74,7 +74,7 @@ func NewHub(db *wallet.DB, parser *intent.Parser, catalog *config.Catalog) *Hub 
 // expired tells every open connection that an order ran out of time.
 func (h *Hub) expired(o *wallet.Order) {
 	h.announce(fmt.Sprintf("expired:%d", o.ID), Event{Type: EventOrderUpdated, Order: ViewOrder(o, h.DB.Now()),
-		Text: fmt.Sprintf("Your order from %s expired; nothing was charged.", o.PayeeName)})
+		Text: expiredSentence(o)})
 }
 
 // Session is one device's dialog. Turns on a session run one at a time.
