@@ -100,6 +100,37 @@ func TestGeneralWords(t *testing.T) {
 		{Say: "cancel", State: agent.StateIdle},
 		{Say: "I'd like a drink", State: agent.StateIdle,
 			Reply: "Which drink: latte, americano, cappuccino, coconut latte or cola?"},
+		// The answer keeps the quantity said with the general word.
+		{Say: "two coffees from luckin coffee", State: agent.StateIdle,
+			Reply: "Which coffee: latte, americano, cappuccino or coconut latte?"},
+		{Say: "lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{Say: "cancel", State: agent.StateIdle},
+		{Say: "three coffees", State: agent.StateIdle},
+		{Say: "four cappuccinos", State: agent.StateDrafted,
+			Reply: "Four cappuccinos from Luckin Coffee, 72 yuan. Say confirm to place the order."},
+		{Say: "cancel", State: agent.StateIdle},
+		// Only the next turn answers the question.
+		{Say: "three coffees", State: agent.StateIdle},
+		{Say: "what's my balance", State: agent.StateIdle},
+		{Say: "the americano", State: agent.StateDrafted,
+			Reply: "An americano from Luckin Coffee, 15 yuan. Say confirm to place the order."},
+	})
+}
+
+// TestTipAnswer: a tip with no amount asks how much, and an amount said on
+// its own answers it; said at any other time, it tips nothing.
+func TestTipAnswer(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "tip the developer", State: agent.StateIdle,
+			Reply: "How much would you like to tip the developer? Say an amount, for example: five yuan."},
+		{Say: "five yuan", State: agent.StateDrafted, Reply: "A tip of 5 yuan to the developer. Say confirm to place it."},
+		{Say: "yes", State: agent.StateConfirmed, Held: 500},
+		{Say: "pay", State: agent.StateIdle, Reply: "Paid 5 yuan to the developer. Your balance is 995 yuan."},
+		{Say: "tip the developer", State: agent.StateIdle},
+		{Say: "what's my balance", State: agent.StateIdle},
+		{Say: "five yuan", State: agent.StateIdle, Code: wallet.ENOTFOUND},
 	})
 }
 

@@ -168,6 +168,7 @@ func (d *dialog) run() error {
 }
 
 func (d *dialog) command() error {
+	d.answered()
 	if d.s.st.Await == awaitNone {
 		if err := d.inContext(); err != nil {
 			d.turn.emit(Event{Type: EventIntent, Intent: &d.res})

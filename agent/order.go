@@ -371,7 +371,9 @@ func (d *dialog) tip() error {
 		payee = "developer"
 	}
 	if d.res.Slots.Amount <= 0 {
-		return wallet.Errorf(wallet.EINVALID, "How much would you like to tip? Say, for example: tip the %s five yuan.", payee)
+		d.s.st.Asked = &question{Payee: payee} // "five yuan" answers it
+		d.say("How much would you like to tip the %s? Say an amount, for example: five yuan.", payee)
+		return nil
 	}
 	o, err := d.db().CreateOrder(d.ctx, d.key+":tip", wallet.OrderDraft{
 		Payee: wallet.PayeeAccount(payee), PayeeName: "the " + payee, Channel: d.in.Channel,

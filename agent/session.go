@@ -117,6 +117,9 @@ type sessionState struct {
 	// its own: the dialog asked whether to add it to the session's order
 	// or to replace that order with it.
 	Pending uint64 `json:"pending,omitempty"`
+	// Asked is what the last turn asked that a bare answer completes:
+	// which thing a general word meant, or how much to tip.
+	Asked *question `json:"asked,omitempty"`
 }
 
 // Session returns the dialog of a user device, loading its saved state.
