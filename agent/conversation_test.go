@@ -4,8 +4,11 @@ package agent_test
 // questions and clear refusals.
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/intent"
@@ -226,4 +229,30 @@ func TestDisableSaysWhatItCancels(t *testing.T) {
 		{Say: "disable alipay payment function", State: agent.StateInactive,
 			Reply: "Payments are off, and your confirmed order from KFC is cancelled; 22.50 yuan is released."},
 	})
+}
+
+// TestExpiryTold: whatever the turn after an order ran out of time says,
+// it says first that the order expired, once.
+func TestExpiryTold(t *testing.T) {
+	const expired = "Your order from Luckin Coffee expired; nothing was charged."
+	for _, st := range []Step{
+		{Say: "make it three", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
+		{Say: "yes", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
+		{Say: "no", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
+		{Say: "what's my balance", State: agent.StateIdle, Reply: expired + " Your balance is 1000 yuan."},
+		{Say: "buy a cola", State: agent.StateDrafted,
+			Reply: expired + " A cola from KFC, 8 yuan. Say confirm to place the order."},
+		{Say: "buy a mocha", State: agent.StateIdle, Code: wallet.ENOTFOUND,
+			Reply: expired + " I don't have mochas. You can buy from Luckin Coffee, KFC and Hema; ask what's on the menu."},
+	} {
+		h, s := MustOpenActive(t)
+		Run(t, h, s, []Step{{Say: "buy two lattes", State: agent.StateDrafted}})
+		h.Clock.Advance(10 * time.Minute)
+		turn := s.Say(context.Background(), agent.Input{Text: st.Say, Channel: "voice"})
+		CheckTurn(t, 0, st, turn)
+		if got := Types(turn); !strings.Contains(got, "order.updated") {
+			t.Errorf("%q: events %q, want the order updated as expired", st.Say, got)
+		}
+		Run(t, h, s, []Step{{Say: "what's my balance", State: st.State, Reply: "Your balance is 1000 yuan."}})
+	}
 }

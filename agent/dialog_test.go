@@ -4,7 +4,6 @@ import (
 	"context"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -627,31 +626,6 @@ func TestExpiry(t *testing.T) {
 			{Say: "confirm the order", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to confirm."},
 			{Say: "buy a latte", State: agent.StateDrafted},
 		})
-	})
-	// Whatever the next turn says, it says first that the order expired,
-	// once.
-	t.Run("next turn", func(t *testing.T) {
-		const expired = "Your order from Luckin Coffee expired; nothing was charged."
-		for _, st := range []Step{
-			{Say: "make it three", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
-			{Say: "yes", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
-			{Say: "no", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
-			{Say: "what's my balance", State: agent.StateIdle, Reply: expired + " Your balance is 1000 yuan."},
-			{Say: "buy a cola", State: agent.StateDrafted,
-				Reply: expired + " A cola from KFC, 8 yuan. Say confirm to place the order."},
-			{Say: "buy a mocha", State: agent.StateIdle, Code: wallet.ENOTFOUND,
-				Reply: expired + " I don't have mochas. You can buy from Luckin Coffee, KFC and Hema; ask what's on the menu."},
-		} {
-			h, s := MustOpenActive(t)
-			Run(t, h, s, []Step{{Say: "buy two lattes", State: agent.StateDrafted}})
-			h.Clock.Advance(10 * time.Minute)
-			turn := s.Say(context.Background(), agent.Input{Text: st.Say, Channel: "voice"})
-			CheckTurn(t, 0, st, turn)
-			if got := Types(turn); !strings.Contains(got, "order.updated") {
-				t.Errorf("%q: events %q, want the order updated as expired", st.Say, got)
-			}
-			Run(t, h, s, []Step{{Say: "what's my balance", State: st.State, Reply: "Your balance is 1000 yuan."}})
-		}
 	})
 	t.Run("hold", func(t *testing.T) {
 		h, s := MustOpenActive(t)
