@@ -231,6 +231,39 @@ func TestDisableSaysWhatItCancels(t *testing.T) {
 	})
 }
 
+// TestSwap trades one thing of a cart for another, in the words people use
+// for it; the new thing keeps the old one's quantity unless it says one.
+func TestSwap(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "replace the latte with an americano", State: agent.StateIdle, Code: wallet.ENOORDER,
+			Reply: "There is no order to change. Tell me what you'd like to buy."},
+		{Say: "a latte, two americanos and a cappuccino", State: agent.StateDrafted},
+		{Say: "replace the cappuccino with a coconut latte", State: agent.StateDrafted,
+			Reply: "Changed to a latte, two americanos and a coconut latte, 67 yuan. Say confirm to place the order."},
+		{Say: "swap the americanos for cappuccinos", State: agent.StateDrafted,
+			Reply: "Changed to a latte, two cappuccinos and a coconut latte, 73 yuan. Say confirm to place the order."},
+		{Say: "change the latte to three americanos, please", State: agent.StateDrafted,
+			Reply: "Changed to three americanos, two cappuccinos and a coconut latte, 100 yuan. Say confirm to place the order."},
+		{Say: "a latte instead of the coconut latte", State: agent.StateDrafted,
+			Reply: "Changed to three americanos, two cappuccinos and a latte, 99 yuan. Say confirm to place the order."},
+		{Say: "instead of the latte, an americano", State: agent.StateDrafted,
+			Reply: "Changed to four americanos and two cappuccinos, 96 yuan. Say confirm to place the order."},
+		{Say: "replace the fries with a cola", State: agent.StateDrafted, Code: wallet.EINVALID,
+			Reply: "Your order has no fries: it is four americanos and two cappuccinos."},
+		{Say: "replace the latte with fries", State: agent.StateDrafted, Code: wallet.EINVALID},
+		{Say: "replace the americanos with fries", State: agent.StateDrafted, Code: wallet.ENOTFOUND},
+		{Say: "swap it for a latte", State: agent.StateDrafted, Code: wallet.EINVALID,
+			Reply: "Your order is four americanos and two cappuccinos. Say which to replace, for example: replace the cappuccino with a latte; or say add a latte."},
+		{Say: "what's my order", State: agent.StateDrafted,
+			Reply: "Your order: four americanos and two cappuccinos from Luckin Coffee, 96 yuan. Say confirm to place it."},
+		{Say: "replace the cappuccinos with a latte", State: agent.StateDrafted,
+			Reply: "Changed to four americanos and a latte, 78 yuan. Say confirm to place the order."},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 7800},
+		{Say: "pay", State: agent.StateIdle, Reply: "Paid 78 yuan to Luckin Coffee. Your balance is 922 yuan."},
+	})
+}
+
 // TestExpiryTold: whatever the turn after an order ran out of time says,
 // it says first that the order expired, once.
 func TestExpiryTold(t *testing.T) {

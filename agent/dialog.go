@@ -231,6 +231,8 @@ func (d *dialog) inContext() error {
 	case intent.OrderCreate:
 		d.asked = pending
 		return nil
+	case intent.None:
+		return d.readSwap()
 	case intent.AnswerYes, intent.AnswerNo:
 	default:
 		return nil
