@@ -115,6 +115,18 @@ func (d *dialog) readCart() error {
 		return err
 	}
 	s := d.res.Slots
+	if s.Unknown != "" || s.UnknownShop != "" {
+		// "add a mocha": what there is instead, at the order's shop; with
+		// no order, as an order of it.
+		if o == nil {
+			d.res.Intent = intent.OrderCreate
+			return nil
+		}
+		if s.Merchant == "" {
+			d.res.Slots.Merchant = merchantOf(o)
+		}
+		return d.notSold()
+	}
 	if o == nil {
 		if d.res.Intent == intent.OrderAdd && s.Item != "" {
 			d.res.Intent = intent.OrderCreate

@@ -179,6 +179,9 @@ func TestNotSold(t *testing.T) {
 		{Say: "buy two lattes", State: agent.StateDrafted},
 		{Say: "buy a latte from starbucks", State: agent.StateDrafted, Code: wallet.ENOTFOUND,
 			Reply: "I don't know Starbucks. You can buy from Luckin Coffee, KFC and Hema."},
+		{Say: "add a mocha", State: agent.StateDrafted, Code: wallet.ENOTFOUND,
+			Reply: "I don't sell mochas at Luckin Coffee. They have latte, americano, cappuccino and coconut latte."},
+		{Say: "and two mochas too", State: agent.StateDrafted, Code: wallet.ENOTFOUND},
 		{Say: "what's my order", State: agent.StateDrafted,
 			Reply: "Your order: two lattes from Luckin Coffee, 36 yuan. Say confirm to place it."},
 	})
