@@ -116,16 +116,7 @@ func (d *dialog) readCart() error {
 	}
 	s := d.res.Slots
 	if s.Unknown != "" || s.UnknownShop != "" {
-		// "add a mocha": what there is instead, at the order's shop; with
-		// no order, as an order of it.
-		if o == nil {
-			d.res.Intent = intent.OrderCreate
-			return nil
-		}
-		if s.Merchant == "" {
-			d.res.Slots.Merchant = merchantOf(o)
-		}
-		return d.notSold()
+		return d.addUnsold(o)
 	}
 	if o == nil {
 		if d.res.Intent == intent.OrderAdd && s.Item != "" {
@@ -184,6 +175,20 @@ func (d *dialog) readCart() error {
 	}
 	d.res.Intent, d.res.Slots = intent.OrderModify, slotsOf(merchant, cart)
 	return nil
+}
+
+// addUnsold reads an addition of something the catalog lacks ("add a
+// mocha") against the open order o: it says what there is instead, at the
+// order's shop; with no order, it is an order of it, which says so.
+func (d *dialog) addUnsold(o *wallet.Order) error {
+	if o == nil {
+		d.res.Intent = intent.OrderCreate
+		return nil
+	}
+	if d.res.Slots.Merchant == "" {
+		d.res.Slots.Merchant = merchantOf(o)
+	}
+	return d.notSold()
 }
 
 // itemName is the display name of a catalog item, at the merchant or, when
