@@ -66,11 +66,14 @@ func (d *dialog) ofClass(merchantID, class string) (ids, names []string) {
 	return ids, names
 }
 
-// which asks which of the items a general word means.
+// which asks which of the items a general word means; the next turn may
+// answer with one of them alone.
 func (d *dialog) which(class string, names []string) error {
 	if len(names) == 0 {
 		return wallet.Errorf(wallet.ENOTFOUND, "I don't know where to get that.")
 	}
+	s := d.res.Slots
+	d.s.st.Asked = &question{Class: class, Merchant: s.Merchant, Quantity: s.Quantity}
 	d.say("Which %s: %s?", class, list(names, "or"))
 	return nil
 }

@@ -4,8 +4,11 @@ package agent_test
 // questions and clear refusals.
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/intent"
@@ -100,6 +103,37 @@ func TestGeneralWords(t *testing.T) {
 		{Say: "cancel", State: agent.StateIdle},
 		{Say: "I'd like a drink", State: agent.StateIdle,
 			Reply: "Which drink: latte, americano, cappuccino, coconut latte or cola?"},
+		// The answer keeps the quantity said with the general word.
+		{Say: "two coffees from luckin coffee", State: agent.StateIdle,
+			Reply: "Which coffee: latte, americano, cappuccino or coconut latte?"},
+		{Say: "lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{Say: "cancel", State: agent.StateIdle},
+		{Say: "three coffees", State: agent.StateIdle},
+		{Say: "four cappuccinos", State: agent.StateDrafted,
+			Reply: "Four cappuccinos from Luckin Coffee, 72 yuan. Say confirm to place the order."},
+		{Say: "cancel", State: agent.StateIdle},
+		// Only the next turn answers the question.
+		{Say: "three coffees", State: agent.StateIdle},
+		{Say: "what's my balance", State: agent.StateIdle},
+		{Say: "the americano", State: agent.StateDrafted,
+			Reply: "An americano from Luckin Coffee, 15 yuan. Say confirm to place the order."},
+	})
+}
+
+// TestTipAnswer: a tip with no amount asks how much, and an amount said on
+// its own answers it; said at any other time, it tips nothing.
+func TestTipAnswer(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "tip the developer", State: agent.StateIdle,
+			Reply: "How much would you like to tip the developer? Say an amount, for example: five yuan."},
+		{Say: "five yuan", State: agent.StateDrafted, Reply: "A tip of 5 yuan to the developer. Say confirm to place it."},
+		{Say: "yes", State: agent.StateConfirmed, Held: 500},
+		{Say: "pay", State: agent.StateIdle, Reply: "Paid 5 yuan to the developer. Your balance is 995 yuan."},
+		{Say: "tip the developer", State: agent.StateIdle},
+		{Say: "what's my balance", State: agent.StateIdle},
+		{Say: "five yuan", State: agent.StateIdle, Code: wallet.ENOTFOUND},
 	})
 }
 
@@ -145,6 +179,9 @@ func TestNotSold(t *testing.T) {
 		{Say: "buy two lattes", State: agent.StateDrafted},
 		{Say: "buy a latte from starbucks", State: agent.StateDrafted, Code: wallet.ENOTFOUND,
 			Reply: "I don't know Starbucks. You can buy from Luckin Coffee, KFC and Hema."},
+		{Say: "add a mocha", State: agent.StateDrafted, Code: wallet.ENOTFOUND,
+			Reply: "I don't sell mochas at Luckin Coffee. They have latte, americano, cappuccino and coconut latte."},
+		{Say: "and two mochas too", State: agent.StateDrafted, Code: wallet.ENOTFOUND},
 		{Say: "what's my order", State: agent.StateDrafted,
 			Reply: "Your order: two lattes from Luckin Coffee, 36 yuan. Say confirm to place it."},
 	})
@@ -195,4 +232,63 @@ func TestDisableSaysWhatItCancels(t *testing.T) {
 		{Say: "disable alipay payment function", State: agent.StateInactive,
 			Reply: "Payments are off, and your confirmed order from KFC is cancelled; 22.50 yuan is released."},
 	})
+}
+
+// TestSwap trades one thing of a cart for another, in the words people use
+// for it; the new thing keeps the old one's quantity unless it says one.
+func TestSwap(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "replace the latte with an americano", State: agent.StateIdle, Code: wallet.ENOORDER,
+			Reply: "There is no order to change. Tell me what you'd like to buy."},
+		{Say: "a latte, two americanos and a cappuccino", State: agent.StateDrafted},
+		{Say: "replace the cappuccino with a coconut latte", State: agent.StateDrafted,
+			Reply: "Changed to a latte, two americanos and a coconut latte, 67 yuan. Say confirm to place the order."},
+		{Say: "swap the americanos for cappuccinos", State: agent.StateDrafted,
+			Reply: "Changed to a latte, two cappuccinos and a coconut latte, 73 yuan. Say confirm to place the order."},
+		{Say: "change the latte to three americanos, please", State: agent.StateDrafted,
+			Reply: "Changed to three americanos, two cappuccinos and a coconut latte, 100 yuan. Say confirm to place the order."},
+		{Say: "a latte instead of the coconut latte", State: agent.StateDrafted,
+			Reply: "Changed to three americanos, two cappuccinos and a latte, 99 yuan. Say confirm to place the order."},
+		{Say: "instead of the latte, an americano", State: agent.StateDrafted,
+			Reply: "Changed to four americanos and two cappuccinos, 96 yuan. Say confirm to place the order."},
+		{Say: "replace the fries with a cola", State: agent.StateDrafted, Code: wallet.EINVALID,
+			Reply: "Your order has no fries: it is four americanos and two cappuccinos."},
+		{Say: "replace the latte with fries", State: agent.StateDrafted, Code: wallet.EINVALID},
+		{Say: "replace the americanos with fries", State: agent.StateDrafted, Code: wallet.ENOTFOUND},
+		{Say: "swap it for a latte", State: agent.StateDrafted, Code: wallet.EINVALID,
+			Reply: "Your order is four americanos and two cappuccinos. Say which to replace, for example: replace the cappuccino with a latte; or say add a latte."},
+		{Say: "what's my order", State: agent.StateDrafted,
+			Reply: "Your order: four americanos and two cappuccinos from Luckin Coffee, 96 yuan. Say confirm to place it."},
+		{Say: "replace the cappuccinos with a latte", State: agent.StateDrafted,
+			Reply: "Changed to four americanos and a latte, 78 yuan. Say confirm to place the order."},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 7800},
+		{Say: "pay", State: agent.StateIdle, Reply: "Paid 78 yuan to Luckin Coffee. Your balance is 922 yuan."},
+	})
+}
+
+// TestExpiryTold: whatever the turn after an order ran out of time says,
+// it says first that the order expired, once.
+func TestExpiryTold(t *testing.T) {
+	const expired = "Your order from Luckin Coffee expired; nothing was charged."
+	for _, st := range []Step{
+		{Say: "make it three", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
+		{Say: "yes", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
+		{Say: "no", State: agent.StateIdle, Code: wallet.EEXPIRED, Reply: expired},
+		{Say: "what's my balance", State: agent.StateIdle, Reply: expired + " Your balance is 1000 yuan."},
+		{Say: "buy a cola", State: agent.StateDrafted,
+			Reply: expired + " A cola from KFC, 8 yuan. Say confirm to place the order."},
+		{Say: "buy a mocha", State: agent.StateIdle, Code: wallet.ENOTFOUND,
+			Reply: expired + " I don't have mochas. You can buy from Luckin Coffee, KFC and Hema; ask what's on the menu."},
+	} {
+		h, s := MustOpenActive(t)
+		Run(t, h, s, []Step{{Say: "buy two lattes", State: agent.StateDrafted}})
+		h.Clock.Advance(10 * time.Minute)
+		turn := s.Say(context.Background(), agent.Input{Text: st.Say, Channel: "voice"})
+		CheckTurn(t, 0, st, turn)
+		if got := Types(turn); !strings.Contains(got, "order.updated") {
+			t.Errorf("%q: events %q, want the order updated as expired", st.Say, got)
+		}
+		Run(t, h, s, []Step{{Say: "what's my balance", State: st.State, Reply: "Your balance is 1000 yuan."}})
+	}
 }

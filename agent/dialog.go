@@ -75,7 +75,8 @@ var commands = map[string]command{
 	intent.CatalogQuery:        {run: (*dialog).menu, listen: always, anyState: true},
 	intent.WalletUnfreeze:      {run: (*dialog).unfreeze, listen: always, anyState: true},
 	// A bare yes or no answers what the state asks; read from text only.
-	intent.AnswerYes: {run: (*dialog).yes},
+	intent.AnswerYes: {run: (*dialog).answer},
+	intent.AnswerNo:  {run: (*dialog).answer},
 	// What readCart could not read as a cart: there is no order to change.
 	intent.OrderAdd:     {run: (*dialog).noCart},
 	intent.OrderRemove:  {run: (*dialog).noCart},
@@ -158,7 +159,16 @@ func (d *dialog) current() (*wallet.Order, error) {
 	return o, nil
 }
 
+// run runs the turn's command. An order of the session found to have run
+// out of time is told, whatever the command was.
 func (d *dialog) run() error {
+	err := d.command()
+	d.tellLapsed(err)
+	return err
+}
+
+func (d *dialog) command() error {
+	d.answered()
 	if d.s.st.Await == awaitNone {
 		if err := d.inContext(); err != nil {
 			d.turn.emit(Event{Type: EventIntent, Intent: &d.res})
@@ -196,6 +206,7 @@ func (d *dialog) run() error {
 // a drafted order asks to be confirmed, and any open order may be dropped.
 // Where nothing is asked, a bare yes or no is not a command. A confirmed
 // order is paid only on "pay": a yes there is answered with what to say.
+// A yes or no to an order that ran out of time meanwhile hears that it did.
 func (d *dialog) inContext() error {
 	pending, err := d.pending()
 	if err != nil {
@@ -220,6 +231,8 @@ func (d *dialog) inContext() error {
 	case intent.OrderCreate:
 		d.asked = pending
 		return nil
+	case intent.None:
+		return d.readSwap()
 	case intent.AnswerYes, intent.AnswerNo:
 	default:
 		return nil
@@ -234,6 +247,7 @@ func (d *dialog) inContext() error {
 	case d.res.Intent == intent.AnswerYes && st == StateConfirmed:
 	case d.res.Intent == intent.AnswerNo && (st == StateDrafted || st == StateConfirmed):
 		d.res.Intent = intent.OrderCancel
+	case d.lapsed != nil: // what was asked ran out of time: answer says so
 	default:
 		d.res.Intent = intent.None
 	}
@@ -471,12 +485,41 @@ func (d *dialog) noCart() error {
 	return d.noOrder("There is no order to change. Tell me what you'd like to buy.")
 }
 
-// yes is a bare yes to a confirmed order (see inContext): it says what
-// pays.
-func (d *dialog) yes() error {
+// tellLapsed says that the session's order ran out of time, when this turn
+// found so and said nothing of it: "buy a latte" after an order expired
+// drafts the latte, and says first that the order expired. err is the
+// turn's refusal, if it was refused.
+func (d *dialog) tellLapsed(err error) {
+	o := d.lapsed
+	if o == nil {
+		return
+	}
+	d.lapsed = nil
+	v := *o
+	v.State = wallet.Expired // as the sweeper is about to record it
+	d.orderEvent(&v)
+	said := d.turn.Reply
+	if said == "" && err != nil {
+		said = wallet.AsError(err).Message
+	}
+	d.turn.Reply = strings.TrimSpace(expiredSentence(o) + " " + said)
+}
+
+// expiredSentence says that an order ran out of time.
+func expiredSentence(o *wallet.Order) string {
+	return fmt.Sprintf("Your order from %s expired; nothing was charged.", o.PayeeName)
+}
+
+// answer is a bare yes or no that inContext left as said: a yes to a
+// confirmed order, which says what pays, or either to an order that ran
+// out of time, which says so.
+func (d *dialog) answer() error {
 	o, err := d.current()
-	if err != nil || o == nil {
+	if err != nil {
 		return err
+	}
+	if o == nil {
+		return d.noOrder("There is no order to confirm.")
 	}
 	d.say("Your order of %s is on hold. Say pay to authorize it, or cancel order.", Money(o.Total, o.Currency))
 	return nil

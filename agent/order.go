@@ -217,7 +217,7 @@ func (d *dialog) modify() error {
 		return err
 	}
 	if o == nil {
-		return wallet.Errorf(wallet.ENOORDER, "There is no order to change. Tell me what you'd like to buy.")
+		return d.noOrder("There is no order to change. Tell me what you'd like to buy.")
 	}
 	merchant, ok := wallet.MerchantOf(o.Payee)
 	if !ok || slices.ContainsFunc(o.Lines, func(l wallet.Line) bool { return l.Item == "" }) {
@@ -371,7 +371,9 @@ func (d *dialog) tip() error {
 		payee = "developer"
 	}
 	if d.res.Slots.Amount <= 0 {
-		return wallet.Errorf(wallet.EINVALID, "How much would you like to tip? Say, for example: tip the %s five yuan.", payee)
+		d.s.st.Asked = &question{Payee: payee} // "five yuan" answers it
+		d.say("How much would you like to tip the %s? Say an amount, for example: five yuan.", payee)
+		return nil
 	}
 	o, err := d.db().CreateOrder(d.ctx, d.key+":tip", wallet.OrderDraft{
 		Payee: wallet.PayeeAccount(payee), PayeeName: "the " + payee, Channel: d.in.Channel,
@@ -390,10 +392,11 @@ func (d *dialog) tip() error {
 // agent proposed that waits for the person, if anything.
 func (d *dialog) noOrder(sentence string) error {
 	if o := d.lapsed; o != nil {
+		d.lapsed = nil // told here
 		v := *o
 		v.State = wallet.Expired // as the sweeper is about to record it
 		d.orderEvent(&v)
-		return wallet.Errorf(wallet.EEXPIRED, "Your order from %s expired; nothing was charged.", o.PayeeName)
+		return wallet.Errorf(wallet.EEXPIRED, "%s", expiredSentence(o))
 	}
 	orders, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{Waiting: true, Limit: 1})
 	if err != nil {

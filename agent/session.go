@@ -74,7 +74,7 @@ func NewHub(db *wallet.DB, parser *intent.Parser, catalog *config.Catalog) *Hub 
 // expired tells every open connection that an order ran out of time.
 func (h *Hub) expired(o *wallet.Order) {
 	h.announce(fmt.Sprintf("expired:%d", o.ID), Event{Type: EventOrderUpdated, Order: ViewOrder(o, h.DB.Now()),
-		Text: fmt.Sprintf("Your order from %s expired; nothing was charged.", o.PayeeName)})
+		Text: expiredSentence(o)})
 }
 
 // Session is one device's dialog. Turns on a session run one at a time.
@@ -117,6 +117,9 @@ type sessionState struct {
 	// its own: the dialog asked whether to add it to the session's order
 	// or to replace that order with it.
 	Pending uint64 `json:"pending,omitempty"`
+	// Asked is what the last turn asked that a bare answer completes:
+	// which thing a general word meant, or how much to tip.
+	Asked *question `json:"asked,omitempty"`
 }
 
 // Session returns the dialog of a user device, loading its saved state.

@@ -9,7 +9,10 @@ import (
 // templates never use, one or two in a row, stand where an item or a shop
 // would, and the sentence reads as an order once a known name is put in
 // their place. What it finds is order.create with Unknown or UnknownShop,
-// for the dialog to say what there is instead. It is read from text only.
+// for the dialog to say what there is instead, or order.add when the
+// sentence adds to the open order ("add a mocha"). Removals and changes
+// are not read: "cancel the alarm" and "make it rain" are no orders. It is
+// read from text only.
 func (p *Parser) unknown(res Result, words []string) Result {
 	if len(p.merchants) == 0 {
 		return res
@@ -30,11 +33,11 @@ func (p *Parser) unknown(res Result, words []string) Result {
 			for _, stand := range []struct{ name, slot string }{{item, "item"}, {shop, "merchant"}} {
 				text := strings.Join(append(append(words[:start:start], stand.name), words[start+n:]...), " ")
 				r, _ := p.parseWhole(text)
-				if r.Intent != OrderCreate || r.Confidence != FullMatch {
+				if !namesThing(r.Intent) || r.Confidence != FullMatch {
 					continue
 				}
 				if stand.slot == "item" && r.Slots.Item != "" && p.says(r.Slots.Item, item) {
-					res.Intent, res.Confidence = OrderCreate, FullMatch
+					res.Intent, res.Confidence = r.Intent, FullMatch
 					res.Slots = Slots{Quantity: r.Slots.Quantity, Unknown: said}
 					if p.named(words, r.Slots.Merchant) {
 						res.Slots.Merchant = r.Slots.Merchant
@@ -42,7 +45,7 @@ func (p *Parser) unknown(res Result, words []string) Result {
 					return res
 				}
 				if stand.slot == "merchant" && r.Slots.Merchant == p.merchants[0] && !p.named(words, r.Slots.Merchant) {
-					res.Intent, res.Confidence = OrderCreate, FullMatch
+					res.Intent, res.Confidence = r.Intent, FullMatch
 					res.Slots = Slots{Item: r.Slots.Item, Quantity: r.Slots.Quantity, UnknownShop: said}
 					return res
 				}
@@ -50,6 +53,12 @@ func (p *Parser) unknown(res Result, words []string) Result {
 		}
 	}
 	return res
+}
+
+// namesThing reports whether an intent's sentence names a thing to buy: an
+// order of it, or an addition to the open order.
+func namesThing(intent string) bool {
+	return intent == OrderCreate || intent == OrderAdd
 }
 
 // known reports whether a word is one the templates use, or is not a

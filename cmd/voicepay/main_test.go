@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 	"github.com/pquerna/otp/totp"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/voice"
 )
 
@@ -49,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"micinput":   micInput,
 			"waitpaid":   waitPaid,
 			"exitwithin": exitWithin,
+			"pushed":     pushed,
 		},
 	})
 }
@@ -217,4 +221,44 @@ func waitPaid(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	ts.Fatalf("fewer than %d payments after 90 s", want)
+}
+
+// pushed connects to the daemon as the CLI's device, as voicepay chat
+// does, and prints each event the daemon pushes outside any turn as a JSON
+// line, until one matches the regular expression; it fails if none has
+// within the time given.
+func pushed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pushed DURATION REGEXP")
+	}
+	limit, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	token := strings.TrimSpace(ts.ReadFile(filepath.Join(ts.Getenv("VOICEPAY_DATA"), "token")))
+	cl := ws.NewClient("http://"+scriptDaemonAddr(ts), token)
+	events := make(chan ws.ServerEvent, 64)
+	cl.Pushed = func(e ws.ServerEvent) {
+		select {
+		case events <- e:
+		default:
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	ts.Check(cl.Dial(ctx))
+	defer cl.Close()
+	for {
+		select {
+		case e := <-events:
+			b, err := json.Marshal(e)
+			ts.Check(err)
+			fmt.Fprintf(ts.Stdout(), "%s\n", b)
+			if re.Match(b) {
+				return
+			}
+		case <-ctx.Done():
+			ts.Fatalf("no pushed event matched %q within %v", args[1], limit)
+		}
+	}
 }
