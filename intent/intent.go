@@ -167,6 +167,19 @@ func MovesMoney(intent string) bool {
 	return false
 }
 
+// Acts reports whether an intent acts on something: moves money, changes
+// an order or a mandate, or turns payments or the wallet on or off. The
+// others only ask (about the wallet, the order, the catalog or what can be
+// said) and change nothing; None does nothing. A recognizer that hears a
+// sentence that acts checks it harder (see agent/speech).
+func Acts(intent string) bool {
+	switch intent {
+	case None, BalanceQuery, HistoryQuery, SubscriptionQuery, OrderQuery, CatalogQuery, Help:
+		return false
+	}
+	return true
+}
+
 //go:embed templates.yaml
 var defaultTemplates []byte
 

@@ -1,7 +1,7 @@
 // Package speech is the offline recognizer (voice/sphinx) as the dialog
 // hears with it: listening with the intent templates' own grammar, whole
 // for transcription and narrowed to the dialog's state for a session, and
-// verifying every sentence that would move money in a second pass.
+// verifying every sentence that would act in a second pass.
 //
 // A Recognizer is a pool of decoders, one per core by default, so that
 // audio streams (the microphone, each websocket connection) decode at the
@@ -52,9 +52,13 @@ func New(parser *intent.Parser, decoders int) (*Recognizer, error) {
 	all := parser.Grammar()
 	cfg := sphinx.Config{
 		Grammar: all,
-		// A sentence that would move money must pass the second, stricter
-		// pass too.
-		Verify: func(text string) bool { return intent.MovesMoney(parser.Parse(text).Intent) },
+		// A sentence that would act (move money, change an order, freeze
+		// the wallet) must pass the second, stricter pass too. Speech that
+		// was not for voicepay is then far less often taken for a command:
+		// on the broad fixture set, out-of-domain clips heard as nothing
+		// rose from 45% to 73%, for about 6 points of clean commands
+		// (BenchmarkAcceptance in voice/sphinx).
+		Verify: func(text string) bool { return intent.Acts(parser.Parse(text).Intent) },
 	}
 	r := &Recognizer{idle: make(chan *sphinx.Recognizer, decoders), all: all, size: decoders, done: make(chan struct{})}
 	// The decoders load their models side by side.
