@@ -51,16 +51,13 @@ var DefaultVerification = Garbage{Enter: 1e-4, Word: 0.003, Phone: 3e-4}
 // out-of-domain clip through; 1e-25 let one through.
 var DefaultVerificationBeams = [3]float64{1e-35, 1e-35, 1e-25}
 
-// DefaultPronunciations are the further ways to say words of voicepay's
-// grammar that the dictionary gives one reading of, where people commonly
-// say them otherwise. The dictionary has yuan only as "Y UW AA N"; English
-// speakers mostly reduce its second vowel ("you-un", as espeak-ng says it
-// too), and Mandarin has it closer to "yoo-en". On the fixtures, adding
-// both raised noisy command acceptance by about 4 points with no
-// out-of-domain clip let through.
-var DefaultPronunciations = map[string][]string{
-	"yuan": {"Y UW AH N", "Y UW EH N"},
-}
+// DefaultPinyin are the words of voicepay's grammar that are Mandarin: the
+// money units. Besides their English reading they are heard as pinyin
+// reads (see variants in pronounce.go). The dictionary has yuan only as
+// "Y UW AA N"; Mandarin has it closer to "yü-en", and English speakers
+// mostly reduce its second vowel ("you-un", which the reduction rule
+// generates).
+var DefaultPinyin = []string{"yuan", "kuai", "jiao", "mao", "fen"}
 
 // Garbage weighs a garbage loop (see garbage.go) against the grammar. Each
 // weight is a probability in (0, 1]: higher makes garbage win more often.
@@ -99,8 +96,11 @@ type Config struct {
 	// Pronunciations are ways to say words, each as phones (in Phones,
 	// space-separated): for a word the dictionary lacks, they are used
 	// instead of the generator; for a word it has, they are added as
-	// further ways to say it. They add to DefaultPronunciations.
+	// further ways to say it.
 	Pronunciations map[string][]string
+	// Pinyin are the words that are Mandarin, heard as their pinyin reads
+	// too. Default (nil): DefaultPinyin.
+	Pinyin []string
 
 	// Garbage is the loop that competes with the grammar on every
 	// utterance. Default: DefaultGarbage.
@@ -162,18 +162,9 @@ func (c *Config) setDefaults() {
 	}
 	c.Garbage = c.Garbage.withDefaults(DefaultGarbage)
 	c.Verification = c.Verification.withDefaults(DefaultVerification)
-	prons := map[string][]string{}
-	for w, ps := range DefaultPronunciations {
-		prons[w] = slices.Clone(ps)
+	if c.Pinyin == nil {
+		c.Pinyin = DefaultPinyin
 	}
-	for w, ps := range c.Pronunciations {
-		for _, p := range ps {
-			if !slices.Contains(prons[w], p) {
-				prons[w] = append(prons[w], p)
-			}
-		}
-	}
-	c.Pronunciations = prons
 	if c.VerificationBeams == ([3]float64{}) {
 		c.VerificationBeams = DefaultVerificationBeams
 	}

@@ -11,3 +11,6 @@ var LetterToSound = letterToSound
 
 // Score is the decoder's path score of a result's hypothesis.
 func Score(r Result) int { return r.score }
+
+// Variants exposes the generated further readings of a word.
+var Variants = variants

@@ -452,7 +452,7 @@ func pinyinSyllable(s string) []string {
 		case ini == "y" && fin == "e":
 			return []string{"Y", "EH"}
 		case n > 0 && strings.ContainsRune("jqxy", rune(ini[0])) && fin == "uan":
-			f = "UW AA N"
+			f = "UW EH N" // üan: "yuan" is "yü-en"
 		case n > 0 && strings.ContainsRune("jqxy", rune(ini[0])) && fin == "un":
 			f = "UW N"
 		case (ini == "z" || ini == "c" || ini == "s") && fin == "i":
@@ -471,4 +471,62 @@ func pinyinSyllable(s string) []string {
 		return append(out, strings.Fields(f)...)
 	}
 	return nil
+}
+
+// Further ways to say a word, generated from a reading of it:
+//
+//   - English speakers reduce the vowel of an unstressed last syllable to a
+//     schwa: "yuan" as "you-un" (Y UW AH N), "payment" as "pay-munt",
+//     "luckin" as "luck-un". So a word of two or more syllables whose last
+//     vowel is a short or open one (AA, AE, EH, IH, AO, UH) is also heard
+//     with AH there. Long vowels and diphthongs keep their sound ("latte",
+//     "coffee", "menu").
+//   - A word of Mandarin (Config.Pinyin: the money units, "yuan", "kuai")
+//     is also heard as its pinyin reads, as a Mandarin speaker says it:
+//     "yuan" as "yü-en" (Y UW EH N).
+
+// reducible are the vowels whose reduction to a schwa is listened for.
+var reducible = map[string]bool{"AA": true, "AE": true, "EH": true, "IH": true, "AO": true, "UH": true}
+
+var vowelPhones = map[string]bool{
+	"AA": true, "AE": true, "AH": true, "AO": true, "AW": true, "AY": true, "EH": true, "ER": true,
+	"EY": true, "IH": true, "IY": true, "OW": true, "OY": true, "UH": true, "UW": true,
+}
+
+// reduced is phones with the last vowel said as a schwa, or nil when the
+// word has one syllable or its last vowel does not reduce.
+func reduced(phones []string) []string {
+	last, vowels := -1, 0
+	for i, p := range phones {
+		if vowelPhones[p] {
+			last, vowels = i, vowels+1
+		}
+	}
+	if vowels < 2 || !reducible[phones[last]] {
+		return nil
+	}
+	out := slices.Clone(phones)
+	out[last] = "AH"
+	return out
+}
+
+// variants are the further readings of a word, given its readings so far
+// (the first is the main one) and whether it is a word of Mandarin: its
+// reduced form and its pinyin, those that differ from every reading given.
+func variants(word string, readings [][]string, mandarin bool) [][]string {
+	var out [][]string
+	add := func(p []string) {
+		if p == nil || slices.ContainsFunc(readings, func(r []string) bool { return slices.Equal(r, p) }) ||
+			slices.ContainsFunc(out, func(r []string) bool { return slices.Equal(r, p) }) {
+			return
+		}
+		out = append(out, p)
+	}
+	if len(readings) > 0 {
+		add(reduced(readings[0]))
+	}
+	if mandarin {
+		add(pinyin(word))
+	}
+	return out
 }

@@ -116,3 +116,31 @@ func TestLetterToSound(t *testing.T) {
 		t.Errorf("café: got %v, want nil for a letter no rule knows", got)
 	}
 }
+
+// TestVariants checks the generated further readings: a reduced last vowel
+// for words of two syllables or more whose last vowel reduces, and pinyin
+// for words of Mandarin.
+func TestVariants(t *testing.T) {
+	for _, c := range []struct {
+		word     string
+		reading  string
+		mandarin bool
+		want     []string
+	}{
+		{"yuan", "Y UW AA N", true, []string{"Y UW AH N", "Y UW EH N"}},
+		{"payment", "P EY M AH N T", false, nil},
+		{"wallet", "W AA L AH T", false, nil},
+		{"luckin", "L AH K IH N", false, []string{"L AH K AH N"}},
+		{"latte", "L AA T EY", false, nil},
+		{"pay", "P EY", false, nil},
+		{"kuai", "K W AY", true, nil},
+	} {
+		var got []string
+		for _, p := range sphinx.Variants(c.word, [][]string{strings.Fields(c.reading)}, c.mandarin) {
+			got = append(got, strings.Join(p, " "))
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("variants of %s (%s): %q, want %q", c.word, c.reading, got, c.want)
+		}
+	}
+}

@@ -302,13 +302,14 @@ func (r *Recognizer) addGarbage(grammarWords []string) ([]string, error) {
 
 // addPronunciations gives the decoder a pronunciation of every word it
 // lacks, from Config.Pronunciations or Pronounce, and adds the configured
-// ones for words it has as further ways to say them.
+// ones for words it has as further ways to say them, and the variants
+// generated from the main reading (see variants).
 func (r *Recognizer) addPronunciations(words []string) error {
 	for _, w := range words {
 		if r.added[w] {
 			continue
 		}
-		_, inDict := r.dec.Lookup(w)
+		main, inDict := r.dec.Lookup(w)
 		var prons [][]string
 		if ps, ok := r.cfg.Pronunciations[w]; ok {
 			for _, p := range ps {
@@ -322,6 +323,11 @@ func (r *Recognizer) addPronunciations(words []string) error {
 				return fmt.Errorf("no pronunciation for %q", w)
 			}
 		}
+		known := prons
+		if inDict {
+			known = append([][]string{main}, prons...)
+		}
+		prons = append(prons, variants(w, known, slices.Contains(r.cfg.Pinyin, w))...)
 		alt := 1
 		for _, p := range prons {
 			name := w
