@@ -20,7 +20,7 @@ var cartJoin = regexp.MustCompile(`(?i)\s*(?:[,;]|\band\b|\bplus\b|\bwith\b|\bas
 // Items, or order.modify when the first part changes the order ("make it one
 // latte and one cappuccino"). Several things never move money, so a part that needed a dropped
 // word only lowers the confidence.
-func (p *Parser) cart(res Result) Result {
+func (p *Parser) cart(res Result, typed bool) Result {
 	parts := cartJoin.Split(res.Text, maxCartLines+1)
 	if len(parts) < 2 || len(parts) > maxCartLines {
 		return res
@@ -32,7 +32,7 @@ func (p *Parser) cart(res Result) Result {
 		if strings.TrimSpace(part) == "" {
 			continue
 		}
-		r := p.Parse(part)
+		r := p.parse(part, typed)
 		if i == 0 && r.Intent == OrderModify && r.Slots.Item != "" {
 			intent = OrderModify // "make it one latte and one cappuccino"
 			r.Intent = OrderCreate
@@ -40,7 +40,7 @@ func (p *Parser) cart(res Result) Result {
 		if (r.Intent != OrderCreate || r.Slots.Item == "") && i > 0 && len(lines) > 0 {
 			// "..., please" or "..., for the meeting": words that go with
 			// the thing before them.
-			r = p.Parse(parts[i-1] + " " + part)
+			r = p.parse(parts[i-1]+" "+part, typed)
 			if r.Intent == OrderCreate && r.Slots.Item != "" {
 				lines = lines[:len(lines)-1]
 			}

@@ -140,22 +140,30 @@ func (sc *scratch) spansAt(p *Parser, pos, source int) []span {
 	return sc.spans[r.start : r.start+r.n]
 }
 
-// Parse reads one utterance. It never fails: text that matches no template
-// is None with confidence 0.
-func (p *Parser) Parse(text string) Result {
-	res, words := p.parseWhole(text)
+// Parse reads one utterance of typed text. It never fails: text that
+// matches no template is None with confidence 0. Hesitations ("um", "uhh",
+// "hmm") are dropped before matching, at no cost: "um, pay" pays.
+func (p *Parser) Parse(text string) Result { return p.parse(text, true) }
+
+// ParseSpeech reads the transcript of an utterance heard. It reads as Parse
+// does, except that a hesitation is a skip phrase: a sentence with one is
+// never a money-moving intent.
+func (p *Parser) ParseSpeech(text string) Result { return p.parse(text, false) }
+
+func (p *Parser) parse(text string, typed bool) Result {
+	res, words := p.parseWhole(text, typed)
 	if res.Intent != None || len(words) == 0 {
 		return res
 	}
-	if r := p.cart(res); r.Intent != None {
+	if r := p.cart(res, typed); r.Intent != None {
 		return r
 	}
-	return p.unknown(res, words)
+	return p.unknown(res, words, typed)
 }
 
 // parseWhole matches the utterance against the templates, and returns its
-// words when nothing matched.
-func (p *Parser) parseWhole(text string) (Result, []string) {
+// words when nothing matched. Typed text loses its hesitations first.
+func (p *Parser) parseWhole(text string, typed bool) (Result, []string) {
 	res := Result{Text: text, Intent: None}
 	if len(text) > MaxBytes {
 		return res, nil
@@ -163,7 +171,13 @@ func (p *Parser) parseWhole(text string) (Result, []string) {
 	sc := p.pool.Get().(*scratch)
 	defer p.pool.Put(sc)
 	words, ok := sc.norm.split(text, MaxWords)
-	if !ok || len(words) == 0 {
+	if !ok {
+		return res, nil
+	}
+	if typed {
+		words = dropHesitations(words)
+	}
+	if len(words) == 0 {
 		return res, nil
 	}
 	sc.toks = sc.toks[:0]

@@ -192,3 +192,42 @@ func normalize(s string) []string {
 	w, _ := n.split(s, len(s)+1)
 	return append([]string(nil), w...)
 }
+
+// hesitations are the sounds people make, and type, while they think:
+// "um", "uhh", "hmm", "er", "mm", as spelled with their letters run
+// together. They are not words of what is said: the parser drops them
+// before matching, at no cost, so "um, yes, confirm" confirms.
+var hesitations = map[string]bool{"um": true, "uh": true, "uhm": true, "hm": true, "er": true, "erm": true,
+	"ah": true, "eh": true}
+
+// hesitation reports whether a word is a hesitation, however many times a
+// letter of it is typed ("ummm", "hmmm", "uhhh").
+func hesitation(w string) bool {
+	if len(w) < 2 || len(w) > 12 {
+		return false
+	}
+	var b [12]byte
+	n := 0
+	for i := 0; i < len(w); i++ {
+		if n > 0 && b[n-1] == w[i] {
+			continue
+		}
+		b[n] = w[i]
+		n++
+	}
+	if n == 1 {
+		return b[0] == 'm' // "mm", "mmm"
+	}
+	return hesitations[string(b[:n])]
+}
+
+// dropHesitations removes the hesitations from words, in place.
+func dropHesitations(words []string) []string {
+	out := words[:0]
+	for _, w := range words {
+		if !hesitation(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}

@@ -258,20 +258,29 @@ func TestParseSkipsFillers(t *testing.T) {
 		intent     string
 		confidence float64
 	}{
-		{"um what's my balance", intent.BalanceQuery, 0.87},
-		{"uh, so, show my recent payments", intent.HistoryQuery, 0.77},
-		{"um uh hmm buy a latte", intent.OrderCreate, 0.67},
-		{"um uh hmm erm buy a latte", intent.None, 0},
+		{"so what's my balance", intent.BalanceQuery, 0.87},
+		{"well, so, show my recent payments", intent.HistoryQuery, 0.77},
+		{"so well you know buy a latte", intent.OrderCreate, 0.67},
+		{"so well you know like buy a latte", intent.None, 0},
 		{"freeze my wallet thank you", intent.WalletFreeze, 0.87},
+		{"i guess two americanos", intent.OrderCreate, 0.87},
 		// money never moves on a match that dropped a word
-		{"um pay", intent.None, 0},
-		{"uh confirm the order", intent.None, 0},
+		{"so pay", intent.None, 0},
+		{"like confirm the order", intent.None, 0},
 		{"so tip the developer five yuan", intent.None, 0},
-		{"um approve the subscription", intent.None, 0},
+		{"you know approve the subscription", intent.None, 0},
 		{"approve the tip thanks", intent.None, 0},
-		{"um cancel the subscription", intent.SubscriptionCancel, 0.87},
+		{"so cancel the subscription", intent.SubscriptionCancel, 0.87},
 		{"please please please pay", intent.None, 0},
 		{"pay thanks", intent.None, 0},
+		{"pay i guess", intent.None, 0},
+		// hesitations are not words: dropping them costs nothing
+		{"um what's my balance", intent.BalanceQuery, intent.FullMatch},
+		{"um uh hmm erm buy a latte", intent.OrderCreate, intent.FullMatch},
+		{"ummm, pay", intent.PaymentAuthorize, intent.FullMatch},
+		{"uh confirm the order", intent.OrderConfirm, intent.FullMatch},
+		{"hmmm, approve the subscription", intent.SubscriptionApprove, intent.FullMatch},
+		{"um", intent.None, 0},
 		// but a filler the template names itself is a complete match
 		{"okay pay", intent.PaymentAuthorize, intent.FullMatch},
 		{"please pay", intent.PaymentAuthorize, intent.FullMatch},
@@ -284,6 +293,28 @@ func TestParseSkipsFillers(t *testing.T) {
 				t.Errorf("Parse(%q) = %s %v, want %s %v", tc.text, got.Intent, got.Confidence, tc.intent, tc.confidence)
 			}
 		})
+	}
+}
+
+// TestParseSpeechHesitations checks that a transcript keeps its
+// hesitations as skip phrases: heard, "um pay" pays nothing.
+func TestParseSpeechHesitations(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, tc := range []struct {
+		text       string
+		intent     string
+		confidence float64
+	}{
+		{"um pay", intent.None, 0},
+		{"uh confirm the order", intent.None, 0},
+		{"um what's my balance", intent.BalanceQuery, 0.87},
+		{"um uh hmm erm buy a latte", intent.None, 0},
+		{"pay", intent.PaymentAuthorize, intent.FullMatch},
+	} {
+		got := p.ParseSpeech(tc.text)
+		if got.Intent != tc.intent || got.Confidence != tc.confidence {
+			t.Errorf("ParseSpeech(%q) = %s %v, want %s %v", tc.text, got.Intent, got.Confidence, tc.intent, tc.confidence)
+		}
 	}
 }
 

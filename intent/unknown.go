@@ -10,7 +10,7 @@ import (
 // would, and the sentence reads as an order once a known name is put in
 // their place. What it finds is order.create with Unknown or UnknownShop,
 // for the dialog to say what there is instead. It is read from text only.
-func (p *Parser) unknown(res Result, words []string) Result {
+func (p *Parser) unknown(res Result, words []string, typed bool) Result {
 	if len(p.merchants) == 0 {
 		return res
 	}
@@ -29,7 +29,7 @@ func (p *Parser) unknown(res Result, words []string) Result {
 			said := strings.Join(words[start:start+n], " ")
 			for _, stand := range []struct{ name, slot string }{{item, "item"}, {shop, "merchant"}} {
 				text := strings.Join(append(append(words[:start:start], stand.name), words[start+n:]...), " ")
-				r, _ := p.parseWhole(text)
+				r, _ := p.parseWhole(text, typed)
 				if r.Intent != OrderCreate || r.Confidence != FullMatch {
 					continue
 				}
@@ -100,7 +100,7 @@ func (p *Parser) stand(list string) string {
 
 // says reports whether the stand-in name names item.
 func (p *Parser) says(item, name string) bool {
-	r, _ := p.parseWhole("buy " + name)
+	r, _ := p.parseWhole("buy "+name, true)
 	return r.Slots.Item == item
 }
 

@@ -34,7 +34,7 @@ func New(parser *intent.Parser) (*Recognizer, error) {
 		Grammar: all,
 		// A sentence that would move money must pass the second, stricter
 		// pass too.
-		Verify: func(text string) bool { return intent.MovesMoney(parser.Parse(text).Intent) },
+		Verify: func(text string) bool { return intent.MovesMoney(parser.ParseSpeech(text).Intent) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("speech recognizer: %w (is pocketsphinx-en-us installed? run make deps)", err)
