@@ -20,7 +20,7 @@ func (p *Parser) unknown(res Result, words []string, typed bool) Result {
 			continue
 		}
 		for n := 1; n <= 2 && start+n <= len(words) && n < len(words); n++ {
-			if p.known(words[start+n-1]) {
+			if p.known(words[start+n-1]) || notThings[words[start+n-1]] {
 				break
 			}
 			if onlyFillers(words[:start], words[start+n:]) {
@@ -59,7 +59,7 @@ func (p *Parser) known(w string) bool {
 	if _, ok := p.vocab[w]; ok {
 		return true
 	}
-	if _, ok := numberWords[w]; ok {
+	if _, ok := numberWords[w]; ok || quantityWords[w] {
 		return true
 	}
 	for i := 0; i < len(w); i++ {
@@ -69,6 +69,18 @@ func (p *Parser) known(w string) bool {
 	}
 	return false
 }
+
+// quantityWords are the words of quantities besides the numbers.
+var quantityWords = map[string]bool{"few": true, "couple": true, "dozen": true, "hundred": true, "thousand": true}
+
+// notThings are words that stand where a thing would ("give me a
+// minute", "just a moment") but name nothing anyone buys: an order of one
+// is no order at all.
+var notThings = map[string]bool{"second": true, "seconds": true, "sec": true, "minute": true, "minutes": true,
+	"min": true, "moment": true, "moments": true, "hour": true, "hours": true, "day": true, "days": true,
+	"week": true, "weeks": true, "month": true, "months": true, "year": true, "years": true, "while": true,
+	"bit": true, "break": true, "chance": true, "hand": true, "try": true, "look": true, "clue": true,
+	"idea": true, "hint": true, "favor": true, "favour": true, "call": true, "ring": true, "hug": true}
 
 // fillers are words that say nothing of an order on their own.
 var fillers = map[string]bool{"ok": true, "okay": true, "yes": true, "yeah": true, "sure": true, "hey": true,
