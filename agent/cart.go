@@ -173,6 +173,52 @@ func (d *dialog) readCart() error {
 	return nil
 }
 
+// readChange reads a change of the open order that says it by the order:
+// "double it" as the cart twice over, "swap the lattes for cappuccinos" as
+// the cart with cappuccinos where the lattes were. A change that names
+// what to have ("just a latte") with no order to change orders it.
+func (d *dialog) readChange() error {
+	s := d.res.Slots
+	o, err := d.current()
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		if s.Item != "" || s.Class != "" || len(s.Items) > 0 {
+			d.res.Intent, d.res.Slots.Times, d.res.Slots.From = intent.OrderCreate, 0, ""
+		}
+		return nil // else modify says there is no order
+	}
+	merchant, ok := wallet.MerchantOf(o.Payee)
+	if !ok || slices.ContainsFunc(o.Lines, func(l wallet.Line) bool { return l.Item == "" }) || s.Times == 0 && s.From == "" {
+		return nil
+	}
+	cart := cartOf(o)
+	for i := range cart {
+		cart[i].Quantity *= max(s.Times, 1)
+	}
+	if s.From != "" && s.Item == "" && s.Class != "" {
+		ids, names := d.ofClass(merchant, s.Class)
+		if len(ids) != 1 {
+			return wallet.Errorf(wallet.EINVALID, "Which %s: %s?", s.Class, list(names, "or"))
+		}
+		s.Item = ids[0]
+	}
+	if s.From != "" {
+		i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == s.From })
+		if i < 0 {
+			return wallet.Errorf(wallet.EINVALID, "Your order has no %s: it is %s.", intent.Plural(d.itemName(merchant, s.From)),
+				d.s.hub.lineNames(o))
+		}
+		cart[i].Item = s.Item
+		if s.Quantity > 0 {
+			cart[i].Quantity = s.Quantity
+		}
+	}
+	d.res.Slots = slotsOf(merchant, cart)
+	return nil
+}
+
 // itemName is the display name of a catalog item, at the merchant or, when
 // that is "", at any merchant; else its id.
 func (d *dialog) itemName(merchant, item string) string {

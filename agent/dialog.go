@@ -217,6 +217,8 @@ func (d *dialog) inContext() error {
 		return nil
 	case intent.OrderRemove:
 		return d.readCart()
+	case intent.OrderModify:
+		return d.readChange()
 	case intent.OrderCreate:
 		d.asked = pending
 		return nil

@@ -157,6 +157,8 @@ func (p *Parser) toGrammar(x expr) expr {
 			return ruleExpr(quantityRule)
 		case slotAmount:
 			return ruleExpr(amountRule)
+		case slotFrom:
+			return ruleExpr(listPrefix + "item")
 		}
 		return ruleExpr(listPrefix + string(x))
 	case ruleExpr:

@@ -10,8 +10,9 @@
 //
 //	(a|b|c)      one of the alternatives
 //	[please]     optional words; (…) and […] nest
-//	{item}       a slot: merchant, item, quantity, amount, payee or mandate,
-//	             or a list the file defines itself
+//	{item}       a slot: merchant, item, quantity, amount, payee, mandate,
+//	             times or from (an item a change takes out of the order), or
+//	             a list the file defines itself
 //	<lead>       an expansion rule defined under rules:
 //
 // The file has four top-level keys:
@@ -19,8 +20,9 @@
 //	skip:     filler phrases that may be dropped anywhere, at a cost (see below)
 //	rules:    name: template, referenced as <name>
 //	lists:    name: values; a value is a plain phrase, or {id: x, say: [templates]}
-//	          for lists that fill a slot (payee and mandate are the ones the file
-//	          defines; payee adds the vocabulary's payees)
+//	          for lists that fill a slot (payee, mandate and times are the ones
+//	          the file defines; payee adds the vocabulary's payees, and the ids
+//	          of times are whole numbers: "double" is 2)
 //	intents:  intent name: {sentences: [templates], typed: [templates read from text only], defaults: {slot: value}}
 //
 // The merchant and item lists come from the Vocabulary: every spoken name, the
@@ -137,7 +139,9 @@ var confidences = [MaxSkips + 1]float64{FullMatch, 0.87, 0.77, 0.67}
 // it carries none.
 var intentSlots = map[string][]slotKind{
 	OrderCreate:         {slotMerchant, slotItem, slotQuantity},
-	OrderModify:         {slotMerchant, slotItem, slotQuantity},
+	OrderModify:         {slotMerchant, slotItem, slotQuantity, slotTimes, slotFrom},
+	OrderConfirm:        {slotMerchant, slotItem, slotQuantity},
+	PaymentAuthorize:    {slotAmount},
 	TipSend:             {slotAmount, slotPayee},
 	SubscriptionApprove: {slotMandate},
 	SubscriptionCancel:  {slotMandate, slotPayee, slotMerchant, slotQuantity},
@@ -212,6 +216,12 @@ type Slots struct {
 	// Mandate is the kind of mandate a sentence names: "tip" or
 	// "subscription", from the template file's {mandate} list.
 	Mandate string `json:"mandate,omitempty"`
+	// Times is how many times over a change makes the order: "double
+	// it" is 2.
+	Times int `json:"times,omitempty"`
+	// From is the item a change takes out of the order, for Item: "swap
+	// the lattes for cappuccinos".
+	From string `json:"from,omitempty"`
 	// Items are the things of a sentence that names more than one ("a
 	// latte and two americanos"), in the order said; Item and Quantity
 	// are then empty.

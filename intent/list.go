@@ -17,6 +17,8 @@ const (
 	slotAmount
 	slotPayee
 	slotMandate
+	slotTimes // how many times over: "double it" is 2, from the file's {times} list
+	slotFrom  // the item a change takes out of the order: "swap the {from} for {item}"
 )
 
 var slotNames = map[string]slotKind{
@@ -26,6 +28,8 @@ var slotNames = map[string]slotKind{
 	"amount":   slotAmount,
 	"payee":    slotPayee,
 	"mandate":  slotMandate,
+	"times":    slotTimes,
+	"from":     slotFrom,
 }
 
 // wordEdge is a move on one word, by its id.

@@ -22,6 +22,8 @@ type caps struct {
 	item     int32 // value index in the item list, or -1
 	payee    int32 // value index in the payee list, or -1
 	mandate  int32 // value index in the mandate list, or -1
+	times    int32 // value index in the times list, or -1
+	from     int32 // value index in the item list, or -1
 	quantity int32
 	skips    int32 // skip phrases dropped
 	amount   int64
@@ -32,7 +34,8 @@ type caps struct {
 
 func sameSlots(a, b caps) bool {
 	return a.merchant == b.merchant && a.item == b.item && a.payee == b.payee && a.mandate == b.mandate &&
-		a.quantity == b.quantity && a.amount == b.amount && a.conflict == b.conflict
+		a.times == b.times && a.from == b.from && a.quantity == b.quantity && a.amount == b.amount &&
+		a.conflict == b.conflict
 }
 
 func (c *caps) set(kind slotKind, v int64) {
@@ -45,6 +48,10 @@ func (c *caps) set(kind slotKind, v int64) {
 		c.payee = int32(v)
 	case slotMandate:
 		c.mandate = int32(v)
+	case slotTimes:
+		c.times = int32(v)
+	case slotFrom:
+		c.from = int32(v)
 	case slotQuantity:
 		c.quantity = int32(v)
 	case slotAmount:
@@ -202,7 +209,7 @@ func (p *Parser) match(sc *scratch) (int32, caps, bool) {
 	n := len(sc.toks)
 	sc.reset(n, p.sources)
 	skipSource := len(p.lists) + skipScanner
-	sc.add(0, 0, caps{merchant: -1, item: -1, payee: -1, mandate: -1})
+	sc.add(0, 0, caps{merchant: -1, item: -1, payee: -1, mandate: -1, times: -1, from: -1})
 	for pos := 0; pos < n && pos <= sc.last; pos++ {
 		id := sc.toks[pos].id
 		for k := 0; k < len(sc.at[pos]); k++ {
@@ -324,8 +331,16 @@ func (p *Parser) result(res Result, t int32, c caps) Result {
 	if c.mandate >= 0 {
 		s.Mandate = p.lists[p.mandate].values[c.mandate].id
 	}
+	if c.times >= 0 {
+		s.Times = p.times[c.times]
+	}
 	if c.merchant >= 0 {
 		s.Merchant = p.merchants[c.merchant]
+	}
+	if c.from >= 0 {
+		var from Slots
+		p.resolveItem(&from, p.lists[p.item].values[c.from].items, c.merchant)
+		s.From = from.Item
 	}
 	if c.item >= 0 {
 		v := p.lists[p.item].values[c.item]

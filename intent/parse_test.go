@@ -187,7 +187,8 @@ var inDomain = []parseCase{
 
 	// bare answers, read from text
 	{"lattes", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
-	{"just a latte", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	// "just" a thing changes the order to it; with no order, the dialog orders it
+	{"just a latte", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
 	{"two americanos please", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "americano", Quantity: 2}},
 	{"some milk from hema", intent.OrderCreate, intent.Slots{Merchant: "hema", Item: "milk", Quantity: 1}},
 	{"a coke", intent.OrderCreate, intent.Slots{Merchant: "kfc", Item: "cola", Quantity: 1}},
@@ -217,6 +218,26 @@ var inDomain = []parseCase{
 		Items: []intent.Line{{Item: "zinger_burger", Quantity: 1}, {Item: "fries", Quantity: 1}, {Item: "cola", Quantity: 1}}}},
 	{"a coke and a latte", intent.OrderCreate, intent.Slots{
 		Items: []intent.Line{{Item: "cola", Quantity: 1}, {Item: "latte", Quantity: 1}}}},
+	{"um, a latte and uh, a coconut latte", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee",
+		Items: []intent.Line{{Item: "latte", Quantity: 1}, {Item: "coconut_latte", Quantity: 1}}}},
+	{"a burger, fries and a drink from kfc", intent.OrderCreate, intent.Slots{Merchant: "kfc",
+		Items: []intent.Line{{Item: "zinger_burger", Quantity: 1}, {Item: "fries", Quantity: 1}, {Item: "cola", Quantity: 1}}}},
+	{"I'll have a cappuccino and my friend will have a latte", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee",
+		Items: []intent.Line{{Item: "cappuccino", Quantity: 1}, {Item: "latte", Quantity: 1}}}},
+
+	// typed forms: how people go on about an order
+	{"something to drink", intent.OrderCreate, intent.Slots{Quantity: 1, Class: "drink"}},
+	{"order a latte for pickup at luckin", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	{"order coffee for three people", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Quantity: 3, Class: "coffee"}},
+	{"double it", intent.OrderModify, intent.Slots{Times: 2}},
+	{"triple that", intent.OrderModify, intent.Slots{Times: 3}},
+	{"swap the lattes for cappuccinos", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "cappuccino", From: "latte"}},
+	{"confirm two lattes", intent.OrderConfirm, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
+	{"pay the 36 yuan", intent.PaymentAuthorize, intent.Slots{Amount: 3600}},
+	{"buy the developer a coffee", intent.TipSend, intent.Slots{Payee: "developer"}},
+	{"tip the developer ten bucks", intent.TipSend, intent.Slots{Amount: 1000, Payee: "developer"}},
+	{"what coffees do you have", intent.CatalogQuery, intent.Slots{Merchant: "luckin_coffee", Class: "coffee"}},
+	{"wait, what did I order", intent.OrderQuery, intent.Slots{}},
 
 	// help
 	{"what can I say", intent.Help, intent.Slots{}},
