@@ -421,9 +421,18 @@ func (d *dialog) balance() error {
 	cur := d.s.hub.Catalog.Currency
 	if a.DebitsPending > 0 {
 		d.say("Your balance is %s, with %s on hold.", Money(a.Balance(), cur), Money(a.DebitsPending, cur))
-		return nil
+	} else {
+		d.say("Your balance is %s.", Money(a.Balance(), cur))
 	}
-	d.say("Your balance is %s.", Money(a.Balance(), cur))
+	if s := d.res.Slots; s.Item != "" { // "can I afford a latte"
+		if _, it, err := d.resolve(s.Merchant, s.Item); err == nil {
+			n, name, verb := max(s.Quantity, 1), unitName(it), "is"
+			if n > 1 || intent.IsPlural(name) {
+				verb = "are"
+			}
+			d.turn.Reply += fmt.Sprintf(" %s %s %s.", capital(count(n, name)), verb, Money(it.Price*int64(n), cur))
+		}
+	}
 	return nil
 }
 

@@ -142,6 +142,7 @@ var intentSlots = map[string][]slotKind{
 	OrderModify:         {slotMerchant, slotItem, slotQuantity, slotTimes, slotFrom},
 	OrderConfirm:        {slotMerchant, slotItem, slotQuantity},
 	PaymentAuthorize:    {slotAmount},
+	BalanceQuery:        {slotMerchant, slotItem, slotQuantity}, // "can I afford a latte"
 	TipSend:             {slotAmount, slotPayee},
 	SubscriptionApprove: {slotMandate},
 	SubscriptionCancel:  {slotMandate, slotPayee, slotMerchant, slotQuantity},

@@ -171,21 +171,27 @@ func (p *Parser) parse(text string, typed bool) Result {
 // parseWhole matches the utterance against the templates, and returns its
 // words when nothing matched. Typed text loses its hesitations first.
 func (p *Parser) parseWhole(text string, typed bool) (Result, []string) {
+	res, _, words := p.matchText(text, typed)
+	return res, words
+}
+
+// matchText is parseWhole that also says which template matched, or -1.
+func (p *Parser) matchText(text string, typed bool) (Result, int32, []string) {
 	res := Result{Text: text, Intent: None}
 	if len(text) > MaxBytes {
-		return res, nil
+		return res, -1, nil
 	}
 	sc := p.pool.Get().(*scratch)
 	defer p.pool.Put(sc)
 	words, ok := sc.norm.split(text, MaxWords)
 	if !ok {
-		return res, nil
+		return res, -1, nil
 	}
 	if typed {
 		words = dropHesitations(words)
 	}
 	if len(words) == 0 {
-		return res, nil
+		return res, -1, nil
 	}
 	sc.toks = sc.toks[:0]
 	for _, w := range words {
@@ -197,9 +203,9 @@ func (p *Parser) parseWhole(text string, typed bool) (Result, []string) {
 	}
 	tmpl, c, ok := p.match(sc)
 	if !ok {
-		return res, slices.Clone(words)
+		return res, -1, slices.Clone(words)
 	}
-	return p.result(res, tmpl, c), nil
+	return p.result(res, tmpl, c), tmpl, nil
 }
 
 // match runs the automaton over sc.toks and returns the best complete

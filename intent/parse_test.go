@@ -238,6 +238,13 @@ var inDomain = []parseCase{
 	{"tip the developer ten bucks", intent.TipSend, intent.Slots{Amount: 1000, Payee: "developer"}},
 	{"what coffees do you have", intent.CatalogQuery, intent.Slots{Merchant: "luckin_coffee", Class: "coffee"}},
 	{"wait, what did I order", intent.OrderQuery, intent.Slots{}},
+	{"sounds great, confirm", intent.OrderConfirm, intent.Slots{}},
+	{"I'd like to pay now", intent.PaymentAuthorize, intent.Slots{}},
+	{"nah, cancel", intent.OrderCancel, intent.Slots{}},
+	{"I think I'll go with a large latte to go", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	{"actually, can I get cappuccinos instead", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "cappuccino"}},
+	{"can you make it double", intent.OrderModify, intent.Slots{Times: 2}},
+	{"can I afford a latte", intent.BalanceQuery, intent.Slots{Merchant: "luckin_coffee", Item: "latte"}},
 
 	// help
 	{"what can I say", intent.Help, intent.Slots{}},

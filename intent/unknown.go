@@ -7,8 +7,8 @@ import (
 // unknown reads an order of something the catalog does not have ("buy a
 // mocha", "two lattes from starbucks"), when no template matches: words the
 // templates never use, one or two in a row, stand where an item or a shop
-// would, and the sentence reads as an order once a known name is put in
-// their place. What it finds is order.create with Unknown or UnknownShop,
+// would, and the sentence reads as an order, by one of its plain spoken
+// forms, once a known name is put in their place. What it finds is order.create with Unknown or UnknownShop,
 // for the dialog to say what there is instead. It is read from text only.
 func (p *Parser) unknown(res Result, words []string, typed bool) Result {
 	if len(p.merchants) == 0 {
@@ -29,9 +29,9 @@ func (p *Parser) unknown(res Result, words []string, typed bool) Result {
 			said := strings.Join(words[start:start+n], " ")
 			for _, stand := range []struct{ name, slot string }{{item, "item"}, {shop, "merchant"}} {
 				text := strings.Join(append(append(words[:start:start], stand.name), words[start+n:]...), " ")
-				r, _ := p.parseWhole(text, typed)
-				if r.Intent != OrderCreate || r.Confidence != FullMatch {
-					continue
+				r, t, _ := p.matchText(text, typed)
+				if r.Intent != OrderCreate || r.Confidence != FullMatch || p.templates[t].typed {
+					continue // only the plain forms of an order: "I could go for a walk" is none
 				}
 				if stand.slot == "item" && r.Slots.Item != "" && p.says(r.Slots.Item, item) {
 					res.Intent, res.Confidence = OrderCreate, FullMatch
@@ -80,7 +80,8 @@ var notThings = map[string]bool{"second": true, "seconds": true, "sec": true, "m
 	"min": true, "moment": true, "moments": true, "hour": true, "hours": true, "day": true, "days": true,
 	"week": true, "weeks": true, "month": true, "months": true, "year": true, "years": true, "while": true,
 	"bit": true, "break": true, "chance": true, "hand": true, "try": true, "look": true, "clue": true,
-	"idea": true, "hint": true, "favor": true, "favour": true, "call": true, "ring": true, "hug": true}
+	"idea": true, "hint": true, "favor": true, "favour": true, "call": true, "ring": true, "hug": true,
+	"word": true, "words": true}
 
 // fillers are words that say nothing of an order on their own.
 var fillers = map[string]bool{"ok": true, "okay": true, "yes": true, "yeah": true, "sure": true, "hey": true,
