@@ -115,7 +115,7 @@ func (d *dialog) readCart() error {
 	}
 	s := d.res.Slots
 	if o == nil {
-		if d.res.Intent == intent.OrderAdd && s.Item != "" {
+		if d.res.Intent == intent.OrderAdd && (s.Item != "" || len(s.Items) > 0) {
 			d.res.Intent = intent.OrderCreate
 		}
 		return nil // the command says there is no order

@@ -1,6 +1,9 @@
 package intent
 
-import "regexp"
+import (
+	"regexp"
+	"slices"
+)
 
 // maxCartLines bounds the things one sentence may name.
 const maxCartLines = 20
@@ -13,11 +16,14 @@ var cartJoin = regexp.MustCompile(`(?i)\s*(?:[,;]|\band\b|\bplus\b|\bwith\b|\bas
 // americanos from luckin", when no template matches it whole. Each part
 // must read on its own as an order of one thing, the first with any lead-in
 // ("can I get a latte"), the others bare ("two americanos"); a part of
-// fillers only ("um, a latte and uh, a cola") is passed over. A merchant
+// fillers only ("um, a latte and uh, a cola") is passed over, and a bare
+// quantity ("one latte for me and one for my wife") is more of the thing
+// before it. A merchant
 // named in any part goes for the order, and a general word ("a drink")
 // is the one thing of its kind that shop sells. What it finds is
 // order.create with Items, or order.modify when the first part changes the
-// order ("make it one latte and one cappuccino"). Several things never move
+// order ("make it one latte and one cappuccino"), or order.add when it adds
+// to it ("add a latte and a cola"). Several things never move
 // money, so a part that needed a dropped word only lowers the confidence.
 func (p *Parser) cart(res Result, typed bool) Result {
 	parts := cartJoin.Split(res.Text, maxCartLines+1)
@@ -33,8 +39,15 @@ func (p *Parser) cart(res Result, typed bool) Result {
 			continue
 		}
 		r := p.parse(part, typed)
-		if len(lines) == 0 && r.Intent == OrderModify && (r.Slots.Item != "" || r.Slots.Class != "") {
-			intent = OrderModify // "make it one latte and one cappuccino"
+		if r.Intent == OrderAdd && len(lines) > 0 {
+			r.Intent = OrderCreate // "a latte and another cappuccino"
+			if r.Slots.Item == "" && r.Slots.Class == "" {
+				// "one latte for me and one for my wife": more of the thing before
+				r.Slots.Item, r.Slots.Class = lines[len(lines)-1].Item, classes[len(classes)-1]
+			}
+		}
+		if len(lines) == 0 && (r.Intent == OrderModify || r.Intent == OrderAdd) && (r.Slots.Item != "" || r.Slots.Class != "") {
+			intent = r.Intent // "make it one latte and one cappuccino", "add a latte and a cola"
 			r.Intent = OrderCreate
 		}
 		if !orders(r) && len(lines) > 0 {
@@ -75,6 +88,19 @@ func (p *Parser) cart(res Result, typed bool) Result {
 			return Result{Text: res.Text, Intent: None} // "a latte and a coffee": which coffee?
 		}
 		lines[i].Item = id
+	}
+	var merged []Line // "a latte and another latte" is two lattes
+	for _, l := range lines {
+		if i := slices.IndexFunc(merged, func(m Line) bool { return m.Item == l.Item }); i >= 0 {
+			merged[i].Quantity += l.Quantity
+		} else {
+			merged = append(merged, l)
+		}
+	}
+	if len(merged) == 1 {
+		res.Slots.Item, res.Slots.Quantity, res.Slots.Items = merged[0].Item, merged[0].Quantity, nil
+	} else {
+		res.Slots.Items = merged
 	}
 	return res
 }
