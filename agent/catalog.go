@@ -23,7 +23,11 @@ func (d *dialog) menu() error {
 		if err != nil {
 			return err
 		}
-		d.say("%s is %s at %s.", capital(count(1, unitName(it))), Money(it.Price, cat.Currency), m.Name())
+		n, name, verb := max(slots.Quantity, 1), unitName(it), "is"
+		if n > 1 || intent.IsPlural(name) {
+			verb = "are" // "two lattes are", "fries are"
+		}
+		d.say("%s %s %s at %s.", capital(count(n, name)), verb, Money(it.Price*int64(n), cat.Currency), m.Name())
 		return nil
 	}
 	if slots.Merchant != "" {

@@ -146,7 +146,7 @@ var intentSlots = map[string][]slotKind{
 	TipSend:             {slotAmount, slotPayee},
 	SubscriptionApprove: {slotMandate},
 	SubscriptionCancel:  {slotMandate, slotPayee, slotMerchant, slotQuantity},
-	CatalogQuery:        {slotMerchant, slotItem},
+	CatalogQuery:        {slotMerchant, slotItem, slotQuantity},
 	OrderAdd:            {slotMerchant, slotItem, slotQuantity},
 	OrderRemove:         {slotMerchant, slotItem, slotQuantity},
 }
