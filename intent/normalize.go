@@ -27,6 +27,11 @@ var contractions = map[string][]string{
 	"wont":      {"will", "not"},
 	"lets":      {"let", "us"},
 	"nevermind": {"never", "mind"},
+	"wanna":     {"want", "to"},
+	"gonna":     {"going", "to"},
+	"gotta":     {"got", "to"},
+	"lemme":     {"let", "me"},
+	"gimme":     {"give", "me"},
 }
 
 // normalizer turns text into words. Its buffers are reused between calls.
