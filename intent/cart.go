@@ -30,56 +30,90 @@ func (p *Parser) cart(res Result, typed bool) Result {
 	if len(parts) < 2 || len(parts) > maxCartLines {
 		return res
 	}
-	var lines []Line
-	var classes []string // by line: the general word a line said, if any
-	merchants := map[string]bool{}
-	confidence, intent, prev := FullMatch, OrderCreate, ""
+	c := &cartReading{intent: OrderCreate, confidence: FullMatch, merchants: map[string]bool{}}
 	for _, part := range parts {
 		if p.saysNothing(part, typed) {
 			continue
 		}
-		r := p.parse(part, typed)
-		if r.Intent == OrderAdd && len(lines) > 0 {
-			r.Intent = OrderCreate // "a latte and another cappuccino"
-			if r.Slots.Item == "" && r.Slots.Class == "" {
-				// "one latte for me and one for my wife": more of the thing before
-				r.Slots.Item, r.Slots.Class = lines[len(lines)-1].Item, classes[len(classes)-1]
-			}
+		r, ok := p.readPart(c, part, typed)
+		if r.Slots.Unknown != "" || r.Slots.UnknownShop != "" {
+			return p.unknownCart(res, r)
 		}
-		if len(lines) == 0 && (r.Intent == OrderModify || r.Intent == OrderAdd) && (r.Slots.Item != "" || r.Slots.Class != "") {
-			intent = r.Intent // "make it one latte and one cappuccino", "add a latte and a cola"
-			r.Intent = OrderCreate
-		}
-		if !orders(r) && len(lines) > 0 {
-			// "..., please" or "..., for the meeting": words that go with
-			// the thing before them.
-			r = p.parse(prev+" "+part, typed)
-			if orders(r) {
-				lines, classes = lines[:len(lines)-1], classes[:len(classes)-1]
-			}
-		}
-		if !orders(r) {
+		if !ok {
 			return res
 		}
-		if r.Slots.Merchant != "" {
-			merchants[r.Slots.Merchant] = true
-		}
-		lines = append(lines, Line{Item: r.Slots.Item, Quantity: max(r.Slots.Quantity, 1)})
-		classes = append(classes, r.Slots.Class)
-		confidence = min(confidence, r.Confidence)
-		prev = part
 	}
-	if len(lines) < 2 {
+	if len(c.lines) < 2 {
 		return res
 	}
-	res.Intent, res.Confidence = intent, confidence
-	res.Slots = Slots{Items: lines}
-	if len(merchants) == 1 { // several shops' things: the dialog says so
-		for m := range merchants {
+	return p.finishCart(res, c)
+}
+
+// cartReading is a cart as its parts are read.
+type cartReading struct {
+	lines      []Line
+	classes    []string // by line: the general word a line said, if any
+	merchants  map[string]bool
+	confidence float64
+	intent     string
+	prev       string // the part of the last line
+}
+
+// readPart reads one part of a cart into c. It returns false when the part
+// orders nothing; then r, if it orders a thing the catalog lacks, is that
+// order.
+func (p *Parser) readPart(c *cartReading, part string, typed bool) (r Result, ok bool) {
+	r = p.parse(part, typed)
+	if r.Intent == OrderAdd && len(c.lines) > 0 {
+		r.Intent = OrderCreate // "a latte and another cappuccino"
+		if r.Slots.Item == "" && r.Slots.Class == "" {
+			// "one latte for me and one for my wife": more of the thing before
+			r.Slots.Item, r.Slots.Class = c.lines[len(c.lines)-1].Item, c.classes[len(c.classes)-1]
+		}
+	}
+	if r.Slots.Unknown != "" || r.Slots.UnknownShop != "" {
+		return r, false
+	}
+	if len(c.lines) == 0 && (r.Intent == OrderModify || r.Intent == OrderAdd) && (r.Slots.Item != "" || r.Slots.Class != "") {
+		c.intent = r.Intent // "make it one latte and one cappuccino", "add a latte and a cola"
+		r.Intent = OrderCreate
+	}
+	if !orders(r) && len(c.lines) > 0 {
+		// "..., please" or "..., for the meeting": words that go with
+		// the thing before them.
+		if rr := p.parse(c.prev+" "+part, typed); orders(rr) {
+			r = rr
+			c.lines, c.classes = c.lines[:len(c.lines)-1], c.classes[:len(c.classes)-1]
+		}
+	}
+	if !orders(r) {
+		if len(c.lines) > 0 && c.intent == OrderCreate {
+			// "a latte and a cookie": the other parts say it is an order
+			return p.unknown(Result{Text: part, Intent: None}, p.words(part, typed), typed, true), false
+		}
+		return r, false
+	}
+	if r.Slots.Merchant != "" {
+		c.merchants[r.Slots.Merchant] = true
+	}
+	c.lines = append(c.lines, Line{Item: r.Slots.Item, Quantity: max(r.Slots.Quantity, 1)})
+	c.classes = append(c.classes, r.Slots.Class)
+	c.confidence = min(c.confidence, r.Confidence)
+	c.prev = part
+	return r, true
+}
+
+// finishCart is the cart c read: its shop, the general words read as the
+// one thing of their kind that shop sells, and one line per thing.
+func (p *Parser) finishCart(res Result, c *cartReading) Result {
+	res.Intent, res.Confidence = c.intent, c.confidence
+	res.Slots = Slots{}
+	if len(c.merchants) == 1 { // several shops' things: the dialog says so
+		for m := range c.merchants {
 			res.Slots.Merchant = m
 		}
 	}
-	for i, class := range classes {
+	for i, class := range c.classes {
 		if class == "" {
 			continue
 		}
@@ -87,10 +121,10 @@ func (p *Parser) cart(res Result, typed bool) Result {
 		if !ok {
 			return Result{Text: res.Text, Intent: None} // "a latte and a coffee": which coffee?
 		}
-		lines[i].Item = id
+		c.lines[i].Item = id
 	}
 	var merged []Line // "a latte and another latte" is two lattes
-	for _, l := range lines {
+	for _, l := range c.lines {
 		if i := slices.IndexFunc(merged, func(m Line) bool { return m.Item == l.Item }); i >= 0 {
 			merged[i].Quantity += l.Quantity
 		} else {
@@ -98,10 +132,19 @@ func (p *Parser) cart(res Result, typed bool) Result {
 		}
 	}
 	if len(merged) == 1 {
-		res.Slots.Item, res.Slots.Quantity, res.Slots.Items = merged[0].Item, merged[0].Quantity, nil
+		res.Slots.Item, res.Slots.Quantity = merged[0].Item, merged[0].Quantity
 	} else {
 		res.Slots.Items = merged
 	}
+	return res
+}
+
+// unknownCart is a cart with a thing or a shop the catalog lacks in it, r
+// being the part that names it: an order of what is lacking, for the
+// dialog to say what there is instead.
+func (p *Parser) unknownCart(res, r Result) Result {
+	res.Intent, res.Confidence = OrderCreate, min(r.Confidence, FullMatch)
+	res.Slots = Slots{Merchant: r.Slots.Merchant, Unknown: r.Slots.Unknown, UnknownShop: r.Slots.UnknownShop}
 	return res
 }
 
@@ -113,11 +156,16 @@ func orders(r Result) bool {
 // saysNothing reports whether a part of a sentence is fillers only ("um",
 // "ok"), or nothing at all.
 func (p *Parser) saysNothing(part string, typed bool) bool {
+	return onlyFillers(p.words(part, typed))
+}
+
+// words are the words of a part of a sentence, as matching reads them.
+func (p *Parser) words(part string, typed bool) []string {
 	words := normalize(part)
 	if typed {
 		words = dropHesitations(words)
 	}
-	return onlyFillers(words)
+	return words
 }
 
 // classItem is the one item of a general word ("drink") that a merchant

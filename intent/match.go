@@ -165,7 +165,7 @@ func (p *Parser) parse(text string, typed bool) Result {
 	if r := p.cart(res, typed); r.Intent != None {
 		return r
 	}
-	return p.unknown(res, words, typed)
+	return p.unknown(res, words, typed, false)
 }
 
 // parseWhole matches the utterance against the templates, and returns its

@@ -8,9 +8,11 @@ import (
 // mocha", "two lattes from starbucks"), when no template matches: words the
 // templates never use, one or two in a row, stand where an item or a shop
 // would, and the sentence reads as an order, by one of its plain spoken
-// forms, once a known name is put in their place. What it finds is order.create with Unknown or UnknownShop,
-// for the dialog to say what there is instead. It is read from text only.
-func (p *Parser) unknown(res Result, words []string, typed bool) Result {
+// forms, once a known name is put in their place; loose lets any form do,
+// for a part of a cart whose other parts are orders ("a latte and a
+// cookie"). What it finds is order.create with Unknown or UnknownShop, for
+// the dialog to say what there is instead.
+func (p *Parser) unknown(res Result, words []string, typed, loose bool) Result {
 	if len(p.merchants) == 0 {
 		return res
 	}
@@ -30,7 +32,7 @@ func (p *Parser) unknown(res Result, words []string, typed bool) Result {
 			for _, stand := range []struct{ name, slot string }{{item, "item"}, {shop, "merchant"}} {
 				text := strings.Join(append(append(words[:start:start], stand.name), words[start+n:]...), " ")
 				r, t, _ := p.matchText(text, typed)
-				if r.Intent != OrderCreate || r.Confidence != FullMatch || p.templates[t].typed {
+				if r.Intent != OrderCreate || r.Confidence != FullMatch || p.templates[t].typed && !loose {
 					continue // only the plain forms of an order: "I could go for a walk" is none
 				}
 				if stand.slot == "item" && r.Slots.Item != "" && p.says(r.Slots.Item, item) {
