@@ -72,6 +72,7 @@ var commands = map[string]command{
 	intent.SubscriptionQuery:   {run: (*dialog).listMandates, listen: enabled},
 	intent.ClaimFile:           {run: (*dialog).claim, listen: []string{StateIdle}},
 	intent.OrderQuery:          {run: (*dialog).readOrder, listen: enabled},
+	intent.OrderRecall:         {run: (*dialog).readOrder, listen: enabled}, // read as OrderQuery or HistoryQuery
 	intent.CatalogQuery:        {run: (*dialog).menu, listen: always, anyState: true},
 	intent.WalletUnfreeze:      {run: (*dialog).unfreeze, listen: always, anyState: true},
 	// A bare yes or no answers what the state asks; read from text only.
@@ -219,6 +220,17 @@ func (d *dialog) inContext() error {
 		return d.readCart()
 	case intent.OrderModify:
 		return d.readChange()
+	case intent.OrderRecall:
+		// "what did I order": the open order, or else the history
+		o, err := d.current()
+		if err != nil {
+			return err
+		}
+		d.res.Intent = intent.HistoryQuery
+		if o != nil {
+			d.res.Intent = intent.OrderQuery
+		}
+		return nil
 	case intent.OrderCreate:
 		d.asked = pending
 		return nil

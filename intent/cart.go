@@ -163,7 +163,7 @@ func (p *Parser) saysNothing(part string, typed bool) bool {
 func (p *Parser) words(part string, typed bool) []string {
 	words := normalize(part)
 	if typed {
-		words = dropHesitations(words)
+		words = dropCourtesy(dropHesitations(words))
 	}
 	return words
 }

@@ -108,6 +108,7 @@ const (
 	OrderRemove    = "order.remove"    // take from it: "remove one", "no cola"
 	OrderReplace   = "order.replace"   // the answer "replace it" to a new order said over a draft
 	OrderQuery     = "order.query"     // what the open order holds
+	OrderRecall    = "order.recall"    // "what did I order": the open order if any, else the history
 	CatalogQuery   = "catalog.query"   // what a shop sells, or what an item costs
 	WalletUnfreeze = "wallet.unfreeze" // lets payments leave a frozen wallet again, with the PIN
 
@@ -155,7 +156,7 @@ var intentNames = []string{
 	None, PaymentEnable, PaymentDisable, OrderCreate, OrderModify, OrderConfirm,
 	OrderCancel, PaymentAuthorize, BalanceQuery, HistoryQuery, TipSend,
 	WalletFreeze, ClaimFile, Help, SubscriptionApprove, SubscriptionCancel,
-	SubscriptionQuery, OrderAdd, OrderRemove, OrderReplace, OrderQuery, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
+	SubscriptionQuery, OrderAdd, OrderRemove, OrderReplace, OrderQuery, OrderRecall, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
 }
 
 // Intents returns every canonical intent name, None first.

@@ -149,12 +149,14 @@ func (sc *scratch) spansAt(p *Parser, pos, source int) []span {
 
 // Parse reads one utterance of typed text. It never fails: text that
 // matches no template is None with confidence 0. Hesitations ("um", "uhh",
-// "hmm") are dropped before matching, at no cost: "um, pay" pays.
+// "hmm") and courtesy at the edges ("hi,", "could you", "thanks") are
+// dropped before matching, at no cost: "um, pay, thanks" pays.
 func (p *Parser) Parse(text string) Result { return p.parse(text, true) }
 
 // ParseSpeech reads the transcript of an utterance heard. It reads as Parse
-// does, except that a hesitation is a skip phrase: a sentence with one is
-// never a money-moving intent.
+// does, except that hesitations and courtesy are read as the templates
+// and the skip list say: a sentence that needed one dropped never moves
+// money.
 func (p *Parser) ParseSpeech(text string) Result { return p.parse(text, false) }
 
 func (p *Parser) parse(text string, typed bool) Result {
@@ -188,7 +190,7 @@ func (p *Parser) matchText(text string, typed bool) (Result, int32, []string) {
 		return res, -1, nil
 	}
 	if typed {
-		words = dropHesitations(words)
+		words = dropCourtesy(dropHesitations(words))
 	}
 	if len(words) == 0 {
 		return res, -1, nil

@@ -32,6 +32,9 @@ var contractions = map[string][]string{
 	"gotta":     {"got", "to"},
 	"lemme":     {"let", "me"},
 	"gimme":     {"give", "me"},
+	"pls":       {"please"},
+	"plz":       {"please"},
+	"thx":       {"thanks"},
 }
 
 // normalizer turns text into words. Its buffers are reused between calls.

@@ -130,7 +130,7 @@ var containers = map[string]bool{"cup": true, "cups": true, "glass": true, "glas
 // countsIn reports whether two words after a quantity say what it counts
 // in ("cups of") or which it takes ("of the").
 func countsIn(w, next string) bool {
-	return containers[w] && next == "of" || w == "of" && (next == "the" || next == "those" || next == "these")
+	return containers[w] && next == "of" || w == "of" && (next == "the" || next == "those" || next == "these" || next == "them")
 }
 
 // hundredsSpans appends every reading of a number from one to 999 in words

@@ -238,6 +238,10 @@ var inDomain = []parseCase{
 	{"tip the developer ten bucks", intent.TipSend, intent.Slots{Amount: 1000, Payee: "developer"}},
 	{"what coffees do you have", intent.CatalogQuery, intent.Slots{Merchant: "luckin_coffee", Class: "coffee"}},
 	{"wait, what did I order", intent.OrderQuery, intent.Slots{}},
+	// what did I order: the dialog reads the open order, or the history
+	{"what did I order", intent.OrderRecall, intent.Slots{}},
+	{"um, what have I ordered", intent.OrderRecall, intent.Slots{}},
+	{"what did I order last week", intent.HistoryQuery, intent.Slots{}},
 	{"sounds great, confirm", intent.OrderConfirm, intent.Slots{}},
 	{"yeah that's it, confirm", intent.OrderConfirm, intent.Slots{}},
 	{"sorry, I meant three lattes", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 3}},
@@ -315,17 +319,17 @@ func TestParseSkipsFillers(t *testing.T) {
 		{"well, so, show my recent payments", intent.HistoryQuery, 0.77},
 		{"so well you know buy a latte", intent.OrderCreate, 0.67},
 		{"so well you know like buy a latte", intent.None, 0},
-		{"freeze my wallet thank you", intent.WalletFreeze, 0.87},
+		{"freeze my wallet you know", intent.WalletFreeze, 0.87},
 		{"i guess two americanos", intent.OrderCreate, 0.87},
 		// money never moves on a match that dropped a word
 		{"so pay", intent.None, 0},
 		{"like confirm the order", intent.None, 0},
 		{"so tip the developer five yuan", intent.None, 0},
 		{"you know approve the subscription", intent.None, 0},
-		{"approve the tip thanks", intent.None, 0},
+		{"approve the tip you know", intent.None, 0},
 		{"so cancel the subscription", intent.SubscriptionCancel, 0.87},
 		{"please please please pay", intent.None, 0},
-		{"pay thanks", intent.None, 0},
+		{"pay so", intent.None, 0},
 		{"pay i guess", intent.None, 0},
 		// hesitations are not words: dropping them costs nothing
 		{"um what's my balance", intent.BalanceQuery, intent.FullMatch},
@@ -334,6 +338,14 @@ func TestParseSkipsFillers(t *testing.T) {
 		{"uh confirm the order", intent.OrderConfirm, intent.FullMatch},
 		{"hmmm, approve the subscription", intent.SubscriptionApprove, intent.FullMatch},
 		{"um", intent.None, 0},
+		// so is courtesy at the edges of typed text
+		{"hi, could you pay for it, thanks", intent.PaymentAuthorize, intent.FullMatch},
+		{"approve the tip thanks", intent.SubscriptionApprove, intent.FullMatch},
+		{"freeze my wallet thank you", intent.WalletFreeze, intent.FullMatch},
+		{"thanks a lot", intent.None, 0},
+		{"would you mind ordering me a latte", intent.OrderCreate, intent.FullMatch},
+		{"excuse me, could you possibly check my balance", intent.BalanceQuery, intent.FullMatch},
+		{"no thanks", intent.AnswerNo, intent.FullMatch},
 		// but a filler the template names itself is a complete match
 		{"okay pay", intent.PaymentAuthorize, intent.FullMatch},
 		{"please pay", intent.PaymentAuthorize, intent.FullMatch},
@@ -350,7 +362,8 @@ func TestParseSkipsFillers(t *testing.T) {
 }
 
 // TestParseSpeechHesitations checks that a transcript keeps its
-// hesitations as skip phrases: heard, "um pay" pays nothing.
+// hesitations and courtesy as skip phrases: heard, "um pay" and "pay
+// thanks" pay nothing.
 func TestParseSpeechHesitations(t *testing.T) {
 	p := MustDefaultParser(t)
 	for _, tc := range []struct {
@@ -360,6 +373,9 @@ func TestParseSpeechHesitations(t *testing.T) {
 	}{
 		{"um pay", intent.None, 0},
 		{"uh confirm the order", intent.None, 0},
+		{"pay thanks", intent.None, 0},
+		{"approve the tip thanks", intent.None, 0},
+		{"freeze my wallet thank you", intent.WalletFreeze, 0.87},
 		{"um what's my balance", intent.BalanceQuery, 0.87},
 		{"um uh hmm erm buy a latte", intent.None, 0},
 		{"pay", intent.PaymentAuthorize, intent.FullMatch},
