@@ -126,6 +126,8 @@ func TestTypedChanges(t *testing.T) {
 		{Say: "confirm two lattes", State: agent.StateDrafted, Typed: true, Code: wallet.EINVALID,
 			Reply: "Your order is a latte and a cappuccino from Luckin Coffee, 36 yuan. Say confirm to place it as it is, or change it first."},
 		{Say: "um, yes, confirm", State: agent.StateConfirmed, Typed: true, Held: 3600},
+		{Say: "pay for the lattes", State: agent.StateConfirmed, Typed: true, Held: 3600, Code: wallet.EINVALID,
+			Reply: "Your order is a latte and a cappuccino from Luckin Coffee, 36 yuan. Say pay to authorize it as it is, or cancel order."},
 		{Say: "pay the 50 yuan", State: agent.StateConfirmed, Typed: true, Held: 3600, Code: wallet.EINVALID,
 			Reply: "Your order is 36 yuan, not 50 yuan. Say pay to authorize 36 yuan."},
 		{Say: "um pay", State: agent.StateConfirmed, Held: 3600, Reply: noneReply},

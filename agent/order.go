@@ -313,6 +313,9 @@ func (d *dialog) authorize(pin string) error {
 		return wallet.Errorf(wallet.EINVALID, "Your order is %s, not %s. Say pay to authorize %s.", Money(o.Total, o.Currency),
 			Money(a, o.Currency), Money(o.Total, o.Currency))
 	}
+	if err := d.isOrder(o); err != nil {
+		return err
+	}
 	suffix := ":authorize"
 	if pin != "" {
 		suffix = fmt.Sprintf(":authorize-pin-%d", d.s.st.Turn)
@@ -365,12 +368,12 @@ func (d *dialog) cancel() error {
 	return nil
 }
 
-// isOrder refuses a confirmation that names what it confirms ("confirm two
-// lattes") unless that is the whole order o: money is held only for what
-// the person said.
+// isOrder refuses a confirmation or a payment that names what it is for
+// ("confirm two lattes", "pay for the lattes") unless that is the whole
+// order o: money is held and paid only for what the person said.
 func (d *dialog) isOrder(o *wallet.Order) error {
 	s := d.res.Slots
-	if d.res.Intent != intent.OrderConfirm || s.Item == "" && s.Merchant == "" {
+	if d.res.Intent != intent.OrderConfirm && d.res.Intent != intent.PaymentAuthorize || s.Item == "" && s.Merchant == "" {
 		return nil
 	}
 	merchant := merchantOf(o)
@@ -381,8 +384,12 @@ func (d *dialog) isOrder(o *wallet.Order) error {
 	if same {
 		return nil
 	}
-	return wallet.Errorf(wallet.EINVALID, "Your order is %s from %s, %s. Say confirm to place it as it is, or change it first.",
-		d.s.hub.lineNames(o), o.PayeeName, Money(o.Total, o.Currency))
+	next := "Say confirm to place it as it is, or change it first."
+	if o.State == wallet.Confirmed {
+		next = "Say pay to authorize it as it is, or cancel order."
+	}
+	return wallet.Errorf(wallet.EINVALID, "Your order is %s from %s, %s. %s", d.s.hub.lineNames(o), o.PayeeName,
+		Money(o.Total, o.Currency), next)
 }
 
 // tip drafts a tip as an order to the payee; the person confirms and pays it

@@ -43,7 +43,7 @@ func (p *Parser) cart(res Result, typed bool) Result {
 			return res
 		}
 	}
-	if len(c.lines) < 2 {
+	if len(c.lines) < 2 && (len(c.lines) == 0 || c.lines[0].spread == 0) {
 		return res
 	}
 	return p.finishCart(res, c)
@@ -51,12 +51,19 @@ func (p *Parser) cart(res Result, typed bool) Result {
 
 // cartReading is a cart as its parts are read.
 type cartReading struct {
-	lines      []Line
-	classes    []string // by line: the general word a line said, if any
+	lines      []cartLine
 	merchants  map[string]bool
 	confidence float64
 	intent     string
 	prev       string // the part of the last line
+}
+
+// cartLine is one thing of a cart as read.
+type cartLine struct {
+	Line
+	class  string // the general word it was said by, if any
+	said   int    // the quantity its own part said
+	spread int    // what bare parts after it added: "one for me, one for him"
 }
 
 // readPart reads one part of a cart into c. It returns false when the part
@@ -64,12 +71,17 @@ type cartReading struct {
 // order.
 func (p *Parser) readPart(c *cartReading, part string, typed bool) (r Result, ok bool) {
 	r = p.parse(part, typed)
-	if r.Intent == OrderAdd && len(c.lines) > 0 {
+	if n := len(c.lines); n > 0 && (r.Intent == OrderAdd || r.Intent == OrderModify && r.Slots.Quantity > 0) &&
+		r.Slots.Item == "" && r.Slots.Class == "" && r.Slots.Times == 0 && r.Slots.From == "" {
+		// "one latte for me and one for my wife": more of the thing before
+		q := max(r.Slots.Quantity, 1)
+		c.lines[n-1].Quantity += q
+		c.lines[n-1].spread += q
+		c.confidence = min(c.confidence, r.Confidence)
+		return r, true
+	}
+	if r.Intent == OrderAdd && len(c.lines) > 0 && (r.Slots.Item != "" || r.Slots.Class != "") {
 		r.Intent = OrderCreate // "a latte and another cappuccino"
-		if r.Slots.Item == "" && r.Slots.Class == "" {
-			// "one latte for me and one for my wife": more of the thing before
-			r.Slots.Item, r.Slots.Class = c.lines[len(c.lines)-1].Item, c.classes[len(c.classes)-1]
-		}
 	}
 	if r.Slots.Unknown != "" || r.Slots.UnknownShop != "" {
 		return r, false
@@ -83,7 +95,7 @@ func (p *Parser) readPart(c *cartReading, part string, typed bool) (r Result, ok
 		// the thing before them.
 		if rr := p.parse(c.prev+" "+part, typed); orders(rr) {
 			r = rr
-			c.lines, c.classes = c.lines[:len(c.lines)-1], c.classes[:len(c.classes)-1]
+			c.lines = c.lines[:len(c.lines)-1]
 		}
 	}
 	if !orders(r) {
@@ -96,15 +108,17 @@ func (p *Parser) readPart(c *cartReading, part string, typed bool) (r Result, ok
 	if r.Slots.Merchant != "" {
 		c.merchants[r.Slots.Merchant] = true
 	}
-	c.lines = append(c.lines, Line{Item: r.Slots.Item, Quantity: max(r.Slots.Quantity, 1)})
-	c.classes = append(c.classes, r.Slots.Class)
+	q := max(r.Slots.Quantity, 1)
+	c.lines = append(c.lines, cartLine{Line: Line{Item: r.Slots.Item, Quantity: q}, class: r.Slots.Class, said: q})
 	c.confidence = min(c.confidence, r.Confidence)
 	c.prev = part
 	return r, true
 }
 
 // finishCart is the cart c read: its shop, the general words read as the
-// one thing of their kind that shop sells, and one line per thing.
+// one thing of their kind that shop sells, and one line per thing. Bare
+// parts that share out exactly what was said ("two lattes, one for me,
+// one for him") add nothing to it.
 func (p *Parser) finishCart(res Result, c *cartReading) Result {
 	res.Intent, res.Confidence = c.intent, c.confidence
 	res.Slots = Slots{}
@@ -113,22 +127,22 @@ func (p *Parser) finishCart(res Result, c *cartReading) Result {
 			res.Slots.Merchant = m
 		}
 	}
-	for i, class := range c.classes {
-		if class == "" {
-			continue
-		}
-		id, ok := p.classItem(class, res.Slots.Merchant)
-		if !ok {
-			return Result{Text: res.Text, Intent: None} // "a latte and a coffee": which coffee?
-		}
-		c.lines[i].Item = id
-	}
 	var merged []Line // "a latte and another latte" is two lattes
 	for _, l := range c.lines {
+		if l.class != "" {
+			id, ok := p.classItem(l.class, res.Slots.Merchant)
+			if !ok {
+				return Result{Text: res.Text, Intent: None} // "a latte and a coffee": which coffee?
+			}
+			l.Item = id
+		}
+		if l.said > 1 && l.spread == l.said {
+			l.Quantity = l.said
+		}
 		if i := slices.IndexFunc(merged, func(m Line) bool { return m.Item == l.Item }); i >= 0 {
 			merged[i].Quantity += l.Quantity
 		} else {
-			merged = append(merged, l)
+			merged = append(merged, l.Line)
 		}
 	}
 	if len(merged) == 1 {

@@ -142,7 +142,7 @@ var intentSlots = map[string][]slotKind{
 	OrderCreate:         {slotMerchant, slotItem, slotQuantity},
 	OrderModify:         {slotMerchant, slotItem, slotQuantity, slotTimes, slotFrom},
 	OrderConfirm:        {slotMerchant, slotItem, slotQuantity},
-	PaymentAuthorize:    {slotAmount},
+	PaymentAuthorize:    {slotAmount, slotMerchant, slotItem, slotQuantity},
 	BalanceQuery:        {slotMerchant, slotItem, slotQuantity}, // "can I afford a latte"
 	TipSend:             {slotAmount, slotPayee},
 	SubscriptionApprove: {slotMandate},

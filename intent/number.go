@@ -75,8 +75,8 @@ func smallSpans(toks []token, pos int, dst []span) []span {
 }
 
 // quantitySpans appends every reading of a quantity at toks[pos]: one to
-// 999 in words or digits, "a"/"an" for one, "a couple [of]" for two, "a
-// few" for three (a few is more than a couple, and three is what a person
+// 999 in words or digits, "a"/"an" for one, "a couple [of]" and "a pair
+// [of]" for two, "half a dozen" for six, "a few" for three (a few is more than a couple, and three is what a person
 // who says it most often means; the read-back lets them change it), and
 // dozens ("a dozen", "two dozen"). A quantity may go on with what it
 // counts in ("a cup of", "two bottles of") or which of the things it
@@ -92,15 +92,15 @@ func quantitySpans(toks []token, pos int, dst []span) []span {
 	case ok:
 	case w == "dozen":
 		return append(dst, span{end: int32(pos + 1), val: 12})
+	case w == "couple" || w == "pair": // "couple of lattes", typed without its article
+		return append(dst, span{end: int32(ofEnd(toks, pos+1)), val: 2})
+	case w == "half" && pos+2 < len(toks) && toks[pos+1].text == "a" && toks[pos+2].text == "dozen":
+		return append(dst, span{end: int32(pos + 3), val: 6})
 	default:
 		if w == "a" || w == "an" {
 			dst = append(dst, span{end: int32(pos + 1), val: 1})
-			if pos+1 < len(toks) && toks[pos+1].text == "couple" { // "a couple [of]"
-				end := pos + 2
-				if end < len(toks) && toks[end].text == "of" {
-					end++
-				}
-				dst = append(dst, span{end: int32(end), val: 2})
+			if pos+1 < len(toks) && (toks[pos+1].text == "couple" || toks[pos+1].text == "pair") { // "a couple [of]"
+				dst = append(dst, span{end: int32(ofEnd(toks, pos+2)), val: 2})
 			}
 			if pos+1 < len(toks) && toks[pos+1].text == "few" { // "a few"
 				dst = append(dst, span{end: int32(pos + 2), val: 3})
@@ -119,6 +119,14 @@ func quantitySpans(toks []token, pos int, dst []span) []span {
 		}
 	}
 	return dst
+}
+
+// ofEnd is pos, or past an "of" at pos.
+func ofEnd(toks []token, pos int) int {
+	if pos < len(toks) && toks[pos].text == "of" {
+		return pos + 1
+	}
+	return pos
 }
 
 // containers are what a quantity of a thing is served in: "a cup of
