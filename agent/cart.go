@@ -210,13 +210,36 @@ func (d *dialog) readChange() error {
 			return wallet.Errorf(wallet.EINVALID, "Your order has no %s: it is %s.", intent.Plural(d.itemName(merchant, s.From)),
 				d.s.hub.lineNames(o))
 		}
-		cart[i].Item = s.Item
-		if s.Quantity > 0 {
-			cart[i].Quantity = s.Quantity
-		}
+		cart = swap(cart, i, s)
 	}
 	d.res.Slots = slotsOf(merchant, cart)
 	return nil
+}
+
+// swap is the cart with the line i swapped for what s names: all of it,
+// or the part s says ("swap one latte for a cappuccino"), as many of the
+// new thing as s says or as were taken. Lines of one thing are merged.
+func swap(cart []intent.Line, i int, s intent.Slots) []intent.Line {
+	took := cart[i].Quantity
+	if s.Part > 0 && s.Part < took {
+		took = s.Part
+	}
+	n := took
+	if s.Quantity > 0 {
+		n = s.Quantity
+	}
+	j := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == s.Item })
+	switch {
+	case j < 0 && took == cart[i].Quantity:
+		cart[i] = intent.Line{Item: s.Item, Quantity: n} // in its place
+		return cart
+	case j < 0:
+		cart = append(cart, intent.Line{Item: s.Item, Quantity: n})
+	default:
+		cart[j].Quantity += n
+	}
+	cart[i].Quantity -= took
+	return slices.DeleteFunc(cart, func(l intent.Line) bool { return l.Quantity <= 0 })
 }
 
 // itemName is the display name of a catalog item, at the merchant or, when

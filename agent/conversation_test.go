@@ -144,6 +144,20 @@ func TestTypedChanges(t *testing.T) {
 	})
 }
 
+// TestPartialSwap swaps some of a line, or all of it, for another thing.
+func TestPartialSwap(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "three lattes and a cappuccino", State: agent.StateDrafted, Typed: true},
+		{Say: "swap one latte for an americano", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to two lattes, a cappuccino and an americano, 69 yuan. Say confirm to place the order."},
+		{Say: "replace one of the lattes with a cappuccino", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte, two cappuccinos and an americano, 69 yuan. Say confirm to place the order."},
+		{Say: "swap the cappuccinos for coconut lattes", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte, two coconut lattes and an americano, 71 yuan. Say confirm to place the order."},
+	})
+}
+
 // TestOrderOverDraft: a new order said over a draft asks whether to add it
 // or replace the draft, and does what the answer says; nothing else is
 // dropped silently.

@@ -409,7 +409,7 @@ func (c *compiler) slotEdge(name, intent string) (slotEdge, error) {
 		return slotEdge{}, fmt.Errorf("slot {%s} does not belong to intent %s (it has %s)", name, intent, strings.Join(have, ", "))
 	}
 	switch kind {
-	case slotQuantity:
+	case slotQuantity, slotPart:
 		return slotEdge{source: int32(len(c.p.lists) + quantityScanner), kind: kind}, nil
 	case slotAmount:
 		return slotEdge{source: int32(len(c.p.lists) + amountScanner), kind: kind}, nil
@@ -418,7 +418,7 @@ func (c *compiler) slotEdge(name, intent string) (slotEdge, error) {
 	}
 	i, ok := c.lists[name]
 	if !ok {
-		return slotEdge{}, fmt.Errorf("unknown slot {%s} (slots are merchant, item, quantity, amount, payee, mandate, times and from; other lists go under lists:)", name)
+		return slotEdge{}, fmt.Errorf("unknown slot {%s} (slots are merchant, item, quantity, amount, payee, mandate, times, from and part; other lists go under lists:)", name)
 	}
 	return slotEdge{source: int32(i), kind: kind}, nil
 }

@@ -11,8 +11,8 @@
 //	(a|b|c)      one of the alternatives
 //	[please]     optional words; (…) and […] nest
 //	{item}       a slot: merchant, item, quantity, amount, payee, mandate,
-//	             times or from (an item a change takes out of the order), or
-//	             a list the file defines itself
+//	             times, from (an item a change takes out of the order), part
+//	             (how many of it), or a list the file defines itself
 //	<lead>       an expansion rule defined under rules:
 //
 // The file has four top-level keys:
@@ -140,7 +140,7 @@ var confidences = [MaxSkips + 1]float64{FullMatch, 0.87, 0.77, 0.67}
 // it carries none.
 var intentSlots = map[string][]slotKind{
 	OrderCreate:         {slotMerchant, slotItem, slotQuantity},
-	OrderModify:         {slotMerchant, slotItem, slotQuantity, slotTimes, slotFrom},
+	OrderModify:         {slotMerchant, slotItem, slotQuantity, slotTimes, slotFrom, slotPart},
 	OrderConfirm:        {slotMerchant, slotItem, slotQuantity},
 	PaymentAuthorize:    {slotAmount, slotMerchant, slotItem, slotQuantity},
 	BalanceQuery:        {slotMerchant, slotItem, slotQuantity}, // "can I afford a latte"
@@ -224,6 +224,9 @@ type Slots struct {
 	// From is the item a change takes out of the order, for Item: "swap
 	// the lattes for cappuccinos".
 	From string `json:"from,omitempty"`
+	// Part is how many of From a change takes, when not all of them:
+	// "swap one latte for a cappuccino".
+	Part int `json:"part,omitempty"`
 	// Items are the things of a sentence that names more than one ("a
 	// latte and two americanos"), in the order said; Item and Quantity
 	// are then empty.

@@ -19,6 +19,7 @@ const (
 	slotMandate
 	slotTimes // how many times over: "double it" is 2, from the file's {times} list
 	slotFrom  // the item a change takes out of the order: "swap the {from} for {item}"
+	slotPart  // how many of it: "swap {part} {from} for {item}", read as a quantity
 )
 
 var slotNames = map[string]slotKind{
@@ -30,6 +31,7 @@ var slotNames = map[string]slotKind{
 	"mandate":  slotMandate,
 	"times":    slotTimes,
 	"from":     slotFrom,
+	"part":     slotPart,
 }
 
 // wordEdge is a move on one word, by its id.

@@ -24,6 +24,7 @@ type caps struct {
 	mandate  int32 // value index in the mandate list, or -1
 	times    int32 // value index in the times list, or -1
 	from     int32 // value index in the item list, or -1
+	part     int32
 	quantity int32
 	skips    int32 // skip phrases dropped
 	amount   int64
@@ -34,7 +35,7 @@ type caps struct {
 
 func sameSlots(a, b caps) bool {
 	return a.merchant == b.merchant && a.item == b.item && a.payee == b.payee && a.mandate == b.mandate &&
-		a.times == b.times && a.from == b.from && a.quantity == b.quantity && a.amount == b.amount &&
+		a.times == b.times && a.from == b.from && a.part == b.part && a.quantity == b.quantity && a.amount == b.amount &&
 		a.conflict == b.conflict
 }
 
@@ -52,6 +53,8 @@ func (c *caps) set(kind slotKind, v int64) {
 		c.times = int32(v)
 	case slotFrom:
 		c.from = int32(v)
+	case slotPart:
+		c.part = int32(v)
 	case slotQuantity:
 		c.quantity = int32(v)
 	case slotAmount:
@@ -345,6 +348,7 @@ func (p *Parser) result(res Result, t int32, c caps) Result {
 	if c.merchant >= 0 {
 		s.Merchant = p.merchants[c.merchant]
 	}
+	s.Part = int(c.part)
 	if c.from >= 0 {
 		var from Slots
 		p.resolveItem(&from, p.lists[p.item].values[c.from].items, c.merchant)

@@ -250,6 +250,7 @@ var inDomain = []parseCase{
 	{"pay for the lattes", intent.PaymentAuthorize, intent.Slots{Merchant: "luckin_coffee", Item: "latte"}},
 	{"confirm and pay", intent.OrderConfirm, intent.Slots{}},
 	{"set it to three", intent.OrderModify, intent.Slots{Quantity: 3}},
+	{"replace one latte with an americano", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "americano", Quantity: 1, From: "latte", Part: 1}},
 	{"yeah that's it, confirm", intent.OrderConfirm, intent.Slots{}},
 	{"sorry, I meant three lattes", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 3}},
 	{"let me tip the agent two bucks", intent.TipSend, intent.Slots{Amount: 200, Payee: "agent"}},
