@@ -52,9 +52,11 @@
 // A complete match of a template scores FullMatch (0.97). A match that had to
 // drop words from the skip list scores 0.1 less per dropped phrase (0.87,
 // 0.77, 0.67); more than MaxSkips dropped phrases is None. Hesitations
-// ("um", "uhh", "hmm", "er") are no words of what is typed: Parse drops them
-// before matching, at no cost. In a transcript of speech (ParseSpeech) they
-// are skip phrases like the rest. Money-moving intents
+// ("um", "uhh", "hmm", "er") anywhere, and courtesy at a sentence's edges
+// ("hi,", "could you", "thanks", see courtesy.go), are no words of the
+// command that is typed: Parse drops them before matching, at no cost. A
+// transcript of speech (ParseSpeech) keeps them, and drops them only as
+// the skip list and the templates say. Money-moving intents
 // (see MovesMoney) come only from a complete match: a match that dropped any
 // word is never order.confirm, payment.authorize, tip.send or
 // subscription.approve, and neither is a sentence that fills a money-moving
