@@ -194,25 +194,31 @@ func (d *dialog) readChange() error {
 		return nil
 	}
 	cart := cartOf(o)
-	for i := range cart {
-		cart[i].Quantity *= max(s.Times, 1)
+	i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == s.From })
+	if s.From != "" && i < 0 {
+		return wallet.Errorf(wallet.EINVALID, "Your order has no %s: it is %s.", intent.Plural(d.itemName(merchant, s.From)),
+			d.s.hub.lineNames(o))
 	}
-	if s.From != "" && s.Item == "" && s.Class != "" {
+	if s.Times > 0 {
+		for j := range cart {
+			if s.From == "" || j == i { // "double it", "double the lattes"
+				cart[j].Quantity *= s.Times
+			}
+		}
+		d.res.Slots = slotsOf(merchant, cart)
+		return nil
+	}
+	if s.Item == "" && s.Class != "" {
 		ids, names := d.ofClass(merchant, s.Class)
 		if len(ids) != 1 {
 			return wallet.Errorf(wallet.EINVALID, "Which %s: %s?", s.Class, list(names, "or"))
 		}
 		s.Item = ids[0]
 	}
-	if s.From != "" {
-		i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == s.From })
-		if i < 0 {
-			return wallet.Errorf(wallet.EINVALID, "Your order has no %s: it is %s.", intent.Plural(d.itemName(merchant, s.From)),
-				d.s.hub.lineNames(o))
-		}
-		cart = swap(cart, i, s)
+	if s.Item == "" {
+		return nil
 	}
-	d.res.Slots = slotsOf(merchant, cart)
+	d.res.Slots = slotsOf(merchant, swap(cart, i, s))
 	return nil
 }
 

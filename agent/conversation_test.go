@@ -155,6 +155,10 @@ func TestPartialSwap(t *testing.T) {
 			Reply: "Changed to a latte, two cappuccinos and an americano, 69 yuan. Say confirm to place the order."},
 		{Say: "swap the cappuccinos for coconut lattes", State: agent.StateDrafted, Typed: true,
 			Reply: "Changed to a latte, two coconut lattes and an americano, 71 yuan. Say confirm to place the order."},
+		{Say: "double the americanos", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte, two coconut lattes and two americanos, 86 yuan. Say confirm to place the order."},
+		{Say: "double the cappuccinos", State: agent.StateDrafted, Typed: true, Code: wallet.EINVALID,
+			Reply: "Your order has no cappuccinos: it is a latte, two coconut lattes and two americanos."},
 	})
 }
 

@@ -353,6 +353,9 @@ func (p *Parser) result(res Result, t int32, c caps) Result {
 		var from Slots
 		p.resolveItem(&from, p.lists[p.item].values[c.from].items, c.merchant)
 		s.From = from.Item
+		if s.Merchant == "" {
+			s.Merchant = from.Merchant // the one shop that sells it
+		}
 	}
 	if c.item >= 0 {
 		v := p.lists[p.item].values[c.item]
