@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -75,7 +76,8 @@ func runeAt(s string, i int) (rune, int) {
 // point stays when a digit follows it and a digit or nothing precedes it; a
 // comma grouping thousands ("1,000") is dropped; a minus sign before a
 // number stays; a yuan sign before a number becomes the word "yuan" after
-// it; everything else separates words. It stops early and reports false
+// it; everything else separates words; a contraction that would join into
+// an everyday word ("we'll", "we're") expands. It stops early and reports false
 // once there are more than max words.
 func (n *normalizer) split(s string, max int) ([]string, bool) {
 	if !n.writeWords(s, max) {
@@ -114,6 +116,7 @@ func (n *normalizer) writeWords(s string, max int) bool {
 			w.prev = r
 		case isApostrophe(r) && w.prev != ' ' && unicode.IsLetter(next):
 			// joined: "what's" reads as "whats"
+			w.apos = true
 		case r == '.' && isDigit(next) && (w.prev == ' ' || isDigit(w.prev)):
 			w.buf = append(w.buf, '.')
 			w.prev = '.'
@@ -140,8 +143,14 @@ type wordWriter struct {
 	buf   []byte
 	prev  rune // last rune appended, ' ' at a word boundary
 	yuan  bool // a yuan sign is waiting for its number
+	apos  bool // the word being written had an apostrophe
 	count int  // words ended so far
 }
+
+// apostropheWords are contractions that join into an everyday word: "we'll"
+// is not "well". Only the word written with its apostrophe expands.
+var apostropheWords = map[string]string{"well": "we will", "were": "we are", "shell": "she will",
+	"hell": "he will", "its": "it is"}
 
 // endWord ends the word being written, if there is one. After the number
 // that follows a yuan sign it also writes the word "yuan".
@@ -150,6 +159,17 @@ func (w *wordWriter) endWord() {
 		return
 	}
 	w.count++
+	if w.apos {
+		w.apos = false
+		start := len(w.buf) - 1
+		for start >= 0 && w.buf[start] != ' ' {
+			start--
+		}
+		if x, ok := apostropheWords[string(w.buf[start+1:])]; ok {
+			w.buf = append(w.buf[:start+1], x...)
+			w.count += strings.Count(x, " ")
+		}
+	}
 	if w.yuan {
 		// the word just ended is the number after a yuan sign
 		start := len(w.buf) - 1
