@@ -170,7 +170,10 @@ func (p *Parser) parse(text string, typed bool) Result {
 	if r := p.cart(res, typed); r.Intent != None {
 		return r
 	}
-	return p.unknown(res, words, typed, false)
+	if r := p.unknown(res, words, typed, false); r.Intent != None {
+		return r
+	}
+	return p.clause(res, typed)
 }
 
 // parseWhole matches the utterance against the templates, and returns its

@@ -83,7 +83,7 @@ var notThings = map[string]bool{"second": true, "seconds": true, "sec": true, "m
 	"week": true, "weeks": true, "month": true, "months": true, "year": true, "years": true, "while": true,
 	"bit": true, "break": true, "chance": true, "hand": true, "try": true, "look": true, "clue": true,
 	"idea": true, "hint": true, "favor": true, "favour": true, "call": true, "ring": true, "hug": true,
-	"word": true, "words": true}
+	"word": true, "words": true, "fix": true}
 
 // fillers are words that say nothing of an order on their own.
 var fillers = map[string]bool{"ok": true, "okay": true, "yes": true, "yeah": true, "sure": true, "hey": true,
