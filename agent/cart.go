@@ -119,7 +119,7 @@ func (d *dialog) readCart() error {
 		return d.addUnsold(o)
 	}
 	if o == nil {
-		if d.res.Intent == intent.OrderAdd && s.Item != "" {
+		if d.res.Intent == intent.OrderAdd && (s.Item != "" || len(s.Items) > 0) {
 			d.res.Intent = intent.OrderCreate
 		}
 		return nil // the command says there is no order
@@ -189,6 +189,81 @@ func (d *dialog) addUnsold(o *wallet.Order) error {
 		d.res.Slots.Merchant = merchantOf(o)
 	}
 	return d.notSold()
+}
+
+// readChange reads a change of the open order that says it by the order:
+// "double it" as the cart twice over, "swap the lattes for cappuccinos" as
+// the cart with cappuccinos where the lattes were. A change that names
+// what to have ("just a latte") with no order to change orders it.
+func (d *dialog) readChange() error {
+	s := d.res.Slots
+	o, err := d.current()
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		if s.From == "" && (s.Item != "" || s.Class != "" || len(s.Items) > 0) {
+			d.res.Intent, d.res.Slots.Times, d.res.Slots.From = intent.OrderCreate, 0, ""
+		}
+		return nil // else modify says there is no order
+	}
+	merchant, ok := wallet.MerchantOf(o.Payee)
+	if !ok || slices.ContainsFunc(o.Lines, func(l wallet.Line) bool { return l.Item == "" }) || s.Times == 0 && s.From == "" {
+		return nil
+	}
+	cart := cartOf(o)
+	i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == s.From })
+	if s.From != "" && i < 0 {
+		return wallet.Errorf(wallet.EINVALID, "Your order has no %s: it is %s.", intent.Plural(d.itemName(merchant, s.From)),
+			d.s.hub.lineNames(o))
+	}
+	if s.Times > 0 {
+		for j := range cart {
+			if s.From == "" || j == i { // "double it", "double the lattes"
+				cart[j].Quantity *= s.Times
+			}
+		}
+		d.res.Slots = slotsOf(merchant, cart)
+		return nil
+	}
+	if s.Item == "" && s.Class != "" {
+		ids, names := d.ofClass(merchant, s.Class)
+		if len(ids) != 1 {
+			return wallet.Errorf(wallet.EINVALID, "Which %s: %s?", s.Class, list(names, "or"))
+		}
+		s.Item = ids[0]
+	}
+	if s.Item == "" {
+		return nil
+	}
+	d.res.Slots = slotsOf(merchant, swap(cart, i, s))
+	return nil
+}
+
+// swap is the cart with the line i swapped for what s names: all of it,
+// or the part s says ("swap one latte for a cappuccino"), as many of the
+// new thing as s says or as were taken. Lines of one thing are merged.
+func swap(cart []intent.Line, i int, s intent.Slots) []intent.Line {
+	took := cart[i].Quantity
+	if s.Part > 0 && s.Part < took {
+		took = s.Part
+	}
+	n := took
+	if s.Quantity > 0 {
+		n = s.Quantity
+	}
+	j := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == s.Item })
+	switch {
+	case j < 0 && took == cart[i].Quantity:
+		cart[i] = intent.Line{Item: s.Item, Quantity: n} // in its place
+		return cart
+	case j < 0:
+		cart = append(cart, intent.Line{Item: s.Item, Quantity: n})
+	default:
+		cart[j].Quantity += n
+	}
+	cart[i].Quantity -= took
+	return slices.DeleteFunc(cart, func(l intent.Line) bool { return l.Quantity <= 0 })
 }
 
 // itemName is the display name of a catalog item, at the merchant or, when

@@ -15,12 +15,19 @@ import (
 func (d *dialog) menu() error {
 	cat := d.s.hub.Catalog
 	slots := d.res.Slots
+	if slots.Class != "" {
+		return d.classMenu(slots.Merchant, slots.Class)
+	}
 	if slots.Item != "" {
 		m, it, err := d.resolve(slots.Merchant, slots.Item)
 		if err != nil {
 			return err
 		}
-		d.say("%s is %s at %s.", capital(count(1, unitName(it))), Money(it.Price, cat.Currency), m.Name())
+		n, name, verb := max(slots.Quantity, 1), unitName(it), "is"
+		if n > 1 || intent.IsPlural(name) {
+			verb = "are" // "two lattes are", "fries are"
+		}
+		d.say("%s %s %s at %s.", capital(count(n, name)), verb, Money(it.Price*int64(n), cat.Currency), m.Name())
 		return nil
 	}
 	if slots.Merchant != "" {
@@ -37,6 +44,32 @@ func (d *dialog) menu() error {
 	}
 	d.say("You can buy from %s. Ask what one of them has to hear its menu, for example: what does %s have.",
 		join(names), names[0])
+	return nil
+}
+
+// classMenu answers what things of a kind ("coffees") there are: shop by
+// shop, with their prices.
+func (d *dialog) classMenu(merchantID, class string) error {
+	cat := d.s.hub.Catalog
+	var shops []string
+	for _, m := range cat.Merchants {
+		if merchantID != "" && m.ID != merchantID {
+			continue
+		}
+		var parts []string
+		for _, it := range m.Items {
+			if slices.Contains(it.Class, class) {
+				parts = append(parts, fmt.Sprintf("%s (%s)", it.Name(), Money(it.Price, cat.Currency)))
+			}
+		}
+		if len(parts) > 0 {
+			shops = append(shops, fmt.Sprintf("%s at %s", join(parts), m.Name()))
+		}
+	}
+	if len(shops) == 0 {
+		return wallet.Errorf(wallet.ENOTFOUND, "I don't know where to get %s.", intent.Plural(class))
+	}
+	d.say("%s: %s.", capital(intent.Plural(class)), strings.Join(shops, "; "))
 	return nil
 }
 

@@ -133,7 +133,66 @@ func TestTipAnswer(t *testing.T) {
 		{Say: "pay", State: agent.StateIdle, Reply: "Paid 5 yuan to the developer. Your balance is 995 yuan."},
 		{Say: "tip the developer", State: agent.StateIdle},
 		{Say: "what's my balance", State: agent.StateIdle},
-		{Say: "five yuan", State: agent.StateIdle, Code: wallet.ENOTFOUND},
+		{Say: "five yuan", State: agent.StateIdle, Reply: "Sorry, that isn't something I can do. Say \"what can I say\" to hear the commands."},
+	})
+}
+
+// TestTypedChanges: what people type about an order they have: with
+// hesitations, doubling it, swapping one thing for another, naming what
+// they confirm and what they pay, asking what there is of a kind.
+func TestTypedChanges(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "what coffees do you have", State: agent.StateIdle, Typed: true,
+			Reply: "Coffees: latte (18 yuan), americano (15 yuan), cappuccino (18 yuan) and coconut latte (19 yuan) at Luckin Coffee."},
+		{Say: "uh, two lattes and um, a cappuccino", State: agent.StateDrafted, Typed: true,
+			Reply: "Two lattes and a cappuccino from Luckin Coffee, 54 yuan. Say confirm to place the order."},
+		{Say: "double it", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to four lattes and two cappuccinos, 108 yuan. Say confirm to place the order."},
+		{Say: "swap the cappuccinos for americanos", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to four lattes and two americanos, 102 yuan. Say confirm to place the order."},
+		{Say: "swap the fries for a cola", State: agent.StateDrafted, Typed: true, Code: wallet.EINVALID,
+			Reply: "Your order has no fries: it is four lattes and two americanos."},
+		{Say: "just one latte", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte and two americanos, 48 yuan. Say confirm to place the order."},
+		{Say: "swap the americanos for a cappuccino", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte and a cappuccino, 36 yuan. Say confirm to place the order."},
+		{Say: "confirm two lattes", State: agent.StateDrafted, Typed: true, Code: wallet.EINVALID,
+			Reply: "Your order is a latte and a cappuccino from Luckin Coffee, 36 yuan. Say confirm to place it as it is, or change it first."},
+		{Say: "um, yes, confirm", State: agent.StateConfirmed, Typed: true, Held: 3600},
+		{Say: "pay for the lattes", State: agent.StateConfirmed, Typed: true, Held: 3600, Code: wallet.EINVALID,
+			Reply: "Your order is a latte and a cappuccino from Luckin Coffee, 36 yuan. Say pay to authorize it as it is, or cancel order."},
+		{Say: "pay the 50 yuan", State: agent.StateConfirmed, Typed: true, Held: 3600, Code: wallet.EINVALID,
+			Reply: "Your order is 36 yuan, not 50 yuan. Say pay to authorize 36 yuan."},
+		{Say: "um pay", State: agent.StateConfirmed, Held: 3600, Reply: noneReply},
+		{Say: "um, pay the 36 yuan", State: agent.StateIdle, Typed: true,
+			Reply: "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."},
+		{Say: "just a cola", State: agent.StateDrafted, Typed: true,
+			Reply: "A cola from KFC, 8 yuan. Say confirm to place the order."},
+		{Say: "confirm a cola from kfc", State: agent.StateConfirmed, Typed: true, Held: 800},
+		{Say: "cancel", State: agent.StateIdle},
+		{Say: "buy the developer a coffee", State: agent.StateIdle, Typed: true,
+			Reply: "How much would you like to tip the developer? Say an amount, for example: five yuan."},
+		{Say: "tip the developer ten bucks", State: agent.StateDrafted, Typed: true,
+			Reply: "A tip of 10 yuan to the developer. Say confirm to place it."},
+	})
+}
+
+// TestPartialSwap swaps some of a line, or all of it, for another thing.
+func TestPartialSwap(t *testing.T) {
+	h, s := MustOpenActive(t)
+	Run(t, h, s, []Step{
+		{Say: "three lattes and a cappuccino", State: agent.StateDrafted, Typed: true},
+		{Say: "swap one latte for an americano", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to two lattes, a cappuccino and an americano, 69 yuan. Say confirm to place the order."},
+		{Say: "replace one of the lattes with a cappuccino", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte, two cappuccinos and an americano, 69 yuan. Say confirm to place the order."},
+		{Say: "swap the cappuccinos for coconut lattes", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte, two coconut lattes and an americano, 71 yuan. Say confirm to place the order."},
+		{Say: "double the americanos", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte, two coconut lattes and two americanos, 86 yuan. Say confirm to place the order."},
+		{Say: "double the cappuccinos", State: agent.StateDrafted, Typed: true, Code: wallet.EINVALID,
+			Reply: "Your order has no cappuccinos: it is a latte, two coconut lattes and two americanos."},
 	})
 }
 

@@ -36,7 +36,7 @@ const phraseDir = "../testdata/phrases"
 // down to the whole percent. A change that understands less fails
 // TestCorpus. The floor only ever rises, as the understanding grows, up to
 // corpusTarget; it is never lowered to let a change through.
-const corpusFloor = 0.95
+const corpusFloor = 0.99
 
 // corpusTarget is where the floor is headed: at least 98% of in-domain
 // sentences give the right intent and slots in their state.

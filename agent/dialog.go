@@ -72,6 +72,7 @@ var commands = map[string]command{
 	intent.SubscriptionQuery:   {run: (*dialog).listMandates, listen: enabled},
 	intent.ClaimFile:           {run: (*dialog).claim, listen: []string{StateIdle}},
 	intent.OrderQuery:          {run: (*dialog).readOrder, listen: enabled},
+	intent.OrderRecall:         {run: (*dialog).readOrder, listen: enabled}, // read as OrderQuery or HistoryQuery
 	intent.CatalogQuery:        {run: (*dialog).menu, listen: always, anyState: true},
 	intent.WalletUnfreeze:      {run: (*dialog).unfreeze, listen: always, anyState: true},
 	// A bare yes or no answers what the state asks; read from text only.
@@ -228,6 +229,19 @@ func (d *dialog) inContext() error {
 		return nil
 	case intent.OrderRemove:
 		return d.readCart()
+	case intent.OrderModify:
+		return d.readChange()
+	case intent.OrderRecall:
+		// "what did I order": the open order, or else the history
+		o, err := d.current()
+		if err != nil {
+			return err
+		}
+		d.res.Intent = intent.HistoryQuery
+		if o != nil {
+			d.res.Intent = intent.OrderQuery
+		}
+		return nil
 	case intent.OrderCreate:
 		d.asked = pending
 		return nil
@@ -433,9 +447,18 @@ func (d *dialog) balance() error {
 	cur := d.s.hub.Catalog.Currency
 	if a.DebitsPending > 0 {
 		d.say("Your balance is %s, with %s on hold.", Money(a.Balance(), cur), Money(a.DebitsPending, cur))
-		return nil
+	} else {
+		d.say("Your balance is %s.", Money(a.Balance(), cur))
 	}
-	d.say("Your balance is %s.", Money(a.Balance(), cur))
+	if s := d.res.Slots; s.Item != "" { // "can I afford a latte"
+		if _, it, err := d.resolve(s.Merchant, s.Item); err == nil {
+			n, name, verb := max(s.Quantity, 1), unitName(it), "is"
+			if n > 1 || intent.IsPlural(name) {
+				verb = "are"
+			}
+			d.turn.Reply += fmt.Sprintf(" %s %s %s.", capital(count(n, name)), verb, Money(it.Price*int64(n), cur))
+		}
+	}
 	return nil
 }
 

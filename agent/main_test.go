@@ -21,13 +21,18 @@ type Step struct {
 	Code  string // the error code; "" means the turn must succeed
 	Held  int64  // what the user has on hold afterwards
 	ID    string // the turn's id; "" lets the session number it
+	Typed bool   // typed text; else a transcript of speech
 }
 
 // Run says each step to s and compares what came back.
 func Run(t *testing.T, h *agenttest.Hub, s *agent.Session, steps []Step) {
 	t.Helper()
 	for i, st := range steps {
-		got := s.Say(context.Background(), agent.Input{Text: st.Say, ID: st.ID, Channel: "voice"})
+		channel := "voice"
+		if st.Typed {
+			channel = "text"
+		}
+		got := s.Say(context.Background(), agent.Input{Text: st.Say, ID: st.ID, Channel: channel})
 		CheckTurn(t, i, st, got)
 		if held := h.Held(); held != st.Held {
 			t.Errorf("step %d %q: held %d, want %d", i, st.Say, held, st.Held)

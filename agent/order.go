@@ -262,6 +262,9 @@ func (d *dialog) confirm() error {
 	if err != nil {
 		return err
 	}
+	if err := d.isOrder(o); err != nil {
+		return err
+	}
 	if o.State == wallet.Confirmed {
 		d.say("The order is already confirmed. Say pay to authorize %s.", Money(o.Total, o.Currency))
 		return nil
@@ -305,6 +308,13 @@ func (d *dialog) authorize(pin string) error {
 	}
 	if o.State != wallet.Confirmed {
 		return wallet.Errorf(wallet.ESTATE, "Confirm the order first: %s for %s.", o.PayeeName, Money(o.Total, o.Currency))
+	}
+	if a := d.res.Slots.Amount; d.res.Intent == intent.PaymentAuthorize && a > 0 && a != o.Total {
+		return wallet.Errorf(wallet.EINVALID, "Your order is %s, not %s. Say pay to authorize %s.", Money(o.Total, o.Currency),
+			Money(a, o.Currency), Money(o.Total, o.Currency))
+	}
+	if err := d.isOrder(o); err != nil {
+		return err
 	}
 	suffix := ":authorize"
 	if pin != "" {
@@ -356,6 +366,30 @@ func (d *dialog) cancel() error {
 	}
 	d.say("Order cancelled. Nothing was charged.")
 	return nil
+}
+
+// isOrder refuses a confirmation or a payment that names what it is for
+// ("confirm two lattes", "pay for the lattes") unless that is the whole
+// order o: money is held and paid only for what the person said.
+func (d *dialog) isOrder(o *wallet.Order) error {
+	s := d.res.Slots
+	if d.res.Intent != intent.OrderConfirm && d.res.Intent != intent.PaymentAuthorize || s.Item == "" && s.Merchant == "" {
+		return nil
+	}
+	merchant := merchantOf(o)
+	same := s.Merchant == "" || s.Merchant == merchant
+	if s.Item != "" {
+		same = same && len(o.Lines) == 1 && o.Lines[0].Item == s.Item && (s.Quantity == 0 || o.Lines[0].Quantity == s.Quantity)
+	}
+	if same {
+		return nil
+	}
+	next := "Say confirm to place it as it is, or change it first."
+	if o.State == wallet.Confirmed {
+		next = "Say pay to authorize it as it is, or cancel order."
+	}
+	return wallet.Errorf(wallet.EINVALID, "Your order is %s from %s, %s. %s", d.s.hub.lineNames(o), o.PayeeName,
+		Money(o.Total, o.Currency), next)
 }
 
 // tip drafts a tip as an order to the payee; the person confirms and pays it

@@ -177,7 +177,11 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	start := time.Now()
 	s.st.Turn++
 	t := &Turn{}
-	res := s.hub.Parser.Parse(in.Text)
+	parse := s.hub.Parser.Parse
+	if in.Channel == "voice" {
+		parse = s.hub.Parser.ParseSpeech // a hesitation heard keeps money from moving
+	}
+	res := parse(in.Text)
 	if s.st.Await == awaitNone { // an answer to a PIN prompt never leaves voicepay
 		res = s.hub.fallback(ctx, in.Text, res)
 	}

@@ -22,6 +22,7 @@ type Parser struct {
 	item      int              // index in lists of {item}
 	payee     int              // index in lists of {payee}
 	mandate   int              // index in lists of {mandate}, or -1 when the file has none
+	times     []int            // the values of the file's {times} list, by value index
 	sources   int              // len(lists) + the quantity, amount and skip scanners
 	pool      sync.Pool        // *scratch
 	speech    *grammar         // the sentences as rules of words, for Grammar
@@ -202,15 +203,20 @@ func (c *compiler) compileLists(s *spec, v Vocabulary) error {
 			return fmt.Errorf("line %d: list {%s}: use lowercase letters, digits and _ in a name", ls.line, ls.name)
 		case ls.name == "payee":
 			payeeSpec = &s.lists[i]
-		case slotNames[ls.name] != slotNone && ls.name != "mandate":
+		case slotNames[ls.name] != slotNone && ls.name != "mandate" && ls.name != "times":
 			return fmt.Errorf("line %d: list {%s}: this slot's values come from the vocabulary or from numbers, not the template file", ls.line, ls.name)
 		default:
 			l, err := c.plainList(ls)
 			if err != nil {
 				return err
 			}
-			if i := c.addList(l); ls.name == "mandate" {
+			switch i := c.addList(l); ls.name {
+			case "mandate":
 				p.mandate = i
+			case "times":
+				if p.times, err = timesValues(ls); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -233,6 +239,19 @@ func (c *compiler) compileLists(s *spec, v Vocabulary) error {
 	}
 	p.payee = c.addList(pl)
 	return nil
+}
+
+// timesValues reads the ids of the {times} list as whole numbers from 2 up.
+func timesValues(ls listSpec) ([]int, error) {
+	out := make([]int, len(ls.values))
+	for i, v := range ls.values {
+		n, err := strconv.Atoi(v.id)
+		if err != nil || n < 2 || n > maxSaid {
+			return nil, fmt.Errorf("line %d: list {times}: id %q is not a whole number from 2 up", v.line, v.id)
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 func (c *compiler) addList(l *list) int {
@@ -272,6 +291,8 @@ func intentDefaults(in intentSpec) (Slots, error) {
 			s.Payee = d.value
 		case slotMandate:
 			s.Mandate = d.value
+		default:
+			return s, fmt.Errorf("line %d: intent %q: {%s} takes no default", d.line, in.name, d.slot)
 		}
 	}
 	return s, nil
@@ -388,14 +409,16 @@ func (c *compiler) slotEdge(name, intent string) (slotEdge, error) {
 		return slotEdge{}, fmt.Errorf("slot {%s} does not belong to intent %s (it has %s)", name, intent, strings.Join(have, ", "))
 	}
 	switch kind {
-	case slotQuantity:
+	case slotQuantity, slotPart:
 		return slotEdge{source: int32(len(c.p.lists) + quantityScanner), kind: kind}, nil
 	case slotAmount:
 		return slotEdge{source: int32(len(c.p.lists) + amountScanner), kind: kind}, nil
+	case slotFrom:
+		name = "item" // an item of the order, named as any item
 	}
 	i, ok := c.lists[name]
 	if !ok {
-		return slotEdge{}, fmt.Errorf("unknown slot {%s} (slots are merchant, item, quantity, amount, payee and mandate; other lists go under lists:)", name)
+		return slotEdge{}, fmt.Errorf("unknown slot {%s} (slots are merchant, item, quantity, amount, payee, mandate, times, from and part; other lists go under lists:)", name)
 	}
 	return slotEdge{source: int32(i), kind: kind}, nil
 }

@@ -169,7 +169,7 @@ func TestCompileErrors(t *testing.T) {
 // format: skip phrases, rules, a list of its own, payees and defaults.
 func TestCompileSmallFile(t *testing.T) {
 	const templates = `
-skip: [um, "(hey|hi) there"]
+skip: [so, "you (know|see)"]
 rules:
   polite: "[please|kindly]"
 lists:
@@ -199,7 +199,7 @@ intents:
 		want intent.Result
 	}{
 		{"kindly only just get fries from k f c", intent.Result{Intent: intent.OrderCreate, Slots: intent.Slots{Merchant: "kfc", Item: "fries", Quantity: 1}, Confidence: intent.FullMatch}},
-		{"hi there um buy 3 fries", intent.Result{Intent: intent.OrderCreate, Slots: intent.Slots{Merchant: "kfc", Item: "fries", Quantity: 3}, Confidence: 0.77}},
+		{"you see so buy 3 fries", intent.Result{Intent: intent.OrderCreate, Slots: intent.Slots{Merchant: "kfc", Item: "fries", Quantity: 3}, Confidence: 0.77}},
 		{"tip the barista 2 yuan", intent.Result{Intent: intent.TipSend, Slots: intent.Slots{Amount: 200, Payee: "barista"}, Confidence: intent.FullMatch}},
 		{"tip 2 yuan", intent.Result{Intent: intent.TipSend, Slots: intent.Slots{Amount: 200, Payee: "barista"}, Confidence: intent.FullMatch}},
 		{"tip bob 2 yuan", intent.Result{Intent: intent.TipSend, Slots: intent.Slots{Amount: 200, Payee: "bob"}, Confidence: intent.FullMatch}},

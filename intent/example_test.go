@@ -19,6 +19,7 @@ func ExampleParser_Parse() {
 		"make it three",
 		"tip the developer five yuan",
 		"um, what's my balance",
+		"so, what's my balance",
 		"pay a visit to grandma",
 	} {
 		b, _ := json.Marshal(p.Parse(text))
@@ -28,7 +29,8 @@ func ExampleParser_Parse() {
 	// {"text":"buy two lattes from luckin coffee","intent":"order.create","slots":{"merchant":"luckin_coffee","item":"latte","quantity":2},"confidence":0.97}
 	// {"text":"make it three","intent":"order.modify","slots":{"quantity":3},"confidence":0.97}
 	// {"text":"tip the developer five yuan","intent":"tip.send","slots":{"amount":500,"payee":"developer"},"confidence":0.97}
-	// {"text":"um, what's my balance","intent":"balance.query","slots":{},"confidence":0.87}
+	// {"text":"um, what's my balance","intent":"balance.query","slots":{},"confidence":0.97}
+	// {"text":"so, what's my balance","intent":"balance.query","slots":{},"confidence":0.87}
 	// {"text":"pay a visit to grandma","intent":"none","slots":{},"confidence":0}
 }
 

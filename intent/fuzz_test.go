@@ -42,6 +42,9 @@ func FuzzParse(f *testing.F) {
 		if got.Slots.Amount < 0 || got.Slots.Quantity < 0 || got.Slots.Quantity > 99 {
 			t.Errorf("Parse(%q) slots %+v out of range", text, got.Slots)
 		}
+		if sp := p.ParseSpeech(text); intent.MovesMoney(sp.Intent) && sp.Confidence != intent.FullMatch {
+			t.Errorf("ParseSpeech(%q) = %s with confidence %v: money moves only on a complete match", text, sp.Intent, sp.Confidence)
+		}
 		if again := p.Parse(text); !reflect.DeepEqual(again, got) {
 			t.Errorf("Parse(%q) is not deterministic: %+v then %+v", text, got, again)
 		}

@@ -136,10 +136,12 @@ func (p *Parser) toGrammar(x expr) expr {
 		return optExpr{p.toGrammar(x.x)}
 	case slotExpr:
 		switch slotNames[string(x)] {
-		case slotQuantity:
+		case slotQuantity, slotPart:
 			return ruleExpr(quantityRule)
 		case slotAmount:
 			return ruleExpr(amountRule)
+		case slotFrom:
+			return ruleExpr(listPrefix + "item")
 		}
 		return ruleExpr(listPrefix + string(x))
 	case ruleExpr:

@@ -10,8 +10,9 @@
 //
 //	(a|b|c)      one of the alternatives
 //	[please]     optional words; (…) and […] nest
-//	{item}       a slot: merchant, item, quantity, amount, payee or mandate,
-//	             or a list the file defines itself
+//	{item}       a slot: merchant, item, quantity, amount, payee, mandate,
+//	             times, from (an item a change takes out of the order), part
+//	             (how many of it), or a list the file defines itself
 //	<lead>       an expansion rule defined under rules:
 //
 // The file has four top-level keys:
@@ -19,8 +20,9 @@
 //	skip:     filler phrases that may be dropped anywhere, at a cost (see below)
 //	rules:    name: template, referenced as <name>
 //	lists:    name: values; a value is a plain phrase, or {id: x, say: [templates]}
-//	          for lists that fill a slot (payee and mandate are the ones the file
-//	          defines; payee adds the vocabulary's payees)
+//	          for lists that fill a slot (payee, mandate and times are the ones
+//	          the file defines; payee adds the vocabulary's payees, and the ids
+//	          of times are whole numbers: "double" is 2)
 //	intents:  intent name: {sentences: [templates], typed: [templates read from text only], defaults: {slot: value}}
 //
 // The merchant and item lists come from the Vocabulary: every spoken name, the
@@ -49,7 +51,12 @@
 //
 // A complete match of a template scores FullMatch (0.97). A match that had to
 // drop words from the skip list scores 0.1 less per dropped phrase (0.87,
-// 0.77, 0.67); more than MaxSkips dropped phrases is None. Money-moving intents
+// 0.77, 0.67); more than MaxSkips dropped phrases is None. Hesitations
+// ("um", "uhh", "hmm", "er") anywhere, and courtesy at a sentence's edges
+// ("hi,", "could you", "thanks", see courtesy.go), are no words of the
+// command that is typed: Parse drops them before matching, at no cost. A
+// transcript of speech (ParseSpeech) keeps them, and drops them only as
+// the skip list and the templates say. Money-moving intents
 // (see MovesMoney) come only from a complete match: a match that dropped any
 // word is never order.confirm, payment.authorize, tip.send or
 // subscription.approve, and neither is a sentence that fills a money-moving
@@ -103,6 +110,7 @@ const (
 	OrderRemove    = "order.remove"    // take from it: "remove one", "no cola"
 	OrderReplace   = "order.replace"   // the answer "replace it" to a new order said over a draft
 	OrderQuery     = "order.query"     // what the open order holds
+	OrderRecall    = "order.recall"    // "what did I order": the open order if any, else the history
 	CatalogQuery   = "catalog.query"   // what a shop sells, or what an item costs
 	WalletUnfreeze = "wallet.unfreeze" // lets payments leave a frozen wallet again, with the PIN
 
@@ -134,11 +142,14 @@ var confidences = [MaxSkips + 1]float64{FullMatch, 0.87, 0.77, 0.67}
 // it carries none.
 var intentSlots = map[string][]slotKind{
 	OrderCreate:         {slotMerchant, slotItem, slotQuantity},
-	OrderModify:         {slotMerchant, slotItem, slotQuantity},
+	OrderModify:         {slotMerchant, slotItem, slotQuantity, slotTimes, slotFrom, slotPart},
+	OrderConfirm:        {slotMerchant, slotItem, slotQuantity},
+	PaymentAuthorize:    {slotAmount, slotMerchant, slotItem, slotQuantity},
+	BalanceQuery:        {slotMerchant, slotItem, slotQuantity}, // "can I afford a latte"
 	TipSend:             {slotAmount, slotPayee},
 	SubscriptionApprove: {slotMandate},
 	SubscriptionCancel:  {slotMandate, slotPayee, slotMerchant, slotQuantity},
-	CatalogQuery:        {slotMerchant, slotItem},
+	CatalogQuery:        {slotMerchant, slotItem, slotQuantity},
 	OrderAdd:            {slotMerchant, slotItem, slotQuantity},
 	OrderRemove:         {slotMerchant, slotItem, slotQuantity},
 }
@@ -147,7 +158,7 @@ var intentNames = []string{
 	None, PaymentEnable, PaymentDisable, OrderCreate, OrderModify, OrderConfirm,
 	OrderCancel, PaymentAuthorize, BalanceQuery, HistoryQuery, TipSend,
 	WalletFreeze, ClaimFile, Help, SubscriptionApprove, SubscriptionCancel,
-	SubscriptionQuery, OrderAdd, OrderRemove, OrderReplace, OrderQuery, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
+	SubscriptionQuery, OrderAdd, OrderRemove, OrderReplace, OrderQuery, OrderRecall, CatalogQuery, WalletUnfreeze, AnswerYes, AnswerNo,
 }
 
 // Intents returns every canonical intent name, None first.
@@ -222,6 +233,15 @@ type Slots struct {
 	// Mandate is the kind of mandate a sentence names: "tip" or
 	// "subscription", from the template file's {mandate} list.
 	Mandate string `json:"mandate,omitempty"`
+	// Times is how many times over a change makes the order: "double
+	// it" is 2.
+	Times int `json:"times,omitempty"`
+	// From is the item a change takes out of the order, for Item: "swap
+	// the lattes for cappuccinos".
+	From string `json:"from,omitempty"`
+	// Part is how many of From a change takes, when not all of them:
+	// "swap one latte for a cappuccino".
+	Part int `json:"part,omitempty"`
 	// Items are the things of a sentence that names more than one ("a
 	// latte and two americanos"), in the order said; Item and Quantity
 	// are then empty.

@@ -17,6 +17,9 @@ const (
 	slotAmount
 	slotPayee
 	slotMandate
+	slotTimes // how many times over: "double it" is 2, from the file's {times} list
+	slotFrom  // the item a change takes out of the order: "swap the {from} for {item}"
+	slotPart  // how many of it: "swap {part} {from} for {item}", read as a quantity
 )
 
 var slotNames = map[string]slotKind{
@@ -26,6 +29,9 @@ var slotNames = map[string]slotKind{
 	"amount":   slotAmount,
 	"payee":    slotPayee,
 	"mandate":  slotMandate,
+	"times":    slotTimes,
+	"from":     slotFrom,
+	"part":     slotPart,
 }
 
 // wordEdge is a move on one word, by its id.

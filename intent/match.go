@@ -22,6 +22,9 @@ type caps struct {
 	item     int32 // value index in the item list, or -1
 	payee    int32 // value index in the payee list, or -1
 	mandate  int32 // value index in the mandate list, or -1
+	times    int32 // value index in the times list, or -1
+	from     int32 // value index in the item list, or -1
+	part     int32
 	quantity int32
 	skips    int32 // skip phrases dropped
 	amount   int64
@@ -32,7 +35,8 @@ type caps struct {
 
 func sameSlots(a, b caps) bool {
 	return a.merchant == b.merchant && a.item == b.item && a.payee == b.payee && a.mandate == b.mandate &&
-		a.quantity == b.quantity && a.amount == b.amount && a.conflict == b.conflict
+		a.times == b.times && a.from == b.from && a.part == b.part && a.quantity == b.quantity && a.amount == b.amount &&
+		a.conflict == b.conflict
 }
 
 func (c *caps) set(kind slotKind, v int64) {
@@ -45,6 +49,12 @@ func (c *caps) set(kind slotKind, v int64) {
 		c.payee = int32(v)
 	case slotMandate:
 		c.mandate = int32(v)
+	case slotTimes:
+		c.times = int32(v)
+	case slotFrom:
+		c.from = int32(v)
+	case slotPart:
+		c.part = int32(v)
 	case slotQuantity:
 		c.quantity = int32(v)
 	case slotAmount:
@@ -140,31 +150,56 @@ func (sc *scratch) spansAt(p *Parser, pos, source int) []span {
 	return sc.spans[r.start : r.start+r.n]
 }
 
-// Parse reads one utterance. It never fails: text that matches no template
-// is None with confidence 0.
-func (p *Parser) Parse(text string) Result {
-	res, words := p.parseWhole(text)
+// Parse reads one utterance of typed text. It never fails: text that
+// matches no template is None with confidence 0. Hesitations ("um", "uhh",
+// "hmm") and courtesy at the edges ("hi,", "could you", "thanks") are
+// dropped before matching, at no cost: "um, pay, thanks" pays.
+func (p *Parser) Parse(text string) Result { return p.parse(text, true) }
+
+// ParseSpeech reads the transcript of an utterance heard. It reads as Parse
+// does, except that hesitations and courtesy are read as the templates
+// and the skip list say: a sentence that needed one dropped never moves
+// money.
+func (p *Parser) ParseSpeech(text string) Result { return p.parse(text, false) }
+
+func (p *Parser) parse(text string, typed bool) Result {
+	res, words := p.parseWhole(text, typed)
 	if res.Intent != None || len(words) == 0 {
 		return res
 	}
-	if r := p.cart(res); r.Intent != None {
+	if r := p.cart(res, typed); r.Intent != None {
 		return r
 	}
-	return p.unknown(res, words)
+	if r := p.unknown(res, words, typed, false); r.Intent != None {
+		return r
+	}
+	return p.clause(res, typed)
 }
 
 // parseWhole matches the utterance against the templates, and returns its
-// words when nothing matched.
-func (p *Parser) parseWhole(text string) (Result, []string) {
+// words when nothing matched. Typed text loses its hesitations first.
+func (p *Parser) parseWhole(text string, typed bool) (Result, []string) {
+	res, _, words := p.matchText(text, typed)
+	return res, words
+}
+
+// matchText is parseWhole that also says which template matched, or -1.
+func (p *Parser) matchText(text string, typed bool) (Result, int32, []string) {
 	res := Result{Text: text, Intent: None}
 	if len(text) > MaxBytes {
-		return res, nil
+		return res, -1, nil
 	}
 	sc := p.pool.Get().(*scratch)
 	defer p.pool.Put(sc)
 	words, ok := sc.norm.split(text, MaxWords)
-	if !ok || len(words) == 0 {
-		return res, nil
+	if !ok {
+		return res, -1, nil
+	}
+	if typed {
+		words = dropCourtesy(dropHesitations(words))
+	}
+	if len(words) == 0 {
+		return res, -1, nil
 	}
 	sc.toks = sc.toks[:0]
 	for _, w := range words {
@@ -176,9 +211,9 @@ func (p *Parser) parseWhole(text string) (Result, []string) {
 	}
 	tmpl, c, ok := p.match(sc)
 	if !ok {
-		return res, slices.Clone(words)
+		return res, -1, slices.Clone(words)
 	}
-	return p.result(res, tmpl, c), nil
+	return p.result(res, tmpl, c), tmpl, nil
 }
 
 // match runs the automaton over sc.toks and returns the best complete
@@ -188,7 +223,7 @@ func (p *Parser) match(sc *scratch) (int32, caps, bool) {
 	n := len(sc.toks)
 	sc.reset(n, p.sources)
 	skipSource := len(p.lists) + skipScanner
-	sc.add(0, 0, caps{merchant: -1, item: -1, payee: -1, mandate: -1})
+	sc.add(0, 0, caps{merchant: -1, item: -1, payee: -1, mandate: -1, times: -1, from: -1})
 	for pos := 0; pos < n && pos <= sc.last; pos++ {
 		id := sc.toks[pos].id
 		for k := 0; k < len(sc.at[pos]); k++ {
@@ -310,8 +345,20 @@ func (p *Parser) result(res Result, t int32, c caps) Result {
 	if c.mandate >= 0 {
 		s.Mandate = p.lists[p.mandate].values[c.mandate].id
 	}
+	if c.times >= 0 {
+		s.Times = p.times[c.times]
+	}
 	if c.merchant >= 0 {
 		s.Merchant = p.merchants[c.merchant]
+	}
+	s.Part = int(c.part)
+	if c.from >= 0 {
+		var from Slots
+		p.resolveItem(&from, p.lists[p.item].values[c.from].items, c.merchant)
+		s.From = from.Item
+		if s.Merchant == "" {
+			s.Merchant = from.Merchant // the one shop that sells it
+		}
 	}
 	if c.item >= 0 {
 		v := p.lists[p.item].values[c.item]

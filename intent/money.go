@@ -4,6 +4,7 @@ package intent
 // float:
 //
 //	five, 5, 5 yuan, five kuai, 5 rmb      500
+//	five bucks                             500 (the everyday word for the currency's unit)
 //	12.50, 12.5 yuan, .5                   1250, 1250, 50
 //	twelve yuan fifty, 12 yuan and 50 fen  1250
 //	five kuai five, five yuan five jiao    550 (one bare digit after the unit is jiao, as in 五块五)
@@ -12,7 +13,9 @@ package intent
 // Numbers in words run to 999,999; digits to nine places before the decimal
 // point and at most two after it. A zero amount is no amount.
 
-func isMajorUnit(w string) bool { return w == "yuan" || w == "kuai" || w == "rmb" || w == "renminbi" }
+func isMajorUnit(w string) bool {
+	return w == "yuan" || w == "kuai" || w == "rmb" || w == "renminbi" || w == "bucks" || w == "buck"
+}
 func isMinorUnit(w string) bool { return w == "fen" || w == "cent" || w == "cents" }
 func isTenthUnit(w string) bool { return w == "jiao" || w == "mao" }
 

@@ -18,6 +18,8 @@ func TestParseAmount(t *testing.T) {
 		{"12.50 yuan", 1250},
 		{"twelve yuan fifty", 1250},
 		{"one kuai", 100},
+		{"ten bucks", 1000},
+		{"10 RMB", 1000},
 		{"fifty fen", 50},
 		{"fifty cents", 50},
 		{"five", 500},

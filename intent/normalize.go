@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -27,6 +28,17 @@ var contractions = map[string][]string{
 	"wont":      {"will", "not"},
 	"lets":      {"let", "us"},
 	"nevermind": {"never", "mind"},
+	"wanna":     {"want", "to"},
+	"gonna":     {"going", "to"},
+	"gotta":     {"got", "to"},
+	"lemme":     {"let", "me"},
+	"gimme":     {"give", "me"},
+	"wed":       {"we", "would"},
+	"weve":      {"we", "have"},
+	"youd":      {"you", "would"},
+	"pls":       {"please"},
+	"plz":       {"please"},
+	"thx":       {"thanks"},
 }
 
 // normalizer turns text into words. Its buffers are reused between calls.
@@ -64,7 +76,8 @@ func runeAt(s string, i int) (rune, int) {
 // point stays when a digit follows it and a digit or nothing precedes it; a
 // comma grouping thousands ("1,000") is dropped; a minus sign before a
 // number stays; a yuan sign before a number becomes the word "yuan" after
-// it; everything else separates words. It stops early and reports false
+// it; everything else separates words; a contraction that would join into
+// an everyday word ("we'll", "we're") expands. It stops early and reports false
 // once there are more than max words.
 func (n *normalizer) split(s string, max int) ([]string, bool) {
 	if !n.writeWords(s, max) {
@@ -103,6 +116,7 @@ func (n *normalizer) writeWords(s string, max int) bool {
 			w.prev = r
 		case isApostrophe(r) && w.prev != ' ' && unicode.IsLetter(next):
 			// joined: "what's" reads as "whats"
+			w.apos = true
 		case r == '.' && isDigit(next) && (w.prev == ' ' || isDigit(w.prev)):
 			w.buf = append(w.buf, '.')
 			w.prev = '.'
@@ -129,8 +143,14 @@ type wordWriter struct {
 	buf   []byte
 	prev  rune // last rune appended, ' ' at a word boundary
 	yuan  bool // a yuan sign is waiting for its number
+	apos  bool // the word being written had an apostrophe
 	count int  // words ended so far
 }
+
+// apostropheWords are contractions that join into an everyday word: "we'll"
+// is not "well". Only the word written with its apostrophe expands.
+var apostropheWords = map[string]string{"well": "we will", "were": "we are", "shell": "she will",
+	"hell": "he will", "its": "it is"}
 
 // endWord ends the word being written, if there is one. After the number
 // that follows a yuan sign it also writes the word "yuan".
@@ -139,6 +159,17 @@ func (w *wordWriter) endWord() {
 		return
 	}
 	w.count++
+	if w.apos {
+		w.apos = false
+		start := len(w.buf) - 1
+		for start >= 0 && w.buf[start] != ' ' {
+			start--
+		}
+		if x, ok := apostropheWords[string(w.buf[start+1:])]; ok {
+			w.buf = append(w.buf[:start+1], x...)
+			w.count += strings.Count(x, " ")
+		}
+	}
 	if w.yuan {
 		// the word just ended is the number after a yuan sign
 		start := len(w.buf) - 1
@@ -191,4 +222,43 @@ func normalize(s string) []string {
 	var n normalizer
 	w, _ := n.split(s, len(s)+1)
 	return append([]string(nil), w...)
+}
+
+// hesitations are the sounds people make, and type, while they think:
+// "um", "uhh", "hmm", "er", "mm", as spelled with their letters run
+// together. They are not words of what is said: the parser drops them
+// before matching, at no cost, so "um, yes, confirm" confirms.
+var hesitations = map[string]bool{"um": true, "uh": true, "uhm": true, "hm": true, "er": true, "erm": true,
+	"ah": true, "eh": true}
+
+// hesitation reports whether a word is a hesitation, however many times a
+// letter of it is typed ("ummm", "hmmm", "uhhh").
+func hesitation(w string) bool {
+	if len(w) < 2 || len(w) > 12 {
+		return false
+	}
+	var b [12]byte
+	n := 0
+	for i := 0; i < len(w); i++ {
+		if n > 0 && b[n-1] == w[i] {
+			continue
+		}
+		b[n] = w[i]
+		n++
+	}
+	if n == 1 {
+		return b[0] == 'm' // "mm", "mmm"
+	}
+	return hesitations[string(b[:n])]
+}
+
+// dropHesitations removes the hesitations from words, in place.
+func dropHesitations(words []string) []string {
+	out := words[:0]
+	for _, w := range words {
+		if !hesitation(w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }

@@ -75,9 +75,14 @@ func smallSpans(toks []token, pos int, dst []span) []span {
 }
 
 // quantitySpans appends every reading of a quantity at toks[pos]: one to
-// 999 in words or digits, "a"/"an" for one, and dozens ("a dozen", "two
-// dozen"). The parser reads more than one line of an order may hold, so
-// that the dialog can say why "nine hundred lattes" is too many.
+// 999 in words or digits, "a"/"an" for one, "a couple [of]" and "a pair
+// [of]" for two, "half a dozen" for six, "a few" for three (a few is more than a couple, and three is what a person
+// who says it most often means; the read-back lets them change it), and
+// dozens ("a dozen", "two dozen"). A quantity may go on with what it
+// counts in ("a cup of", "two bottles of") or which of the things it
+// takes ("two of the"). The parser reads more than one line of an order
+// may hold, so that the dialog can say why "nine hundred lattes" is too
+// many.
 func quantitySpans(toks []token, pos int, dst []span) []span {
 	start := len(dst)
 	w := toks[pos].text
@@ -87,15 +92,18 @@ func quantitySpans(toks []token, pos int, dst []span) []span {
 	case ok:
 	case w == "dozen":
 		return append(dst, span{end: int32(pos + 1), val: 12})
+	case w == "couple" || w == "pair": // "couple of lattes", typed without its article
+		return append(dst, span{end: int32(ofEnd(toks, pos+1)), val: 2})
+	case w == "half" && pos+2 < len(toks) && toks[pos+1].text == "a" && toks[pos+2].text == "dozen":
+		return append(dst, span{end: int32(pos + 3), val: 6})
 	default:
 		if w == "a" || w == "an" {
 			dst = append(dst, span{end: int32(pos + 1), val: 1})
-			if pos+1 < len(toks) && toks[pos+1].text == "couple" { // "a couple [of]"
-				end := pos + 2
-				if end < len(toks) && toks[end].text == "of" {
-					end++
-				}
-				dst = append(dst, span{end: int32(end), val: 2})
+			if pos+1 < len(toks) && (toks[pos+1].text == "couple" || toks[pos+1].text == "pair") { // "a couple [of]"
+				dst = append(dst, span{end: int32(ofEnd(toks, pos+2)), val: 2})
+			}
+			if pos+1 < len(toks) && toks[pos+1].text == "few" { // "a few"
+				dst = append(dst, span{end: int32(pos + 2), val: 3})
 			}
 		}
 		dst = hundredsSpans(toks, pos, dst)
@@ -105,7 +113,32 @@ func quantitySpans(toks []token, pos int, dst []span) []span {
 			dst = append(dst, span{end: end + 1, val: dst[i].val * 12})
 		}
 	}
+	for i, n := start, len(dst); i < n; i++ {
+		if end := int(dst[i].end); end+1 < len(toks) && countsIn(toks[end].text, toks[end+1].text) {
+			dst = append(dst, span{end: int32(end + 2), val: dst[i].val})
+		}
+	}
 	return dst
+}
+
+// ofEnd is pos, or past an "of" at pos.
+func ofEnd(toks []token, pos int) int {
+	if pos < len(toks) && toks[pos].text == "of" {
+		return pos + 1
+	}
+	return pos
+}
+
+// containers are what a quantity of a thing is served in: "a cup of
+// latte", "two orders of fries".
+var containers = map[string]bool{"cup": true, "cups": true, "glass": true, "glasses": true, "mug": true, "mugs": true,
+	"bottle": true, "bottles": true, "can": true, "cans": true, "order": true, "orders": true, "serving": true,
+	"servings": true, "portion": true, "portions": true, "piece": true, "pieces": true, "bag": true, "bags": true}
+
+// countsIn reports whether two words after a quantity say what it counts
+// in ("cups of") or which it takes ("of the").
+func countsIn(w, next string) bool {
+	return containers[w] && next == "of" || w == "of" && (next == "the" || next == "those" || next == "these" || next == "them")
 }
 
 // hundredsSpans appends every reading of a number from one to 999 in words

@@ -67,6 +67,21 @@ func TestParseLargeQuantity(t *testing.T) {
 	}
 }
 
+// TestParseLooseQuantity reads the loose ways people count: a couple, a
+// few, and what a quantity counts in.
+func TestParseLooseQuantity(t *testing.T) {
+	p := MustDefaultParser(t)
+	for text, want := range map[string]int{
+		"buy a couple of lattes": 2, "buy a couple lattes": 2, "buy a few lattes": 3,
+		"buy a cup of latte": 1, "buy two cups of americano": 2, "buy three bottles of cola": 3,
+		"buy two of the coconut lattes": 2, "buy an order of fries": 1,
+	} {
+		if got := p.Parse(text); got.Intent != intent.OrderCreate || got.Slots.Quantity != want || got.Slots.Item == "" {
+			t.Errorf("Parse(%q) = %s %+v, want an item, quantity %d", text, got.Intent, got.Slots, want)
+		}
+	}
+}
+
 func TestNumberWords(t *testing.T) {
 	for n, want := range map[int]string{1: "one", 9: "nine", 10: "ten", 13: "thirteen", 20: "twenty", 21: "twenty one",
 		40: "forty", 99: "ninety nine", 100: "100", 0: "0", -3: "-3"} {

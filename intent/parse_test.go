@@ -187,7 +187,8 @@ var inDomain = []parseCase{
 
 	// bare answers, read from text
 	{"lattes", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
-	{"just a latte", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	// "just" a thing changes the order to it; with no order, the dialog orders it
+	{"just a latte", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
 	{"two americanos please", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "americano", Quantity: 2}},
 	{"some milk from hema", intent.OrderCreate, intent.Slots{Merchant: "hema", Item: "milk", Quantity: 1}},
 	{"a coke", intent.OrderCreate, intent.Slots{Merchant: "kfc", Item: "cola", Quantity: 1}},
@@ -217,6 +218,76 @@ var inDomain = []parseCase{
 		Items: []intent.Line{{Item: "zinger_burger", Quantity: 1}, {Item: "fries", Quantity: 1}, {Item: "cola", Quantity: 1}}}},
 	{"a coke and a latte", intent.OrderCreate, intent.Slots{
 		Items: []intent.Line{{Item: "cola", Quantity: 1}, {Item: "latte", Quantity: 1}}}},
+	{"um, a latte and uh, a coconut latte", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee",
+		Items: []intent.Line{{Item: "latte", Quantity: 1}, {Item: "coconut_latte", Quantity: 1}}}},
+	{"a burger, fries and a drink from kfc", intent.OrderCreate, intent.Slots{Merchant: "kfc",
+		Items: []intent.Line{{Item: "zinger_burger", Quantity: 1}, {Item: "fries", Quantity: 1}, {Item: "cola", Quantity: 1}}}},
+	{"I'll have a cappuccino and my friend will have a latte", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee",
+		Items: []intent.Line{{Item: "cappuccino", Quantity: 1}, {Item: "latte", Quantity: 1}}}},
+
+	// typed forms: how people go on about an order
+	{"something to drink", intent.OrderCreate, intent.Slots{Quantity: 1, Class: "drink"}},
+	{"order a latte for pickup at luckin", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	{"order coffee for three people", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Quantity: 3, Class: "coffee"}},
+	{"double it", intent.OrderModify, intent.Slots{Times: 2}},
+	{"triple that", intent.OrderModify, intent.Slots{Times: 3}},
+	{"swap the lattes for cappuccinos", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "cappuccino", From: "latte"}},
+	{"confirm two lattes", intent.OrderConfirm, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
+	{"pay the 36 yuan", intent.PaymentAuthorize, intent.Slots{Amount: 3600}},
+	{"buy the developer a coffee", intent.TipSend, intent.Slots{Payee: "developer"}},
+	{"tip the developer ten bucks", intent.TipSend, intent.Slots{Amount: 1000, Payee: "developer"}},
+	{"what coffees do you have", intent.CatalogQuery, intent.Slots{Merchant: "luckin_coffee", Class: "coffee"}},
+	{"wait, what did I order", intent.OrderQuery, intent.Slots{}},
+	// what did I order: the dialog reads the open order, or the history
+	{"what did I order", intent.OrderRecall, intent.Slots{}},
+	{"um, what have I ordered", intent.OrderRecall, intent.Slots{}},
+	{"what did I order last week", intent.HistoryQuery, intent.Slots{}},
+	{"sounds great, confirm", intent.OrderConfirm, intent.Slots{}},
+	{"a pair of lattes please", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
+	{"half a dozen eggs", intent.OrderCreate, intent.Slots{Merchant: "hema", Item: "eggs", Quantity: 6}},
+	{"we'd like two lattes please", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
+	{"two lattes, one for me, one for him", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
+	{"pay for the lattes", intent.PaymentAuthorize, intent.Slots{Merchant: "luckin_coffee", Item: "latte"}},
+	{"confirm and pay", intent.OrderConfirm, intent.Slots{}},
+	{"set it to three", intent.OrderModify, intent.Slots{Quantity: 3}},
+	{"hmm, how about a coconut latte", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "coconut_latte", Quantity: 1}},
+	{"double the lattes", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Times: 2, From: "latte"}},
+	{"right, confirm", intent.OrderConfirm, intent.Slots{}},
+	{"we'll have three lattes please", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 3}},
+	{"instead of lattes, make it americanos", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "americano", From: "latte"}},
+	{"um, no, don't confirm, cancel it", intent.OrderCancel, intent.Slots{}},
+	{"replace one latte with an americano", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "americano", Quantity: 1, From: "latte", Part: 1}},
+	{"yeah that's it, confirm", intent.OrderConfirm, intent.Slots{}},
+	{"sorry, I meant three lattes", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 3}},
+	{"let me tip the agent two bucks", intent.TipSend, intent.Slots{Amount: 200, Payee: "agent"}},
+	{"a latte and a cookie", intent.OrderCreate, intent.Slots{Unknown: "cookie"}},
+	{"I wanna turn on voice pay", intent.PaymentEnable, intent.Slots{}},
+	{"I don't want voice payments anymore", intent.PaymentDisable, intent.Slots{}},
+	{"freeze my wallet please, I lost my glasses", intent.WalletFreeze, intent.Slots{}},
+	{"someone stole my phone, lock my account", intent.WalletFreeze, intent.Slots{}},
+	{"do I have any tips waiting", intent.SubscriptionQuery, intent.Slots{}},
+	{"no, don't pay for it", intent.OrderCancel, intent.Slots{}},
+	{"dispute the last payment", intent.ClaimFile, intent.Slots{}},
+	{"can you tell me what I ordered", intent.OrderQuery, intent.Slots{}},
+	{"how much is it in total", intent.OrderQuery, intent.Slots{}},
+	{"how much are two lattes", intent.CatalogQuery, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
+	{"do you sell coffee", intent.CatalogQuery, intent.Slots{Merchant: "luckin_coffee", Class: "coffee"}},
+	{"send five bucks to the developer as a tip", intent.TipSend, intent.Slots{Amount: 500, Payee: "developer"}},
+	{"can I give the developer a tip", intent.TipSend, intent.Slots{Payee: "developer"}},
+	{"one latte for me and one for my wife", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
+	{"add a cappuccino and an americano", intent.OrderAdd, intent.Slots{Merchant: "luckin_coffee",
+		Items: []intent.Line{{Item: "cappuccino", Quantity: 1}, {Item: "americano", Quantity: 1}}}},
+	{"from luckin, a latte please", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	{"I want to order from kfc", intent.CatalogQuery, intent.Slots{Merchant: "kfc"}},
+	{"actually I want cappuccinos", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "cappuccino"}},
+	{"make it three instead of two", intent.OrderModify, intent.Slots{Quantity: 3}},
+	{"make them both americanos", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "americano"}},
+	{"I'd like to pay now", intent.PaymentAuthorize, intent.Slots{}},
+	{"nah, cancel", intent.OrderCancel, intent.Slots{}},
+	{"I think I'll go with a large latte to go", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 1}},
+	{"actually, can I get cappuccinos instead", intent.OrderModify, intent.Slots{Merchant: "luckin_coffee", Item: "cappuccino"}},
+	{"can you make it double", intent.OrderModify, intent.Slots{Times: 2}},
+	{"can I afford a latte", intent.BalanceQuery, intent.Slots{Merchant: "luckin_coffee", Item: "latte"}},
 
 	// help
 	{"what can I say", intent.Help, intent.Slots{}},
@@ -258,20 +329,37 @@ func TestParseSkipsFillers(t *testing.T) {
 		intent     string
 		confidence float64
 	}{
-		{"um what's my balance", intent.BalanceQuery, 0.87},
-		{"uh, so, show my recent payments", intent.HistoryQuery, 0.77},
-		{"um uh hmm buy a latte", intent.OrderCreate, 0.67},
-		{"um uh hmm erm buy a latte", intent.None, 0},
-		{"freeze my wallet thank you", intent.WalletFreeze, 0.87},
+		{"so what's my balance", intent.BalanceQuery, 0.87},
+		{"well, so, show my recent payments", intent.HistoryQuery, 0.77},
+		{"so well you know buy a latte", intent.OrderCreate, 0.67},
+		{"so well you know like buy a latte", intent.None, 0},
+		{"freeze my wallet you know", intent.WalletFreeze, 0.87},
+		{"i guess two americanos", intent.OrderCreate, 0.87},
 		// money never moves on a match that dropped a word
-		{"um pay", intent.None, 0},
-		{"uh confirm the order", intent.None, 0},
+		{"so pay", intent.None, 0},
+		{"like confirm the order", intent.None, 0},
 		{"so tip the developer five yuan", intent.None, 0},
-		{"um approve the subscription", intent.None, 0},
-		{"approve the tip thanks", intent.None, 0},
-		{"um cancel the subscription", intent.SubscriptionCancel, 0.87},
+		{"you know approve the subscription", intent.None, 0},
+		{"approve the tip you know", intent.None, 0},
+		{"so cancel the subscription", intent.SubscriptionCancel, 0.87},
 		{"please please please pay", intent.None, 0},
-		{"pay thanks", intent.None, 0},
+		{"pay so", intent.None, 0},
+		{"pay i guess", intent.None, 0},
+		// hesitations are not words: dropping them costs nothing
+		{"um what's my balance", intent.BalanceQuery, intent.FullMatch},
+		{"um uh hmm erm buy a latte", intent.OrderCreate, intent.FullMatch},
+		{"ummm, pay", intent.PaymentAuthorize, intent.FullMatch},
+		{"uh confirm the order", intent.OrderConfirm, intent.FullMatch},
+		{"hmmm, approve the subscription", intent.SubscriptionApprove, intent.FullMatch},
+		{"um", intent.None, 0},
+		// so is courtesy at the edges of typed text
+		{"hi, could you pay for it, thanks", intent.PaymentAuthorize, intent.FullMatch},
+		{"approve the tip thanks", intent.SubscriptionApprove, intent.FullMatch},
+		{"freeze my wallet thank you", intent.WalletFreeze, intent.FullMatch},
+		{"thanks a lot", intent.None, 0},
+		{"would you mind ordering me a latte", intent.OrderCreate, intent.FullMatch},
+		{"excuse me, could you possibly check my balance", intent.BalanceQuery, intent.FullMatch},
+		{"no thanks", intent.AnswerNo, intent.FullMatch},
 		// but a filler the template names itself is a complete match
 		{"okay pay", intent.PaymentAuthorize, intent.FullMatch},
 		{"please pay", intent.PaymentAuthorize, intent.FullMatch},
@@ -284,6 +372,32 @@ func TestParseSkipsFillers(t *testing.T) {
 				t.Errorf("Parse(%q) = %s %v, want %s %v", tc.text, got.Intent, got.Confidence, tc.intent, tc.confidence)
 			}
 		})
+	}
+}
+
+// TestParseSpeechHesitations checks that a transcript keeps its
+// hesitations and courtesy as skip phrases: heard, "um pay" and "pay
+// thanks" pay nothing.
+func TestParseSpeechHesitations(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, tc := range []struct {
+		text       string
+		intent     string
+		confidence float64
+	}{
+		{"um pay", intent.None, 0},
+		{"uh confirm the order", intent.None, 0},
+		{"pay thanks", intent.None, 0},
+		{"approve the tip thanks", intent.None, 0},
+		{"freeze my wallet thank you", intent.WalletFreeze, 0.87},
+		{"um what's my balance", intent.BalanceQuery, 0.87},
+		{"um uh hmm erm buy a latte", intent.None, 0},
+		{"pay", intent.PaymentAuthorize, intent.FullMatch},
+	} {
+		got := p.ParseSpeech(tc.text)
+		if got.Intent != tc.intent || got.Confidence != tc.confidence {
+			t.Errorf("ParseSpeech(%q) = %s %v, want %s %v", tc.text, got.Intent, got.Confidence, tc.intent, tc.confidence)
+		}
 	}
 }
 

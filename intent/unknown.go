@@ -7,13 +7,14 @@ import (
 // unknown reads an order of something the catalog does not have ("buy a
 // mocha", "two lattes from starbucks"), when no template matches: words the
 // templates never use, one or two in a row, stand where an item or a shop
-// would, and the sentence reads as an order once a known name is put in
-// their place. What it finds is order.create with Unknown or UnknownShop,
-// for the dialog to say what there is instead, or order.add when the
-// sentence adds to the open order ("add a mocha"). Removals and changes
-// are not read: "cancel the alarm" and "make it rain" are no orders. It is
-// read from text only.
-func (p *Parser) unknown(res Result, words []string) Result {
+// would, and the sentence reads as an order, by one of its plain spoken
+// forms, once a known name is put in their place; loose lets any form do,
+// for a part of a cart whose other parts are orders ("a latte and a
+// cookie"). What it finds is order.create with Unknown or UnknownShop, for
+// the dialog to say what there is instead, or order.add when the sentence
+// adds to the open order ("add a mocha"). Removals and changes are not
+// read: "cancel the alarm" and "make it rain" are no orders.
+func (p *Parser) unknown(res Result, words []string, typed, loose bool) Result {
 	if len(p.merchants) == 0 {
 		return res
 	}
@@ -23,7 +24,7 @@ func (p *Parser) unknown(res Result, words []string) Result {
 			continue
 		}
 		for n := 1; n <= 2 && start+n <= len(words) && n < len(words); n++ {
-			if p.known(words[start+n-1]) {
+			if p.known(words[start+n-1]) || notThings[words[start+n-1]] {
 				break
 			}
 			if onlyFillers(words[:start], words[start+n:]) {
@@ -32,9 +33,9 @@ func (p *Parser) unknown(res Result, words []string) Result {
 			said := strings.Join(words[start:start+n], " ")
 			for _, stand := range []struct{ name, slot string }{{item, "item"}, {shop, "merchant"}} {
 				text := strings.Join(append(append(words[:start:start], stand.name), words[start+n:]...), " ")
-				r, _ := p.parseWhole(text)
-				if !namesThing(r.Intent) || r.Confidence != FullMatch {
-					continue
+				r, t, _ := p.matchText(text, typed)
+				if !namesThing(r.Intent) || r.Confidence != FullMatch || r.Intent == OrderCreate && p.templates[t].typed && !loose {
+					continue // only the plain forms of an order: "I could go for a walk" is none
 				}
 				if stand.slot == "item" && r.Slots.Item != "" && p.says(r.Slots.Item, item) {
 					res.Intent, res.Confidence = r.Intent, FullMatch
@@ -68,7 +69,7 @@ func (p *Parser) known(w string) bool {
 	if _, ok := p.vocab[w]; ok {
 		return true
 	}
-	if _, ok := numberWords[w]; ok {
+	if _, ok := numberWords[w]; ok || quantityWords[w] {
 		return true
 	}
 	for i := 0; i < len(w); i++ {
@@ -78,6 +79,19 @@ func (p *Parser) known(w string) bool {
 	}
 	return false
 }
+
+// quantityWords are the words of quantities besides the numbers.
+var quantityWords = map[string]bool{"few": true, "couple": true, "dozen": true, "hundred": true, "thousand": true}
+
+// notThings are words that stand where a thing would ("give me a
+// minute", "just a moment") but name nothing anyone buys: an order of one
+// is no order at all.
+var notThings = map[string]bool{"second": true, "seconds": true, "sec": true, "minute": true, "minutes": true,
+	"min": true, "moment": true, "moments": true, "hour": true, "hours": true, "day": true, "days": true,
+	"week": true, "weeks": true, "month": true, "months": true, "year": true, "years": true, "while": true,
+	"bit": true, "break": true, "chance": true, "hand": true, "try": true, "look": true, "clue": true,
+	"idea": true, "hint": true, "favor": true, "favour": true, "call": true, "ring": true, "hug": true,
+	"word": true, "words": true, "fix": true}
 
 // fillers are words that say nothing of an order on their own.
 var fillers = map[string]bool{"ok": true, "okay": true, "yes": true, "yeah": true, "sure": true, "hey": true,
@@ -109,7 +123,7 @@ func (p *Parser) stand(list string) string {
 
 // says reports whether the stand-in name names item.
 func (p *Parser) says(item, name string) bool {
-	r, _ := p.parseWhole("buy " + name)
+	r, _ := p.parseWhole("buy "+name, true)
 	return r.Slots.Item == item
 }
 

@@ -58,7 +58,7 @@ func New(parser *intent.Parser, decoders int) (*Recognizer, error) {
 		// on the broad fixture set, out-of-domain clips heard as nothing
 		// rose from 45% to 73%, for about 6 points of clean commands
 		// (BenchmarkAcceptance in voice/sphinx).
-		Verify: func(text string) bool { return intent.Acts(parser.Parse(text).Intent) },
+		Verify: func(text string) bool { return intent.Acts(parser.ParseSpeech(text).Intent) },
 	}
 	r := &Recognizer{idle: make(chan *sphinx.Recognizer, decoders), all: all, size: decoders, done: make(chan struct{})}
 	// The decoders load their models side by side.

@@ -132,7 +132,7 @@ func transcribeFile(ctx context.Context, stt transcriber, parser *intent.Parser,
 		t.Error = err.Error()
 		return t
 	}
-	res := parser.Parse(text)
+	res := parser.ParseSpeech(text)
 	t.Text, t.Intent, t.Slots, t.Confidence = text, res.Intent, res.Slots, res.Confidence
 	return t
 }

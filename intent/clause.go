@@ -1,0 +1,55 @@
+package intent
+
+import "regexp"
+
+// clauseBreak is what sets a clause of typed text apart: a comma, a
+// semicolon, a dash or dots.
+var clauseBreak = regexp.MustCompile(`\s*(?:[,;]|\s-+\s|\.{2,}|…)\s*`)
+
+// asides are the intents a clause may carry when the rest of its sentence
+// is talk around it ("I'm thirsty, get me something to drink"): orders,
+// changes of the order and questions. Nothing that moves money, and
+// nothing that cancels, freezes or turns payments off, is read from part
+// of a sentence.
+var asides = map[string]bool{OrderCreate: true, OrderModify: true, OrderAdd: true, OrderRemove: true,
+	OrderQuery: true, OrderRecall: true, CatalogQuery: true, BalanceQuery: true, HistoryQuery: true,
+	SubscriptionQuery: true}
+
+// conditions open a clause that makes the sentence a condition or a
+// story, not a command: "if I had money, I'd buy a latte".
+var conditions = map[string]bool{"if": true, "when": true, "unless": true, "because": true, "although": true,
+	"though": true, "yesterday": true, "once": true, "whenever": true, "after": true, "before": true}
+
+// clause reads typed text that matched nothing whole by one of its
+// clauses, when exactly one clause is a command and it is one of the
+// asides: the other clauses are talk around it. What it finds scores as a
+// match that dropped a phrase.
+func (p *Parser) clause(res Result, typed bool) Result {
+	parts := clauseBreak.Split(res.Text, 8)
+	if !typed || len(parts) < 2 || len(parts) > 6 {
+		return res
+	}
+	found := res
+	for _, part := range parts {
+		words := normalize(part)
+		if len(words) == 0 {
+			continue
+		}
+		if conditions[words[0]] {
+			return res
+		}
+		r := p.parse(part, typed)
+		switch {
+		case r.Intent == None:
+		case found.Intent != None || !asides[r.Intent]:
+			return res // two commands, or one not read from a part
+		default:
+			found = r
+		}
+	}
+	if found.Intent == None {
+		return res
+	}
+	found.Text, found.Confidence = res.Text, min(found.Confidence, confidences[1])
+	return found
+}

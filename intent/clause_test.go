@@ -1,0 +1,41 @@
+package intent_test
+
+import (
+	"testing"
+
+	"github.com/voicepay/voicepay/intent"
+)
+
+// TestParseClause reads a typed sentence by the one clause of it that is a
+// command, when the others are talk around it; never a command that moves
+// money, cancels or freezes, and never from speech.
+func TestParseClause(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, tc := range []struct {
+		text   string
+		intent string
+	}{
+		{"I'm thirsty, get me something to drink", intent.OrderCreate},
+		{"I'm at the office, can you order two lattes from luckin", intent.OrderCreate},
+		{"pay attention, what's my balance", intent.BalanceQuery},
+		{"the meeting is cancelled, cancel it", intent.None},
+		{"they earned it, tip the developer five yuan", intent.None},
+		{"the lights are on, freeze my wallet", intent.None},
+		{"if I had money, I'd buy a latte", intent.None},
+		{"yesterday, I ordered two lattes", intent.None},
+		{"buy a latte, cancel it", intent.None},
+	} {
+		got := p.Parse(tc.text)
+		if got.Intent != tc.intent {
+			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
+		}
+		if got.Intent != intent.None && got.Confidence >= intent.FullMatch {
+			t.Errorf("Parse(%q) has confidence %v: a clause is no complete match", tc.text, got.Confidence)
+		}
+		if tc.intent != intent.None {
+			if sp := p.ParseSpeech(tc.text); sp.Intent != intent.None {
+				t.Errorf("ParseSpeech(%q) = %s, want none", tc.text, sp.Intent)
+			}
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package intent
+
+import (
+	"slices"
+	"strings"
+)
+
+// Courtesy is what people type around a command to be polite: a greeting
+// before it ("hi,", "excuse me,"), a request that wraps it ("could you
+// possibly", "would you kindly"), thanks after it ("thanks a lot", "if
+// possible"). It says nothing of the command, so typed text loses it
+// before matching, at no cost, as it loses its hesitations: "hi, could
+// you pay for it, thanks" pays. Only the edges of a sentence are read this
+// way, never its middle, and a sentence of courtesy alone is nothing.
+var (
+	// greetings open a sentence, one or more of them.
+	greetings = phraseList("hi", "hello", "hey", "hiya", "yo", "hi there", "hello there", "hey there",
+		"excuse me", "good morning", "good afternoon", "good evening", "one more thing", "quick question")
+	// requests open a sentence after its greetings, once: what follows is
+	// the command.
+	requests = phraseList("could you", "could you please", "could you possibly", "could you kindly", "could you just",
+		"can you", "can you please", "can you just", "would you", "would you please", "would you kindly",
+		"would you be able to", "will you", "will you please", "are you able to", "kindly",
+		"please could you", "please can you", "please would you", "i was wondering if you could",
+		"is it possible to", "do me a favor and")
+	// thanks close a sentence, one or more of them.
+	thanks = phraseList("thanks", "thank you", "thanks a lot", "thanks so much", "thank you so much",
+		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
+		"appreciate it", "i appreciate it", "if possible", "if you can", "if you could", "when you can",
+		"when you get a chance", "for me", "and thanks", "and thank you")
+	// minding asks a command with its verb in -ing: "would you mind
+	// ordering me a latte" is "order me a latte".
+	minding = phraseList("would you mind", "do you mind", "would you mind please")
+	// verbs are the -ing forms of the commands' verbs, for minding.
+	verbs = map[string]string{"ordering": "order", "getting": "get", "buying": "buy", "grabbing": "grab",
+		"adding": "add", "changing": "change", "making": "make", "cancelling": "cancel", "canceling": "cancel",
+		"confirming": "confirm", "paying": "pay", "tipping": "tip", "checking": "check", "showing": "show",
+		"telling": "tell", "reading": "read", "freezing": "freeze", "turning": "turn", "enabling": "enable",
+		"disabling": "disable", "removing": "remove", "swapping": "swap", "doubling": "double",
+		"placing": "place", "sending": "send", "giving": "give", "leaving": "leave", "approving": "approve",
+		"declining": "decline", "switching": "switch", "locking": "lock", "unfreezing": "unfreeze"}
+)
+
+func phraseList(phrases ...string) [][]string {
+	out := make([][]string, len(phrases))
+	for i, p := range phrases {
+		out[i] = strings.Fields(p)
+	}
+	// the longest first, so that "thank you so much" goes whole
+	slices.SortStableFunc(out, func(a, b []string) int { return len(b) - len(a) })
+	return out
+}
+
+// dropCourtesy returns words without the courtesy at their edges. What is
+// left is never empty unless the words were all courtesy.
+func dropCourtesy(words []string) []string {
+	for n := trimStart(words, greetings); n > 0; n = trimStart(words, greetings) {
+		words = words[n:]
+	}
+	if n := trimStart(words, minding); n > 0 && n < len(words) && verbs[words[n]] != "" {
+		words = append([]string{verbs[words[n]]}, words[n+1:]...)
+	} else if n := trimStart(words, requests); n > 0 && n < len(words) {
+		words = words[n:]
+	}
+	for n := trimEnd(words, thanks); n > 0; n = trimEnd(words, thanks) {
+		words = words[:len(words)-n]
+	}
+	return words
+}
+
+// trimStart is the length of the phrase of list that words start with, or 0.
+func trimStart(words []string, list [][]string) int {
+	for _, p := range list {
+		if len(p) <= len(words) && slices.Equal(words[:len(p)], p) {
+			return len(p)
+		}
+	}
+	return 0
+}
+
+// trimEnd is the length of the phrase of list that words end with, or 0.
+func trimEnd(words []string, list [][]string) int {
+	for _, p := range list {
+		if len(p) <= len(words) && slices.Equal(words[len(words)-len(p):], p) {
+			return len(p)
+		}
+	}
+	return 0
+}
