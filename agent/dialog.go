@@ -75,8 +75,9 @@ var commands = map[string]command{
 	intent.OrderRecall:         {run: (*dialog).readOrder, listen: enabled}, // read as OrderQuery or HistoryQuery
 	intent.CatalogQuery:        {run: (*dialog).menu, listen: always, anyState: true},
 	intent.WalletUnfreeze:      {run: (*dialog).unfreeze, listen: always, anyState: true},
-	// A bare yes or no answers what the state asks; read from text only.
-	intent.AnswerYes: {run: (*dialog).answer},
+	// A bare yes or no answers what the state asks. A spoken yes is
+	// listened for only to confirm a draft; no is read from text only.
+	intent.AnswerYes: {run: (*dialog).answer, listen: []string{StateDrafted}},
 	intent.AnswerNo:  {run: (*dialog).answer},
 	// What readCart could not read as a cart: there is no order to change.
 	intent.OrderAdd:     {run: (*dialog).noCart},
