@@ -33,7 +33,8 @@ type outcome struct {
 	// stopLate and replyLate are how long after the end of the speech
 	// its utterance's speech.stopped and reply came.
 	stopLate, replyLate time.Duration
-	flushed             bool // the utterance stopped only when the stream ended, not for a pause
+	flushed             bool          // the utterance stopped only when the stream ended, not for a pause
+	late                time.Duration // the most a frame of the stream went after it was captured
 }
 
 // startSlack is how long after the end of the speech an utterance may
@@ -45,6 +46,7 @@ const startSlack = 300 * time.Millisecond
 // events follow its speech.stopped, in order, before the next utterance
 // starts.
 func (o *outcome) hear(sc scene, s streamed) {
+	o.late = s.late
 	var u *utterance
 	for _, ev := range s.events {
 		if ev.Type == "speech.started" {

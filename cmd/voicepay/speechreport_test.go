@@ -85,6 +85,7 @@ type speechReport struct {
 	endpoints                       map[string]*endpointGroup // by noise
 	money, plainMoney               tally                     // clean money commands accepted; those in plain forms
 	stopLate, replyLate             []time.Duration           // from the end of speech, for every utterance found in it
+	late                            []time.Duration           // the most a frame of each stream went after it was captured
 	setupFailed, danger             []outcome
 }
 
@@ -119,6 +120,7 @@ func summarizeSpeech(outcomes []outcome) *speechReport {
 			r.endpoints[c.Noise] = &endpointGroup{}
 		}
 		r.endpoints[c.Noise].add(o)
+		r.late = append(r.late, o.late)
 		if o.own >= 0 {
 			r.stopLate = append(r.stopLate, o.stopLate)
 			r.replyLate = append(r.replyLate, o.replyLate)
@@ -188,6 +190,8 @@ func (r *speechReport) table() string {
 	r.noiseTable(&b)
 	fmt.Fprintf(&b, "\nmoney commands (confirm, pay), clean: %v; in their plain forms (%s): %v\n", r.money, strings.Join(plainMoney, ", "), r.plainMoney)
 	fmt.Fprintf(&b, "out of domain in drafted or confirmed, changed or replaced the order: %v\n", r.changedOpen())
+	fmt.Fprintf(&b, "frames sent after they were captured, the most in a stream: p50 %.0f ms, max %.0f ms\n",
+		ms(percentile(r.late, 0.5)), ms(percentile(r.late, 1)))
 	fmt.Fprintf(&b, "end of speech to speech.stopped: p50 %.0f ms, p95 %.0f ms; to the reply: p50 %.0f ms, p95 %.0f ms (%d utterances)\n",
 		ms(percentile(r.stopLate, 0.5)), ms(percentile(r.stopLate, 0.95)), ms(percentile(r.replyLate, 0.5)), ms(percentile(r.replyLate, 0.95)), len(r.stopLate))
 	return b.String()

@@ -182,8 +182,9 @@ type arrival struct {
 
 // streamed is what the daemon sent back for a scene.
 type streamed struct {
-	start    time.Time // when the scene's first sample was captured
-	stopSent time.Time // when the last frame and audio.stop went
+	start    time.Time     // when the scene's first sample was captured
+	stopSent time.Time     // when the last frame and audio.stop went
+	late     time.Duration // the most a frame went after it was captured
 	events   []arrival
 }
 
@@ -208,7 +209,9 @@ func (s *benchSession) stream(ctx context.Context, sc scene) (streamed, error) {
 	frame := make([]byte, 2*frameSamples)
 	for k := 0; k*frameSamples < len(sc.pcm); k++ {
 		samples := sc.pcm[k*frameSamples : min((k+1)*frameSamples, len(sc.pcm))]
-		time.Sleep(time.Until(out.at(k*frameSamples + len(samples))))
+		captured := out.at(k*frameSamples + len(samples))
+		time.Sleep(time.Until(captured))
+		out.late = max(out.late, time.Since(captured))
 		for i, v := range samples {
 			binary.LittleEndian.PutUint16(frame[2*i:], uint16(v))
 		}
