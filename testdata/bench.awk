@@ -69,6 +69,7 @@ END {
 		printf "%-52s %12s\n", "  in their plain forms", pct(metric, ds, "money-plain-clean-%")
 		printf "%-52s %11.1f%% %12s\n", "out-of-domain streams heard as nothing", metric[ds, "ood-nothing-%"], ""
 		printf "%-52s %12d %12s\n", "out of domain heard as confirm/pay/approve/freeze", metric[ds, "ood-danger"], "0"
+		printf "%-52s %12d %12s\n", "  of them as freeze", metric[ds, "ood-freeze"], ""
 		printf "%-52s %11.1f%% %12s\n", "out-of-domain streams that changed an open order", metric[ds, "ood-changed-%"], ""
 		split("clean white pink brown babble", noises, " ")
 		for (k = 1; k <= 5; k++)

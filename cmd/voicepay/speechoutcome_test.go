@@ -25,6 +25,7 @@ type outcome struct {
 	trial
 	session  string
 	setupErr error // the state could not be set up; the clip was not sent
+	retried  error // why the state was set up only on a second try, after a reset
 	utts     []utterance
 	// own is the index in utts of the clip's own utterance: the first that
 	// stopped after the speech began and had started by its end. -1 when

@@ -86,7 +86,8 @@ type speechReport struct {
 	money, plainMoney               tally                     // clean money commands accepted; those in plain forms
 	stopLate, replyLate             []time.Duration           // from the end of speech, for every utterance found in it
 	late                            []time.Duration           // the most a frame of each stream went after it was captured
-	setupFailed, danger             []outcome
+	setupFailed, danger, retried    []outcome
+	dangers                         map[string]int // what out-of-domain streams were heard as that moves money or freezes
 }
 
 // moneyCommands are the commands that move money by voice in the dialog's
@@ -99,7 +100,7 @@ var plainMoney = []string{"confirm the order", "yes, confirm", "pay", "authorize
 func summarizeSpeech(outcomes []outcome) *speechReport {
 	r := &speechReport{outcomes: outcomes, states: map[string]*speechGroup{}, voices: map[string]*speechGroup{},
 		engines: map[string]*speechGroup{}, noises: map[string]*speechGroup{}, engineOf: map[string]string{},
-		endpoints: map[string]*endpointGroup{}}
+		endpoints: map[string]*endpointGroup{}, dangers: map[string]int{}}
 	group := func(m map[string]*speechGroup, k string) *speechGroup {
 		if m[k] == nil {
 			m[k] = &speechGroup{}
@@ -107,6 +108,9 @@ func summarizeSpeech(outcomes []outcome) *speechReport {
 		return m[k]
 	}
 	for _, o := range outcomes {
+		if o.retried != nil {
+			r.retried = append(r.retried, o)
+		}
 		if o.setupErr != nil {
 			r.setupFailed = append(r.setupFailed, o)
 			continue
@@ -127,6 +131,9 @@ func summarizeSpeech(outcomes []outcome) *speechReport {
 		}
 		if c.OutDomain && len(o.dangerous()) > 0 {
 			r.danger = append(r.danger, o)
+			for _, in := range o.dangerous() {
+				r.dangers[in]++
+			}
 		}
 		if !c.OutDomain && !c.Noisy && slices.Contains(moneyCommands, c.Intent) {
 			r.money.Add(o.accepted())
@@ -159,8 +166,8 @@ var reportNoises = []string{"clean", "white", "pink", "brown", "babble"}
 // noise, then money commands, out-of-domain speech and latencies.
 func (r *speechReport) table() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d clips streamed into the daemon by %d sessions in %s (every %s clip of the broad set); %d not sent, their state not set up\n\n",
-		len(r.outcomes)-len(r.setupFailed), r.sessions, r.elapsed.Round(time.Second), ordinal(r.sample), len(r.setupFailed))
+	fmt.Fprintf(&b, "%d clips streamed into the daemon by %d sessions in %s (every %s clip of the broad set); %d not sent, their state not set up; %d set up on a second try\n\n",
+		len(r.outcomes)-len(r.setupFailed), r.sessions, r.elapsed.Round(time.Second), ordinal(r.sample), len(r.setupFailed), len(r.retried))
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "state\tclean commands\tnoisy commands\tout of domain: nothing\tconfirm/pay/approve/freeze\tchanged an order")
 	for _, st := range reportStates {
@@ -190,6 +197,11 @@ func (r *speechReport) table() string {
 	r.noiseTable(&b)
 	fmt.Fprintf(&b, "\nmoney commands (confirm, pay), clean: %v; in their plain forms (%s): %v\n", r.money, strings.Join(plainMoney, ", "), r.plainMoney)
 	fmt.Fprintf(&b, "out of domain in drafted or confirmed, changed or replaced the order: %v\n", r.changedOpen())
+	var heard []string
+	for _, in := range slices.Sorted(maps.Keys(r.dangers)) {
+		heard = append(heard, fmt.Sprintf("%s %d", in, r.dangers[in]))
+	}
+	fmt.Fprintf(&b, "out of domain heard as moving money or freezing: %d streams (%s)\n", len(r.danger), cmp.Or(strings.Join(heard, ", "), "none"))
 	fmt.Fprintf(&b, "frames sent after they were captured, the most in a stream: p50 %.0f ms, max %.0f ms\n",
 		ms(percentile(r.late, 0.5)), ms(percentile(r.late, 1)))
 	fmt.Fprintf(&b, "end of speech to speech.stopped: p50 %.0f ms, p95 %.0f ms; to the reply: p50 %.0f ms, p95 %.0f ms (%d utterances)\n",
@@ -248,6 +260,9 @@ func ordinal(n int) string {
 func (r *speechReport) logMisses(tb testing.TB) {
 	for _, o := range r.setupFailed {
 		tb.Logf("not set up: %s in %s: %v", o.clip.File, o.state, o.setupErr)
+	}
+	for _, o := range r.retried {
+		tb.Logf("set up on a second try: %s in %s: first %v", o.clip.File, o.state, o.retried)
 	}
 	for _, o := range r.danger {
 		tb.Logf("DANGER: out of domain %s %q in %s: heard as %s", o.clip.File, o.clip.Text, o.state, strings.Join(o.dangerous(), ", "))
@@ -319,6 +334,7 @@ func (r *speechReport) reportMetrics(b *testing.B) {
 	report(b, r.plainMoney, "money-plain-clean-%")
 	b.ReportMetric(100*r.all.nothing.Rate(), "ood-nothing-%")
 	b.ReportMetric(float64(r.all.danger), "ood-danger")
+	b.ReportMetric(float64(r.dangers[intent.WalletFreeze]), "ood-freeze")
 	b.ReportMetric(100*r.changedOpen().Rate(), "ood-changed-%")
 	b.ReportMetric(ms(percentile(r.stopLate, 0.5)), "stopped-p50-ms")
 	b.ReportMetric(ms(percentile(r.stopLate, 0.95)), "stopped-p95-ms")

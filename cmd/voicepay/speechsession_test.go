@@ -239,6 +239,7 @@ func (s *benchSession) run(ctx context.Context, tr trial, scenes *sceneMaker) (o
 	o := outcome{trial: tr, session: s.device}
 	err := s.setup(ctx, tr)
 	if err != nil {
+		o.retried = err
 		if rerr := s.reset(ctx, tr, true); rerr != nil {
 			return o, fmt.Errorf("setup: %v; reset: %w", err, rerr)
 		}
