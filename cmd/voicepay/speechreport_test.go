@@ -87,7 +87,7 @@ type speechReport struct {
 	stopLate, replyLate             []time.Duration           // from the end of speech, for every utterance found in it
 	late                            []time.Duration           // the most a frame of each stream went after it was captured
 	setupFailed, danger, retried    []outcome
-	dangers                         map[string]int // what out-of-domain streams were heard as that moves money or freezes
+	dangers                         map[string]int // out-of-domain streams heard as each intent that moves money or freezes
 }
 
 // moneyCommands are the commands that move money by voice in the dialog's
@@ -131,7 +131,7 @@ func summarizeSpeech(outcomes []outcome) *speechReport {
 		}
 		if c.OutDomain && len(o.dangerous()) > 0 {
 			r.danger = append(r.danger, o)
-			for _, in := range o.dangerous() {
+			for _, in := range slices.Compact(slices.Sorted(slices.Values(o.dangerous()))) {
 				r.dangers[in]++
 			}
 		}
