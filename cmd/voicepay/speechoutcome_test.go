@@ -7,6 +7,7 @@ import (
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/voice"
 )
 
 // utterance is one utterance the daemon's endpointer found in a stream,
@@ -32,7 +33,8 @@ type outcome struct {
 	// no utterance was found in the speech.
 	own int
 	// stopLate and replyLate are how long after the end of the speech
-	// its utterance's speech.stopped and reply came.
+	// its utterance's speech.stopped and reply came, on the clock of the
+	// stream (streamed.streamTime).
 	stopLate, replyLate time.Duration
 	flushed             bool          // the utterance stopped only when the stream ended, not for a pause
 	late                time.Duration // the most a frame of the stream went after it was captured
@@ -71,10 +73,10 @@ func (o *outcome) hear(sc scene, s streamed) {
 			u.replied, u.reply = ev.at, ev.Text
 		}
 	}
-	from, to := s.at(sc.from), s.at(sc.to)
+	from, to := voice.Duration(sc.from), voice.Duration(sc.to)
 	o.own = -1
 	for i, u := range o.utts {
-		if !u.stopped.IsZero() && u.stopped.After(from) && u.started.Before(to.Add(startSlack)) {
+		if !u.stopped.IsZero() && s.streamTime(u.stopped) > from && s.streamTime(u.started) < to+startSlack {
 			o.own = i
 			break
 		}
@@ -83,9 +85,9 @@ func (o *outcome) hear(sc scene, s streamed) {
 		return
 	}
 	u = &o.utts[o.own]
-	o.stopLate = u.stopped.Sub(to)
+	o.stopLate = s.streamTime(u.stopped) - to
 	if !u.replied.IsZero() {
-		o.replyLate = u.replied.Sub(to)
+		o.replyLate = s.streamTime(u.replied) - to
 	}
 	o.flushed = u.stopped.After(s.stopSent)
 }

@@ -202,8 +202,14 @@ func (r *speechReport) table() string {
 		heard = append(heard, fmt.Sprintf("%s %d", in, r.dangers[in]))
 	}
 	fmt.Fprintf(&b, "out of domain heard as moving money or freezing: %d streams (%s)\n", len(r.danger), cmp.Or(strings.Join(heard, ", "), "none"))
-	fmt.Fprintf(&b, "frames sent after they were captured, the most in a stream: p50 %.0f ms, max %.0f ms\n",
-		ms(percentile(r.late, 0.5)), ms(percentile(r.late, 1)))
+	lateStreams := 0
+	for _, l := range r.late {
+		if l > lateFrame {
+			lateStreams++
+		}
+	}
+	fmt.Fprintf(&b, "frames sent after they were captured, the most in a stream: p50 %.0f ms, max %.0f ms; %d streams had a frame over %s late\n",
+		ms(percentile(r.late, 0.5)), ms(percentile(r.late, 1)), lateStreams, lateFrame)
 	fmt.Fprintf(&b, "end of speech to speech.stopped: p50 %.0f ms, p95 %.0f ms; to the reply: p50 %.0f ms, p95 %.0f ms (%d utterances)\n",
 		ms(percentile(r.stopLate, 0.5)), ms(percentile(r.stopLate, 0.95)), ms(percentile(r.replyLate, 0.5)), ms(percentile(r.replyLate, 0.95)), len(r.stopLate))
 	return b.String()
@@ -223,6 +229,12 @@ func (r *speechReport) noiseTable(b *strings.Builder) {
 	}
 	w.Flush()
 }
+
+// lateFrame is how late a frame may go before its stream counts as held
+// up: the latencies are on the stream's clock, which stops while it is
+// held up, but the endpointer's and recognizer's share of the machine may
+// have been held up too.
+const lateFrame = 100 * time.Millisecond
 
 // changedOpen is the share of out-of-domain streams said over an open
 // order that changed it, or an order or a mandate anyway.
@@ -268,6 +280,9 @@ func (r *speechReport) logMisses(tb testing.TB) {
 		tb.Logf("DANGER: out of domain %s %q in %s: heard as %s", o.clip.File, o.clip.Text, o.state, strings.Join(o.dangerous(), ", "))
 	}
 	for _, o := range r.outcomes {
+		if o.setupErr == nil && (o.own < 0 || o.stopLate > endpointWithin || o.flushed) {
+			tb.Logf("endpoint: %s in %s: %s (the stream's latest frame went %s late)", o.clip.File, o.state, o.endpointing(), o.late.Round(time.Millisecond))
+		}
 		if o.setupErr != nil || o.accepted() {
 			continue
 		}
@@ -303,6 +318,17 @@ func (o outcome) turns() string {
 		out = append(out, s)
 	}
 	return strings.Join(out, "; ")
+}
+
+// endpointing says how the endpointer ended the clip's utterance.
+func (o outcome) endpointing() string {
+	switch {
+	case o.own < 0:
+		return fmt.Sprintf("no utterance in the speech (%d utterances)", len(o.utts))
+	case o.flushed:
+		return fmt.Sprintf("stopped only when the stream ended, %s after the speech", o.stopLate.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("stopped %s after the speech", o.stopLate.Round(time.Millisecond))
 }
 
 // reportMetrics reports the figures make bench prints.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,6 +184,8 @@ type arrival struct {
 // streamed is what the daemon sent back for a scene.
 type streamed struct {
 	start    time.Time     // when the scene's first sample was captured
+	sent     []time.Time   // when each frame had gone
+	samples  int           // in the scene
 	stopSent time.Time     // when the last frame and audio.stop went
 	late     time.Duration // the most a frame went after it was captured
 	events   []arrival
@@ -191,6 +194,26 @@ type streamed struct {
 // at is when the scene's sample i was captured, as a microphone gives it.
 func (s streamed) at(i int) time.Time {
 	return s.start.Add(voice.Duration(i))
+}
+
+// streamTime is how much of the scene had gone to the daemon at t, and,
+// after the last frame, how long after it t is. It is the clock of the
+// speech as the daemon hears it: were this process held up, it would stop
+// rather than count time the daemon had no audio for.
+func (s streamed) streamTime(t time.Time) time.Duration {
+	k, _ := slices.BinarySearchFunc(s.sent, t, func(sent, t time.Time) int {
+		if sent.After(t) {
+			return 1
+		}
+		return -1
+	})
+	if k == 0 {
+		return 0
+	}
+	if k < len(s.sent) {
+		return voice.Duration(k*frameSamples) + min(t.Sub(s.sent[k-1]), voice.Duration(frameSamples))
+	}
+	return voice.Duration(s.samples) + max(0, t.Sub(s.stopSent))
 }
 
 // stream sends a scene in real time, one 20 ms frame as each is
@@ -203,7 +226,7 @@ func (s *benchSession) stream(ctx context.Context, sc scene) (streamed, error) {
 	if err != nil {
 		return streamed{}, err
 	}
-	out := streamed{start: time.Now()}
+	out := streamed{start: time.Now(), samples: len(sc.pcm)}
 	got := make(chan error, 1)
 	go func() { got <- s.collect(ctx, id, &out) }()
 	frame := make([]byte, 2*frameSamples)
@@ -220,6 +243,7 @@ func (s *benchSession) stream(ctx context.Context, sc scene) (streamed, error) {
 			<-got
 			return out, err
 		}
+		out.sent = append(out.sent, time.Now())
 	}
 	out.stopSent = time.Now()
 	if err := s.client.StopAudio(id); err == nil {
