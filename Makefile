@@ -61,7 +61,10 @@ test: deps vet fixtures
 
 # bench prints the performance report: intent parse latency, durable
 # payments per second, and raw bbolt transactions per second in the same run,
-# MCP record_usage calls per second and p99 latency, and speech recognition.
+# MCP record_usage calls per second and p99 latency, speech recognition, and
+# speech streamed into the running daemon. BENCH_SPEECH_SAMPLE=N streams
+# every Nth clip of the broad set only (N=4: about 6 min instead of 22).
+BENCH_SPEECH_SAMPLE ?= 1
 bench: fixtures
 	@mkdir -p bin
 	@echo "benchmarking intent parsing..."
@@ -75,6 +78,10 @@ bench: fixtures
 	@$(GO) test -run '^$$' -bench 'SpeechToIntent' -benchtime 200x ./voice/sphinx >> bin/bench.txt
 	@echo "timing the daemon's path from the end of speech to the turn (about 40 s)..."
 	@$(GO) test -run '^$$' -bench 'SpeechToTurn' -benchtime 52x ./agent/speech >> bin/bench.txt
+	@echo "streaming the broad set into the daemon, in real time, in each clip's dialog state (about $$((22 / $(BENCH_SPEECH_SAMPLE) + 1)) min)..."
+	@$(GO) test -c -o bin/voicepay.test ./cmd/voicepay
+	@cd cmd/voicepay && VOICEPAY_BENCH_SAMPLE=$(BENCH_SPEECH_SAMPLE) ../../bin/voicepay.test -test.run '^$$' \
+		-test.bench 'DialogSpeech' -test.benchtime 1x -test.timeout 90m -test.v >> ../../bin/bench.txt
 	@awk -f testdata/bench.awk bin/bench.txt
 
 fmt:

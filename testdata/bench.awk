@@ -60,7 +60,31 @@ END {
 	printf "%-52s %9.1f ms %12s\n", "  whole-utterance decode, p95", whole95, "< 360 ms"
 	printf "%-52s %9.1f ms %12s\n", "end of speech to intent, streamed decoding, p50", lat50, ""
 	printf "%-52s %9.1f ms %12s\n", "end of speech to intent, streamed decoding, p95", lat95, "<= 150 ms"
+	ds = "BenchmarkDialogSpeech"
+	if ((ds, "clean-%") in metric) {
+		printf "%-45s %19s\n", "commands heard in the daemon, clean / noisy", sprintf("%.1f%% / %.1f%%", metric[ds, "clean-%"], metric[ds, "noisy-%"])
+		split("inactive idle proposed drafted confirmed", states, " ")
+		for (k = 1; k <= 5; k++)
+			if ((ds, states[k] "-clean-%") in metric || (ds, states[k] "-noisy-%") in metric)
+				printf "%-45s %19s\n", "  said in " states[k] ", clean / noisy", sprintf("%s / %s", pct(metric, ds, states[k] "-clean-%"), pct(metric, ds, states[k] "-noisy-%"))
+		for (k = 1; k <= 4; k++)
+			printf "%-52s %12s\n", "  with " kinds[k] (k < 4 ? " noise" : ""), pct(metric, ds, kinds[k] "-%")
+		printf "%-52s %12s\n", "money commands heard in the daemon, clean", pct(metric, ds, "money-clean-%")
+		printf "%-52s %12s\n", "  in their plain forms", pct(metric, ds, "money-plain-clean-%")
+		printf "%-52s %11.1f%% %12s\n", "out-of-domain streams heard as nothing", metric[ds, "ood-nothing-%"], ""
+		printf "%-52s %12d %12s\n", "out of domain heard as confirm/pay/approve/freeze", metric[ds, "ood-danger"], "0"
+		printf "%-52s %12d %12s\n", "  of them as freeze", metric[ds, "ood-freeze"], ""
+		printf "%-52s %11.1f%% %12s\n", "out-of-domain streams that changed an open order", metric[ds, "ood-changed-%"], ""
+		split("clean white pink brown babble", noises, " ")
+		for (k = 1; k <= 5; k++)
+			printf "%-52s %12s\n", "speech.stopped <= 1 s after speech, " noises[k] (k > 1 ? " ~10 dB" : ""), pct(metric, ds, "stopped-1s-" noises[k] "-%")
+		printf "%-52s %9.0f ms %12s\n", "end of speech to speech.stopped, p50", metric[ds, "stopped-p50-ms"], ""
+		printf "%-52s %9.0f ms %12s\n", "end of speech to speech.stopped, p95", metric[ds, "stopped-p95-ms"], ""
+		printf "%-52s %9.0f ms %12s\n", "end of speech to the reply on the websocket, p50", metric[ds, "reply-p50-ms"], ""
+		printf "%-52s %9.0f ms %12s\n", "end of speech to the reply on the websocket, p95", metric[ds, "reply-p95-ms"], ""
+	}
 	bad = 0
+	if (metric[ds, "ood-danger"] > 0) { print "MISS: out-of-domain speech streamed into the daemon was heard as confirm, pay, approve or freeze"; bad = 1 }
 	if (clean < 95) { print "MISS: clean command acceptance is under 95%"; bad = 1 }
 	if (noisy < 85) { print "MISS: noisy command acceptance is under 85%"; bad = 1 }
 	if (oodmoney > 0) { print "MISS: out-of-domain speech became money-moving intents"; bad = 1 }
@@ -72,4 +96,9 @@ END {
 	if (p99 >= 50) { print "MISS: parse p99 is over 50 µs"; bad = 1 }
 	if (bat > 0 && pay < bat / 2) { print "MISS: payments are under half the raw Batch rate"; bad = 1 }
 	exit bad
+}
+
+# pct formats a rate the benchmark reported, or "-" when it counted none.
+function pct(m, bench, unit) {
+	return ((bench, unit) in m) ? sprintf("%.1f%%", m[bench, unit]) : "-"
 }

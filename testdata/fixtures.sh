@@ -16,10 +16,12 @@
 #
 # Each set has a manifest.tsv listing its clips:
 #
-#   file  intent  slots (JSON)  clean|noisy  in|out  text  voice  engine  noise  snr
+#   file  intent  slots (JSON)  clean|noisy  in|out  text  voice  engine  noise  snr  state
 #
-# where noise is clean, white, pink, brown or babble and snr is in dB ("-"
-# for clean clips). Files are named ID-VOICE-clean.wav and
+# where noise is clean, white, pink, brown or babble, snr is in dB ("-"
+# for clean clips), and state is the dialog state the sentence is said in
+# (see the commands below; "any" for an out-of-domain sentence, which may
+# be said in any state). Files are named ID-VOICE-clean.wav and
 # ID-VOICE-noisy.wav.
 #
 # Not every voice of the broad set says every sentence: that would be over
@@ -87,102 +89,107 @@ voices=(
 )
 noises=(white pink brown babble)
 
-# In-domain commands: id, intent, slots, text. The DESIGN.md examples come
-# first, then other phrasings covering every catalog item and every intent
-# (the espeak-ng set says these 52), then sentences as people say them
-# rather than as the templates read.
+# In-domain commands: id, intent, slots, state, text. The DESIGN.md
+# examples come first, then other phrasings covering every catalog item and
+# every intent (the espeak-ng set says these 52), then sentences as people
+# say them rather than as the templates read. The state is where a person
+# says the sentence, written by hand: inactive (payments not enabled yet),
+# idle (no order open), drafted (an order read back, "buy a latte from
+# luckin coffee"), confirmed (its funds held, after "confirm the order"), or
+# proposed (idle, with an agent's tip or subscription, of the kind the
+# sentence names, waiting for approval).
 read -r -d '' commands <<'EOF' || true
-in01	payment.enable	{}	enable alipay payment function
-in02	payment.enable	{}	turn on payments
-in03	payment.disable	{}	disable alipay payment function
-in04	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":2}	buy two lattes from luckin coffee
-in05	order.modify	{"quantity":3}	make it three
-in06	order.modify	{"merchant":"luckin_coffee","item":"americano","quantity":2}	change it to two americanos
-in07	order.confirm	{}	confirm the order
-in08	order.confirm	{}	yes, confirm
-in09	order.cancel	{}	cancel order
-in10	order.cancel	{}	never mind, cancel it
-in11	payment.authorize	{}	pay
-in12	payment.authorize	{}	authorize payment
-in13	balance.query	{}	what's my balance
-in14	history.query	{}	show my recent payments
-in15	tip.send	{"amount":500,"payee":"developer"}	tip the developer five yuan
-in16	wallet.freeze	{}	freeze my wallet
-in17	claim.file	{}	report an unauthorized payment
-in18	help	{}	what can I say
-in19	order.create	{"merchant":"luckin_coffee","item":"coconut_latte","quantity":1}	order a coconut latte from luckin
-in20	order.create	{"merchant":"luckin_coffee","item":"cappuccino","quantity":1}	I'd like a cappuccino
-in21	order.create	{"merchant":"luckin_coffee","item":"americano","quantity":1}	get me an americano from luckin coffee
-in22	order.create	{"merchant":"kfc","item":"zinger_burger","quantity":1}	buy a zinger burger from KFC
-in23	order.create	{"merchant":"kfc","item":"fries","quantity":2}	I want two french fries from KFC
-in24	order.create	{"merchant":"kfc","item":"cola","quantity":3}	order three colas from K F C
-in25	order.create	{"merchant":"kfc","item":"cola","quantity":1}	can I get a coke
-in26	order.create	{"merchant":"hema","item":"milk","quantity":1}	buy a carton of milk from hema
-in27	order.create	{"merchant":"hema","item":"eggs","quantity":2}	get two boxes of eggs from freshippo
-in28	order.create	{"merchant":"hema","item":"bananas","quantity":1}	I need a bunch of bananas
-in29	order.create	{"merchant":"hema","item":"bananas","quantity":4}	order four bananas from hema
-in30	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":1}	buy a latte
-in31	order.create	{"merchant":"kfc","item":"zinger_burger","quantity":5}	give me five zingers
-in32	order.modify	{"merchant":"luckin_coffee","item":"cappuccino","quantity":1}	change it to a cappuccino
-in33	order.modify	{"quantity":4}	make that four
-in34	order.modify	{"merchant":"luckin_coffee","item":"coconut_latte","quantity":2}	actually, make it two coconut lattes
-in35	order.confirm	{}	yes, go ahead and confirm
-in36	order.cancel	{}	cancel my order
-in37	order.cancel	{}	forget it
-in38	payment.authorize	{}	go ahead and pay
-in39	payment.authorize	{}	approve the payment
-in40	balance.query	{}	how much money do I have
-in41	balance.query	{}	check my balance
-in42	history.query	{}	what did I buy today
-in43	tip.send	{"amount":1000,"payee":"agent"}	tip the assistant ten yuan
-in44	tip.send	{"amount":1250,"payee":"developer"}	give the developer a tip of twelve yuan fifty
-in45	tip.send	{"amount":2000}	tip twenty yuan
-in46	wallet.freeze	{}	lock my account
-in47	claim.file	{}	I did not authorize that payment
-in48	help	{}	help
-in49	payment.disable	{}	turn off voice payments
-in50	balance.query	{}	hey voicepay, what is my balance
-in51	payment.enable	{}	please activate alipay
-in52	order.create	{"merchant":"hema","item":"milk","quantity":2}	two cartons of milk from hema please
-in53	payment.enable	{}	okay, switch on voice payments
-in54	payment.disable	{}	please switch off alipay
-in55	order.create	{"merchant":"luckin_coffee","item":"americano","quantity":3}	could I get three americanos from luckin please
-in56	order.create	{"merchant":"kfc","item":"cola","quantity":1}	grab me a cola from KFC
-in57	order.create	{"merchant":"luckin_coffee","item":"cappuccino","quantity":2}	I'll have two cappuccinos
-in58	order.create	{"merchant":"hema","item":"eggs","quantity":1}	let me get a box of eggs from hema
-in59	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":1}	from luckin coffee, get me a latte
-in60	order.create	{"merchant":"kfc","item":"zinger_burger","quantity":2}	place an order for two zinger burgers
-in61	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":3}	three lattes please
-in62	order.create	{"merchant":"hema","item":"bananas","quantity":1}	um, can I have a bunch of bananas please
-in63	order.create	{"merchant":"kfc","item":"cola","quantity":2}	may I have two cokes
-in64	order.modify	{"quantity":2}	wait, make it two
-in65	order.modify	{"quantity":3}	actually, I'll take three instead
-in66	order.modify	{"merchant":"luckin_coffee","item":"americano","quantity":1}	switch it to an americano
-in67	order.modify	{"merchant":"kfc","item":"fries"}	replace it with fries
-in68	order.confirm	{}	yeah, confirm it
-in69	order.confirm	{}	okay, I confirm the order
-in70	order.cancel	{}	scratch that
-in71	order.cancel	{}	no, I changed my mind
-in72	order.cancel	{}	I don't want it anymore
-in73	payment.authorize	{}	yes, pay now
-in74	payment.authorize	{}	okay, go ahead and authorize the payment
-in75	balance.query	{}	how much money is left in my wallet
-in76	balance.query	{}	do I have enough money
-in77	history.query	{}	what have I bought this week
-in78	history.query	{}	how much did I spend yesterday
-in79	tip.send	{"amount":800,"payee":"developer"}	tip the app developer eight yuan
-in80	tip.send	{"amount":300,"payee":"agent"}	give a tip of three yuan to my assistant
-in81	wallet.freeze	{}	my phone was stolen, lock my wallet
-in82	claim.file	{}	someone made an unauthorized purchase
-in83	claim.file	{}	I did not make this purchase
-in84	help	{}	what can you do
-in85	help	{}	how does this work
-in86	subscription.approve	{"mandate":"subscription"}	yes, approve the subscription
-in87	subscription.approve	{"mandate":"tip"}	okay, I approve the tip request
-in88	subscription.cancel	{"merchant":"luckin_coffee","mandate":"subscription"}	cancel my subscription to luckin
-in89	subscription.cancel	{"mandate":"tip"}	decline the tip
-in90	subscription.query	{}	what am I subscribed to
-in91	subscription.query	{}	do I have any subscriptions
+in01	payment.enable	{}	inactive	enable alipay payment function
+in02	payment.enable	{}	inactive	turn on payments
+in03	payment.disable	{}	idle	disable alipay payment function
+in04	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":2}	idle	buy two lattes from luckin coffee
+in05	order.modify	{"quantity":3}	drafted	make it three
+in06	order.modify	{"merchant":"luckin_coffee","item":"americano","quantity":2}	drafted	change it to two americanos
+in07	order.confirm	{}	drafted	confirm the order
+in08	order.confirm	{}	drafted	yes, confirm
+in09	order.cancel	{}	drafted	cancel order
+in10	order.cancel	{}	confirmed	never mind, cancel it
+in11	payment.authorize	{}	confirmed	pay
+in12	payment.authorize	{}	confirmed	authorize payment
+in13	balance.query	{}	idle	what's my balance
+in14	history.query	{}	idle	show my recent payments
+in15	tip.send	{"amount":500,"payee":"developer"}	idle	tip the developer five yuan
+in16	wallet.freeze	{}	idle	freeze my wallet
+in17	claim.file	{}	idle	report an unauthorized payment
+in18	help	{}	idle	what can I say
+in19	order.create	{"merchant":"luckin_coffee","item":"coconut_latte","quantity":1}	idle	order a coconut latte from luckin
+in20	order.create	{"merchant":"luckin_coffee","item":"cappuccino","quantity":1}	idle	I'd like a cappuccino
+in21	order.create	{"merchant":"luckin_coffee","item":"americano","quantity":1}	idle	get me an americano from luckin coffee
+in22	order.create	{"merchant":"kfc","item":"zinger_burger","quantity":1}	idle	buy a zinger burger from KFC
+in23	order.create	{"merchant":"kfc","item":"fries","quantity":2}	idle	I want two french fries from KFC
+in24	order.create	{"merchant":"kfc","item":"cola","quantity":3}	idle	order three colas from K F C
+in25	order.create	{"merchant":"kfc","item":"cola","quantity":1}	idle	can I get a coke
+in26	order.create	{"merchant":"hema","item":"milk","quantity":1}	idle	buy a carton of milk from hema
+in27	order.create	{"merchant":"hema","item":"eggs","quantity":2}	idle	get two boxes of eggs from freshippo
+in28	order.create	{"merchant":"hema","item":"bananas","quantity":1}	idle	I need a bunch of bananas
+in29	order.create	{"merchant":"hema","item":"bananas","quantity":4}	idle	order four bananas from hema
+in30	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":1}	idle	buy a latte
+in31	order.create	{"merchant":"kfc","item":"zinger_burger","quantity":5}	idle	give me five zingers
+in32	order.modify	{"merchant":"luckin_coffee","item":"cappuccino","quantity":1}	drafted	change it to a cappuccino
+in33	order.modify	{"quantity":4}	drafted	make that four
+in34	order.modify	{"merchant":"luckin_coffee","item":"coconut_latte","quantity":2}	confirmed	actually, make it two coconut lattes
+in35	order.confirm	{}	drafted	yes, go ahead and confirm
+in36	order.cancel	{}	confirmed	cancel my order
+in37	order.cancel	{}	drafted	forget it
+in38	payment.authorize	{}	confirmed	go ahead and pay
+in39	payment.authorize	{}	confirmed	approve the payment
+in40	balance.query	{}	idle	how much money do I have
+in41	balance.query	{}	idle	check my balance
+in42	history.query	{}	idle	what did I buy today
+in43	tip.send	{"amount":1000,"payee":"agent"}	idle	tip the assistant ten yuan
+in44	tip.send	{"amount":1250,"payee":"developer"}	idle	give the developer a tip of twelve yuan fifty
+in45	tip.send	{"amount":2000}	idle	tip twenty yuan
+in46	wallet.freeze	{}	idle	lock my account
+in47	claim.file	{}	idle	I did not authorize that payment
+in48	help	{}	drafted	help
+in49	payment.disable	{}	idle	turn off voice payments
+in50	balance.query	{}	idle	hey voicepay, what is my balance
+in51	payment.enable	{}	inactive	please activate alipay
+in52	order.create	{"merchant":"hema","item":"milk","quantity":2}	idle	two cartons of milk from hema please
+in53	payment.enable	{}	inactive	okay, switch on voice payments
+in54	payment.disable	{}	idle	please switch off alipay
+in55	order.create	{"merchant":"luckin_coffee","item":"americano","quantity":3}	idle	could I get three americanos from luckin please
+in56	order.create	{"merchant":"kfc","item":"cola","quantity":1}	idle	grab me a cola from KFC
+in57	order.create	{"merchant":"luckin_coffee","item":"cappuccino","quantity":2}	idle	I'll have two cappuccinos
+in58	order.create	{"merchant":"hema","item":"eggs","quantity":1}	idle	let me get a box of eggs from hema
+in59	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":1}	idle	from luckin coffee, get me a latte
+in60	order.create	{"merchant":"kfc","item":"zinger_burger","quantity":2}	idle	place an order for two zinger burgers
+in61	order.create	{"merchant":"luckin_coffee","item":"latte","quantity":3}	idle	three lattes please
+in62	order.create	{"merchant":"hema","item":"bananas","quantity":1}	idle	um, can I have a bunch of bananas please
+in63	order.create	{"merchant":"kfc","item":"cola","quantity":2}	idle	may I have two cokes
+in64	order.modify	{"quantity":2}	drafted	wait, make it two
+in65	order.modify	{"quantity":3}	confirmed	actually, I'll take three instead
+in66	order.modify	{"merchant":"luckin_coffee","item":"americano","quantity":1}	drafted	switch it to an americano
+in67	order.modify	{"merchant":"kfc","item":"fries"}	drafted	replace it with fries
+in68	order.confirm	{}	drafted	yeah, confirm it
+in69	order.confirm	{}	drafted	okay, I confirm the order
+in70	order.cancel	{}	drafted	scratch that
+in71	order.cancel	{}	confirmed	no, I changed my mind
+in72	order.cancel	{}	confirmed	I don't want it anymore
+in73	payment.authorize	{}	confirmed	yes, pay now
+in74	payment.authorize	{}	confirmed	okay, go ahead and authorize the payment
+in75	balance.query	{}	idle	how much money is left in my wallet
+in76	balance.query	{}	drafted	do I have enough money
+in77	history.query	{}	idle	what have I bought this week
+in78	history.query	{}	idle	how much did I spend yesterday
+in79	tip.send	{"amount":800,"payee":"developer"}	idle	tip the app developer eight yuan
+in80	tip.send	{"amount":300,"payee":"agent"}	idle	give a tip of three yuan to my assistant
+in81	wallet.freeze	{}	idle	my phone was stolen, lock my wallet
+in82	claim.file	{}	idle	someone made an unauthorized purchase
+in83	claim.file	{}	idle	I did not make this purchase
+in84	help	{}	inactive	what can you do
+in85	help	{}	inactive	how does this work
+in86	subscription.approve	{"mandate":"subscription"}	proposed	yes, approve the subscription
+in87	subscription.approve	{"mandate":"tip"}	proposed	okay, I approve the tip request
+in88	subscription.cancel	{"merchant":"luckin_coffee","mandate":"subscription"}	idle	cancel my subscription to luckin
+in89	subscription.cancel	{"mandate":"tip"}	proposed	decline the tip
+in90	subscription.query	{}	idle	what am I subscribed to
+in91	subscription.query	{}	idle	do I have any subscriptions
 EOF
 
 # Out-of-domain sentences: none of them may become an intent, least of all
@@ -315,6 +322,14 @@ out123	can I have your attention please
 out124	give the dog a bath
 EOF
 
+# Every command names a state the dialog can be put in.
+while IFS=$'\t' read -r id _ _ state _; do
+	case $state in
+	inactive | idle | drafted | confirmed | proposed) ;;
+	*) echo "fixtures: $id is said in state \"$state\", which is none of inactive, idle, drafted, confirmed or proposed" >&2; exit 1 ;;
+	esac
+done <<<"$commands"
+
 stamp=$( {
 	cat "${BASH_SOURCE[0]}"
 	dpkg-query -W -f '${Package} ${Version}\n' espeak-ng sox freetts festival festvox-kdlpc16k flite 2>&1
@@ -365,14 +380,14 @@ export noise_rms snr_db
 jobs=()
 manifest=()
 n=0
-while IFS=$'\t' read -r id intent slots text; do
+while IFS=$'\t' read -r id intent slots state text; do
 	[[ -z "$id" ]] && continue
 	for v in "${variants[@]}"; do
 		read -r vname voice speed <<<"$v"
 		n=$((n + 1))
 		jobs+=("$id-$vname"$'\t'"$voice"$'\t'"$speed"$'\t'"$text"$'\t'"$n")
-		manifest+=("$id-$vname-clean.wav"$'\t'"$intent"$'\t'"$slots"$'\tclean\tin\t'"$text"$'\t'"$vname"$'\tespeak-ng\tclean\t-')
-		manifest+=("$id-$vname-noisy.wav"$'\t'"$intent"$'\t'"$slots"$'\tnoisy\tin\t'"$text"$'\t'"$vname"$'\tespeak-ng\twhite\t'"$snr_db")
+		manifest+=("$id-$vname-clean.wav"$'\t'"$intent"$'\t'"$slots"$'\tclean\tin\t'"$text"$'\t'"$vname"$'\tespeak-ng\tclean\t-\t'"$state")
+		manifest+=("$id-$vname-noisy.wav"$'\t'"$intent"$'\t'"$slots"$'\tnoisy\tin\t'"$text"$'\t'"$vname"$'\tespeak-ng\twhite\t'"$snr_db"$'\t'"$state")
 	done
 done <<<"$(head -n 52 <<<"$commands")"
 while IFS=$'\t' read -r id text; do
@@ -381,8 +396,8 @@ while IFS=$'\t' read -r id text; do
 		read -r vname voice speed <<<"$v"
 		n=$((n + 1))
 		jobs+=("$id-$vname"$'\t'"$voice"$'\t'"$speed"$'\t'"$text"$'\t'"$n")
-		manifest+=("$id-$vname-clean.wav"$'\tnone\t{}\tclean\tout\t'"$text"$'\t'"$vname"$'\tespeak-ng\tclean\t-')
-		manifest+=("$id-$vname-noisy.wav"$'\tnone\t{}\tnoisy\tout\t'"$text"$'\t'"$vname"$'\tespeak-ng\twhite\t'"$snr_db")
+		manifest+=("$id-$vname-clean.wav"$'\tnone\t{}\tclean\tout\t'"$text"$'\t'"$vname"$'\tespeak-ng\tclean\t-\tany')
+		manifest+=("$id-$vname-noisy.wav"$'\tnone\t{}\tnoisy\tout\t'"$text"$'\t'"$vname"$'\tespeak-ng\twhite\t'"$snr_db"$'\tany')
 	done
 done <<<"$(head -n 26 <<<"$others")"
 
@@ -391,7 +406,7 @@ printf '%s\n' "${jobs[@]}" |
 
 rm "$tmp/noise.wav"
 {
-	printf 'file\tintent\tslots\tcondition\tdomain\ttext\tvoice\tengine\tnoise\tsnr\n'
+	printf 'file\tintent\tslots\tcondition\tdomain\ttext\tvoice\tengine\tnoise\tsnr\tstate\n'
 	printf '%s\n' "${manifest[@]}"
 } >"$tmp/manifest.tsv"
 espeak_clips=${#manifest[@]}
@@ -407,23 +422,24 @@ nv=${#voices[@]}
 clean=()    # name \t voice index \t sentence id \t text
 manifest=() # rows of the manifest
 noisy=()    # name \t voice index \t sentence id (the noise comes later)
-declare -A noisyRow
-addclip() { # ID V INTENT SLOTS DOMAIN TEXT NOISY
-	local id=$1 v=$2 intent=$3 slots=$4 domain=$5 text=$6 withNoise=$7
+declare -A noisyRow noisyState
+addclip() { # ID V INTENT SLOTS STATE DOMAIN TEXT NOISY
+	local id=$1 v=$2 intent=$3 slots=$4 state=$5 domain=$6 text=$7 withNoise=$8
 	local name="$id-${vname[v]}"
 	clean+=("$name"$'\t'"$v"$'\t'"$id"$'\t'"$text")
-	manifest+=("$name-clean.wav"$'\t'"$intent"$'\t'"$slots"$'\tclean\t'"$domain"$'\t'"$text"$'\t'"${vname[v]}"$'\t'"${vengine[v]}"$'\tclean\t-')
+	manifest+=("$name-clean.wav"$'\t'"$intent"$'\t'"$slots"$'\tclean\t'"$domain"$'\t'"$text"$'\t'"${vname[v]}"$'\t'"${vengine[v]}"$'\tclean\t-\t'"$state")
 	if ((withNoise)); then
 		noisy+=("$name"$'\t'"$v"$'\t'"$id")
 		noisyRow[$name]="$name-noisy.wav"$'\t'"$intent"$'\t'"$slots"$'\tnoisy\t'"$domain"$'\t'"$text"$'\t'"${vname[v]}"$'\t'"${vengine[v]}"
+		noisyState[$name]=$state
 	fi
 }
 i=0
-while IFS=$'\t' read -r id intent slots text; do
+while IFS=$'\t' read -r id intent slots state text; do
 	[[ -z "$id" ]] && continue
 	for ((v = 0; v < nv; v++)); do
 		if (((i + v + 1) % 4 == 0)); then
-			addclip "$id" "$v" "$intent" "$slots" in "$text" 1
+			addclip "$id" "$v" "$intent" "$slots" "$state" in "$text" 1
 		fi
 	done
 	i=$((i + 1))
@@ -433,7 +449,7 @@ while IFS=$'\t' read -r id text; do
 	[[ -z "$id" ]] && continue
 	for ((v = 0; v < nv; v++)); do
 		if (((j + v) % 6 == 0)); then
-			addclip "$id" "$v" none '{}' out "$text" $(((j + v) % 12 == 0))
+			addclip "$id" "$v" none '{}' any out "$text" $(((j + v) % 12 == 0))
 		fi
 	done
 	j=$((j + 1))
@@ -462,7 +478,7 @@ for k in "${!noisy[@]}"; do
 		done
 	fi
 	mixes+=("$name"$'\t'"$noise"$'\t'"$snr"$'\t'"$k"$'\t'"$talkers")
-	manifest+=("${noisyRow[$name]}"$'\t'"$noise"$'\t'"$snr")
+	manifest+=("${noisyRow[$name]}"$'\t'"$noise"$'\t'"$snr"$'\t'"${noisyState[$name]}")
 done
 
 # Speech from FreeTTS and festival is rendered in one run of each for all
@@ -577,7 +593,7 @@ printf '%s\n' "${mixes[@]}" |
 rm -r "$broad/work"
 
 {
-	printf 'file\tintent\tslots\tcondition\tdomain\ttext\tvoice\tengine\tnoise\tsnr\n'
+	printf 'file\tintent\tslots\tcondition\tdomain\ttext\tvoice\tengine\tnoise\tsnr\tstate\n'
 	printf '%s\n' "${manifest[@]}"
 } >"$broad/manifest.tsv"
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -161,15 +160,6 @@ func interleave(mono []float64, channels int) []float64 {
 	return out
 }
 
-// whiteNoise is Gaussian noise of the given RMS level.
-func whiteNoise(rng *rand.Rand, rms float64, n int) []float64 {
-	x := make([]float64, n)
-	for i := range x {
-		x[i] = rng.NormFloat64() * rms
-	}
-	return x
-}
-
 // pcm converts [-1, 1] floats to int16 samples.
 func pcm(x []float64) []int16 {
 	out := make([]int16, len(x))
@@ -186,15 +176,6 @@ func pcmBytes(x []int16) []byte {
 		binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
 	}
 	return b
-}
-
-// dBFS is the RMS level of samples relative to full scale.
-func dBFS(x []int16) float64 {
-	var sq float64
-	for _, v := range x {
-		sq += float64(v) * float64(v)
-	}
-	return 10 * math.Log10(sq/float64(max(1, len(x)))/(32768*32768)+1e-15)
 }
 
 // amplitudeAt measures the amplitude of the component at freq (Goertzel on

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/voice/voicetest"
 )
 
 // alsaFileDevice makes ALSA's default PCM device a "file" plugin whose
@@ -50,7 +51,7 @@ func alsaFileDevice(t *testing.T, samples []int16) {
 // file's last period after it.
 func TestMicCapturesALSAFile(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed(t), 7))
-	want := pcm(append(whiteNoise(rng, 0.1, voice.SampleRate/4), tone(440, 0.5, voice.SampleRate, 250*time.Millisecond)...))
+	want := pcm(append(voicetest.WhiteNoise(rng, 0.1, voice.SampleRate/4), tone(440, 0.5, voice.SampleRate, 250*time.Millisecond)...))
 	want[0] = 1000 // the file starts where the first non-zero sample is
 	alsaFileDevice(t, want)
 	for _, realtime := range []bool{false, true} {
@@ -125,7 +126,7 @@ func TestMicEndpointsSpeech(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(seed(t), 8))
-	lead := pcm(whiteNoise(rng, 0.001, voice.SampleRate/2))
+	lead := pcm(voicetest.WhiteNoise(rng, 0.001, voice.SampleRate/2))
 	input := append(append(lead, speech...), make([]int16, voice.SampleRate)...)
 	alsaFileDevice(t, input)
 

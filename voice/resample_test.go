@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/voice/voicetest"
 )
 
 // resampleTone converts a tone and measures the output, away from the
@@ -59,7 +60,7 @@ func TestResampleRejectsAliases(t *testing.T) {
 		{22050, 10000, 70},
 	} {
 		out := resampleTone(t, tt.freq, tt.from, 16000)
-		att := dBFS(pcm(tone(tt.freq, 0.5, 16000, time.Second))) - dBFS(out)
+		att := voicetest.DBFS(pcm(tone(tt.freq, 0.5, 16000, time.Second))) - voicetest.DBFS(out)
 		if att < tt.minAtt {
 			t.Errorf("%d Hz → 16 kHz: a %.0f Hz tone is attenuated %.1f dB, want at least %.0f", tt.from, tt.freq, att, tt.minAtt)
 		} else {
@@ -81,7 +82,7 @@ func TestResampleLengthAndIdentity(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed(t), 2))
 	for _, from := range []int{8000, 11025, 16000, 22050, 44100, 48000, 96000, 12345} {
 		for _, n := range []int{0, 1, 2, 3, 100, 4801} {
-			in := pcm(whiteNoise(rng, 0.2, n))
+			in := pcm(voicetest.WhiteNoise(rng, 0.2, n))
 			out, err := voice.Resample(in, from, 16000)
 			if err != nil {
 				t.Fatal(err)
@@ -126,7 +127,7 @@ func TestResampleDCAndClipping(t *testing.T) {
 func TestResamplerChunking(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed(t), 3))
 	for _, from := range []int{8000, 22050, 44100, 48000} {
-		in := pcm(whiteNoise(rng, 0.3, from))
+		in := pcm(voicetest.WhiteNoise(rng, 0.3, from))
 		want, _ := voice.Resample(in, from, 16000)
 		rs, err := voice.NewResampler(from, 16000)
 		if err != nil {
@@ -159,7 +160,7 @@ func TestNewResamplerRejectsRates(t *testing.T) {
 // iteration and reports the real-time factor.
 func BenchmarkResample48kTo16k(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	in := pcm(whiteNoise(rng, 0.3, 48000))
+	in := pcm(voicetest.WhiteNoise(rng, 0.3, 48000))
 	rs, _ := voice.NewResampler(48000, 16000)
 	out := make([]int16, 0, 17000)
 	b.SetBytes(int64(2 * len(in)))
@@ -174,7 +175,7 @@ func BenchmarkResample48kTo16k(b *testing.B) {
 // (160/441) needs 160 filter phases.
 func BenchmarkResample44kTo16k(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	in := pcm(whiteNoise(rng, 0.3, 44100))
+	in := pcm(voicetest.WhiteNoise(rng, 0.3, 44100))
 	rs, _ := voice.NewResampler(44100, 16000)
 	out := make([]int16, 0, 17000)
 	b.SetBytes(int64(2 * len(in)))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/voice/voicetest"
 )
 
 // readAll reads a Source to its end.
@@ -45,7 +46,7 @@ func TestStreamMatchesWAV(t *testing.T) {
 		{SampleRate: 48000, Channels: 1, BitDepth: 16},
 	} {
 		t.Run(in.String(), func(t *testing.T) {
-			x := whiteNoise(rng, 0.2, in.SampleRate*in.Channels/2)
+			x := voicetest.WhiteNoise(rng, 0.2, in.SampleRate*in.Channels/2)
 			file := buildWAV(wavSpec{Rate: in.SampleRate, Channels: in.Channels, Bits: 16}, x)
 			want, _, err := voice.ReadWAV(bytes.NewReader(file), nil)
 			if err != nil {

@@ -1,10 +1,8 @@
 package voice_test
 
 import (
-	"bufio"
 	"fmt"
 	"math"
-	"math/bits"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/voice/voicetest"
 )
 
 // The endpointer in steady noise: each clean fixture clip is placed in a
@@ -34,73 +33,34 @@ type noiseClip struct {
 	rms    float64 // of speech, in sample units
 }
 
-// loadNoiseClips reads the clean clips the fixtures' manifest lists.
+// loadNoiseClips reads the clean clips of the espeak-ng fixture set.
 func loadNoiseClips(tb testing.TB) []noiseClip {
 	tb.Helper()
 	dir := filepath.Join("..", "testdata", "audio")
-	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
+	rows, err := voicetest.ReadManifest(dir)
 	if err != nil {
-		tb.Fatalf("%v (run make fixtures)", err)
+		tb.Fatal(err)
 	}
-	defer f.Close()
 	var clips []noiseClip
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 6 || cols[3] != "clean" {
+	for _, r := range rows {
+		if r.Noisy {
 			continue
 		}
-		w, err := os.Open(filepath.Join(dir, cols[0]))
+		samples, err := voicetest.ReadWAV(filepath.Join(dir, r.File))
 		if err != nil {
 			tb.Fatal(err)
 		}
-		samples, _, err := voice.ReadWAV(w, nil)
-		w.Close()
-		if err != nil {
-			tb.Fatalf("%s: %v", cols[0], err)
-		}
-		from, to := speechExtent(samples)
+		from, to := voicetest.SpeechExtent(samples)
 		if to-from < voice.SampleRate/10 {
-			tb.Fatalf("%s: no speech found", cols[0])
+			tb.Fatalf("%s: no speech found", r.File)
 		}
 		speech := samples[from:to]
-		var sq float64
-		for _, v := range speech {
-			sq += float64(v) * float64(v)
-		}
-		clips = append(clips, noiseClip{file: cols[0], text: cols[5], speech: speech, rms: math.Sqrt(sq / float64(len(speech)))})
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
+		clips = append(clips, noiseClip{file: r.File, text: r.Text, speech: speech, rms: voicetest.RMS(speech)})
 	}
 	if len(clips) == 0 {
 		tb.Fatal("no clean clips in the manifest")
 	}
 	return clips
-}
-
-// speechExtent is where a clean clip's speech is: from the start of the
-// first to the end of the last 10 ms frame within 40 dB of its loudest.
-func speechExtent(x []int16) (from, to int) {
-	const n = voice.SampleRate / 100
-	levels := make([]float64, len(x)/n)
-	for i := range levels {
-		levels[i] = dBFS(x[i*n : (i+1)*n])
-	}
-	peak := slices.Max(append(levels, -200))
-	first, last := -1, -1
-	for i, l := range levels {
-		if l > peak-40 {
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
-	if first < 0 {
-		return 0, 0
-	}
-	return first * n, (last + 1) * n
 }
 
 // noiseKind is a steady noise the endpointer must work in.
@@ -120,70 +80,17 @@ func (k noiseKind) String() string {
 }
 
 // steadyNoise is n samples of noise of kind k at unit RMS. Babble is made
-// of clips other than clips[self], in a text other than its.
+// of four to six clips other than clips[self], each in a text other than
+// its and than each other's.
 func steadyNoise(rng *rand.Rand, k noiseKind, n int, clips []noiseClip, self int) []float64 {
-	var x []float64
 	switch k {
 	case whiteNoiseKind:
-		x = whiteNoise(rng, 1, n)
+		return voicetest.Normalize(voicetest.WhiteNoise(rng, 1, n))
 	case pinkNoiseKind:
-		x = pinkNoise(rng, n)
+		return voicetest.Normalize(voicetest.PinkNoise(rng, n))
 	case brownNoiseKind:
-		x = brownNoise(rng, n)
-	case babbleNoiseKind:
-		x = babble(rng, n, clips, self)
+		return voicetest.Normalize(voicetest.BrownNoise(rng, n))
 	}
-	var sq float64
-	for _, v := range x {
-		sq += v * v
-	}
-	gain := 1 / math.Sqrt(sq/float64(n))
-	for i := range x {
-		x[i] *= gain
-	}
-	return x
-}
-
-// pinkNoise is 1/f noise by the Voss-McCartney algorithm: sixteen white
-// rows, row r drawn anew every 2^r samples, plus a white row every sample.
-func pinkNoise(rng *rand.Rand, n int) []float64 {
-	var rows [16]float64
-	var sum float64
-	for r := range rows {
-		rows[r] = rng.NormFloat64()
-		sum += rows[r]
-	}
-	x := make([]float64, n)
-	for i := range x {
-		// Sample i draws the row of the lowest set bit of i+1 anew.
-		r := bits.TrailingZeros(uint(i+1)) % len(rows)
-		v := rng.NormFloat64()
-		sum += v - rows[r]
-		rows[r] = v
-		x[i] = sum + rng.NormFloat64()
-	}
-	return x
-}
-
-// brownNoise is integrated white noise, high-passed at 20 Hz by a
-// first-order DC blocker so that it does not drift.
-func brownNoise(rng *rand.Rand, n int) []float64 {
-	r := math.Exp(-2 * math.Pi * 20 / voice.SampleRate)
-	x := make([]float64, n)
-	var integral, prev, hp float64
-	for i := range x {
-		integral += rng.NormFloat64()
-		hp = r * (hp + integral - prev)
-		prev = integral
-		x[i] = hp
-	}
-	return x
-}
-
-// babble is the talk of four to six people: each a clip other than
-// clips[self], in another text, said over and over with a short pause
-// between, from a random point in it, all at the same level.
-func babble(rng *rand.Rand, n int, clips []noiseClip, self int) []float64 {
 	talkers := 4 + rng.IntN(3)
 	var picked []int
 	for len(picked) < talkers {
@@ -193,19 +100,11 @@ func babble(rng *rand.Rand, n int, clips []noiseClip, self int) []float64 {
 		}
 		picked = append(picked, i)
 	}
-	x := make([]float64, n)
-	for _, i := range picked {
-		c := clips[i]
-		gap := voice.SampleRate/20 + rng.IntN(voice.SampleRate/4) // 50..300 ms
-		period := len(c.speech) + gap
-		at := rng.IntN(period)
-		for j := range x {
-			if k := (at + j) % period; k < len(c.speech) {
-				x[j] += float64(c.speech[k]) / c.rms
-			}
-		}
+	speech := make([][]int16, len(picked))
+	for k, i := range picked {
+		speech[k] = clips[i].speech
 	}
-	return x
+	return voicetest.Normalize(voicetest.Babble(rng, n, speech))
 }
 
 // noiseTrial is one clip in one noise at one SNR.

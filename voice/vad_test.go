@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/voice/voicetest"
 )
 
 // speechLike is a voiced, syllabic stand-in for speech: the first twenty
@@ -46,7 +47,7 @@ type span struct{ from, to time.Duration }
 func scene(rng *rand.Rand, total time.Duration, noiseDB, speechDB float64, spans ...span) []int16 {
 	x := make([]float64, voice.SampleCount(total))
 	if noiseDB > -100 {
-		x = whiteNoise(rng, math.Pow(10, noiseDB/20), len(x))
+		x = voicetest.WhiteNoise(rng, math.Pow(10, noiseDB/20), len(x))
 	}
 	for _, s := range spans {
 		at := voice.SampleCount(s.from)
@@ -291,7 +292,7 @@ func TestEndpointerEspeak(t *testing.T) {
 		frame := voice.SampleCount(cfg.Frame)
 		first, last := -1, -1
 		for i := 0; i+frame <= len(speech); i += frame {
-			if dBFS(speech[i:i+frame]) > -40 {
+			if voicetest.DBFS(speech[i:i+frame]) > -40 {
 				if first < 0 {
 					first = i
 				}
@@ -305,7 +306,7 @@ func TestEndpointerEspeak(t *testing.T) {
 		}{
 			{"as rendered", 0, -200},
 			{"in a quiet room", time.Second, -60},
-			{"at about 10 dB SNR", time.Second, dBFS(speech) - 10},
+			{"at about 10 dB SNR", time.Second, voicetest.DBFS(speech) - 10},
 		} {
 			t.Run(text+"/"+tt.name, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(1, 4))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/voice/voicetest"
 )
 
 // snr compares got with the ideal signal want (both at int16 scale) and
@@ -79,7 +80,7 @@ func TestReadWAVFormats(t *testing.T) {
 
 func TestReadWAVIdentity(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed(t), 1))
-	want := pcm(whiteNoise(rng, 0.3, 16000))
+	want := pcm(voicetest.WhiteNoise(rng, 0.3, 16000))
 	var x []float64
 	for _, v := range want {
 		x = append(x, float64(v)/32767)
@@ -259,7 +260,7 @@ func TestReadWAVEspeak(t *testing.T) {
 	if d := voice.Duration(len(got)) - info.Duration; d < -time.Millisecond || d > time.Millisecond {
 		t.Errorf("converted %s of audio from %s", voice.Duration(len(got)), info.Duration)
 	}
-	if level := dBFS(got); level < -35 {
+	if level := voicetest.DBFS(got); level < -35 {
 		t.Errorf("speech level %.1f dBFS, want louder than -35", level)
 	}
 	sox, err := exec.LookPath("sox")

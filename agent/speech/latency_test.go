@@ -1,14 +1,11 @@
 package speech_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,6 +16,7 @@ import (
 	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/voice/voicetest"
 )
 
 // wholeGrammar hears every utterance with the whole grammar, whatever the
@@ -35,19 +33,16 @@ func (w *wholeGrammar) Recognize(ctx context.Context, samples []int16, _ *intent
 	return agent.Heard{Text: text}, err
 }
 
-// cleanCommands are the clean in-domain clips of the fixtures' manifest.
+// cleanCommands are the clean in-domain clips of the espeak-ng fixture set.
 func cleanCommands(tb testing.TB) []string {
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "audio", "manifest.tsv"))
+	rows, err := voicetest.ReadManifest(filepath.Join("..", "..", "testdata", "audio"))
 	if err != nil {
-		tb.Fatalf("%v (run make fixtures)", err)
+		tb.Fatal(err)
 	}
-	defer f.Close()
 	var files []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) >= 6 && cols[3] == "clean" && cols[4] == "in" {
-			files = append(files, cols[0])
+	for _, r := range rows {
+		if !r.Noisy && !r.OutDomain {
+			files = append(files, r.File)
 		}
 	}
 	if len(files) == 0 {

@@ -123,13 +123,27 @@ func (c *Client) read(ctx context.Context) (*ServerEvent, error) {
 	return &ev, nil
 }
 
+// newID is a new id for an event the client sends, starting with kind: "t"
+// for a turn, "a" for an audio stream, "s" for a session.start.
+func (c *Client) newID(kind string) string {
+	c.next++
+	return kind + strconv.Itoa(c.next) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+}
+
+// send writes one client event.
+func (c *Client) send(ev ClientEvent) error {
+	if err := c.ws.WriteJSON(ev); err != nil {
+		return fmt.Errorf("send to daemon: %w", err)
+	}
+	return nil
+}
+
 // Say sends one typed utterance and returns the turn's events, ending with
 // the reply.
 func (c *Client) Say(ctx context.Context, text string) ([]ServerEvent, error) {
-	c.next++
-	id := "t" + strconv.Itoa(c.next) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := c.ws.WriteJSON(ClientEvent{Type: "text.input", ID: id, Text: text}); err != nil {
-		return nil, fmt.Errorf("send to daemon: %w", err)
+	id := c.newID("t")
+	if err := c.send(ClientEvent{Type: "text.input", ID: id, Text: text}); err != nil {
+		return nil, err
 	}
 	var out []ServerEvent
 	for {
@@ -148,6 +162,58 @@ func (c *Client) Say(ctx context.Context, text string) ([]ServerEvent, error) {
 		if ev.Type == agent.EventReply {
 			return out, nil
 		}
+	}
+}
+
+// Speech goes to the daemon as a stream: StartAudio, then the audio in
+// binary frames with SendAudio, in real time as a microphone gives it,
+// then StopAudio. The events the stream causes (speech.started,
+// speech.stopped, then each utterance's turn) come from Next as they
+// arrive. Say must not run while a stream is being sent: the methods that
+// send are not safe for concurrent use.
+
+// StartAudio begins a stream of speech (audio.start) in format f, or in
+// the format last announced when f is nil, and returns its id, which the
+// events of the stream carry in reply_to.
+func (c *Client) StartAudio(f *AudioFormat) (string, error) {
+	id := c.newID("a")
+	return id, c.send(ClientEvent{Type: "audio.start", ID: id, Audio: f})
+}
+
+// SendAudio sends one binary frame of the open stream: PCM16LE samples.
+func (c *Client) SendAudio(pcm []byte) error {
+	if err := c.ws.WriteMessage(websocket.BinaryMessage, pcm); err != nil {
+		return fmt.Errorf("send audio to daemon: %w", err)
+	}
+	return nil
+}
+
+// StopAudio ends the open stream (audio.stop): what was sent is still
+// heard, to its end.
+func (c *Client) StopAudio(id string) error {
+	return c.send(ClientEvent{Type: "audio.stop", ID: id})
+}
+
+// Settle announces format f again (session.start). The daemon answers with
+// session.ready only once the streams sent before it have been heard to
+// their end, so every event they cause comes before it. Settle returns the
+// id that session.ready carries in reply_to.
+func (c *Client) Settle(f AudioFormat) (string, error) {
+	id := c.newID("s")
+	return id, c.send(ClientEvent{Type: "session.start", ID: id, Audio: &f})
+}
+
+// Next returns the next event that answers something the client sent: a
+// turn, a stream of speech, a session.start. Say, while it runs, takes the
+// events of its own turn, and drops any others that arrive meanwhile.
+func (c *Client) Next(ctx context.Context) (*ServerEvent, error) {
+	select {
+	case ev := <-c.replies:
+		return ev, nil
+	case <-c.done:
+		return nil, c.readErr
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 

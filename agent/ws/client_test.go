@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -65,6 +68,71 @@ func TestClient(t *testing.T) {
 	err = c.Get(ctx, "/v1/no/such/path", &b)
 	if !errors.As(err, &e) || e.Code != wallet.EINTERNAL {
 		t.Errorf("unknown path: %v, want an internal error naming the status", err)
+	}
+}
+
+// TestClientAudio streams speech through the client: the stream's events
+// come from Next, and Settle's session.ready comes after the last of them.
+func TestClientAudio(t *testing.T) {
+	d := MustOpenDaemon(t)
+	rec, err := speech.New(d.Parser, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	d.Server.Recognizer = rec
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := ws.NewClient(d.Base, d.Token)
+	if err := c.Dial(ctx); err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	for _, text := range []string{"enable alipay payment function", "2468"} {
+		if _, err := c.Say(ctx, text); err != nil {
+			t.Fatalf("say %q: %v", text, err)
+		}
+	}
+	format := ws.AudioFormat{Encoding: "pcm16le", SampleRate: 16000, Channels: 1}
+	id, err := c.StartAudio(&format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := pcm(spoken(t, "what's my balance"), 1, 1)
+	for off := 0; off < len(b); off += 640 {
+		if err := c.SendAudio(b[off:min(off+640, len(b))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.StopAudio(id); err != nil {
+		t.Fatal(err)
+	}
+	settled, err := c.Settle(format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for {
+		ev, err := c.Next(ctx)
+		if err != nil {
+			t.Fatalf("next: %v (after %v)", err, types)
+		}
+		if ev.ReplyTo == settled {
+			if ev.Type != "session.ready" || ev.Session.State != agent.StateIdle {
+				t.Errorf("settled with %+v", ev)
+			}
+			break
+		}
+		if ev.ReplyTo != id {
+			t.Errorf("event %+v replies to neither the stream nor the settle", ev)
+		}
+		types = append(types, ev.Type)
+		if ev.Type == agent.EventIntent && ev.Intent.Intent != intent.BalanceQuery {
+			t.Errorf("heard %+v", ev.Intent)
+		}
+	}
+	if got, want := strings.Join(types, " "), "speech.started speech.stopped transcript.final intent reply"; got != want {
+		t.Errorf("events %s, want %s", got, want)
 	}
 }
 

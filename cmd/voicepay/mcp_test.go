@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,10 +30,11 @@ var allTools = []string{"cancel_order", "create_order", "get_balance", "get_orde
 	"list_transactions", "propose_subscription", "record_usage", "request_tip", "wait_order"}
 
 // liveDaemon is voicepay serve on a free loopback port over a new data
-// directory: the wallet holds 1000 yuan, the CLI device has payments
-// enabled (PIN 1234), and an agent "claude" is paired.
+// directory. As startDaemon sets it up, the wallet holds 1000 yuan, the CLI
+// device has payments enabled (PIN 1234), and an agent "claude" is paired.
 type liveDaemon struct {
-	t          *testing.T
+	t          testing.TB
+	bin        string // the voicepay binary; "" is the test binary, on PATH as voicepay
 	dir, addr  string
 	env        []string
 	serve      *exec.Cmd
@@ -69,7 +71,7 @@ func startDaemon(t *testing.T) *liveDaemon {
 // another port.
 func (d *liveDaemon) start() {
 	d.t.Helper()
-	d.serve = exec.Command("voicepay", "serve")
+	d.serve = exec.Command(d.binary(), "serve")
 	d.serve.Env = d.env
 	d.stderr = &bytes.Buffer{}
 	d.serve.Stderr = d.stderr
@@ -112,6 +114,9 @@ func (d *liveDaemon) stop() {
 	}
 }
 
+// binary is the voicepay binary the daemon and the commands run.
+func (d *liveDaemon) binary() string { return cmp.Or(d.bin, "voicepay") }
+
 // run runs a voicepay command that must succeed and returns its stdout.
 func (d *liveDaemon) run(args ...string) string { return d.runIn("", args...) }
 
@@ -126,7 +131,7 @@ func (d *liveDaemon) runIn(stdin string, args ...string) string {
 
 // try runs a voicepay command and returns its stdout, stderr and error.
 func (d *liveDaemon) try(stdin string, args ...string) (string, string, error) {
-	cmd := exec.Command("voicepay", args...)
+	cmd := exec.Command(d.binary(), args...)
 	cmd.Env = d.env
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
@@ -646,7 +651,7 @@ func TestSkillSnippets(t *testing.T) {
 }
 
 // testLog writes a subprocess's standard error to the test log.
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(p), "\n"))

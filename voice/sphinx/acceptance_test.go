@@ -1,19 +1,16 @@
 package sphinx_test
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +19,7 @@ import (
 
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice/sphinx"
+	"github.com/voicepay/voicepay/voice/voicetest"
 )
 
 // fixtureDir is where testdata/fixtures.sh writes the rendered speech.
@@ -85,41 +83,19 @@ func MustBroadFixtures(tb testing.TB) []clip {
 
 // readManifest reads the manifest of the set in dir, under fixtureDir.
 func readManifest(dir string) ([]clip, error) {
-	path := filepath.Join(fixtureDir, dir, "manifest.tsv")
-	f, err := os.Open(path)
+	rows, err := voicetest.ReadManifest(filepath.Join(fixtureDir, dir))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var clips []clip
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		if line == 1 {
-			continue // header
+	clips := make([]clip, len(rows))
+	for i, r := range rows {
+		clips[i] = clip{file: filepath.Join(dir, r.File), intent: r.Intent, noisy: r.Noisy, outDomain: r.OutDomain,
+			text: r.Text, voice: r.Voice, engine: r.Engine, noise: r.Noise, snr: r.SNR}
+		if err := json.Unmarshal(r.Slots, &clips[i].slots); err != nil {
+			return nil, fmt.Errorf("%s: slots: %w", r.File, err)
 		}
-		// file, intent, slots, clean|noisy, in|out, text, voice, engine, noise, snr
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) != 10 {
-			return nil, fmt.Errorf("%s:%d: want 10 columns, got %d", path, line, len(cols))
-		}
-		c := clip{file: filepath.Join(dir, cols[0]), intent: cols[1], noisy: cols[3] == "noisy", outDomain: cols[4] == "out", text: cols[5],
-			voice: cols[6], engine: cols[7], noise: cols[8]}
-		if err := json.Unmarshal([]byte(cols[2]), &c.slots); err != nil {
-			return nil, fmt.Errorf("%s:%d: slots: %w", path, line, err)
-		}
-		if c.noisy != (c.noise != "clean") {
-			return nil, fmt.Errorf("%s:%d: condition %s with noise %s", path, line, cols[3], c.noise)
-		}
-		if c.noisy {
-			snr, err := strconv.Atoi(cols[9])
-			if err != nil {
-				return nil, fmt.Errorf("%s:%d: snr: %w", path, line, err)
-			}
-			c.snr = snr
-		}
-		clips = append(clips, c)
 	}
-	return clips, sc.Err()
+	return clips, nil
 }
 
 // outcome is what became of one clip.
@@ -135,28 +111,7 @@ func (o outcome) accepted() bool {
 }
 
 // tally counts clips and those of them that came out right.
-type tally struct{ n, ok int }
-
-func (t *tally) add(ok bool) {
-	t.n++
-	if ok {
-		t.ok++
-	}
-}
-
-func (t tally) rate() float64 {
-	if t.n == 0 {
-		return 0
-	}
-	return float64(t.ok) / float64(t.n)
-}
-
-func (t tally) String() string {
-	if t.n == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%d/%d = %.1f%%", t.ok, t.n, 100*t.rate())
-}
+type tally = voicetest.Tally
 
 // group sums up the clips of one voice, one engine, one noise type or one
 // band of SNR.
@@ -169,21 +124,19 @@ type group struct {
 func (g *group) add(o outcome) {
 	switch {
 	case o.outDomain:
-		g.ood.add(o.parsed.Intent == intent.None)
+		g.ood.Add(o.parsed.Intent == intent.None)
 		if intent.MovesMoney(o.parsed.Intent) {
 			g.money++
 		}
 	case o.noisy:
-		g.noisy.add(o.accepted())
+		g.noisy.Add(o.accepted())
 	default:
-		g.clean.add(o.accepted())
+		g.clean.Add(o.accepted())
 	}
 }
 
 // commands is the command acceptance over clean and noisy clips together.
-func (g *group) commands() tally {
-	return tally{n: g.clean.n + g.noisy.n, ok: g.clean.ok + g.noisy.ok}
-}
+func (g *group) commands() tally { return g.clean.Plus(g.noisy) }
 
 // report sums up a run over the fixtures.
 type report struct {
@@ -259,9 +212,7 @@ func (r report) table() string {
 }
 
 // ood is the share of out-of-domain clips heard as none, clean and noisy.
-func (r report) ood() tally {
-	return tally{n: r.oodClean.n + r.oodNoisy.n, ok: r.oodClean.ok + r.oodNoisy.ok}
-}
+func (r report) ood() tally { return r.oodClean.Plus(r.oodNoisy) }
 
 func summarize(outcomes []outcome) report {
 	rep := report{outcomes: outcomes, voices: map[string]*group{}, engines: map[string]*group{},
@@ -288,14 +239,14 @@ func summarize(outcomes []outcome) report {
 				rep.oodMoney++
 			}
 			if o.noisy {
-				rep.oodNoisy.add(o.parsed.Intent == intent.None)
+				rep.oodNoisy.Add(o.parsed.Intent == intent.None)
 			} else {
-				rep.oodClean.add(o.parsed.Intent == intent.None)
+				rep.oodClean.Add(o.parsed.Intent == intent.None)
 			}
 		case o.noisy:
-			rep.noisy.add(o.accepted())
+			rep.noisy.Add(o.accepted())
 		default:
-			rep.clean.add(o.accepted())
+			rep.clean.Add(o.accepted())
 		}
 	}
 	return rep
@@ -447,10 +398,10 @@ func TestAcceptance(t *testing.T) {
 	if rep.oodMoney > 0 {
 		t.Errorf("%d out-of-domain clips became money-moving intents", rep.oodMoney)
 	}
-	if got := rep.clean.rate(); got < 0.80 {
+	if got := rep.clean.Rate(); got < 0.80 {
 		t.Errorf("clean command acceptance %.3f, want at least 0.80", got)
 	}
-	if got := rep.noisy.rate(); got < 0.70 {
+	if got := rep.noisy.Rate(); got < 0.70 {
 		t.Errorf("noisy command acceptance %.3f, want at least 0.70", got)
 	}
 }
@@ -473,18 +424,18 @@ func BenchmarkAcceptance(b *testing.B) {
 	}
 	logOutcomes(b, rep)
 	b.Logf("%v\n%s", rep, rep.table())
-	b.ReportMetric(100*rep.clean.rate(), "clean-%")
-	b.ReportMetric(100*rep.noisy.rate(), "noisy-%")
-	b.ReportMetric(100*rep.ood().rate(), "ood-none-%")
+	b.ReportMetric(100*rep.clean.Rate(), "clean-%")
+	b.ReportMetric(100*rep.noisy.Rate(), "noisy-%")
+	b.ReportMetric(100*rep.ood().Rate(), "ood-none-%")
 	b.ReportMetric(float64(rep.oodMoney), "ood-money")
 	b.ReportMetric(rep.decode.Seconds()/rep.audio.Seconds(), "rtf")
 	for _, n := range noiseTypes[1:] {
 		if g := rep.noises[n]; g != nil {
-			b.ReportMetric(100*g.noisy.rate(), n+"-%")
+			b.ReportMetric(100*g.noisy.Rate(), n+"-%")
 		}
 	}
 	for e, g := range rep.engines {
-		b.ReportMetric(100*g.clean.rate(), e+"-clean-%")
-		b.ReportMetric(100*g.noisy.rate(), e+"-noisy-%")
+		b.ReportMetric(100*g.clean.Rate(), e+"-clean-%")
+		b.ReportMetric(100*g.noisy.Rate(), e+"-noisy-%")
 	}
 }
