@@ -3,10 +3,12 @@ package agent
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // Recognizer hears one utterance, listening only for the sentences of a
@@ -32,7 +34,29 @@ func (s *Session) Grammar() *intent.Graph {
 	if sn.await != awaitNone {
 		return intent.CodeGrammar()
 	}
-	return s.hub.Parser.Grammar(Accepts(sn.State())...)
+	return s.hub.Parser.Grammar(s.listening(sn.State())...)
+}
+
+// listening is what a state listens for (Accepts), less the answers to an
+// agent's proposal while none waits: out of a draft, "confirm the order"
+// can only confirm an order an agent proposed, and "approve the tip" only
+// a tip or subscription an agent asked for, so without one they are not
+// listened for, and speech that sounds like them cannot be taken for them.
+// A proposal pushed while the person speaks is heard from the next
+// utterance on. If the ledger cannot be read, nothing is left out.
+func (s *Session) listening(state string) []string {
+	in := Accepts(state)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if state != StateDrafted {
+		if o, err := s.hub.DB.FindOrders(ctx, wallet.OrderFilter{Waiting: true, Limit: 1}); err == nil && len(o) == 0 {
+			in = slices.DeleteFunc(in, func(x string) bool { return x == intent.OrderConfirm })
+		}
+	}
+	if m, err := s.hub.DB.FindMandates(ctx, wallet.MandateFilter{States: proposedStates}); err == nil && len(m) == 0 {
+		in = slices.DeleteFunc(in, func(x string) bool { return x == intent.SubscriptionApprove })
+	}
+	return in
 }
 
 // A Listener is told what Listen hears: each endpointer event as it comes

@@ -351,9 +351,12 @@ func TestSubscribe(t *testing.T) {
 }
 
 // TestGrammarHearsAnswers: the grammar a recognizer listens with takes the
-// person's answers to proposals once payments are on, and not before.
+// person's answers to proposals once payments are on, and not before; with
+// no order proposed out of a draft it does not listen for "confirm the
+// order", nor for "approve" with no tip or subscription asked for.
 func TestGrammarHearsAnswers(t *testing.T) {
 	h, s := MustOpenSession(t)
+	h.MustPair("claude", wallet.ScopeAgent)
 	answers := []string{"confirm the order", "approve the subscription", "decline the tip",
 		"what subscriptions do i have"}
 	for _, a := range answers {
@@ -362,11 +365,28 @@ func TestGrammarHearsAnswers(t *testing.T) {
 		}
 	}
 	Run(t, h, s, Enable)
-	for _, a := range answers {
-		if !s.Grammar().Accepts(a) {
-			t.Errorf("idle: the grammar lacks %q", a)
+	hears := func(when string, want map[string]bool) {
+		t.Helper()
+		for _, a := range answers {
+			if got := s.Grammar().Accepts(a); got != want[a] {
+				t.Errorf("%s: the grammar accepts %q: %v, want %v", when, a, got, want[a])
+			}
 		}
 	}
+	hears("idle, nothing proposed", map[string]bool{"decline the tip": true, "what subscriptions do i have": true})
+	ctx := context.Background()
+	if _, err := h.ProposeOrder(ctx, "claude", "k1", Lattes); err != nil {
+		t.Fatal(err)
+	}
+	// The grammar is the one of the last turn's end.
+	Run(t, h, s, []Step{{Say: "what's my balance", State: agent.StateIdle}})
+	hears("idle, an order proposed", map[string]bool{"confirm the order": true, "decline the tip": true, "what subscriptions do i have": true})
+	sub := agent.SubscriptionProposal{Payee: "acme_cloud", Unit: "use", UnitPrice: 50, Cap: 1000, Period: 24 * time.Hour}
+	if _, err := h.ProposeSubscription(ctx, "claude", "k2", sub); err != nil {
+		t.Fatal(err)
+	}
+	hears("idle, an order and a subscription proposed", map[string]bool{"confirm the order": true, "approve the subscription": true,
+		"decline the tip": true, "what subscriptions do i have": true})
 }
 
 // TestCancelOwnTip: "cancel the tip" cancels the tip the person just asked

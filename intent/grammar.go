@@ -38,11 +38,13 @@ const (
 
 // numberRules are the spoken numbers and money amounts, as templates. They
 // cover what the quantity and amount scanners read in words: quantities one
-// to ninety-nine and "a"/"an"; amounts up to 999 yuan, optionally with fen
-// or jiao after the unit ("twelve yuan fifty"), or fen alone ("fifty fen").
-// A spoken amount always names its unit: a bare number is too easily heard
-// in everyday speech to become money. Larger amounts in words, and bare
-// numbers, still parse as text but are not listened for.
+// to ninety-nine and "a"/"an"; amounts up to 999 yuan, optionally with tens
+// of fen after the unit ("twelve yuan fifty"). A spoken amount always names
+// its unit: a bare number is too easily heard in everyday speech to become
+// money. Amounts of fen or jiao alone ("fifty fen", "two mao three") and odd
+// fen ("three kuai one") are not listened for: tips are not given in them,
+// and in noise everyday speech was heard as such tips. They, larger amounts
+// in words, and bare numbers still parse as text.
 //
 // The number words themselves come from the parser's table (number.go).
 var numberRules = []struct{ name, text string }{
@@ -54,10 +56,9 @@ var numberRules = []struct{ name, text string }{
 	{"major_unit", "yuan|kuai"},
 	{"minor_unit", "fen|cents"},
 	{"tenth_unit", "jiao|mao"},
-	{"jiao_fen", "<digit> <tenth_unit> [[and] <digit> [fen]]"},
-	{"money_tail", "<number_99> [<minor_unit>]|<jiao_fen>"},
+	{"money_tail", "<tens> [<minor_unit>]"},
 	{quantityRule, "a|an|<number_99>"},
-	{amountRule, "<number_999> <major_unit> [[and] <money_tail>]|<number_99> <minor_unit>|<jiao_fen>"},
+	{amountRule, "<number_999> <major_unit> [[and] <money_tail>]"},
 }
 
 // grammar is the parser's sentences as named rules of words: the template
