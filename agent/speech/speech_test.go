@@ -30,13 +30,20 @@ func mustClip(t testing.TB, file string) []int16 {
 	return samples
 }
 
-// TestVerifiesMoney checks that the recognizer the daemon hears with runs
-// the verification pass on what would move money, and only on that.
-func TestVerifiesMoney(t *testing.T) {
+// mustParser compiles the default templates and catalog.
+func mustParser(t *testing.T) *intent.Parser {
+	t.Helper()
 	parser, err := intent.Compile(intent.DefaultTemplates(), config.DefaultCatalog().Vocabulary())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return parser
+}
+
+// TestVerifiesMoney checks that the recognizer the daemon hears with runs
+// the verification pass on what would move money, and only on that.
+func TestVerifiesMoney(t *testing.T) {
+	parser := mustParser(t)
 	r, err := speech.New(parser, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -67,10 +74,7 @@ func TestVerifiesMoney(t *testing.T) {
 // the same time exactly as they hear them one at a time, and that a closed
 // pool refuses work.
 func TestPool(t *testing.T) {
-	parser, err := intent.Compile(intent.DefaultTemplates(), config.DefaultCatalog().Vocabulary())
-	if err != nil {
-		t.Fatal(err)
-	}
+	parser := mustParser(t)
 	r, err := speech.New(parser, 2)
 	if err != nil {
 		t.Fatal(err)
