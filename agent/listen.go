@@ -8,7 +8,6 @@ import (
 
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
-	"github.com/voicepay/voicepay/wallet"
 )
 
 // Recognizer hears one utterance, listening only for the sentences of a
@@ -26,8 +25,9 @@ type Heard struct {
 
 // Grammar is the grammar of what the session listens for now: the
 // sentences of the intents its state accepts, or, while it waits for a PIN
-// or a code, digits and the words that give up or freeze. The same state
-// gives the same *intent.Graph. Like State, it never waits for a turn in
+// or a code, digits and the words that give up or freeze. The same state,
+// with the same kinds of agents' proposals waiting, gives the same
+// *intent.Graph. Like State, it never waits for a turn in
 // progress.
 func (s *Session) Grammar() *intent.Graph {
 	sn := s.snap.Load()
@@ -48,15 +48,13 @@ func (s *Session) listening(state string) []string {
 	in := Accepts(state)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if state != StateDrafted {
-		if o, err := s.hub.DB.FindOrders(ctx, wallet.OrderFilter{Waiting: true, Limit: 1}); err == nil && len(o) == 0 {
-			in = slices.DeleteFunc(in, func(x string) bool { return x == intent.OrderConfirm })
-		}
+	o, m, err := s.hub.proposed(ctx)
+	if err != nil {
+		return in
 	}
-	if m, err := s.hub.DB.FindMandates(ctx, wallet.MandateFilter{States: proposedStates}); err == nil && len(m) == 0 {
-		in = slices.DeleteFunc(in, func(x string) bool { return x == intent.SubscriptionApprove })
-	}
-	return in
+	return slices.DeleteFunc(in, func(x string) bool {
+		return x == intent.OrderConfirm && o == nil && state != StateDrafted || x == intent.SubscriptionApprove && m == nil
+	})
 }
 
 // A Listener is told what Listen hears: each endpointer event as it comes

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -432,25 +433,40 @@ func (d *dialog) noOrder(sentence string) error {
 		d.orderEvent(&v)
 		return wallet.Errorf(wallet.EEXPIRED, "%s", expiredSentence(o))
 	}
-	orders, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{Waiting: true, Limit: 1})
-	if err != nil {
+	o, m, err := d.s.hub.proposed(d.ctx)
+	switch {
+	case err != nil:
 		return err
-	}
-	if len(orders) > 0 {
-		o := orders[0]
+	case o != nil:
 		return wallet.Errorf(wallet.ENOORDER, "%s Your agent %s proposed %s from %s for %s: say confirm to go ahead.",
 			sentence, o.Agent, d.s.hub.lineNames(o), o.PayeeName, Money(o.Total, o.Currency))
-	}
-	ms, err := d.db().FindMandates(d.ctx, wallet.MandateFilter{States: proposedStates})
-	if err != nil {
-		return err
-	}
-	if len(ms) > 0 {
-		m := ms[0]
+	case m != nil:
 		return wallet.Errorf(wallet.ENOORDER, "%s Your agent %s asks you to approve a %s for %s: say approve the %s.",
 			sentence, m.Agent, m.Kind, m.PayeeName, m.Kind)
 	}
 	return wallet.Errorf(wallet.ENOORDER, "%s", sentence)
+}
+
+// proposed returns the first order and the first tip or subscription that
+// agents proposed and that wait for the person, nil for none.
+func (h *Hub) proposed(ctx context.Context) (*wallet.Order, *wallet.Mandate, error) {
+	orders, err := h.DB.FindOrders(ctx, wallet.OrderFilter{Waiting: true, Limit: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := h.DB.FindMandates(ctx, wallet.MandateFilter{States: proposedStates})
+	if err != nil {
+		return nil, nil, err
+	}
+	var o *wallet.Order
+	var m *wallet.Mandate
+	if len(orders) > 0 {
+		o = orders[0]
+	}
+	if len(ms) > 0 {
+		m = ms[0]
+	}
+	return o, m, nil
 }
 
 // readOrder says what the open order holds and what it waits for.
