@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/voicepay/voicepay/config"
 	"github.com/voicepay/voicepay/intent"
@@ -329,105 +328,4 @@ func (d *dialog) changeCart(o *wallet.Order, merchant string) ([]wallet.Line, er
 	}
 	_, lines, err := d.cartLines(merchant, cart)
 	return lines, err
-}
-
-// readSwap reads a sentence no template matched as a trade of one thing of
-// the open order for another ("replace the cappuccino with a coconut
-// latte"), if it is one: order.modify with the cart it leaves. The new
-// thing takes the old one's quantity unless the sentence says one.
-func (d *dialog) readSwap() error {
-	from, to, confidence, ok := d.swapping(d.in.Text)
-	if !ok {
-		return nil
-	}
-	d.res.Intent, d.res.Confidence = intent.OrderModify, confidence
-	d.res.Slots = intent.Slots{Item: to.Item, Quantity: to.Quantity}
-	o, err := d.current()
-	if err != nil || o == nil {
-		return err // modify says there is no order
-	}
-	merchant, ok := wallet.MerchantOf(o.Payee)
-	if !ok || slices.ContainsFunc(o.Lines, func(l wallet.Line) bool { return l.Item == "" }) {
-		return nil // not a cart: modify says it can only be cancelled
-	}
-	cart := cartOf(o)
-	i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == from.Item })
-	if i < 0 {
-		return wallet.Errorf(wallet.EINVALID, "Your order has no %s: it is %s.", intent.Plural(d.itemName(merchant, from.Item)),
-			d.s.hub.lineNames(o))
-	}
-	if to.Quantity == 0 {
-		to.Quantity = cart[i].Quantity
-	}
-	if j := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == to.Item }); j >= 0 && j != i {
-		cart[j].Quantity += to.Quantity // "replace the latte with an americano" when it has americanos
-		cart = slices.Delete(cart, i, i+1)
-	} else {
-		cart[i] = to
-	}
-	d.res.Slots = slotsOf(merchant, cart)
-	return nil
-}
-
-// Words that say a trade: "replace X with Y", "swap X for Y", "change X to
-// Y", "turn X into Y"; and "Y instead of X".
-var (
-	swapVerbs = []string{"replace", "swap", "switch", "change", "exchange", "trade", "turn", "make"}
-	swapJoins = []string{"with", "for", "to", "into"}
-	swapLeads = []string{"please", "no", "actually", "oh", "and", "ok", "okay", "can you", "could you"}
-	swapTails = []string{"please", "instead"}
-)
-
-// swapping reads text as a trade of one thing for another: the thing
-// given up, the thing wanted (its quantity 0 when none was said), and the
-// confidence of the reading. Each side must read on its own as a thing
-// taken off an order and one added to it.
-func (d *dialog) swapping(text string) (from, to intent.Line, confidence float64, ok bool) {
-	words := trimWords(strings.Fields(strings.ToLower(strings.Map(func(r rune) rune {
-		if r == '\'' || unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return r
-		}
-		return ' '
-	}, text))), swapLeads, swapTails)
-	n := len(words)
-	try := func(old, thing []string) bool {
-		p := d.s.hub.Parser
-		off, on := p.Parse("remove "+strings.Join(old, " ")), p.Parse("add "+strings.Join(thing, " "))
-		if off.Intent != intent.OrderRemove || off.Slots.Item == "" || on.Intent != intent.OrderAdd || on.Slots.Item == "" {
-			return false
-		}
-		from, to = intent.Line{Item: off.Slots.Item}, intent.Line{Item: on.Slots.Item, Quantity: on.Slots.Quantity}
-		confidence = min(off.Confidence, on.Confidence)
-		return true
-	}
-	for j := 2; j < n-1; j++ {
-		switch {
-		case slices.Contains(swapVerbs, words[0]) && slices.Contains(swapJoins, words[j]) && try(words[1:j], words[j+1:]):
-			return from, to, confidence, true
-		case words[j-1] == "instead" && words[j] == "of" && try(words[j+1:], words[:j-1]):
-			return from, to, confidence, true // "a coconut latte instead of the cappuccino"
-		case words[0] == "instead" && words[1] == "of" && try(words[2:j], words[j:]):
-			return from, to, confidence, true // "instead of the cappuccino, a coconut latte"
-		}
-	}
-	return from, to, 0, false
-}
-
-// trimWords drops the phrases leads from the start of words, and tails
-// from their end.
-func trimWords(words, leads, tails []string) []string {
-	for again := true; again; {
-		again = false
-		for _, p := range leads {
-			if pw := strings.Fields(p); len(words) > len(pw) && slices.Equal(words[:len(pw)], pw) {
-				words, again = words[len(pw):], true
-			}
-		}
-		for _, p := range tails {
-			if pw := strings.Fields(p); len(words) > len(pw) && slices.Equal(words[len(words)-len(pw):], pw) {
-				words, again = words[:len(words)-len(pw)], true
-			}
-		}
-	}
-	return words
 }

@@ -246,8 +246,6 @@ func (d *dialog) inContext() error {
 	case intent.OrderCreate:
 		d.asked = pending
 		return nil
-	case intent.None:
-		return d.readSwap()
 	case intent.AnswerYes, intent.AnswerNo:
 	default:
 		return nil
