@@ -376,7 +376,7 @@ func logOutcomes(tb testing.TB, rep report) {
 		case o.outDomain && o.parsed.Intent != intent.None:
 			tb.Logf("out of domain %s %q: heard %q → %s", o.file, o.text, o.res.Text, o.parsed.Intent)
 		case !o.outDomain && !o.accepted():
-			tb.Logf("missed %s %q: heard %q (%q, rejected %v) → %s %+v", o.file, o.text, o.res.Text, o.res.Heard, o.res.Rejected, o.parsed.Intent, o.parsed.Slots)
+			tb.Logf("missed %s %q: heard %q (%q, rejected %v %s) → %s %+v", o.file, o.text, o.res.Text, o.res.Heard, o.res.Rejected, o.res.Why, o.parsed.Intent, o.parsed.Slots)
 		}
 	}
 }

@@ -79,6 +79,11 @@ type Result struct {
 	// in verification, or speech was left over that the sentence heard
 	// does not account for (see silence.go).
 	Rejected bool
+	// Why names the check that rejected it, for logs: "garbage" (the
+	// first pass's loop won), "unexplained" (a silence held speech; see
+	// silence.go), "unexplained money" (the stricter count for sentences
+	// Config.Verify picks) or "verification" (the second pass's loop won).
+	Why string
 	// Verified says the sentence passed the verification pass.
 	Verified bool
 	// Heard is the decoder's raw hypothesis, garbage included ("_/p _the"),
@@ -393,13 +398,13 @@ func (r *Recognizer) result(samples []int16) Result {
 		return res
 	}
 	if slices.ContainsFunc(strings.Fields(res.Heard), isGarbage) {
-		res.Rejected = true
+		res.Rejected, res.Why = true, "garbage"
 		return res
 	}
 	segs := r.dec.segments()
 	res.loud = unexplained(samples, segs)
 	if res.loud > maxLoudFrames {
-		res.Rejected = true
+		res.Rejected, res.Why = true, "unexplained"
 		return res
 	}
 	res.Text, res.Confidence = res.Heard, Heard

@@ -18,7 +18,7 @@ func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) e
 		return err
 	}
 	if res.loud > maxMoneyLoudFrames {
-		res.reject()
+		res.reject("unexplained money")
 		return nil
 	}
 	heard := sentence(strings.Fields(res.Text))
@@ -38,16 +38,17 @@ func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) e
 		return err
 	}
 	if r.dec.hyp() != res.Text {
-		res.reject()
+		res.reject("verification")
 		return nil
 	}
 	res.Verified, res.Confidence = true, Verified
 	return nil
 }
 
-// reject takes back the sentence of a result that failed verification.
-func (res *Result) reject() {
-	res.Text, res.Confidence, res.Words, res.Rejected = "", 0, nil, true
+// reject takes back the sentence of a result that failed verification,
+// saying which check it failed.
+func (res *Result) reject(why string) {
+	res.Text, res.Confidence, res.Words, res.Rejected, res.Why = "", 0, nil, true, why
 }
 
 // sentence is the grammar of one sentence: a line of states, one word
