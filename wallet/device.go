@@ -52,31 +52,48 @@ func (db *DB) AddDevice(ctx context.Context, id, scope string) (string, error) {
 	if scope != ScopeUser && scope != ScopeAgent {
 		return "", fmt.Errorf("add device %s: scope %q: %w", id, scope, ErrInvalid)
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	token, err := newToken(scope)
+	if err != nil {
 		return "", err
 	}
-	token := "vp_" + scope[:1] + "_" + hex.EncodeToString(raw)
-	err := db.write(ctx, func(l *ltx) error {
-		b := l.Bucket(bucketDevices)
+	err = db.write(ctx, func(l *ltx) error {
 		if old, err := getDevice(l.Tx, id); err == nil {
-			if err := b.Delete([]byte("tok:" + old.TokenHash)); err != nil {
+			if err := l.Bucket(bucketDevices).Delete([]byte("tok:" + old.TokenHash)); err != nil {
 				return err
 			}
 		}
-		d := &Device{ID: id, Scope: scope, TokenHash: tokenHash(token), Created: l.now}
-		if err := l.putDevice(d); err != nil {
-			return err
-		}
-		if err := b.Put([]byte("tok:"+d.TokenHash), []byte(id)); err != nil {
-			return err
-		}
-		return l.audit("device", map[string]string{"event": "paired", "device": id, "scope": scope})
+		return l.pair(&Device{ID: id, Scope: scope, TokenHash: tokenHash(token), Created: l.now}, "")
 	})
 	if err != nil {
 		return "", fmt.Errorf("add device %s: %w", id, err)
 	}
 	return token, nil
+}
+
+// newToken returns a new secret token of scope: "vp_", the scope's initial,
+// "_" and 256 random bits in hex.
+func newToken(scope string) (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	return "vp_" + scope[:1] + "_" + hex.EncodeToString(raw), nil
+}
+
+// pair stores a new device and the index of its token hash, and audits
+// the pairing and how it was made (via), if not by AddDevice.
+func (l *ltx) pair(d *Device, via string) error {
+	if err := l.putDevice(d); err != nil {
+		return err
+	}
+	if err := l.Bucket(bucketDevices).Put([]byte("tok:"+d.TokenHash), []byte(d.ID)); err != nil {
+		return err
+	}
+	ev := map[string]string{"event": "paired", "device": d.ID, "scope": d.Scope}
+	if via != "" {
+		ev["via"] = via
+	}
+	return l.audit("device", ev)
 }
 
 // Authenticate returns the device a token belongs to.
@@ -132,15 +149,55 @@ func (db *DB) RevokeDevice(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		b := l.Bucket(bucketDevices)
-		if err := b.Delete([]byte("tok:" + d.TokenHash)); err != nil {
-			return err
-		}
-		if err := b.Delete([]byte("id:" + id)); err != nil {
-			return err
-		}
-		return l.audit("device", map[string]string{"event": "revoked", "device": id})
+		return l.revoke(d)
 	})
+}
+
+func (l *ltx) revoke(d *Device) error {
+	b := l.Bucket(bucketDevices)
+	if err := b.Delete([]byte("tok:" + d.TokenHash)); err != nil {
+		return err
+	}
+	if err := b.Delete([]byte("id:" + d.ID)); err != nil {
+		return err
+	}
+	return l.audit("device", map[string]string{"event": "revoked", "device": d.ID})
+}
+
+// RevokeUserDevice revokes a person's device called name, asked from the
+// device by. It refuses agents, which voicepay agent revoke handles, and
+// the asking device itself, which would lock the person out.
+func (db *DB) RevokeUserDevice(ctx context.Context, name, by string) error {
+	if name == by {
+		return Errorf(EINVALID, "%s is the device you are using; revoke it from another of your devices.", name)
+	}
+	return db.write(ctx, func(l *ltx) error {
+		d, err := getDevice(l.Tx, name)
+		if errors.Is(err, ErrNotFound) {
+			return Errorf(ENOTFOUND, "There is no device called %s.", name)
+		} else if err != nil {
+			return err
+		}
+		if d.Scope != ScopeUser {
+			return Errorf(ENOTFOUND, "There is no device called %s; %s is an agent: voicepay agent revoke %s.", name, name, name)
+		}
+		return l.revoke(d)
+	})
+}
+
+// UserDevices lists the person's paired devices, without the agents.
+func (db *DB) UserDevices(ctx context.Context) ([]*Device, error) {
+	all, err := db.Devices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Device{}
+	for _, d := range all {
+		if d.Scope == ScopeUser {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // ActivateDevice enables payments on a user device once the PIN checks out.

@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/voicepay/voicepay/risk"
@@ -150,4 +151,32 @@ func ExampleDB_VerifyAudit() {
 		r.Balances[wallet.UserAccount], r.Balances[wallet.MerchantAccount("kfc")], r.Balances[wallet.ExternalAccount])
 	// Output:
 	// 3 transfers; user 1800, kfc 3200, external -5000
+}
+
+// A person pairs a second device: the CLI issues a one-time code, and the
+// device exchanges it for its own token. The code works once.
+func ExampleDB_ExchangePairingCode() {
+	db, closeAll := openExample()
+	defer closeAll()
+	ctx := context.Background()
+
+	code, expires, err := db.NewPairingCode(ctx, "phone")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("valid for", expires.Sub(db.Now()))
+
+	// Typed on the phone, in lower case and without the dash.
+	d, token, err := db.ExchangePairingCode(ctx, strings.ToLower(strings.ReplaceAll(code, "-", "")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d.ID, d.Scope, strings.HasPrefix(token, "vp_u_"))
+
+	_, _, err = db.ExchangePairingCode(ctx, code)
+	fmt.Println(wallet.AsError(err).Message)
+	// Output:
+	// valid for 10m0s
+	// phone user true
+	// That pairing code was already used.
 }

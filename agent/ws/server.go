@@ -58,6 +58,10 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("GET /v1/agents", s.user(s.agents))
 	s.mux.HandleFunc("POST /v1/agents", s.user(s.addAgent))
 	s.mux.HandleFunc("POST /v1/agents/revoke", s.user(s.revokeAgent))
+	s.mux.HandleFunc("POST /v1/pair", s.pair())
+	s.mux.HandleFunc("GET /v1/devices", s.user(s.devices))
+	s.mux.HandleFunc("POST /v1/devices/pair", s.user(s.newPairingCode))
+	s.mux.HandleFunc("POST /v1/devices/revoke", s.user(s.revokeDevice))
 	s.mux.HandleFunc("POST /v1/audio/transcriptions", s.transcribe)
 	if hub.Metrics != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(hub.Metrics.Registry, promhttp.HandlerOpts{}))

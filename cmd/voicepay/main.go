@@ -34,6 +34,7 @@ Usage:
   voicepay wallet balance|history|topup AMOUNT|unfreeze
   voicepay audit verify          check the audit chain and re-derive balances
   voicepay agent add NAME|list|revoke NAME  pair, list or revoke AI agents
+  voicepay device pair NAME|list|revoke NAME  pair, list or revoke your glasses or phone
   voicepay mcp                   the payment MCP server over stdio, for an agent
   voicepay config check          list every problem in the configuration
 
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string) error {
 		return (&ConfigCommand{}).Run(ctx, args)
 	case "agent":
 		return (&AgentCommand{}).Run(ctx, args)
+	case "device":
+		return (&DeviceCommand{}).Run(ctx, args)
 	case "mcp":
 		return (&MCPCommand{}).Run(ctx, args)
 	case "help", "-h", "--help":

@@ -53,6 +53,8 @@ func TestScripts(t *testing.T) {
 			"waitpaid":   waitPaid,
 			"exitwithin": exitWithin,
 			"pushed":     pushed,
+			"pairwith":   pairWith,
+			"api":        api,
 		},
 	})
 }
