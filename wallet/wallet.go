@@ -44,9 +44,10 @@ var (
 	bucketOpen     = []byte("open")     // orders not yet paid, cancelled or expired, by id
 	bucketMandates = []byte("mandates") // tip allowances and subscriptions, by id
 	bucketCharges  = []byte("charges")  // charges under mandates, by mandate id and charge id
+	bucketPasskeys = []byte("passkeys") // passkey credentials, the user handle, the spoken-PIN setting
 	allBuckets     = [][]byte{bucketMeta, bucketAccounts, bucketTransfer, bucketOrders, bucketIdem,
 		bucketAudit, bucketStats, bucketCreds, bucketDevices, bucketSessions, bucketHolds, bucketOpen,
-		bucketMandates, bucketCharges}
+		bucketMandates, bucketCharges, bucketPasskeys}
 )
 
 // DB is the wallet ledger. Build it with NewDB, set the exported fields, then
