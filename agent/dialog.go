@@ -29,6 +29,8 @@ type dialog struct {
 	// turn says a new order instead: unless it is the same turn again, the
 	// one asked about is dropped.
 	asked *wallet.Order
+	// passkey is the passkey verification this turn completes, if any.
+	passkey *wallet.PasskeyProof
 }
 
 // A command is what the dialog does with one intent, and the states in
@@ -322,6 +324,9 @@ func (d *dialog) enable() error {
 		d.say("Payments are already enabled on this device.")
 		return nil
 	}
+	if asked, err := d.askPasskey(wallet.PurposeActivation, awaitEnablePIN, 0, 0, "To enable payments, "); asked || err != nil {
+		return err
+	}
 	ok, err := d.db().HasPIN(d.ctx)
 	if err != nil {
 		return err
@@ -382,10 +387,17 @@ func (d *dialog) awaited() error {
 			d.s.st.Await = awaitNone
 			d.say("Okay, your wallet stays frozen.")
 			return nil
+		case awaitApprovePIN:
+			d.s.st.Await = awaitNone
+			d.say("Okay, the subscription still waits for your approval.")
+			return nil
 		}
 		d.s.st.Await = awaitNone
 		d.say("Okay, payments stay off.")
 		return nil
+	}
+	if done, err := d.verifyPending(); done || err != nil {
+		return err
 	}
 	pin, ok := intent.SpokenCode(d.in.Text)
 	if !ok || !wallet.ValidPIN(pin) {
@@ -402,6 +414,8 @@ func (d *dialog) awaited() error {
 		return d.authorize(pin)
 	case awaitUnfreezePIN:
 		return d.unfrozen(pin)
+	case awaitApprovePIN:
+		return d.approvePending(pin)
 	case awaitEnablePIN:
 		err = d.db().ActivateDevice(d.ctx, d.s.device, pin)
 		if errors.Is(err, wallet.ErrTOTPRequired) {
@@ -496,6 +510,9 @@ func (d *dialog) unfreeze() error {
 	if !a.Frozen {
 		d.say("Your wallet is not frozen.")
 		return nil
+	}
+	if asked, err := d.askPasskey(wallet.PurposeUnfreeze, awaitUnfreezePIN, 0, 0, "To unfreeze your wallet, "); asked || err != nil {
+		return err
 	}
 	d.s.st.Await = awaitUnfreezePIN
 	d.say("To unfreeze your wallet, say your PIN.")

@@ -16,6 +16,7 @@ const (
 	EventMandateUpdated = "mandate.updated" // a tip or subscription was approved, declined or revoked
 	EventProposal       = "proposal"        // an agent proposed an order, a tip or a subscription
 	EventMandateCharged = "mandate.charged" // an agent charged under a mandate the person approved
+	EventVerifyRequest  = "verify.request"  // the dialog waits for a passkey verification on the phone
 )
 
 // Event is one structured event of a turn, or one an agent's action caused.
@@ -30,6 +31,7 @@ type Event struct {
 	Charge  *wallet.Charge `json:"charge,omitempty"`  // mandate.charged; mandate.updated when approving a tip paid it
 	Status  string         `json:"status,omitempty"`  // payment.result: "paid"
 	Error   *wallet.Error  `json:"error,omitempty"`   // error
+	Verify  *Verification  `json:"verify,omitempty"`  // verify.request
 
 	// speech is Text without what an agent wrote in its own words (a memo
 	// or a note): what a loudspeaker may say next to a microphone that

@@ -75,8 +75,25 @@ func (d *dialog) approveMandate() error {
 	if len(waiting) == 0 {
 		return wallet.Errorf(wallet.ENOORDER, "There is no %s waiting for your approval.", kind)
 	}
-	m, c, err := d.db().ApproveMandate(d.ctx, d.key+":approve", waiting[0].ID,
-		wallet.Authorization{Device: d.s.device, Method: "session"})
+	if waiting[0].Kind == wallet.MandateSubscription {
+		lead := fmt.Sprintf("To approve the subscription to %s, ", waiting[0].PayeeName)
+		asked, err := d.askPasskey(wallet.PurposeSubscription, awaitApprovePIN, 0, waiting[0].ID, lead)
+		if asked || err != nil {
+			return err
+		}
+	}
+	return d.approveOne(waiting[0], len(waiting)-1, wallet.Authorization{Device: d.s.device, Method: "session"})
+}
+
+// approveOne approves m with a, and says what it allows; more is how many
+// others of its kind wait.
+func (d *dialog) approveOne(m *wallet.Mandate, more int, a wallet.Authorization) error {
+	kind := string(m.Kind)
+	key := d.key + ":approve"
+	if a.PIN != "" || a.Passkey != nil {
+		key = fmt.Sprintf("%s:approve-verified-%d", d.key, d.s.st.Turn)
+	}
+	m, c, err := d.db().ApproveMandate(d.ctx, key, m.ID, a)
 	if errors.Is(err, wallet.ErrBlocked) {
 		d.say("%s The %s still waits; you can decline it.", refusal(wallet.AsError(err).Decision, d.db().Currency), kind)
 	}
@@ -99,7 +116,7 @@ func (d *dialog) approveMandate() error {
 		reply = fmt.Sprintf("Approved: your agent %s may charge %s for %s, up to %s, until %s.", m.Agent, priceText(m),
 			m.PayeeName, capText(m), when(m.Expires))
 	}
-	switch n := len(waiting) - 1; {
+	switch n := more; {
 	case n == 1:
 		reply += fmt.Sprintf(" Another %s is waiting.", kind)
 	case n > 1:

@@ -320,11 +320,17 @@ func (d *dialog) authorize(pin string) error {
 	suffix := ":authorize"
 	if pin != "" {
 		suffix = fmt.Sprintf(":authorize-pin-%d", d.s.st.Turn)
+	} else if d.passkey != nil {
+		suffix = ":authorize-passkey"
 	}
 	paid, err := d.db().AuthorizeOrder(d.ctx, d.key+suffix, o.ID,
-		wallet.Authorization{Device: d.s.device, Method: "session", PIN: pin})
+		wallet.Authorization{Device: d.s.device, Method: "session", PIN: pin, Passkey: d.passkey})
 	switch {
 	case errors.Is(err, wallet.ErrStepUpRequired):
+		lead := fmt.Sprintf("Risk control asks you to verify to pay %s. ", Money(o.Total, o.Currency))
+		if asked, err := d.askPasskey(wallet.PurposePayment, awaitStepUpPIN, o.ID, 0, lead); asked || err != nil {
+			return err
+		}
 		d.s.st.Await = awaitStepUpPIN
 		d.say("Risk control asks for your PIN to pay %s. Say your PIN.", Money(o.Total, o.Currency))
 		return nil

@@ -38,6 +38,7 @@ const (
 	awaitEnableTOTP  = "enable_totp"  // the authenticator code that follows that PIN
 	awaitStepUpPIN   = "step_up_pin"  // the PIN risk asked for before paying
 	awaitUnfreezePIN = "unfreeze_pin" // the PIN that lets payments leave a frozen wallet
+	awaitApprovePIN  = "approve_pin"  // the PIN that approves a subscription, with a passkey registered
 )
 
 // Fallback reads a sentence the intent templates did not match, such as a
@@ -57,6 +58,9 @@ type Hub struct {
 	// Fallback, when set, reads what the templates did not match; what it
 	// gives is never a money-moving intent (see intent/llm).
 	Fallback Fallback
+	// VerifyTimeout is how long the dialog waits for a passkey verification
+	// on the person's phone; 0 means two minutes.
+	VerifyTimeout time.Duration
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -120,6 +124,8 @@ type sessionState struct {
 	// Asked is what the last turn asked that a bare answer completes:
 	// which thing a general word meant, or how much to tip.
 	Asked *question `json:"asked,omitempty"`
+	// Verify is the passkey verification the await also takes (agent/verify.go).
+	Verify *verifying `json:"verify,omitempty"`
 }
 
 // Session returns the dialog of a user device, loading its saved state.
@@ -202,6 +208,15 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 			s.hub.Logger.Error("turn failed", "device", s.device, "text", text, "err", err)
 		}
 	}
+	s.settle(ctx, t)
+	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
+	return t
+}
+
+// settle saves where a turn left the dialog, and ends the turn with its
+// reply. The caller holds s.mu.
+func (s *Session) settle(ctx context.Context, t *Turn) {
+	s.st.dropStaleVerify()
 	// The turn's wallet writes are done; the state that points at them must
 	// be saved even when ctx was cancelled meanwhile.
 	ctx = context.WithoutCancel(ctx)
@@ -217,8 +232,6 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	}
 	t.State = st
 	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
-	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
-	return t
 }
 
 // fail refuses the turn with err, as the person sees it, unless it was

@@ -24,7 +24,9 @@
 package config
 
 import (
+	"net"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -67,6 +69,41 @@ type Risk struct {
 type Auth struct {
 	PINAttempts int           // wrong PINs allowed before a lockout
 	LockoutBase time.Duration // first lockout; later ones back off from it
+	// PasskeyRPID is the WebAuthn relying party id passkeys are bound to:
+	// a domain, or localhost. "" means the listen host, or localhost when
+	// that is an address.
+	PasskeyRPID string
+	// PasskeyOrigins are the web origins a passkey ceremony may come from.
+	// Empty means http://localhost and https://<rp id>, on the listen port.
+	PasskeyOrigins []string
+}
+
+// Passkey returns the relying party id and the origins passkeys use, with
+// the defaults derived from the listen address.
+func (c *Config) Passkey() (rpID string, origins []string) {
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		host, port = c.Listen, ""
+	}
+	rpID = c.Auth.PasskeyRPID
+	if rpID == "" {
+		rpID = host
+		if rpID == "" || net.ParseIP(strings.Trim(rpID, "[]")) != nil {
+			rpID = "localhost"
+		}
+	}
+	if len(c.Auth.PasskeyOrigins) > 0 {
+		return rpID, c.Auth.PasskeyOrigins
+	}
+	suffix := ""
+	if port != "" {
+		suffix = ":" + port
+	}
+	origins = []string{"https://" + rpID + suffix}
+	if rpID == "localhost" {
+		origins = append(origins, "http://localhost"+suffix)
+	}
+	return rpID, origins
 }
 
 // Default returns the default configuration. The data directory comes from

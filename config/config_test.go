@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/voicepay/voicepay/config"
@@ -118,8 +119,8 @@ func TestDefault(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	keys := config.Keys()
-	if len(keys) != 24 {
-		t.Errorf("got %d keys, want 24: %q", len(keys), keys)
+	if len(keys) != 26 {
+		t.Errorf("got %d keys, want 26: %q", len(keys), keys)
 	}
 	for _, k := range []string{"listen", "data_dir", "catalog", "log_level", "dialog.hold_timeout", "risk.trusted_payees", "auth.lockout_base", "llm.base_url", "llm.model", "llm.api_key_env", "llm.timeout"} {
 		if !slices.Contains(keys, k) {
@@ -129,5 +130,28 @@ func TestKeys(t *testing.T) {
 	keys[0] = "changed"
 	if config.Keys()[0] != "listen" {
 		t.Error("Keys shares its slice with callers")
+	}
+}
+
+func TestPasskeyDefaults(t *testing.T) {
+	tests := []struct {
+		listen, rpID string
+		origins      []string
+		wantRP       string
+		wantOrigins  []string
+	}{
+		{"127.0.0.1:8421", "", nil, "localhost", []string{"https://localhost:8421", "http://localhost:8421"}},
+		{"pay.example.com:443", "", nil, "pay.example.com", []string{"https://pay.example.com:443"}},
+		{"127.0.0.1:8421", "example.com", []string{"https://pay.example.com"}, "example.com", []string{"https://pay.example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.listen+"/"+tt.rpID, func(t *testing.T) {
+			c := config.Default()
+			c.Listen, c.Auth.PasskeyRPID, c.Auth.PasskeyOrigins = tt.listen, tt.rpID, tt.origins
+			rp, origins := c.Passkey()
+			if rp != tt.wantRP || strings.Join(origins, " ") != strings.Join(tt.wantOrigins, " ") {
+				t.Errorf("got %s %v, want %s %v", rp, origins, tt.wantRP, tt.wantOrigins)
+			}
+		})
 	}
 }

@@ -43,6 +43,8 @@ var keys = []key{
 	{name: "risk.trusted_below", set: money(func(c *Config) *Money { return &c.Risk.TrustedBelow })},
 	{name: "auth.pin_attempts", set: integer(func(c *Config) *int { return &c.Auth.PINAttempts })},
 	{name: "auth.lockout_base", set: duration(func(c *Config) *time.Duration { return &c.Auth.LockoutBase })},
+	{name: "auth.passkey_rp_id", set: text(func(c *Config) *string { return &c.Auth.PasskeyRPID })},
+	{name: "auth.passkey_origins", list: func(c *Config, items []string) { c.Auth.PasskeyOrigins = items }},
 	{name: "llm.base_url", set: text(func(c *Config) *string { return &c.LLM.BaseURL })},
 	{name: "llm.model", set: text(func(c *Config) *string { return &c.LLM.Model })},
 	{name: "llm.api_key_env", set: text(func(c *Config) *string { return &c.LLM.APIKeyEnv })},

@@ -83,6 +83,8 @@ func TestLoadEnvEveryKey(t *testing.T) {
 		"VOICEPAY_RISK_TRUSTED_BELOW":           "9.99",
 		"VOICEPAY_AUTH_PIN_ATTEMPTS":            "3",
 		"VOICEPAY_AUTH_LOCKOUT_BASE":            "1m",
+		"VOICEPAY_AUTH_PASSKEY_RP_ID":           "example.com",
+		"VOICEPAY_AUTH_PASSKEY_ORIGINS":         "https://pay.example.com",
 		"VOICEPAY_LLM_BASE_URL":                 "https://llm.example/v1",
 		"VOICEPAY_LLM_MODEL":                    "small-model",
 		"VOICEPAY_LLM_API_KEY_ENV":              "LLM_TEST_KEY",
@@ -99,8 +101,9 @@ func TestLoadEnvEveryKey(t *testing.T) {
 			TrustedBelow: 999, HourlyCount: 3, RepeatLimit: 2, MandateRepeatLimit: 12, RepeatWindow: 60e9,
 			OddHoursStart: 22, OddHoursEnd: 6, TrustedPayees: []string{"merchant:kfc"},
 		},
-		Auth: config.Auth{PINAttempts: 3, LockoutBase: 60e9},
-		LLM:  config.LLM{BaseURL: "https://llm.example/v1", Model: "small-model", APIKeyEnv: "LLM_TEST_KEY", Timeout: 2e9},
+		Auth: config.Auth{PINAttempts: 3, LockoutBase: 60e9, PasskeyRPID: "example.com",
+			PasskeyOrigins: []string{"https://pay.example.com"}},
+		LLM: config.LLM{BaseURL: "https://llm.example/v1", Model: "small-model", APIKeyEnv: "LLM_TEST_KEY", Timeout: 2e9},
 	}
 	if !equal(*c, want) {
 		t.Errorf("got  %+v\nwant %+v", *c, want)
@@ -114,6 +117,9 @@ func TestLoadEnvEveryKey(t *testing.T) {
 func equal(a, b config.Config) bool {
 	if len(a.Risk.TrustedPayees) == 0 && len(b.Risk.TrustedPayees) == 0 {
 		a.Risk.TrustedPayees, b.Risk.TrustedPayees = nil, nil
+	}
+	if len(a.Auth.PasskeyOrigins) == 0 && len(b.Auth.PasskeyOrigins) == 0 {
+		a.Auth.PasskeyOrigins, b.Auth.PasskeyOrigins = nil, nil
 	}
 	return reflect.DeepEqual(a, b)
 }

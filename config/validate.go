@@ -117,6 +117,14 @@ func (r Risk) validateAmounts(add func(key, format string, args ...any)) {
 func (a Auth) validate(add func(key, format string, args ...any)) {
 	atLeastOne(add, "auth.pin_attempts", a.PINAttempts)
 	positive(add, "auth.lockout_base", a.LockoutBase)
+	if strings.ContainsAny(a.PasskeyRPID, ":/ ") {
+		add("auth.passkey_rp_id", "%q is not a domain: no scheme, port or path", a.PasskeyRPID)
+	}
+	for i, o := range a.PasskeyOrigins {
+		if !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://") {
+			add("auth.passkey_origins", "entry %d, %q, is not a web origin such as https://pay.example.com", i+1, o)
+		}
+	}
 }
 
 // positive adds a problem for key unless d is longer than zero, and reports

@@ -255,6 +255,26 @@ func (db *DB) ActivateDeviceTOTP(ctx context.Context, id, code string) error {
 	return nil
 }
 
+// ActivateDevicePasskey enables payments on a user device with a passkey
+// verification made for its activation, in place of the PIN and any
+// authenticator code.
+func (db *DB) ActivateDevicePasskey(ctx context.Context, id string, p *PasskeyProof) error {
+	err := db.write(ctx, func(l *ltx) error {
+		d, err := l.userDevice(id)
+		if err != nil {
+			return err
+		}
+		if _, err := l.passkeyMethod(p, PurposeActivation, id, ""); err != nil {
+			return err
+		}
+		return l.activate(d, "passkey")
+	})
+	if err != nil {
+		return fmt.Errorf("activate %s: %w", id, err)
+	}
+	return nil
+}
+
 // userDevice loads a device that may hold payments: one of user scope.
 func (l *ltx) userDevice(id string) (*Device, error) {
 	d, err := getDevice(l.Tx, id)

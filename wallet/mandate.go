@@ -2,6 +2,8 @@ package wallet
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,6 +146,28 @@ func (m *Mandate) at(now time.Time) *Mandate {
 		v.State = MandateActive
 	}
 	return &v
+}
+
+// Hash is the canonical hash of what the person is asked to approve: the
+// mandate's id, kind, agent, payee, price, cap, period, first amount,
+// currency and expiry.
+func (m *Mandate) Hash() string {
+	canon, _ := json.Marshal(struct {
+		ID        uint64        `json:"id"`
+		Kind      MandateKind   `json:"kind"`
+		Agent     string        `json:"agent"`
+		Payee     string        `json:"payee"`
+		Unit      string        `json:"unit"`
+		UnitPrice int64         `json:"unit_price"`
+		Cap       int64         `json:"cap"`
+		Period    time.Duration `json:"period"`
+		First     int64         `json:"first"`
+		Currency  string        `json:"currency"`
+		Expires   string        `json:"expires"`
+	}{m.ID, m.Kind, m.Agent, m.Payee, m.Unit, m.UnitPrice, m.Cap, m.Period, m.First, m.Currency,
+		m.Expires.UTC().Format(time.RFC3339Nano)})
+	sum := sha256.Sum256(canon)
+	return hex.EncodeToString(sum[:])
 }
 
 // Remaining is what can still be charged in the current period.
@@ -310,9 +334,16 @@ func (r mandateResult) err() error {
 // paired user device with payments enabled. A tip charges its first amount
 // at once; a subscription moves nothing until the agent records usage. When
 // risk blocks the first tip, the mandate stays proposed.
+//
+// A passkey bound to the mandate's hash, or the PIN, in a verifies the
+// person too, and the audit records that method.
 func (db *DB) ApproveMandate(ctx context.Context, key string, id uint64, a Authorization) (*Mandate, *Charge, error) {
+	digest, salt, err := db.pinDigestFor(a.PIN)
+	if err != nil {
+		return nil, nil, fmt.Errorf("approve mandate %d: %w", id, err)
+	}
 	var r mandateResult
-	err := db.write(ctx, func(l *ltx) (err error) {
+	err = db.write(ctx, func(l *ltx) (err error) {
 		params := struct {
 			ID     uint64
 			Device string
@@ -328,6 +359,16 @@ func (db *DB) ApproveMandate(ctx context.Context, key string, id uint64, a Autho
 			if err := refusal(m, MandateProposed); err != nil {
 				return mandateResult{Mandate: m}, err
 			}
+			method := a.Method
+			switch {
+			case a.Passkey != nil:
+				method, err = l.passkeyMethod(a.Passkey, PurposeSubscription, a.Device, m.Hash())
+			case a.PIN != "":
+				method, err = "pin", l.checkPIN(digest, salt)
+			}
+			if err != nil {
+				return mandateResult{Mandate: m}, err
+			}
 			proposed := *m
 			m.Approved, m.ApprovedBy, m.PeriodStart, m.PeriodSpent = l.now, a.Device, l.now, 0
 			m = m.at(l.now)
@@ -337,11 +378,11 @@ func (db *DB) ApproveMandate(ctx context.Context, key string, id uint64, a Autho
 					return mandateResult{Mandate: &proposed}, err
 				}
 				if c.Decision.Action == ActionBlock {
-					return mandateResult{&proposed, c}, l.auditMandate("approval_blocked", &proposed, c, a.Method)
+					return mandateResult{&proposed, c}, l.auditMandate("approval_blocked", &proposed, c, method)
 				}
 				m = m.at(l.now)
 			}
-			return mandateResult{m, c}, l.putMandate(m, "approved", c, a.Method)
+			return mandateResult{m, c}, l.putMandate(m, "approved", c, method)
 		})
 		if err != nil {
 			return err

@@ -241,6 +241,9 @@ type Authorization struct {
 	Device string `json:"device"`
 	Method string `json:"method"`        // how the person was verified: "session", "pin"
 	PIN    string `json:"pin,omitempty"` // for step-up verification, when risk asked for it
+	// Passkey, instead of the PIN, is a passkey verification bound to the
+	// order's (or the mandate's) hash.
+	Passkey *PasskeyProof `json:"-"`
 }
 
 // AuthorizeOrder posts a confirmed order's hold and issues a signed receipt.
@@ -269,14 +272,10 @@ func (db *DB) AuthorizeOrder(ctx context.Context, key string, id uint64, a Autho
 				return o, fmt.Errorf("order is %s: %w", o.State, ErrOrderState)
 			}
 			method := a.Method
-			if o.StepUp() {
-				if a.PIN == "" {
-					return o, ErrStepUpRequired
-				}
-				if err := l.checkPIN(digest, salt); err != nil {
+			if o.StepUp() || a.Passkey != nil {
+				if method, err = l.stepUp(o, a, digest, salt); err != nil {
 					return o, err
 				}
-				method = "pin"
 			}
 			post := &Transfer{Kind: Post, PendingID: o.HoldID, Amount: o.Total, Ref: fmt.Sprintf("order:%d", o.ID)}
 			if err := l.transfer(post); err != nil {
@@ -298,6 +297,21 @@ func (db *DB) AuthorizeOrder(ctx context.Context, key string, id uint64, a Autho
 		return o, fmt.Errorf("authorize order %d: %w", id, err)
 	}
 	return o, nil
+}
+
+// stepUp verifies the person for an order risk asked about: a passkey
+// bound to the order's hash, or the PIN. It names the method.
+func (l *ltx) stepUp(o *Order, a Authorization, digest, salt []byte) (string, error) {
+	switch {
+	case a.Passkey != nil:
+		return l.passkeyMethod(a.Passkey, PurposePayment, a.Device, o.Hash())
+	case a.PIN == "":
+		return "", ErrStepUpRequired
+	}
+	if err := l.checkPIN(digest, salt); err != nil {
+		return "", err
+	}
+	return "pin", nil
 }
 
 // CancelOrder cancels an order that is not yet paid and releases its hold.

@@ -29,6 +29,17 @@ func (db *DB) Freeze(ctx context.Context) error { return db.setFrozen(ctx, true,
 // Unfreeze lets the user's account pay again once the PIN checks out.
 func (db *DB) Unfreeze(ctx context.Context, pin string) error { return db.setFrozen(ctx, false, pin) }
 
+// UnfreezePasskey unfreezes the wallet with a passkey verification made
+// for it on device, in place of the PIN.
+func (db *DB) UnfreezePasskey(ctx context.Context, device string, p *PasskeyProof) error {
+	return db.write(ctx, func(l *ltx) error {
+		if _, err := l.passkeyMethod(p, PurposeUnfreeze, device, ""); err != nil {
+			return err
+		}
+		return l.putFrozen(false)
+	})
+}
+
 func (db *DB) setFrozen(ctx context.Context, frozen bool, pin string) error {
 	digest, salt, err := db.pinDigestFor(pin)
 	if err != nil && !frozen {
@@ -40,15 +51,19 @@ func (db *DB) setFrozen(ctx context.Context, frozen bool, pin string) error {
 				return err
 			}
 		}
-		a, err := getAccount(l.Tx, UserAccount)
-		if err != nil {
-			return err
-		}
-		a.Frozen = frozen
-		if err := putAccount(l.Tx, a); err != nil {
-			return err
-		}
-		event := map[bool]string{true: "frozen", false: "unfrozen"}[frozen]
-		return l.audit("account", map[string]string{"event": event, "account": UserAccount})
+		return l.putFrozen(frozen)
 	})
+}
+
+func (l *ltx) putFrozen(frozen bool) error {
+	a, err := getAccount(l.Tx, UserAccount)
+	if err != nil {
+		return err
+	}
+	a.Frozen = frozen
+	if err := putAccount(l.Tx, a); err != nil {
+		return err
+	}
+	event := map[bool]string{true: "frozen", false: "unfrozen"}[frozen]
+	return l.audit("account", map[string]string{"event": event, "account": UserAccount})
 }

@@ -45,9 +45,10 @@ var (
 	bucketMandates = []byte("mandates") // tip allowances and subscriptions, by id
 	bucketCharges  = []byte("charges")  // charges under mandates, by mandate id and charge id
 	bucketPairing  = []byte("pairing")  // pending and used pairing codes, by the code's hash
+	bucketPasskeys = []byte("passkeys") // passkey credentials, the user handle, the spoken-PIN setting
 	allBuckets     = [][]byte{bucketMeta, bucketAccounts, bucketTransfer, bucketOrders, bucketIdem,
 		bucketAudit, bucketStats, bucketCreds, bucketDevices, bucketSessions, bucketHolds, bucketOpen,
-		bucketMandates, bucketCharges, bucketPairing}
+		bucketMandates, bucketCharges, bucketPairing, bucketPasskeys}
 )
 
 // DB is the wallet ledger. Build it with NewDB, set the exported fields, then

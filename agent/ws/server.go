@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/wallet"
@@ -31,6 +32,13 @@ type Server struct {
 	// Recognizer hears the audio that clients send in binary frames on
 	// /v1/stream; nil refuses audio frames.
 	Recognizer agent.Recognizer
+	// PasskeyRPID and PasskeyOrigins are the WebAuthn relying party id and
+	// the origins passkey ceremonies may come from; see config Passkey.
+	PasskeyRPID    string
+	PasskeyOrigins []string
+
+	webauthn   *webauthn.WebAuthn
+	ceremonies ceremonies
 
 	mux *http.ServeMux
 	srv *http.Server
@@ -63,6 +71,13 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("POST /v1/devices/pair", s.user(s.newPairingCode))
 	s.mux.HandleFunc("POST /v1/devices/revoke", s.user(s.revokeDevice))
 	s.mux.HandleFunc("POST /v1/audio/transcriptions", s.transcribe)
+	s.mux.HandleFunc("POST /v1/passkeys/register/begin", s.user(s.registerBegin))
+	s.mux.HandleFunc("POST /v1/passkeys/register/finish", s.user(s.registerFinish))
+	s.mux.HandleFunc("POST /v1/passkeys/verify/begin", s.user(s.verifyBegin))
+	s.mux.HandleFunc("POST /v1/passkeys/verify/finish", s.user(s.verifyFinish))
+	s.mux.HandleFunc("GET /v1/passkeys", s.user(s.passkeys))
+	s.mux.HandleFunc("POST /v1/passkeys/revoke", s.user(s.revokePasskey))
+	s.mux.HandleFunc("POST /v1/passkeys/spoken-pin", s.user(s.spokenPIN))
 	if hub.Metrics != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(hub.Metrics.Registry, promhttp.HandlerOpts{}))
 	}
@@ -75,6 +90,9 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // Open starts listening. The actual address is in Addr afterwards, so ":0"
 // works in tests.
 func (s *Server) Open() error {
+	if err := s.openPasskeys(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.Addr, err)

@@ -117,6 +117,7 @@ func newHub(ctx context.Context, cfg *config.Config, cat *config.Catalog, parser
 // newServer is the daemon's HTTP server, with the Payment MCP server on it.
 func newServer(cfg *config.Config, hub *agent.Hub, logger *slog.Logger) (*ws.Server, *mcp.Server) {
 	srv := ws.NewServer(hub, cfg.Listen)
+	srv.PasskeyRPID, srv.PasskeyOrigins = cfg.Passkey()
 	srv.Logger = logger.With("component", "http")
 	tools := mcp.NewServer(hub)
 	tools.Logger = logger.With("component", "mcp")
