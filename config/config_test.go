@@ -118,10 +118,10 @@ func TestDefault(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	keys := config.Keys()
-	if len(keys) != 24 {
-		t.Errorf("got %d keys, want 24: %q", len(keys), keys)
+	if len(keys) != 27 {
+		t.Errorf("got %d keys, want 27: %q", len(keys), keys)
 	}
-	for _, k := range []string{"listen", "data_dir", "catalog", "log_level", "dialog.hold_timeout", "risk.trusted_payees", "auth.lockout_base", "llm.base_url", "llm.model", "llm.api_key_env", "llm.timeout"} {
+	for _, k := range []string{"listen", "data_dir", "catalog", "log_level", "tls_cert", "tls_key", "allow_insecure", "dialog.hold_timeout", "risk.trusted_payees", "auth.lockout_base", "llm.base_url", "llm.model", "llm.api_key_env", "llm.timeout"} {
 		if !slices.Contains(keys, k) {
 			t.Errorf("Keys lacks %q", k)
 		}
