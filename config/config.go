@@ -18,7 +18,7 @@
 // risk.trusted_payees) are YAML sequences in the file and comma-separated
 // in the environment and flags.
 //
-// Paths (data_dir, catalog) may start with "~/". A relative path in the file
+// Paths (data_dir, catalog, tls_cert, tls_key) may start with "~/". A relative path in the file
 // is taken relative to the file's directory; one from the environment or a
 // flag, relative to the working directory.
 package config
@@ -36,10 +36,18 @@ type Config struct {
 	DataDir  string // where the ledger, keys and tokens live
 	Catalog  string // catalog file; "" means the embedded default
 	LogLevel string // debug, info, warn or error
-	Dialog   Dialog
-	Risk     Risk
-	Auth     Auth
-	LLM      LLM
+	// TLSCert and TLSKey are the PEM files of the daemon's certificate and
+	// its key: both set serves https and wss, neither plain http. Load
+	// takes DATA/tls/cert.pem and key.pem when neither key is given and
+	// those files are there.
+	TLSCert string
+	TLSKey  string
+	// AllowInsecure lets the daemon serve plain http beyond loopback.
+	AllowInsecure bool
+	Dialog        Dialog
+	Risk          Risk
+	Auth          Auth
+	LLM           LLM
 }
 
 // Dialog holds the timeouts of the ordering dialog.

@@ -119,10 +119,10 @@ func TestDefault(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	keys := config.Keys()
-	if len(keys) != 26 {
-		t.Errorf("got %d keys, want 26: %q", len(keys), keys)
+	if len(keys) != 29 {
+		t.Errorf("got %d keys, want 29: %q", len(keys), keys)
 	}
-	for _, k := range []string{"listen", "data_dir", "catalog", "log_level", "dialog.hold_timeout", "risk.trusted_payees", "auth.lockout_base", "llm.base_url", "llm.model", "llm.api_key_env", "llm.timeout"} {
+	for _, k := range []string{"listen", "data_dir", "catalog", "log_level", "tls_cert", "tls_key", "allow_insecure", "dialog.hold_timeout", "risk.trusted_payees", "auth.lockout_base", "llm.base_url", "llm.model", "llm.api_key_env", "llm.timeout"} {
 		if !slices.Contains(keys, k) {
 			t.Errorf("Keys lacks %q", k)
 		}

@@ -27,6 +27,9 @@ var keys = []key{
 		c.LogLevel = strings.ToLower(strings.TrimSpace(s))
 		return nil
 	}},
+	{name: "tls_cert", set: text(func(c *Config) *string { return &c.TLSCert }), path: true},
+	{name: "tls_key", set: text(func(c *Config) *string { return &c.TLSKey }), path: true},
+	{name: "allow_insecure", set: boolean(func(c *Config) *bool { return &c.AllowInsecure })},
 	{name: "dialog.order_timeout", set: duration(func(c *Config) *time.Duration { return &c.Dialog.OrderTimeout })},
 	{name: "dialog.hold_timeout", set: duration(func(c *Config) *time.Duration { return &c.Dialog.HoldTimeout })},
 	{name: "risk.max_per_transaction", set: money(func(c *Config) *Money { return &c.Risk.MaxPerTransaction })},
@@ -107,6 +110,17 @@ func duration(field func(*Config) *time.Duration) func(*Config, string) error {
 			return fmt.Errorf("%q is not a duration: write it with a unit, such as 10m or 90s", s)
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+func boolean(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		*field(c) = b
 		return nil
 	}
 }

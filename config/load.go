@@ -45,7 +45,7 @@ func Load(src Source) (*Config, error) {
 	if lookup == nil {
 		lookup = osLookup
 	}
-	l := &loader{cfg: defaults(lookup), home: lookup, failed: map[string]bool{}}
+	l := &loader{cfg: defaults(lookup), home: lookup, failed: map[string]bool{}, given: map[string]bool{}}
 	if src.File != "" {
 		l.file(src.File)
 	}
@@ -53,6 +53,9 @@ func Load(src Source) (*Config, error) {
 		l.env(src.Env)
 	}
 	l.flags(src.Flags)
+	if !l.given["tls_cert"] && !l.given["tls_key"] {
+		l.dataTLS()
+	}
 	for _, p := range l.cfg.Validate() {
 		if !l.failed[p.Key] {
 			l.problems = append(l.problems, p)
@@ -76,6 +79,7 @@ type loader struct {
 	home     func(string) (string, bool) // looks up HOME for ~ expansion
 	problems Problems
 	failed   map[string]bool // keys whose value could not be read
+	given    map[string]bool // keys some layer set, even to ""
 }
 
 func (l *loader) problem(key, format string, args ...any) {
@@ -86,6 +90,7 @@ func (l *loader) problem(key, format string, args ...any) {
 // messages; base is the directory relative paths are taken from ("" for the
 // working directory).
 func (l *loader) set(k key, value, from, base string) {
+	l.given[k.name] = true
 	if k.path && value != "" {
 		p, err := l.resolve(value, base)
 		if err != nil {

@@ -62,11 +62,15 @@ dialog:
 }
 
 func TestLoadEnvEveryKey(t *testing.T) {
+	cert, key := MustWriteKeyPair(t)
 	values := map[string]string{
 		"VOICEPAY_LISTEN":                       "[::1]:9000",
 		"VOICEPAY_DATA_DIR":                     "/srv/voicepay",
 		"VOICEPAY_CATALOG":                      "",
 		"VOICEPAY_LOG_LEVEL":                    "error",
+		"VOICEPAY_TLS_CERT":                     cert,
+		"VOICEPAY_TLS_KEY":                      key,
+		"VOICEPAY_ALLOW_INSECURE":               "true",
 		"VOICEPAY_DIALOG_ORDER_TIMEOUT":         "1h",
 		"VOICEPAY_DIALOG_HOLD_TIMEOUT":          "30m",
 		"VOICEPAY_RISK_MAX_PER_TRANSACTION":     "1000",
@@ -95,6 +99,7 @@ func TestLoadEnvEveryKey(t *testing.T) {
 	c := MustLoad(t, config.Source{Env: env(all)})
 	want := config.Config{
 		Listen: "[::1]:9000", DataDir: "/srv/voicepay", LogLevel: "error",
+		TLSCert: cert, TLSKey: key, AllowInsecure: true,
 		Dialog: config.Dialog{OrderTimeout: 3600e9, HoldTimeout: 1800e9},
 		Risk: config.Risk{
 			MaxPerTransaction: 100000, StepUpAbove: 10000, DailyLimit: 200000, NewPayeeStepUpAbove: 5000,

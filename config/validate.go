@@ -22,6 +22,7 @@ func (c *Config) Validate() Problems {
 		ps = append(ps, Problem{Key: key, Message: oneLine(fmt.Sprintf(format, args...))})
 	}
 	c.validateTopLevel(add)
+	c.validateTLS(add)
 	c.Dialog.validate(add)
 	c.Risk.validate(add)
 	c.Auth.validate(add)

@@ -2,6 +2,8 @@ package mcp
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +39,9 @@ type Forwarder struct {
 	// in place of Endpoint: a daemon that listens on any free port (port 0)
 	// comes back on another one after a restart.
 	Locate func() (string, error)
+	// RootCAs are the authorities a daemon's TLS certificate is checked
+	// against; nil means the system's.
+	RootCAs *x509.CertPool
 
 	client *sdk.Client
 	rt     *bearerTransport
@@ -55,7 +60,13 @@ func NewForwarder(endpoint, token string) *Forwarder {
 // Open connects to the daemon and reads its tools. It fails with
 // ws.ErrDaemonDown when nothing answers and ErrRefused when the token is wrong.
 func (f *Forwarder) Open(ctx context.Context) error {
-	f.rt = &bearerTransport{token: f.Token, next: http.DefaultTransport}
+	var next http.RoundTripper = http.DefaultTransport
+	if f.RootCAs != nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: f.RootCAs, MinVersion: tls.VersionTLS12}
+		next = tr
+	}
+	f.rt = &bearerTransport{token: f.Token, next: next}
 	f.client = sdk.NewClient(&sdk.Implementation{Name: "voicepay-mcp", Version: "1"}, nil)
 	cs, err := f.connect(ctx)
 	if err != nil {

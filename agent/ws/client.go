@@ -3,6 +3,8 @@ package ws
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -20,8 +23,11 @@ import (
 // Client talks to a running daemon: dialog turns over the websocket, wallet
 // requests over the JSON API.
 type Client struct {
-	Base  string // e.g. "http://127.0.0.1:8421"
+	Base  string // e.g. "http://127.0.0.1:8421", or https:// for a daemon serving TLS
 	Token string
+	// RootCAs are the authorities a daemon's TLS certificate is checked
+	// against; nil means the system's. Set it before the first call.
+	RootCAs *x509.CertPool
 
 	// Pushed, when set, gets the events the daemon sends on its own, such
 	// as what agents propose and charge, as they arrive. It is called from
@@ -32,6 +38,7 @@ type Client struct {
 	Ready   *SessionInfo
 	next    int
 	http    http.Client
+	setup   sync.Once         // gives http the RootCAs
 	replies chan *ServerEvent // the events of turns, from the reader
 	done    chan struct{}     // closed when the reader stops
 	readErr error             // why it stopped; read after done is closed
@@ -57,7 +64,9 @@ func (c *Client) Dial(ctx context.Context) error {
 	}
 	u.Path = "/v1/stream"
 	h := http.Header{"Authorization": {"Bearer " + c.Token}}
-	ws, resp, err := websocket.DefaultDialer.DialContext(ctx, u.String(), h)
+	dialer := *websocket.DefaultDialer
+	dialer.TLSClientConfig = c.tlsConfig()
+	ws, resp, err := dialer.DialContext(ctx, u.String(), h)
 	if err != nil {
 		if resp != nil {
 			return apiError(resp)
@@ -242,6 +251,13 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	req.Header.Set("Content-Type", "application/json")
+	c.setup.Do(func() {
+		if c.RootCAs != nil {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.TLSClientConfig = c.tlsConfig()
+			c.http.Transport = tr
+		}
+	})
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w at %s: %v", ErrDaemonDown, c.Base, err)
@@ -251,6 +267,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return apiError(resp)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// tlsConfig is how the client checks a daemon that serves TLS.
+func (c *Client) tlsConfig() *tls.Config {
+	return &tls.Config{RootCAs: c.RootCAs, MinVersion: tls.VersionTLS12}
 }
 
 // apiError reads the coded error of a failed response.

@@ -5,6 +5,7 @@ package ws
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,10 @@ type Server struct {
 
 	webauthn   *webauthn.WebAuthn
 	ceremonies ceremonies
+
+	// CertFile and KeyFile, when set, are the PEM files of the certificate
+	// and key to serve https and wss with; unset serves plain http.
+	CertFile, KeyFile string
 
 	mux *http.ServeMux
 	srv *http.Server
@@ -88,17 +93,33 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 // Open starts listening. The actual address is in Addr afterwards, so ":0"
-// works in tests.
+// works in tests. With CertFile and KeyFile set it serves TLS, 1.2 or later;
+// a pair that cannot be read or does not match fails Open.
 func (s *Server) Open() error {
 	if err := s.openPasskeys(); err != nil {
 		return err
+	}
+	var cfg *tls.Config
+	if s.CertFile != "" || s.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
+		if err != nil {
+			return fmt.Errorf("tls certificate %s and key %s: %w", s.CertFile, s.KeyFile, err)
+		}
+		// HTTP/1.1 only: the websocket upgrade needs it, and browsers then
+		// share one connection for the page and the stream.
+		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+			NextProtos: []string{"http/1.1"}}
 	}
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.Addr, err)
 	}
-	s.ln, s.Addr = ln, ln.Addr().String()
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second,
+	s.Addr = ln.Addr().String()
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
+	s.ln = ln
+	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: cfg,
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelError)} // a handler's panic, too
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -106,6 +127,15 @@ func (s *Server) Open() error {
 		}
 	}()
 	return nil
+}
+
+// URL is the server's base URL once it is open: https://host:port with TLS,
+// else http://host:port.
+func (s *Server) URL() string {
+	if s.CertFile != "" {
+		return "https://" + s.Addr
+	}
+	return "http://" + s.Addr
 }
 
 // Close stops accepting connections, waits briefly for open requests, and

@@ -30,6 +30,10 @@ func (c *ConfigCommand) Run(ctx context.Context, args []string) error {
 	} else if err != nil {
 		return err
 	}
-	fmt.Printf("configuration is valid (data directory %s, listening on %s)\n", cfg.DataDir, cfg.Listen)
+	tls := "plain http"
+	if cfg.TLS() {
+		tls = "TLS with " + cfg.TLSCert
+	}
+	fmt.Printf("configuration is valid (data directory %s, listening on %s, %s)\n", cfg.DataDir, cfg.Listen, tls)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
@@ -37,10 +38,14 @@ Usage:
   voicepay device pair NAME|list|revoke NAME  pair, list or revoke your glasses or phone
   voicepay mcp                   the payment MCP server over stdio, for an agent
   voicepay config check          list every problem in the configuration
+  voicepay tls init [--name NAME] [--ip IP] [--force]
+                                 make a local CA and a certificate, so that
+                                 phones and glasses reach the daemon over TLS
 
-Every command takes --config FILE, --data DIR, --listen ADDR and --log-level
-LEVEL; VOICEPAY_* environment variables set the same keys. Run
-'voicepay COMMAND -h' for a command's own flags.
+Every command takes --config FILE, --data DIR, --listen ADDR, --log-level
+LEVEL, --tls-cert FILE, --tls-key FILE and --insecure; VOICEPAY_* environment
+variables set the same keys. Run 'voicepay COMMAND -h' for a command's own
+flags.
 `
 
 func main() {
@@ -94,6 +99,8 @@ func run(ctx context.Context, args []string) error {
 		return (&DeviceCommand{}).Run(ctx, args)
 	case "mcp":
 		return (&MCPCommand{}).Run(ctx, args)
+	case "tls":
+		return (&TLSCommand{}).Run(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(os.Stdout, usage)
 		return nil
@@ -108,16 +115,21 @@ type commonFlags struct {
 	fs       *flag.FlagSet
 	file     string
 	settings map[string]*string
+	insecure *bool
 	args     []string // the arguments that are not flags
+	// fixed are settings the command itself makes, over every layer.
+	fixed map[string]string
 }
 
 func newFlags(name string) *commonFlags {
 	fs := flag.NewFlagSet("voicepay "+name, flag.ContinueOnError)
 	c := &commonFlags{fs: fs, settings: map[string]*string{}}
 	fs.StringVar(&c.file, "config", os.Getenv("VOICEPAY_CONFIG"), "configuration `file` (YAML); also VOICEPAY_CONFIG")
-	for flagName, key := range map[string]string{"data": "data_dir", "listen": "listen", "log-level": "log_level", "catalog": "catalog"} {
+	for flagName, key := range map[string]string{"data": "data_dir", "listen": "listen", "log-level": "log_level",
+		"catalog": "catalog", "tls-cert": "tls_cert", "tls-key": "tls_key"} {
 		c.settings[key] = fs.String(flagName, "", "sets "+key)
 	}
+	c.insecure = fs.Bool("insecure", false, "sets allow_insecure: serve plain http beyond loopback")
 	return c
 }
 
@@ -146,6 +158,10 @@ func (c *commonFlags) load(args []string) (*config.Config, error) {
 			set[key] = *v
 		}
 	}
+	if *c.insecure {
+		set["allow_insecure"] = "true"
+	}
+	maps.Copy(set, c.fixed)
 	return config.Load(config.Source{File: c.file, Env: os.LookupEnv, Flags: set})
 }
 
@@ -160,24 +176,47 @@ func walletPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "
 func tokenPath(cfg *config.Config) string  { return filepath.Join(cfg.DataDir, "token") }
 
 // addrPath is the daemon's address file: the host:port it listens on, which
-// serve writes once it listens and removes when it stops.
+// serve writes once it listens and removes when it stops. urlPath, written
+// with it, is the base URL the CLI reaches it at: https when it serves TLS,
+// and a loopback host when it listens on every address.
 func addrPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "addr") }
+func urlPath(cfg *config.Config) string  { return filepath.Join(cfg.DataDir, "url") }
 
-// daemonAddr is where the CLI finds the daemon: the configured listen
-// address, or, when that asks for any free port (port 0), the address the
-// running daemon wrote to its address file. With no file there is no
-// daemon, and the listen address stands, where nothing answers.
-func daemonAddr(cfg *config.Config) (string, error) {
-	if _, port, err := net.SplitHostPort(cfg.Listen); err != nil || port != "0" {
-		return cfg.Listen, nil
+// daemonURL is where the CLI finds the daemon: the configured listen
+// address, or, when that asks for any free port (port 0), the URL the
+// running daemon wrote to its file. With no file there is no daemon, and
+// the listen address stands, where nothing answers.
+func daemonURL(cfg *config.Config) (string, error) {
+	scheme := "http://"
+	if cfg.TLS() {
+		scheme = "https://"
 	}
-	b, err := os.ReadFile(addrPath(cfg))
+	if _, port, err := net.SplitHostPort(cfg.Listen); err != nil || port != "0" {
+		return scheme + localAddr(cfg.Listen), nil
+	}
+	b, err := os.ReadFile(urlPath(cfg))
 	if errors.Is(err, os.ErrNotExist) {
-		return cfg.Listen, nil
+		return scheme + cfg.Listen, nil
 	} else if err != nil {
 		return "", fmt.Errorf("the daemon's address: %w", err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// localAddr is addr with an unspecified host (every address) made the
+// loopback address, which this machine can dial and a certificate names.
+func localAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	switch ip := net.ParseIP(host); {
+	case host == "" || (ip != nil && ip.To4() != nil && ip.IsUnspecified()):
+		host = "127.0.0.1"
+	case ip != nil && ip.IsUnspecified():
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // openWallet opens the ledger with the configured risk engine screening every debit.
@@ -217,11 +256,16 @@ func daemon(ctx context.Context, cfg *config.Config) (*ws.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, err := daemonAddr(cfg)
+	base, err := daemonURL(cfg)
 	if err != nil {
 		return nil, err
 	}
-	c := ws.NewClient("http://"+addr, token)
+	c := ws.NewClient(base, token)
+	if strings.HasPrefix(base, "https:") {
+		if c.RootCAs, err = trustedRoots(cfg); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	var health map[string]string

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -62,9 +64,15 @@ func TestScripts(t *testing.T) {
 // waitServe waits until the daemon answers at the address in its address
 // file, or, negated, until it no longer does. Once the CLI has a token, the
 // daemon must also take it: an address file left by a killed daemon may name
-// a port that another test's daemon has since bound.
+// a port that another test's daemon has since bound. A daemon serving TLS
+// is checked against the CA that voicepay tls init made.
 func waitServe(ts *testscript.TestScript, neg bool, args []string) {
 	client := http.Client{Timeout: time.Second}
+	if ca, err := os.ReadFile(filepath.Join(ts.Getenv("VOICEPAY_DATA"), "tls", "ca.pem")); err == nil {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(ca)
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	}
 	addr := ""
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
@@ -90,8 +98,12 @@ func daemonUp(ts *testscript.TestScript, client *http.Client) (addr string, up b
 	}
 	ts.Check(err)
 	addr = strings.TrimSpace(string(b))
+	base := "http://" + addr
+	if b, err := os.ReadFile(filepath.Join(data, "url")); err == nil {
+		base = strings.TrimSpace(string(b)) // https, for a daemon serving TLS
+	}
 	get := func(path, token string) bool {
-		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
 		ts.Check(err)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)

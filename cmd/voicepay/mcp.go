@@ -33,12 +33,19 @@ func (c *MCPCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	f := mcp.NewForwarder("http://"+cfg.Listen+mcp.Path, token)
+	base, err := daemonURL(cfg)
+	if err != nil {
+		return err
+	}
+	f := mcp.NewForwarder(base+mcp.Path, token)
 	// Found anew for every connection: a daemon on port 0 moves when it
 	// restarts, and the agent's session outlives that.
 	f.Locate = func() (string, error) {
-		addr, err := daemonAddr(cfg)
-		return "http://" + addr + mcp.Path, err
+		base, err := daemonURL(cfg)
+		return base + mcp.Path, err
+	}
+	if f.RootCAs, err = trustedRoots(cfg); err != nil {
+		return err
 	}
 	f.Logger = newLogger(cfg, os.Stderr).With("component", "mcp")
 	if err := f.Open(ctx); err != nil {

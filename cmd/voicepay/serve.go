@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/voicepay/voicepay/agent"
@@ -64,24 +66,25 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	// Say where the daemon listens, for the CLI when the configuration asks
-	// for any free port. The file is replaced whole (written to a temporary
-	// file, synced, renamed), so a reader never sees half an address. One
-	// left by a daemon that was killed names a port that is no longer the
-	// daemon's, until the next daemon replaces it.
-	if err := writeFileAtomic(addrPath(cfg), []byte(srv.Addr+"\n"), 0o600); err != nil {
+	if err := writeAddress(cfg, srv); err != nil {
 		srv.Close()
-		return fmt.Errorf("address file: %w", err)
+		return err
 	}
-	defer os.Remove(addrPath(cfg)) // after the server has closed; the wallet's lock is still held
+	defer removeAddress(cfg) // after the server has closed; the wallet's lock is still held
 	var parts []func(context.Context) error
 	if *mic {
 		parts = append(parts, func(ctx context.Context) error {
 			return listen(ctx, hub, parser, *speakReplies, logger.With("component", "mic"))
 		})
 	}
-	logger.Info("voicepay is listening", "addr", srv.Addr, "data", cfg.DataDir)
-	fmt.Fprintf(os.Stderr, "voicepay: serving on http://%s (stop with Ctrl-C)\n", srv.Addr)
+	logger.Info("voicepay is listening", "url", srv.URL(), "data", cfg.DataDir, "tls_cert", cfg.TLSCert)
+	if cfg.Exposed() && !cfg.TLS() { // allowed only by allow_insecure
+		logger.Warn("serving plain http beyond loopback: tokens, PINs and speech cross the network in the clear",
+			"addr", srv.Addr)
+		fmt.Fprintf(os.Stderr, "voicepay: WARNING: serving plain http on %s, beyond loopback (allow_insecure): "+
+			"tokens, PINs and speech cross the network in the clear; run voicepay tls init to serve TLS\n", srv.Addr)
+	}
+	fmt.Fprintf(os.Stderr, "voicepay: serving on %s (stop with Ctrl-C)\n", srv.URL())
 	failure := runParts(ctx, parts)
 	logger.Info("shutting down")
 	tools.Close() // ends the agents' waits, which would hold up the HTTP server
@@ -119,10 +122,40 @@ func newServer(cfg *config.Config, hub *agent.Hub, logger *slog.Logger) (*ws.Ser
 	srv := ws.NewServer(hub, cfg.Listen)
 	srv.PasskeyRPID, srv.PasskeyOrigins = cfg.Passkey()
 	srv.Logger = logger.With("component", "http")
+	srv.CertFile, srv.KeyFile = cfg.TLSCert, cfg.TLSKey
 	tools := mcp.NewServer(hub)
 	tools.Logger = logger.With("component", "mcp")
 	tools.Register(srv)
 	return srv, tools
+}
+
+// writeAddress says where the daemon listens, for the CLI when the
+// configuration asks for any free port: the URL file, then the address file,
+// which scripts wait for. Each is replaced whole (written to a temporary
+// file, synced, renamed), so a reader never sees half an address. One left
+// by a daemon that was killed names a port that is no longer the daemon's,
+// until the next daemon replaces it.
+func writeAddress(cfg *config.Config, srv *ws.Server) error {
+	// The configured host, not the one the listener reports: Go listens on
+	// every address as [::], whether 0.0.0.0 or [::] was asked for.
+	scheme, _, _ := strings.Cut(srv.URL(), "://")
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	_, port, _ := net.SplitHostPort(srv.Addr)
+	url := scheme + "://" + localAddr(net.JoinHostPort(host, port))
+	if err := writeFileAtomic(urlPath(cfg), []byte(url+"\n"), 0o600); err != nil {
+		return fmt.Errorf("address file: %w", err)
+	}
+	if err := writeFileAtomic(addrPath(cfg), []byte(srv.Addr+"\n"), 0o600); err != nil {
+		os.Remove(urlPath(cfg))
+		return fmt.Errorf("address file: %w", err)
+	}
+	return nil
+}
+
+// removeAddress removes the files writeAddress wrote.
+func removeAddress(cfg *config.Config) {
+	os.Remove(addrPath(cfg))
+	os.Remove(urlPath(cfg))
 }
 
 // runParts runs the daemon's background parts (the microphone) until ctx
