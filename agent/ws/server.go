@@ -58,6 +58,8 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("GET /v1/agents", s.user(s.agents))
 	s.mux.HandleFunc("POST /v1/agents", s.user(s.addAgent))
 	s.mux.HandleFunc("POST /v1/agents/revoke", s.user(s.revokeAgent))
+	s.mux.HandleFunc("GET /v1/mandates", s.user(s.mandates))
+	s.mux.HandleFunc("POST /v1/mandates/revoke", s.user(s.revokeMandate))
 	s.mux.HandleFunc("POST /v1/audio/transcriptions", s.transcribe)
 	if hub.Metrics != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(hub.Metrics.Registry, promhttp.HandlerOpts{}))
