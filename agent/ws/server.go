@@ -1,6 +1,7 @@
 // Package ws is voicepay's HTTP surface: the /v1/stream websocket that user
-// devices talk to, the JSON API the CLI uses, /healthz and /metrics. It hides
-// net/http and gorilla/websocket from the rest of voicepay.
+// devices talk to, the JSON API the CLI uses, the web companion at /,
+// /healthz and /metrics. It hides net/http and gorilla/websocket from the
+// rest of voicepay.
 package ws
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/ws/web"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -48,6 +50,7 @@ type Server struct {
 func NewServer(hub *agent.Hub, addr string) *Server {
 	s := &Server{Addr: addr, Hub: hub, Logger: slog.New(slog.DiscardHandler), mux: http.NewServeMux()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.mux.Handle("GET /", web.Handler())
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /v1/stream", s.stream)
 	s.mux.HandleFunc("GET /v1/wallet/balance", s.user(s.balance))
