@@ -236,7 +236,7 @@ function handle(ev) {
       break;
     case "transcript.final":
       hidePartial();
-      if (ev.text) addEntry("you", ev.text);
+      if (ev.text) addEntry("you", masked(ev.text));
       else addEntry("note", "Not understood.");
       break;
     case "order.updated":
@@ -320,7 +320,15 @@ function sendText(text) {
     addEntry("note", "Not connected; trying again…");
     return;
   }
-  addEntry("you", text);
+  addEntry("you", masked(text));
+}
+
+// masked hides what looks like a PIN (digits, typed or spoken), so that it
+// never stays on the screen.
+const DIGIT_WORDS = "(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)";
+const PIN_LIKE = new RegExp(`^(?:[0-9 ]{4,}|(?:${DIGIT_WORDS}\\s*){4,})$`, "i");
+function masked(text) {
+  return PIN_LIKE.test(text.trim()) ? "PIN ••••" : text;
 }
 
 // ---- the order card -------------------------------------------------------
@@ -487,6 +495,7 @@ function renderChart(payments) {
   });
   chart.append(svg("text", { x: 0, y: 88 }, "30 days ago"), svg("text", { x: 300, y: 88, "text-anchor": "end" }, "today"));
   const sum = totals.reduce((a, b) => a + b, 0);
+  if (!sum) chart.append(svg("text", { x: 150, y: 42, "text-anchor": "middle" }, "No spending yet"));
   $("chart-cap").textContent = `Spent in the last 30 days: ${money(sum, currency)}`;
 }
 
@@ -537,8 +546,11 @@ const mic = { ctx: null, stream: null, node: null, on: false, held: false, strea
 
 async function openMic() {
   if (mic.ctx) return;
+  // The browser's echo cancelling, noise suppression and gain control
+  // distort speech for the daemon's recognizer, which keeps its own noise
+  // floor; hands-free listening pauses while a reply is spoken instead.
   mic.stream = await navigator.mediaDevices.getUserMedia({
-    audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
   });
   mic.ctx = new AudioContext();
   await mic.ctx.audioWorklet.addModule("worklet.js");
@@ -553,7 +565,9 @@ async function openMic() {
 
 function frame(buf) {
   const sending = mic.mode === "free" ? mic.on : mic.held;
-  if (!sending) return;
+  // Hands-free listening pauses while a reply is spoken, so that the
+  // microphone does not hear the loudspeaker.
+  if (!sending || (mic.mode === "free" && "speechSynthesis" in window && speechSynthesis.speaking)) return;
   meter(buf);
   if (state.ws && state.ws.readyState === WebSocket.OPEN && state.ws.bufferedAmount < 64000) state.ws.send(buf);
 }
