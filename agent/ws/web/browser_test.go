@@ -225,6 +225,17 @@ func (b *browser) eval(expr string) string {
 	return fmt.Sprint(v)
 }
 
+// center is the middle of the element with the id, in the page's pixels.
+func (b *browser) center(id string) (x, y float64) {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(
+		`(() => { const r = document.getElementById(%q).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2] })()`, id)))
+	if err != nil || len(v) != 2 {
+		b.t.Fatalf("the center of #%s: %v %v", id, v, err)
+	}
+	return v[0], v[1]
+}
+
 // log is the conversation as the page shows it, one entry a line.
 func (b *browser) log() string {
 	v, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](

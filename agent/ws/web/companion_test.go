@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 	"github.com/voicepay/voicepay/agent"
@@ -150,6 +151,31 @@ func TestCompanionMicrophone(t *testing.T) {
 		t.Errorf("the microphone button is not pressed: %s", got)
 	}
 	b.screenshots("companion-microphone")
+}
+
+// TestCompanionPushToTalk: in push-to-talk mode the page sends audio.start
+// when the button is pressed, the microphone's frames while it is held, and
+// audio.stop when it is released.
+func TestCompanionPushToTalk(t *testing.T) {
+	needChromium(t)
+	d := mustOpenDaemon(t, true)
+	b := mustBrowser(t, mustSpeechWAV(t, "enable alipay payment function"))
+	pairPage(b, d)
+	b.do(chromedp.Click(chromedp.ID("mode-ptt")))
+	if got := b.eval(`document.getElementById("mic-label").textContent`); got != "Hold to talk" {
+		t.Errorf("push-to-talk button says %q", got)
+	}
+	x, y := b.center("mic")
+	b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	if got := b.wait(`document.getElementById("mic").getAttribute("aria-pressed") === "true" && "pressed"`, 5*time.Second); got != "pressed" {
+		t.Fatalf("the button is not held: %s", got)
+	}
+	b.wait(`[...document.querySelectorAll("#log .entry.you")].some(e => e.textContent === "enable alipay payment function")`, 40*time.Second)
+	b.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	b.wait(`document.getElementById("mic").getAttribute("aria-pressed") === "false"`, 5*time.Second)
+	if got := b.eval(`document.getElementById("mic-label").textContent`); got != "Hold to talk" {
+		t.Errorf("released, the button says %q", got)
+	}
 }
 
 // TestCompanionOtherDevice: an order placed on another connection of the
