@@ -399,7 +399,8 @@ function addProposal(ev) {
   state.proposals.set(key, li);
   $("proposals").append(li);
   $("proposals-card").hidden = false;
-  if (ev.order && state.order === null) renderOrder(ev.order);
+  const open = state.order && (state.order.state === "drafted" || state.order.state === "confirmed");
+  if (ev.order && !open) renderOrder(ev.order); // the person's own open order stays in view
   if (ev.mandate) refreshMandates();
 }
 

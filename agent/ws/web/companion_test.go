@@ -74,6 +74,22 @@ func TestCompanionText(t *testing.T) {
 	b.screenshots("companion-paid")
 }
 
+// TestCompanionForget: forgetting the device drops its token and returns
+// to pairing.
+func TestCompanionForget(t *testing.T) {
+	d := mustOpenDaemon(t, false)
+	b := mustBrowser(t, "")
+	pairPage(b, d)
+	b.do(chromedp.Click(chromedp.ID("forget")))
+	b.wait(`!document.getElementById("pairing").hidden && document.getElementById("app").hidden`, 5*time.Second)
+	if got := b.eval(`localStorage.getItem("voicepay.token") === null && document.body.dataset.paired`); got != "false" {
+		t.Errorf("after forgetting: %s, want no token and not paired", got)
+	}
+	b.do(chromedp.Reload())
+	b.wait(`document.body.dataset.paired === "false" && !document.getElementById("pairing").hidden`, 5*time.Second)
+	b.screenshots("companion-pairing")
+}
+
 // TestCompanionAgents: what agents propose shows with the agent's name and
 // its memo quoted as text, never as markup; an approved subscription shows
 // what is left of its cap, and the page's Cancel button revokes it.
