@@ -7,9 +7,10 @@ PREFIX  ?= /usr/local
 # Debian packages voicepay needs at build or test time. The speech fixtures
 # are spoken by espeak-ng, FreeTTS (freetts, which brings a Java runtime),
 # festival (with the voice festvox-kdlpc16k) and flite, and mixed by sox.
+# chromium runs the web companion's browser tests (agent/ws/web).
 DEBS    := ca-certificates git gcc libc6-dev pkg-config espeak-ng sox libasound2 \
            libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us \
-           freetts festival festvox-kdlpc16k flite
+           freetts festival festvox-kdlpc16k flite chromium
 DEMO_BALANCE ?= 1000
 
 export PATH := /usr/local/go/bin:$(PATH)

@@ -1,6 +1,7 @@
 // Package ws is voicepay's HTTP surface: the /v1/stream websocket that user
-// devices talk to, the JSON API the CLI uses, /healthz and /metrics. It hides
-// net/http and gorilla/websocket from the rest of voicepay.
+// devices talk to, the JSON API the CLI uses, the web companion at /,
+// /healthz and /metrics. It hides net/http and gorilla/websocket from the
+// rest of voicepay.
 package ws
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/ws/web"
 	"github.com/voicepay/voicepay/wallet"
 )
 
@@ -61,6 +63,7 @@ type Server struct {
 func NewServer(hub *agent.Hub, addr string) *Server {
 	s := &Server{Addr: addr, Hub: hub, Logger: slog.New(slog.DiscardHandler), mux: http.NewServeMux()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.mux.Handle("GET /", web.Handler())
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /v1/stream", s.stream)
 	s.mux.HandleFunc("GET /v1/wallet/balance", s.user(s.balance))
@@ -75,6 +78,8 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("GET /v1/devices", s.user(s.devices))
 	s.mux.HandleFunc("POST /v1/devices/pair", s.user(s.newPairingCode))
 	s.mux.HandleFunc("POST /v1/devices/revoke", s.user(s.revokeDevice))
+	s.mux.HandleFunc("GET /v1/mandates", s.user(s.mandates))
+	s.mux.HandleFunc("POST /v1/mandates/revoke", s.user(s.revokeMandate))
 	s.mux.HandleFunc("POST /v1/audio/transcriptions", s.transcribe)
 	s.mux.HandleFunc("POST /v1/passkeys/register/begin", s.user(s.registerBegin))
 	s.mux.HandleFunc("POST /v1/passkeys/register/finish", s.user(s.registerFinish))
