@@ -59,10 +59,13 @@ func (s *Session) listening(state string) []string {
 
 // A Listener is told what Listen hears: each endpointer event as it comes
 // (voice.SpeechStarted, SpeechPaused, SpeechStopped), then each utterance's
-// turn with what was heard. Either may be nil.
+// turn with what was heard. Deliver is given the turn while the session
+// still holds it (see Input.Deliver), Turn once it has let go. Any may be
+// nil.
 type Listener struct {
-	Speech func(voice.Event)
-	Turn   func(*Turn, Heard)
+	Speech  func(voice.Event)
+	Deliver func(*Turn, Heard)
+	Turn    func(*Turn, Heard)
 }
 
 // Listen runs speech from src through an endpointer, an Ear and rec into
@@ -77,6 +80,7 @@ func (s *Session) Listen(ctx context.Context, src voice.Source, rec Recognizer, 
 		return err
 	}
 	ear := s.Ear(rec)
+	ear.deliver = on.Deliver
 	return ep.Run(ctx, src, func(ev voice.Event) error {
 		if on.Speech != nil {
 			on.Speech(ev)
@@ -100,9 +104,10 @@ func (s *Session) Listen(ctx context.Context, src voice.Source, rec Recognizer, 
 // went on speaking, or the dialog moved on meanwhile, the guess is dropped
 // and the utterance is heard anew. An Ear is used from one goroutine.
 type Ear struct {
-	s     *Session
-	rec   Recognizer
-	guess *guess
+	s       *Session
+	rec     Recognizer
+	guess   *guess
+	deliver func(*Turn, Heard) // Listener.Deliver
 }
 
 // A guess is an utterance being recognized ahead of its stop.
@@ -150,21 +155,40 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 		if err != nil {
 			return nil, Heard{}, fmt.Errorf("recognize utterance at %s: %w", u.Start, err)
 		}
-		return e.s.heard(ctx, heard, start), heard, nil
+		var deliver func(*Turn)
+		if e.deliver != nil {
+			deliver = func(t *Turn) { e.deliver(t, heard) }
+		}
+		return e.s.heard(ctx, heard, start, deliver), heard, nil
 	}
 	return nil, Heard{}, nil
 }
 
-// heard takes what was heard into the dialog as a turn, and counts the
-// time since start (the end of speech) as the recognition latency.
-func (s *Session) heard(ctx context.Context, heard Heard, start time.Time) *Turn {
+// heard takes what was heard into the dialog as a turn, handed to deliver
+// (see Input.Deliver), and counts the time since start (the end of speech)
+// as the recognition latency.
+func (s *Session) heard(ctx context.Context, heard Heard, start time.Time, deliver func(*Turn)) *Turn {
 	var t *Turn
 	if heard.Text == "" {
-		t = &Turn{Reply: "Sorry, I didn't catch that.", State: s.State()}
-		t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+		t = s.unheard(deliver)
 	} else {
-		t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice"})
+		t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice", Deliver: deliver})
 	}
 	s.hub.Metrics.observeSpeech(time.Since(start))
+	return t
+}
+
+// unheard is the turn of an utterance heard as nothing the state accepts:
+// it asks again and changes nothing. Like every turn, it begins with its
+// intent: none, with no confidence.
+func (s *Session) unheard(deliver func(*Turn)) *Turn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &Turn{Reply: "Sorry, I didn't catch that.", State: s.State()}
+	t.emit(Event{Type: EventIntent, Intent: &intent.Result{Intent: intent.None}})
+	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	if deliver != nil {
+		deliver(t)
+	}
 	return t
 }

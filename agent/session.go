@@ -168,6 +168,11 @@ type Input struct {
 	Text    string
 	ID      string // the client's id for this turn; a retried turn with the same id moves money once
 	Channel string // "voice" or "text"
+	// Deliver, when set, is given the finished turn while the session still
+	// holds it, before the session's next turn starts: a surface that passes
+	// turns on to several connections keeps them in the order they ran. It
+	// must not block, nor take a turn of its own.
+	Deliver func(*Turn)
 }
 
 // Say runs one turn of the dialog.
@@ -218,6 +223,9 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	t.State = st
 	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
 	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
+	if in.Deliver != nil {
+		in.Deliver(t)
+	}
 	return t
 }
 

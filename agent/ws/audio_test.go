@@ -123,3 +123,50 @@ func TestAudioRefused(t *testing.T) {
 		t.Errorf("after refusals: %+v", ev)
 	}
 }
+
+// TestAudioUnheardTurn: speech that fits nothing the state accepts is still
+// a turn, and like every turn it begins with its intent: none, with no
+// confidence, before the reply that asks again.
+func TestAudioUnheardTurn(t *testing.T) {
+	d := MustOpenDaemon(t)
+	rec, err := speech.New(d.Parser, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	d.Server.Recognizer = rec
+	conn := d.MustDial(t, d.Token)
+	conn.Send(map[string]any{"type": "audio.start", "id": "a1"})
+	sendSpeech(conn, spoken(t, "please call my mother tonight"))
+	conn.Send(map[string]any{"type": "audio.stop", "id": "a1"})
+	var evs []Event
+	for {
+		ev := conn.Next()
+		evs = append(evs, ev)
+		if ev.Type == agent.EventReply {
+			break
+		}
+	}
+	if got, want := EventTypes(evs), "speech.started speech.stopped transcript.final intent reply"; got != want {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	if evs[2].Text != "" {
+		t.Fatalf("heard %q; the test needs speech that fits nothing", evs[2].Text)
+	}
+	in := evs[3].Raw["intent"].(map[string]any)
+	if in["intent"] != "none" || in["confidence"] != 0.0 || evs[3].ReplyTo != "a1" {
+		t.Errorf("intent event %v, want intent none with confidence 0 for a1", evs[3].Raw)
+	}
+	if evs[4].Text != "Sorry, I didn't catch that." || evs[4].State != agent.StateInactive {
+		t.Errorf("reply %+v", evs[4].Raw)
+	}
+}
+
+// sendSpeech sends samples as 16 kHz mono binary frames of 20 ms, as fast
+// as the connection takes them.
+func sendSpeech(conn *Conn, samples []int16) {
+	b := pcm(samples, 1, 1)
+	for off := 0; off < len(b); off += 640 {
+		conn.SendRaw(websocket.BinaryMessage, b[off:min(off+640, len(b))])
+	}
+}
