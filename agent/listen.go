@@ -108,6 +108,11 @@ type Ear struct {
 	rec     Recognizer
 	guess   *guess
 	deliver func(*Turn, Heard) // Listener.Deliver
+	// spoke is when the last speech the endpointer paused after ended, as
+	// it heard it, and where in the stream.
+	spoke     time.Time
+	spokeAt   time.Duration
+	spokeSeen bool
 }
 
 // A guess is an utterance being recognized ahead of its stop.
@@ -128,6 +133,9 @@ func (s *Session) Ear(rec Recognizer) *Ear { return &Ear{s: s, rec: rec} }
 func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 	switch ev := ev.(type) {
 	case voice.SpeechPaused:
+		// The pause comes Tail after the end of speech: that is when it
+		// ended, for audio that arrives as it is spoken.
+		e.spoke, e.spokeAt, e.spokeSeen = time.Now().Add(-(ev.At - ev.Utterance.SpeechEnd)), ev.Utterance.SpeechEnd, true
 		g := &guess{u: ev.Utterance, grammar: e.s.Grammar(), done: make(chan struct{})}
 		e.guess = g
 		go func() {
@@ -135,7 +143,8 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 			g.heard, g.err = e.rec.Recognize(ctx, g.u.Samples, g.grammar)
 		}()
 	case voice.SpeechStopped:
-		start := time.Now()
+		stopped := time.Now()
+		spoke := e.spokenEnd(ev, stopped)
 		g := e.guess
 		e.guess = nil
 		u := ev.Utterance
@@ -159,23 +168,32 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 		if e.deliver != nil {
 			deliver = func(t *Turn) { e.deliver(t, heard) }
 		}
-		return e.s.heard(ctx, heard, start, deliver), heard, nil
+		t := e.s.heard(ctx, heard, deliver)
+		e.s.hub.Metrics.observeSpeech(time.Since(spoke), time.Since(stopped))
+		return t, heard, nil
 	}
 	return nil, Heard{}, nil
 }
 
-// heard takes what was heard into the dialog as a turn, handed to deliver
-// (see Input.Deliver), and counts the time since start (the end of speech)
-// as the recognition latency.
-func (s *Session) heard(ctx context.Context, heard Heard, start time.Time, deliver func(*Turn)) *Turn {
-	var t *Turn
-	if heard.Text == "" {
-		t = s.unheard(deliver)
-	} else {
-		t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice", Deliver: deliver})
+// spokenEnd is when the speech of the utterance that stopped at stopped
+// ended: where the endpointer last paused after it, or, with no pause
+// (speech cut at its longest length, or at the end of the stream), the
+// stop itself.
+func (e *Ear) spokenEnd(ev voice.SpeechStopped, stopped time.Time) time.Time {
+	defer func() { e.spokeSeen = false }()
+	if e.spokeSeen && e.spokeAt == ev.Utterance.SpeechEnd {
+		return e.spoke
 	}
-	s.hub.Metrics.observeSpeech(time.Since(start))
-	return t
+	return stopped
+}
+
+// heard takes what was heard into the dialog as a turn, handed to deliver
+// (see Input.Deliver).
+func (s *Session) heard(ctx context.Context, heard Heard, deliver func(*Turn)) *Turn {
+	if heard.Text == "" {
+		return s.unheard(deliver)
+	}
+	return s.Say(ctx, Input{Text: heard.Text, Channel: "voice", Deliver: deliver})
 }
 
 // unheard is the turn of an utterance heard as nothing the state accepts:

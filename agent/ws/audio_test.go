@@ -3,8 +3,10 @@ package ws_test
 import (
 	"bytes"
 	"encoding/binary"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -169,4 +171,56 @@ func sendSpeech(conn *Conn, samples []int16) {
 	for off := 0; off < len(b); off += 640 {
 		conn.SendRaw(websocket.BinaryMessage, b[off:min(off+640, len(b))])
 	}
+}
+
+// TestAudioSpeechToReply: voicepay_speech_to_reply_seconds runs from the
+// end of speech, so it holds the endpointer's hangover, which
+// voicepay_speech_stopped_to_reply_seconds, from speech.stopped, does not.
+// The speech is sent at once and the silence after it as it passes, as a
+// microphone would give it.
+func TestAudioSpeechToReply(t *testing.T) {
+	d := MustOpenDaemon(t)
+	rec, err := speech.New(d.Parser, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	d.Server.Recognizer = rec
+	conn := d.MustDial(t, d.Token)
+	conn.Send(map[string]any{"type": "audio.start", "id": "a1"})
+	said := spoken(t, "enable alipay payment function")
+	quiet := voice.SampleRate // spoken ends in a second of silence
+	sendSpeech(conn, said[:len(said)-quiet])
+	step := voice.SampleRate / 50
+	for off := len(said) - quiet; off < len(said); off += step {
+		sendSpeech(conn, said[off:off+step])
+		time.Sleep(20 * time.Millisecond)
+	}
+	for conn.Next().Type != agent.EventReply {
+	}
+	r := d.MustDo(t, "GET", "/metrics", "", nil)
+	fromSpeech := metric(t, r.Body, "voicepay_speech_to_reply_seconds_sum")
+	fromStop := metric(t, r.Body, "voicepay_speech_stopped_to_reply_seconds_sum")
+	hangover := voice.DefaultVADConfig().Hangover
+	t.Logf("from the end of speech %.3f s, from speech.stopped %.3f s", fromSpeech, fromStop)
+	if fromSpeech-fromStop < hangover.Seconds()*0.7 {
+		t.Errorf("from the end of speech %.3f s, from speech.stopped %.3f s: want the hangover (%s) between them",
+			fromSpeech, fromStop, hangover)
+	}
+}
+
+// metric is the value of a sample in a Prometheus text exposition.
+func metric(tb testing.TB, body []byte, name string) float64 {
+	tb.Helper()
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				tb.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	tb.Fatalf("no %s in the metrics", name)
+	return 0
 }
