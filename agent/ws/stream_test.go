@@ -128,7 +128,11 @@ func TestStreamReconnect(t *testing.T) {
 	}
 	// A second connection of the same device shares the dialog.
 	c2 := d.MustDial(t, d.Token)
-	c2.Say("t2", "confirm the order", agent.StateConfirmed, "")
+	// and sees its turns, as mirrors.
+	own := c2.Say("t2", "confirm the order", agent.StateConfirmed, "")
+	if got, want := EventTypes(c.Replies(1)), EventTypes(own); got != want {
+		t.Errorf("the first connection got %q of the second's turn, want %q", got, want)
+	}
 	c.Say("t3", "pay", agent.StateIdle, "")
 }
 
