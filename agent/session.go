@@ -120,6 +120,8 @@ type sessionState struct {
 	// Asked is what the last turn asked that a bare answer completes:
 	// which thing a general word meant, or how much to tip.
 	Asked *question `json:"asked,omitempty"`
+	// IDs are the clients' ids of the typed turns of the last TurnIDWindow.
+	IDs []idUse `json:"ids,omitempty"`
 }
 
 // Session returns the dialog of a user device, loading its saved state.
@@ -193,8 +195,9 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	d := &dialog{s: s, ctx: ctx, in: in, turn: t, res: res}
 	// A client's id and the session's own turn count get keys of their own,
 	// so that no id a client picks can replay another turn.
+	var err error
 	if in.ID != "" {
-		d.key = s.device + "/id:" + in.ID
+		d.key, err = s.clientKey(ctx, in)
 	} else {
 		d.key = fmt.Sprintf("%s/turn:%s:%d", s.device, s.epoch, s.st.Turn)
 	}
@@ -202,7 +205,12 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	if s.st.Await != awaitNone {
 		text = "(the answer to a PIN prompt)" // never log a PIN
 	}
-	if err := d.run(); err != nil {
+	if err != nil {
+		t.emit(Event{Type: EventIntent, Intent: &res})
+	} else {
+		err = d.run()
+	}
+	if err != nil {
 		if e := t.fail(err); e.Code == wallet.EINTERNAL {
 			s.hub.Logger.Error("turn failed", "device", s.device, "text", text, "err", err)
 		}

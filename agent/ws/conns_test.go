@@ -9,6 +9,7 @@ import (
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // TestStreamMirrorsTurns: a turn on one connection of a device reaches
@@ -127,4 +128,42 @@ func (c *Conn) Replies(n int) []Event {
 		}
 	}
 	return out
+}
+
+// TestStreamTurnIDs: a text.input id names its turn for agent.TurnIDWindow.
+// A client that resends a turn after a dropped connection, with the same
+// id and text, moves no money twice; a client that numbers its events from
+// 1 on each connection gets new turns, whether its text differs or the
+// window has passed.
+func TestStreamTurnIDs(t *testing.T) {
+	d := MustOpenDaemon(t)
+	c := d.MustDial(t, d.Token)
+	c.Enable("e")
+	c.Say("1", "buy two lattes from luckin coffee", agent.StateDrafted, "")
+	c.Say("2", "confirm the order", agent.StateConfirmed, "")
+	c.Say("3", "pay", agent.StateIdle, "")
+	c.Close()
+
+	// (a) The pay is resent after a reconnect: no second payment.
+	c = d.MustDial(t, d.Token)
+	c.Say("3", "pay", agent.StateIdle, wallet.ENOORDER)
+	if got, want := d.Balance(), int64(Opening-3600); got != want {
+		t.Fatalf("balance %d after the resent pay, want %d", got, want)
+	}
+	// Other text with the same id is a new turn, not a conflict.
+	c.Say("1", "buy a cola from kfc", agent.StateDrafted, "")
+	c.Say("1", "buy a cola from kfc", agent.StateDrafted, "") // and resent, the same one
+	c.Say("2", "cancel order", agent.StateIdle, "")
+	c.Close()
+
+	// (b) After the window, a fresh connection numbering from 1 holds a
+	// whole dialog, with the same text as before too.
+	d.Clock.Advance(agent.TurnIDWindow + time.Minute)
+	c = d.MustDial(t, d.Token)
+	c.Say("1", "buy two lattes from luckin coffee", agent.StateDrafted, "")
+	c.Say("2", "confirm the order", agent.StateConfirmed, "")
+	c.Say("3", "pay", agent.StateIdle, "")
+	if got, want := d.Balance(), int64(Opening-7200); got != want {
+		t.Errorf("balance %d after the second dialog, want %d", got, want)
+	}
 }
