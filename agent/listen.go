@@ -59,10 +59,13 @@ func (s *Session) listening(state string) []string {
 
 // A Listener is told what Listen hears: each endpointer event as it comes
 // (voice.SpeechStarted, SpeechPaused, SpeechStopped), then each utterance's
-// turn with what was heard. Either may be nil.
+// turn with what was heard. Deliver is given the turn while the session
+// still holds it (see Input.Deliver), Turn once it has let go. Any may be
+// nil.
 type Listener struct {
-	Speech func(voice.Event)
-	Turn   func(*Turn, Heard)
+	Speech  func(voice.Event)
+	Deliver func(*Turn, Heard)
+	Turn    func(*Turn, Heard)
 }
 
 // Listen runs speech from src through an endpointer, an Ear and rec into
@@ -77,6 +80,7 @@ func (s *Session) Listen(ctx context.Context, src voice.Source, rec Recognizer, 
 		return err
 	}
 	ear := s.Ear(rec)
+	ear.deliver = on.Deliver
 	return ep.Run(ctx, src, func(ev voice.Event) error {
 		if on.Speech != nil {
 			on.Speech(ev)
@@ -100,9 +104,15 @@ func (s *Session) Listen(ctx context.Context, src voice.Source, rec Recognizer, 
 // went on speaking, or the dialog moved on meanwhile, the guess is dropped
 // and the utterance is heard anew. An Ear is used from one goroutine.
 type Ear struct {
-	s     *Session
-	rec   Recognizer
-	guess *guess
+	s       *Session
+	rec     Recognizer
+	guess   *guess
+	deliver func(*Turn, Heard) // Listener.Deliver
+	// spoke is when the last speech the endpointer paused after ended, as
+	// it heard it, and where in the stream.
+	spoke     time.Time
+	spokeAt   time.Duration
+	spokeSeen bool
 }
 
 // A guess is an utterance being recognized ahead of its stop.
@@ -123,6 +133,9 @@ func (s *Session) Ear(rec Recognizer) *Ear { return &Ear{s: s, rec: rec} }
 func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 	switch ev := ev.(type) {
 	case voice.SpeechPaused:
+		// The pause comes Tail after the end of speech: that is when it
+		// ended, for audio that arrives as it is spoken.
+		e.spoke, e.spokeAt, e.spokeSeen = time.Now().Add(-(ev.At - ev.Utterance.SpeechEnd)), ev.Utterance.SpeechEnd, true
 		g := &guess{u: ev.Utterance, grammar: e.s.Grammar(), done: make(chan struct{})}
 		e.guess = g
 		go func() {
@@ -130,7 +143,8 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 			g.heard, g.err = e.rec.Recognize(ctx, g.u.Samples, g.grammar)
 		}()
 	case voice.SpeechStopped:
-		start := time.Now()
+		stopped := time.Now()
+		spoke := e.spokenEnd(ev, stopped)
 		g := e.guess
 		e.guess = nil
 		u := ev.Utterance
@@ -150,21 +164,49 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 		if err != nil {
 			return nil, Heard{}, fmt.Errorf("recognize utterance at %s: %w", u.Start, err)
 		}
-		return e.s.heard(ctx, heard, start), heard, nil
+		var deliver func(*Turn)
+		if e.deliver != nil {
+			deliver = func(t *Turn) { e.deliver(t, heard) }
+		}
+		t := e.s.heard(ctx, heard, deliver)
+		e.s.hub.Metrics.observeSpeech(time.Since(spoke), time.Since(stopped))
+		return t, heard, nil
 	}
 	return nil, Heard{}, nil
 }
 
-// heard takes what was heard into the dialog as a turn, and counts the
-// time since start (the end of speech) as the recognition latency.
-func (s *Session) heard(ctx context.Context, heard Heard, start time.Time) *Turn {
-	var t *Turn
-	if heard.Text == "" {
-		t = &Turn{Reply: "Sorry, I didn't catch that.", State: s.State()}
-		t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
-	} else {
-		t = s.Say(ctx, Input{Text: heard.Text, Channel: "voice"})
+// spokenEnd is when the speech of the utterance that stopped at stopped
+// ended: where the endpointer last paused after it, or, with no pause
+// (speech cut at its longest length, or at the end of the stream), the
+// stop itself.
+func (e *Ear) spokenEnd(ev voice.SpeechStopped, stopped time.Time) time.Time {
+	defer func() { e.spokeSeen = false }()
+	if e.spokeSeen && e.spokeAt == ev.Utterance.SpeechEnd {
+		return e.spoke
 	}
-	s.hub.Metrics.observeSpeech(time.Since(start))
+	return stopped
+}
+
+// heard takes what was heard into the dialog as a turn, handed to deliver
+// (see Input.Deliver).
+func (s *Session) heard(ctx context.Context, heard Heard, deliver func(*Turn)) *Turn {
+	if heard.Text == "" {
+		return s.unheard(deliver)
+	}
+	return s.Say(ctx, Input{Text: heard.Text, Channel: "voice", Deliver: deliver})
+}
+
+// unheard is the turn of an utterance heard as nothing the state accepts:
+// it asks again and changes nothing. Like every turn, it begins with its
+// intent: none, with no confidence.
+func (s *Session) unheard(deliver func(*Turn)) *Turn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &Turn{Reply: "Sorry, I didn't catch that.", State: s.State()}
+	t.emit(Event{Type: EventIntent, Intent: &intent.Result{Intent: intent.None}})
+	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	if deliver != nil {
+		deliver(t)
+	}
 	return t
 }

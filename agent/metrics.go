@@ -15,7 +15,8 @@ type Metrics struct {
 	payments  *prometheus.CounterVec
 	decisions *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
-	speech    prometheus.Histogram
+	speech    prometheus.Histogram // from the end of speech
+	stopped   prometheus.Histogram // from speech.stopped
 }
 
 // NewMetrics registers voicepay's dialog metrics, with the Go and process
@@ -38,10 +39,18 @@ func NewMetrics() *Metrics {
 		}, []string{"intent"}),
 	}
 	m.speech = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "voicepay_speech_to_reply_seconds", Help: "From the end of an utterance to the dialog's reply.",
+		Name: "voicepay_speech_to_reply_seconds",
+		Help: "From the end of an utterance's speech, as the endpointer heard it, to the dialog's reply: " +
+			"what the speaker waits, the endpointer's hangover included.",
 		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 	})
-	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency, m.speech,
+	m.stopped = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "voicepay_speech_stopped_to_reply_seconds",
+		Help: "From the endpointer's stop (speech.stopped, after its hangover) to the dialog's reply: " +
+			"what recognition and the turn add.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency, m.speech, m.stopped,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -67,10 +76,12 @@ func (m *Metrics) observeTurn(name string, t *Turn, d time.Duration) {
 	}
 }
 
-// observeSpeech records the time from the end of an utterance to its reply.
-func (m *Metrics) observeSpeech(d time.Duration) {
+// observeSpeech records the time to an utterance's reply from the end of
+// its speech, and from the endpointer's stop.
+func (m *Metrics) observeSpeech(fromSpeech, fromStop time.Duration) {
 	if m == nil {
 		return
 	}
-	m.speech.Observe(d.Seconds())
+	m.speech.Observe(fromSpeech.Seconds())
+	m.stopped.Observe(fromStop.Seconds())
 }

@@ -199,16 +199,20 @@ func merchantOf(o *wallet.Order) string {
 }
 
 // replace makes the order o just drafted the session's, in place of the
-// draft cur, if any, which it cancels unless that ended meanwhile.
+// draft cur, if any, which it cancels unless that ended meanwhile; the
+// cancelled draft's order.updated comes before the new one's.
 func (d *dialog) replace(cur, o *wallet.Order) error {
 	d.s.st.OrderID = o.ID
 	if cur == nil {
 		return nil
 	}
-	_, err := d.db().CancelOrder(d.ctx, d.key+":replace", cur.ID)
-	if err != nil && !errors.Is(err, wallet.ErrExpired) && !errors.Is(err, wallet.ErrOrderState) {
+	cancelled, err := d.db().CancelOrder(d.ctx, d.key+":replace", cur.ID)
+	if errors.Is(err, wallet.ErrExpired) || errors.Is(err, wallet.ErrOrderState) {
+		return nil
+	} else if err != nil {
 		return err
 	}
+	d.orderEvent(cancelled)
 	return nil
 }
 

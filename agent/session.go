@@ -126,6 +126,8 @@ type sessionState struct {
 	Asked *question `json:"asked,omitempty"`
 	// Verify is the passkey verification the await also takes (agent/verify.go).
 	Verify *verifying `json:"verify,omitempty"`
+	// IDs are the clients' ids of the typed turns of the last TurnIDWindow.
+	IDs []idUse `json:"ids,omitempty"`
 }
 
 // Session returns the dialog of a user device, loading its saved state.
@@ -174,6 +176,11 @@ type Input struct {
 	Text    string
 	ID      string // the client's id for this turn; a retried turn with the same id moves money once
 	Channel string // "voice" or "text"
+	// Deliver, when set, is given the finished turn while the session still
+	// holds it, before the session's next turn starts: a surface that passes
+	// turns on to several connections keeps them in the order they ran. It
+	// must not block, nor take a turn of its own.
+	Deliver func(*Turn)
 }
 
 // Say runs one turn of the dialog.
@@ -194,8 +201,9 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	d := &dialog{s: s, ctx: ctx, in: in, turn: t, res: res}
 	// A client's id and the session's own turn count get keys of their own,
 	// so that no id a client picks can replay another turn.
+	var err error
 	if in.ID != "" {
-		d.key = s.device + "/id:" + in.ID
+		d.key, err = s.clientKey(ctx, in)
 	} else {
 		d.key = fmt.Sprintf("%s/turn:%s:%d", s.device, s.epoch, s.st.Turn)
 	}
@@ -203,13 +211,21 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	if s.st.Await != awaitNone {
 		text = "(the answer to a PIN prompt)" // never log a PIN
 	}
-	if err := d.run(); err != nil {
+	if err != nil {
+		t.emit(Event{Type: EventIntent, Intent: &res})
+	} else {
+		err = d.run()
+	}
+	if err != nil {
 		if e := t.fail(err); e.Code == wallet.EINTERNAL {
 			s.hub.Logger.Error("turn failed", "device", s.device, "text", text, "err", err)
 		}
 	}
 	s.settle(ctx, t)
 	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
+	if in.Deliver != nil {
+		in.Deliver(t)
+	}
 	return t
 }
 

@@ -84,11 +84,11 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 		defer close(a.done)
 		err := c.sess.Listen(ctx, st, c.s.Recognizer, agent.Listener{
 			Speech: func(ev voice.Event) { c.speech(a, ev) },
-			Turn: func(t *agent.Turn, h agent.Heard) {
-				c.queue(ServerEvent{Event: agent.Event{Type: EventTranscriptFinal, Text: h.Text}, ReplyTo: a.id})
-				for _, e := range t.Events {
-					c.queue(ServerEvent{Event: e, ReplyTo: a.id})
-				}
+			// What was heard, and its turn, reach every connection of the
+			// device; where speech starts and stops only this one.
+			Deliver: func(t *agent.Turn, h agent.Heard) {
+				heard := agent.Event{Type: EventTranscriptFinal, Text: h.Text}
+				c.s.registry.deliver(c, a.id, append([]agent.Event{heard}, t.Events...))
 			},
 		})
 		if err != nil && !errors.Is(err, voice.ErrClosed) && ctx.Err() == nil {

@@ -3,8 +3,10 @@ package ws_test
 import (
 	"bytes"
 	"encoding/binary"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -122,4 +124,103 @@ func TestAudioRefused(t *testing.T) {
 	if ev := conn.Next(); ev.Type != "pong" {
 		t.Errorf("after refusals: %+v", ev)
 	}
+}
+
+// TestAudioUnheardTurn: speech that fits nothing the state accepts is still
+// a turn, and like every turn it begins with its intent: none, with no
+// confidence, before the reply that asks again.
+func TestAudioUnheardTurn(t *testing.T) {
+	d := MustOpenDaemon(t)
+	rec, err := speech.New(d.Parser, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	d.Server.Recognizer = rec
+	conn := d.MustDial(t, d.Token)
+	conn.Send(map[string]any{"type": "audio.start", "id": "a1"})
+	sendSpeech(conn, spoken(t, "please call my mother tonight"))
+	conn.Send(map[string]any{"type": "audio.stop", "id": "a1"})
+	var evs []Event
+	for {
+		ev := conn.Next()
+		evs = append(evs, ev)
+		if ev.Type == agent.EventReply {
+			break
+		}
+	}
+	if got, want := EventTypes(evs), "speech.started speech.stopped transcript.final intent reply"; got != want {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	if evs[2].Text != "" {
+		t.Fatalf("heard %q; the test needs speech that fits nothing", evs[2].Text)
+	}
+	in := evs[3].Raw["intent"].(map[string]any)
+	if in["intent"] != "none" || in["confidence"] != 0.0 || evs[3].ReplyTo != "a1" {
+		t.Errorf("intent event %v, want intent none with confidence 0 for a1", evs[3].Raw)
+	}
+	if evs[4].Text != "Sorry, I didn't catch that." || evs[4].State != agent.StateInactive {
+		t.Errorf("reply %+v", evs[4].Raw)
+	}
+}
+
+// sendSpeech sends samples as 16 kHz mono binary frames of 20 ms, as fast
+// as the connection takes them.
+func sendSpeech(conn *Conn, samples []int16) {
+	b := pcm(samples, 1, 1)
+	for off := 0; off < len(b); off += 640 {
+		conn.SendRaw(websocket.BinaryMessage, b[off:min(off+640, len(b))])
+	}
+}
+
+// TestAudioSpeechToReply: voicepay_speech_to_reply_seconds runs from the
+// end of speech, so it holds the endpointer's hangover, which
+// voicepay_speech_stopped_to_reply_seconds, from speech.stopped, does not.
+// The speech is sent at once and the silence after it as it passes, as a
+// microphone would give it.
+func TestAudioSpeechToReply(t *testing.T) {
+	d := MustOpenDaemon(t)
+	rec, err := speech.New(d.Parser, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	d.Server.Recognizer = rec
+	conn := d.MustDial(t, d.Token)
+	conn.Send(map[string]any{"type": "audio.start", "id": "a1"})
+	said := spoken(t, "enable alipay payment function")
+	quiet := voice.SampleRate // spoken ends in a second of silence
+	sendSpeech(conn, said[:len(said)-quiet])
+	step := voice.SampleRate / 50
+	for off := len(said) - quiet; off < len(said); off += step {
+		sendSpeech(conn, said[off:off+step])
+		time.Sleep(20 * time.Millisecond)
+	}
+	for conn.Next().Type != agent.EventReply {
+	}
+	r := d.MustDo(t, "GET", "/metrics", "", nil)
+	fromSpeech := metric(t, r.Body, "voicepay_speech_to_reply_seconds_sum")
+	fromStop := metric(t, r.Body, "voicepay_speech_stopped_to_reply_seconds_sum")
+	hangover := voice.DefaultVADConfig().Hangover
+	t.Logf("from the end of speech %.3f s, from speech.stopped %.3f s", fromSpeech, fromStop)
+	if fromSpeech-fromStop < hangover.Seconds()*0.7 {
+		t.Errorf("from the end of speech %.3f s, from speech.stopped %.3f s: want the hangover (%s) between them",
+			fromSpeech, fromStop, hangover)
+	}
+}
+
+// metric is the value of a sample in a Prometheus text exposition.
+func metric(tb testing.TB, body []byte, name string) float64 {
+	tb.Helper()
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				tb.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	tb.Fatalf("no %s in the metrics", name)
+	return 0
 }

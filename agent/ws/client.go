@@ -99,6 +99,9 @@ func (c *Client) readLoop() {
 			c.readErr = fmt.Errorf("read from daemon: %w", err)
 			return
 		}
+		if ev.Mirror {
+			continue // another connection's turn: this client answers only its own
+		}
 		if ev.ReplyTo == "" {
 			if c.Pushed != nil && ev.Type != "session.ready" {
 				c.Pushed(ev)

@@ -170,5 +170,6 @@ func (s *Server) revokeDevice(w http.ResponseWriter, r *http.Request, by *wallet
 		s.writeError(w, err)
 		return
 	}
+	s.closeDevice(req.Name) // its open connections end now, not at their next request
 	writeJSON(w, http.StatusOK, map[string]string{"revoked": req.Name})
 }

@@ -54,9 +54,10 @@ type Server struct {
 	// ctx is done once Close is called; it ends every websocket. conns
 	// counts the websocket handlers still running, which Shutdown does not
 	// wait for.
-	ctx    context.Context
-	cancel context.CancelFunc
-	conns  sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	conns    sync.WaitGroup
+	registry registry // the open websockets, by device
 }
 
 // NewServer returns a server for hub on addr.

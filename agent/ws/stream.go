@@ -42,7 +42,10 @@ type AudioFormat struct {
 // session's own (session.ready, pong).
 type ServerEvent struct {
 	agent.Event
-	ReplyTo string       `json:"reply_to,omitempty"`
+	ReplyTo string `json:"reply_to,omitempty"`
+	// Mirror marks an event of a turn that another connection of the
+	// device caused; ReplyTo is that connection's id.
+	Mirror  bool         `json:"mirror,omitempty"`
 	Session *SessionInfo `json:"session,omitempty"`
 }
 
@@ -92,6 +95,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	cn := &conn{s: s, ws: c, device: d, sess: sess, send: make(chan ServerEvent, sendBuffer),
 		format: voice.Format{SampleRate: voice.SampleRate, Channels: 1, BitDepth: 16}}
+	cn.queue(ServerEvent{Event: agent.Event{Type: "session.ready"},
+		Session: &SessionInfo{Device: d.ID, State: sess.State(), Protocol: protocol}})
+	s.registry.add(cn) // the device's turns reach it from here on
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	written := make(chan struct{})
@@ -106,6 +112,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		cn.pushLoop(ctx, events)
 	}()
 	cn.readLoop(ctx)
+	s.registry.remove(cn)
 	cn.endAudio()
 	cn.listening.Wait() // an utterance being heard runs to its end
 	cancel()
@@ -136,8 +143,6 @@ func (c *conn) readLoop(ctx context.Context) {
 	c.ws.SetReadLimit(maxMessageSize)
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
-	c.queue(ServerEvent{Event: agent.Event{Type: "session.ready"},
-		Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(), Protocol: protocol}})
 	for {
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -178,11 +183,10 @@ func (c *conn) readLoop(ctx context.Context) {
 				continue
 			}
 			// A turn that has started runs to its end: Close waits for it
-			// rather than leave it half done.
-			turn := c.sess.Say(context.WithoutCancel(ctx), agent.Input{Text: ev.Text, ID: ev.ID, Channel: "text"})
-			for _, e := range turn.Events {
-				c.queue(ServerEvent{Event: e, ReplyTo: ev.ID})
-			}
+			// rather than leave it half done. Its events reach every
+			// connection of the device.
+			c.sess.Say(context.WithoutCancel(ctx), agent.Input{Text: ev.Text, ID: ev.ID, Channel: "text",
+				Deliver: func(t *agent.Turn) { c.s.registry.deliver(c, ev.ID, t.Events) }})
 		default:
 			c.fail(ev.ID, wallet.Errorf(wallet.EINVALID, "Unknown event type %q.", ev.Type))
 		}

@@ -128,7 +128,11 @@ func TestStreamReconnect(t *testing.T) {
 	}
 	// A second connection of the same device shares the dialog.
 	c2 := d.MustDial(t, d.Token)
-	c2.Say("t2", "confirm the order", agent.StateConfirmed, "")
+	// and sees its turns, as mirrors.
+	own := c2.Say("t2", "confirm the order", agent.StateConfirmed, "")
+	if got, want := EventTypes(c.Replies(1)), EventTypes(own); got != want {
+		t.Errorf("the first connection got %q of the second's turn, want %q", got, want)
+	}
 	c.Say("t3", "pay", agent.StateIdle, "")
 }
 
@@ -461,4 +465,25 @@ func clientFrame(kind int, payload string) []byte {
 		b = append(b, payload[i]^mask[i%4])
 	}
 	return b
+}
+
+// TestStreamReplacedDraft: a draft replaced by a new order is reported
+// cancelled before the new draft, so that an order card never shows an
+// order that is gone.
+func TestStreamReplacedDraft(t *testing.T) {
+	d := MustOpenDaemon(t)
+	c := d.MustDial(t, d.Token)
+	c.Enable("e")
+	first := c.Say("t1", "buy two lattes from luckin coffee", agent.StateDrafted, "")[1].Order
+	c.Say("t2", "buy a cola from kfc", agent.StateDrafted, "")
+	evs := c.Say("t3", "replace it", agent.StateDrafted, "")
+	if got, want := EventTypes(evs), "intent order.updated order.updated reply"; got != want {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	if o := evs[1].Order; o.ID != first.ID || o.State != "cancelled" {
+		t.Errorf("first order.updated %+v, want order %d cancelled", evs[1].Raw, first.ID)
+	}
+	if o := evs[2].Order; o.ID == first.ID || o.State != "drafted" || o.Payee != "merchant:kfc" {
+		t.Errorf("second order.updated %+v, want the cola drafted", evs[2].Raw)
+	}
 }
