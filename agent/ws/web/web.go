@@ -14,7 +14,7 @@ import (
 	"path"
 )
 
-//go:embed index.html app.css app.js passkey.js worklet.js
+//go:embed index.html app.css app.js passkey-ui.js passkey.js worklet.js
 var files embed.FS
 
 // CSP is the page's Content-Security-Policy: its own files only, no inline

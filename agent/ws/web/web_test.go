@@ -26,6 +26,7 @@ func TestServe(t *testing.T) {
 		{"/app.js", "text/javascript; charset=utf-8", http.StatusOK},
 		{"/worklet.js", "text/javascript; charset=utf-8", http.StatusOK},
 		{"/passkey.js", "text/javascript; charset=utf-8", http.StatusOK},
+		{"/passkey-ui.js", "text/javascript; charset=utf-8", http.StatusOK},
 		{"/web.go", "", http.StatusNotFound},
 		{"/missing.js", "", http.StatusNotFound},
 		{"/v1/nothing", "", http.StatusNotFound},
