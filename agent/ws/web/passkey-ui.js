@@ -167,7 +167,7 @@ function showVerify(v) {
   card.dataset.outcome = "waiting";
   $("verify-what").textContent = verifyWhat(v);
   const other = v.device && v.device !== deps.device() ? `For ${v.device}. ` : "";
-  const until = v.expires ? `Within ${new Date(v.expires).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" })}.` : "";
+  const until = v.expires ? `Waiting until ${new Date(v.expires).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" })}.` : "";
   $("verify-when").textContent = other + until;
   $("verify-status").textContent = "";
   $("verify-status").classList.remove("error");
