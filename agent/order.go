@@ -331,7 +331,7 @@ func (d *dialog) authorize(pin string) error {
 		wallet.Authorization{Device: d.s.device, Method: "session", PIN: pin, Passkey: d.passkey})
 	switch {
 	case errors.Is(err, wallet.ErrStepUpRequired):
-		lead := fmt.Sprintf("Risk control asks you to verify to pay %s. ", Money(o.Total, o.Currency))
+		lead := fmt.Sprintf("Risk control questions paying %s; ", Money(o.Total, o.Currency))
 		if asked, err := d.askPasskey(wallet.PurposePayment, awaitStepUpPIN, o.ID, 0, lead); asked || err != nil {
 			return err
 		}

@@ -318,8 +318,15 @@ func (s *Server) verifyFinish(w http.ResponseWriter, r *http.Request, d *wallet.
 	writeJSON(w, http.StatusOK, map[string]any{"passkey": proof.Credential, "turn": turn})
 }
 
+// passkeys lists the passkeys and says whether the spoken PIN is still
+// accepted, for the companion's switch.
 func (s *Server) passkeys(w http.ResponseWriter, r *http.Request, _ *wallet.Device) {
 	all, err := s.Hub.DB.Passkeys(r.Context())
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	spoken, err := s.Hub.DB.SpokenPIN(r.Context())
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -328,7 +335,7 @@ func (s *Server) passkeys(w http.ResponseWriter, r *http.Request, _ *wallet.Devi
 	for i, p := range all {
 		out[i] = viewPasskey(p)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"passkeys": out})
+	writeJSON(w, http.StatusOK, map[string]any{"passkeys": out, "spoken_pin": spoken})
 }
 
 func (s *Server) revokePasskey(w http.ResponseWriter, r *http.Request, _ *wallet.Device) {

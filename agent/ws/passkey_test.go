@@ -329,6 +329,9 @@ func TestPasskey_SpokenPINOff(t *testing.T) {
 	a := NewAuthenticator(t)
 	d.mustRegister(t, a)
 	d.mustPost(t, "/v1/passkeys/spoken-pin", off, http.StatusOK)
+	if r := d.MustDo(t, "GET", "/v1/passkeys", d.Token, nil); !strings.Contains(string(r.Body), `"spoken_pin":false`) {
+		t.Errorf("list after turning the spoken PIN off: %s", r.Body)
+	}
 
 	p := turnWithPush(c, "e1", "enable alipay payment function")
 	if r := p.reply(); r.Text != "To enable payments, verify on your phone." || r.State != agent.StateInactive {

@@ -1,8 +1,10 @@
 // app.js: voicepay's web companion. It pairs with the daemon, streams the
 // microphone to /v1/stream, and shows the dialog, the order, what agents
-// propose, the balance and the mandates. Everything the server sends is
-// shown with textContent, never parsed as HTML.
-"use strict";
+// propose, the balance and the mandates; passkey-ui.js adds the Passkey
+// card and the verify prompt. Everything the server sends is shown with
+// textContent, never parsed as HTML. It is a module, and so strict.
+
+import { onEvent, refreshPasskeys, setupPasskeys } from "./passkey-ui.js";
 
 const TOKEN_KEY = "voicepay.token";
 const DEVICE_KEY = "voicepay.device";
@@ -217,6 +219,7 @@ function setLink(on) {
 }
 
 function handle(ev) {
+  onEvent(ev);
   switch (ev.type) {
     case "session.ready":
       setLink(true);
@@ -659,10 +662,12 @@ function start() {
   connect();
   refreshWallet();
   refreshMandates();
+  refreshPasskeys();
   renderMic();
 }
 
 function wire() {
+  setupPasskeys({ api, token: () => state.token, device: () => state.device, money, period: periodWords, say: sendText });
   $("pair-form").addEventListener("submit", (e) => {
     e.preventDefault();
     pair($("pair-code").value);

@@ -21,7 +21,6 @@ import (
 	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/intent"
-	"github.com/voicepay/voicepay/wallet"
 )
 
 // The browser tests drive the companion in a real Chromium, headless, with
@@ -32,13 +31,13 @@ const (
 	opening  = 100000 // what each daemon's wallet starts with: 1000 yuan
 )
 
-// daemon is a real server over a real hub on a loopback port, with the user
-// device "glasses" paired.
+// daemon is a real server over a real hub on a loopback port. The page
+// pairs as the user device "glasses" with a pairing code (pairPage).
 type daemon struct {
 	*agenttest.Hub
 	Server *ws.Server
-	Token  string // the glasses'
-	Base   string // http://127.0.0.1:port
+	Token  string // the glasses', once the page has paired
+	Base   string // http://127.0.0.1:port, or https://localhost:port over TLS
 }
 
 // mustOpenDaemon serves a hub on 127.0.0.1:0, with the recognizer the
@@ -46,10 +45,16 @@ type daemon struct {
 // stands at the time the test starts, so that its payments are today's.
 func mustOpenDaemon(t *testing.T, hear bool) *daemon {
 	t.Helper()
-	h := agenttest.MustOpenHub(t)
+	return openDaemon(t, hear, nil)
+}
+
+// openDaemon opens the daemon, setting up its server with setup (when not
+// nil) before it is opened.
+func openDaemon(t *testing.T, hear bool, setup func(*ws.Server), opt ...agenttest.Option) *daemon {
+	t.Helper()
+	h := agenttest.MustOpenHub(t, opt...)
 	h.Clock.Set(time.Now().UTC().Truncate(time.Second))
 	h.MustTopup(opening)
-	_, token := h.MustPair("glasses", wallet.ScopeUser)
 	s := ws.NewServer(h.Hub, "127.0.0.1:0")
 	s.Logger = slog.New(h.Logs)
 	if hear {
@@ -60,6 +65,9 @@ func mustOpenDaemon(t *testing.T, hear bool) *daemon {
 		t.Cleanup(func() { r.Close() })
 		s.Recognizer = &logged{r: r, t: t}
 	}
+	if setup != nil {
+		setup(s)
+	}
 	if err := s.Open(); err != nil {
 		t.Fatalf("open server: %v", err)
 	}
@@ -68,7 +76,17 @@ func mustOpenDaemon(t *testing.T, hear bool) *daemon {
 			t.Errorf("close server: %v", err)
 		}
 	})
-	return &daemon{Hub: h, Server: s, Token: token, Base: "http://" + s.Addr}
+	return &daemon{Hub: h, Server: s, Base: s.URL()}
+}
+
+// mustPairingCode issues a pairing code for a user device called name.
+func (d *daemon) mustPairingCode(t *testing.T, name string) string {
+	t.Helper()
+	code, _, err := d.DB.NewPairingCode(context.Background(), name)
+	if err != nil {
+		t.Fatalf("pairing code for %s: %v", name, err)
+	}
+	return code
 }
 
 // logged passes each utterance to the recognizer, and logs what it heard
@@ -142,9 +160,9 @@ type browser struct {
 }
 
 // mustBrowser starts Chromium with a fresh profile, whose fake microphone
-// plays wav over and over ("" plays a tone). Cleanup fails the test on any exception
+// plays wav over and over ("" plays a tone), with flags added. Cleanup fails the test on any exception
 // or Content-Security-Policy refusal the page logged.
-func mustBrowser(t *testing.T, wav string) *browser {
+func mustBrowser(t *testing.T, wav string, flags ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	needChromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -163,6 +181,7 @@ func mustBrowser(t *testing.T, wav string) *browser {
 	if wav != "" {
 		opts = append(opts, chromedp.Flag("use-file-for-fake-audio-capture", wav))
 	}
+	opts = append(opts, flags...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	ctx, cancelTab := chromedp.NewContext(ctx)
@@ -243,18 +262,29 @@ func (b *browser) log() string {
 	return v
 }
 
-// pairPage opens the companion paired as the glasses. Until the daemon
-// pairs by code (POST /v1/pair), the token is handed over in the URL
-// fragment, which the page takes and clears from the address bar.
+// pairPage opens the companion with a pairing link for the glasses,
+// /#pair=CODE, as the daemon prints it; the page exchanges the code for a
+// token, which the test then keeps in d.Token, and clears the fragment.
 func pairPage(b *browser, d *daemon) {
 	b.t.Helper()
-	b.do(chromedp.Navigate(d.Base + "/#token=" + d.Token))
+	b.do(chromedp.Navigate(d.Base + "/#pair=" + d.mustPairingCode(b.t, "glasses")))
+	b.waitPaired(d, "glasses")
+}
+
+// waitPaired waits for the page to be paired as the device name and
+// connected, and keeps its token in d.Token.
+func (b *browser) waitPaired(d *daemon, name string) {
+	b.t.Helper()
 	b.wait(`document.body.dataset.paired === "true" && document.getElementById("link").classList.contains("on")`, 10*time.Second)
 	if got := b.eval(`location.hash`); got != "" {
-		b.t.Errorf("the token stays in the address bar: %q", got)
+		b.t.Errorf("the pairing code stays in the address bar: %q", got)
 	}
-	if got := b.eval(`document.getElementById("device-name").textContent`); got != "glasses" {
-		b.t.Errorf("device name %q, want glasses", got)
+	if got := b.eval(`document.getElementById("device-name").textContent`); got != name {
+		b.t.Errorf("device name %q, want %s", got, name)
+	}
+	d.Token = b.eval(`localStorage.getItem("voicepay.token")`)
+	if !strings.HasPrefix(d.Token, "vp_u_") {
+		b.t.Fatalf("the page keeps the token %q, want a user token", d.Token)
 	}
 }
 

@@ -75,7 +75,8 @@ func TestCompanionText(t *testing.T) {
 }
 
 // TestCompanionForget: forgetting the device drops its token and returns
-// to pairing.
+// to pairing, where the person types a new pairing code to pair the page
+// again, as their phone.
 func TestCompanionForget(t *testing.T) {
 	d := mustOpenDaemon(t, false)
 	b := mustBrowser(t, "")
@@ -88,6 +89,17 @@ func TestCompanionForget(t *testing.T) {
 	b.do(chromedp.Reload())
 	b.wait(`document.body.dataset.paired === "false" && !document.getElementById("pairing").hidden`, 5*time.Second)
 	b.screenshots("companion-pairing")
+
+	b.do(chromedp.SetValue(chromedp.ID("pair-code"), "WRONG-CODE"), chromedp.Click(chromedp.ID("pair-button")))
+	if msg := b.wait(`document.getElementById("pair-error").textContent`, 5*time.Second); !strings.Contains(strings.ToLower(msg), "code") {
+		t.Errorf("a wrong code: %q, want it to say so", msg)
+	}
+	code := d.mustPairingCode(t, "phone")
+	b.do(chromedp.SetValue(chromedp.ID("pair-code"), strings.ToLower(code)), chromedp.Click(chromedp.ID("pair-button")))
+	b.waitPaired(d, "phone")
+	if _, err := d.DB.Device(context.Background(), "phone"); err != nil {
+		t.Errorf("the phone is not paired: %v", err)
+	}
 }
 
 // TestCompanionAgents: what agents propose shows with the agent's name and

@@ -3,7 +3,8 @@
 // as their phone companion. It streams the microphone to /v1/stream, takes
 // typed turns, and shows the dialog, the order card, what agents propose,
 // the balance with a 30-day spending chart, and the approved tips and
-// subscriptions. The files are embedded in the binary; the page loads
+// subscriptions; it registers passkeys and approves with them what the
+// dialog asks to have verified (passkey.js). The files are embedded in the binary; the page loads
 // nothing from anywhere else.
 package web
 
@@ -13,7 +14,7 @@ import (
 	"path"
 )
 
-//go:embed index.html app.css app.js worklet.js
+//go:embed index.html app.css app.js passkey-ui.js passkey.js worklet.js
 var files embed.FS
 
 // CSP is the page's Content-Security-Policy: its own files only, no inline

@@ -25,6 +25,8 @@ func TestServe(t *testing.T) {
 		{"/app.css", "text/css; charset=utf-8", http.StatusOK},
 		{"/app.js", "text/javascript; charset=utf-8", http.StatusOK},
 		{"/worklet.js", "text/javascript; charset=utf-8", http.StatusOK},
+		{"/passkey.js", "text/javascript; charset=utf-8", http.StatusOK},
+		{"/passkey-ui.js", "text/javascript; charset=utf-8", http.StatusOK},
 		{"/web.go", "", http.StatusNotFound},
 		{"/missing.js", "", http.StatusNotFound},
 		{"/v1/nothing", "", http.StatusNotFound},
