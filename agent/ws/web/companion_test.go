@@ -210,7 +210,6 @@ func TestCompanionPushToTalk(t *testing.T) {
 // same device (the glasses themselves, with the page as their phone
 // companion) shows on the page's order card.
 func TestCompanionOtherDevice(t *testing.T) {
-	t.Skip("needs the device fan-out")
 	d := mustOpenDaemon(t, false)
 	b := mustBrowser(t, "")
 	pairPage(b, d)
