@@ -295,7 +295,11 @@ func (d *dialog) confirm() error {
 		lead = fmt.Sprintf("Confirmed your agent %s's order of %s from %s", o.Agent, d.s.hub.lineNames(o), o.PayeeName)
 	}
 	if o.StepUp() {
-		d.say("%s; %s is on hold. Risk control will ask for your PIN. Say pay to authorize.", lead, Money(o.Total, o.Currency))
+		how := "your PIN"
+		if ok, err := d.db().HasPasskey(d.ctx); err == nil && ok {
+			how = "a check on your phone"
+		}
+		d.say("%s; %s is on hold. Risk control will ask for %s. Say pay to authorize.", lead, Money(o.Total, o.Currency), how)
 		return nil
 	}
 	d.say("%s; %s is on hold. Say pay to authorize the payment.", lead, Money(o.Total, o.Currency))

@@ -85,6 +85,7 @@ func TestCompanionEndToEnd(t *testing.T) {
 	b.wait(`document.getElementById("verify").hidden`, 5*time.Second)
 	log := b.log()
 	for _, want := range []string{"entry you: " + said, "entry reply: Payments", "entry you: buy a latte from luckin coffee",
+		"entry reply: Order confirmed; 18 yuan is on hold. Risk control will ask for a check on your phone.",
 		"entry reply: Paid 18 yuan to Luckin Coffee"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the conversation lacks %q:\n%s", want, log)
