@@ -64,7 +64,9 @@ type Server struct {
 func NewServer(hub *agent.Hub, addr string) *Server {
 	s := &Server{Addr: addr, Hub: hub, Logger: slog.New(slog.DiscardHandler), mux: http.NewServeMux()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.mux.Handle("GET /", web.Handler())
+	for _, pattern := range web.Patterns() {
+		s.mux.Handle(pattern, web.Handler())
+	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /v1/stream", s.stream)
 	s.mux.HandleFunc("GET /v1/wallet/balance", s.user(s.balance))

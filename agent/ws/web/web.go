@@ -34,6 +34,20 @@ func Handler() http.Handler {
 	return http.HandlerFunc(serve)
 }
 
+// Patterns are the request patterns the page answers: "/" itself and each
+// of its files, and nothing else, so that the daemon's other paths
+// (/mcp, /v1/…) stay theirs for every method.
+func Patterns() []string {
+	out := []string{"GET /{$}"}
+	entries, _ := files.ReadDir(".")
+	for _, e := range entries {
+		if e.Name() != "index.html" {
+			out = append(out, "GET /"+e.Name())
+		}
+	}
+	return out
+}
+
 func serve(w http.ResponseWriter, r *http.Request) {
 	name := path.Clean(r.URL.Path)
 	if name == "/" {
