@@ -122,14 +122,18 @@ func (r *AuditReport) OK() bool { return len(r.Problems) == 0 }
 // ErrAudit is returned by VerifyAudit when the chain or the balances do not check out.
 var ErrAudit = errors.New("audit verification failed")
 
-// VerifyAudit walks the chain, checks every link and hash, replays every
+// VerifyAudit runs bbolt's consistency check on the file, then walks the
+// chain, checks every link and hash, replays every
 // transfer on it to re-derive all account totals, and compares them with the
 // stored accounts. It also checks the ledger invariants: balances sum to zero
 // and the user never spends more than they hold, counting holds.
 func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
+	if err := db.checkPages(ctx); err != nil {
+		return nil, err
+	}
 	r := &AuditReport{Balances: map[string]int64{}}
 	err := db.view(func(tx *bolt.Tx) error {
-		return verify(tx, r)
+		return safely("audit verification", func() error { return verify(tx, r) })
 	})
 	if err != nil {
 		return nil, err

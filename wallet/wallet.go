@@ -127,10 +127,17 @@ func (db *DB) Open() error {
 	if db.screen == nil {
 		return errors.New("open wallet: no risk screen: every debit must be screened")
 	}
-	b, err := bolt.Open(db.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if _, err := checkFile(db.Path); err != nil {
+		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	}
+	b, err := openBolt(db.Path)
 	if errors.Is(err, bolt.ErrTimeout) {
 		return fmt.Errorf("open wallet %s: %w", db.Path, ErrLocked)
 	} else if err != nil {
+		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	}
+	if err := db.check(b); err != nil {
+		b.Close()
 		return fmt.Errorf("open wallet %s: %w", db.Path, err)
 	}
 	if err := b.Update(db.setup); err != nil {
