@@ -224,6 +224,9 @@ func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) (*
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	if err := checkWalletExists(cfg); err != nil {
+		return nil, err
+	}
 	db := wallet.NewDB(walletPath(cfg), walletscreen.New(riskLimits(cfg)))
 	db.Currency = cat.Currency
 	db.OrderTimeout, db.HoldTimeout = cfg.Dialog.OrderTimeout, cfg.Dialog.HoldTimeout
@@ -237,6 +240,21 @@ func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) (*
 		return nil, err
 	}
 	return db, nil
+}
+
+// checkWalletExists refuses a data directory that was set up (it has the
+// CLI's token) but whose wallet.db is gone: opening would silently start a
+// new, empty ledger in its place. voicepay init creates the ledger in a new
+// data directory; neither init nor serve re-creates a missing one.
+func checkWalletExists(cfg *config.Config) error {
+	if _, err := os.Stat(walletPath(cfg)); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Stat(tokenPath(cfg)); err != nil {
+		return nil
+	}
+	return fmt.Errorf("%s is missing but %s shows a wallet was set up here: restore wallet.db from a backup "+
+		"(or, to start a new, empty wallet, remove %s and run voicepay init)", walletPath(cfg), tokenPath(cfg), tokenPath(cfg))
 }
 
 // readToken reads the local CLI's user token from the data directory.
