@@ -21,7 +21,7 @@ const bigTransfers = 100_000
 // longer than the benchmarks themselves.
 func bigWallet(b *testing.B) string {
 	b.Helper()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("voicepay-bench-%d-v2.db", bigTransfers))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("voicepay-bench-%d-v3.db", bigTransfers))
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}

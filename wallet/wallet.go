@@ -76,6 +76,10 @@ type DB struct {
 	// or less starts no sweeper: lapsed orders then stay open until someone
 	// calls Sweep, though every call that touches one still refuses it.
 	SweepInterval time.Duration
+	// VerifyOnOpen makes Open verify the whole ledger (VerifyAudit) and
+	// refuse a file that fails, as the daemon does before it serves.
+	// audit verify leaves it off, to report on such a file.
+	VerifyOnOpen bool
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -140,7 +144,13 @@ func (db *DB) Open() error {
 		b.Close()
 		return fmt.Errorf("open wallet %s: %w", db.Path, err)
 	}
-	if err := b.Update(db.setup); err != nil {
+	if err := b.Update(func(tx *bolt.Tx) error {
+		l := &ltx{Tx: tx, db: db, now: db.Now()}
+		if err := db.setup(l); err != nil {
+			return err
+		}
+		return l.flushRecords()
+	}); err != nil {
 		b.Close()
 		return fmt.Errorf("open wallet %s: %w", db.Path, err)
 	}
@@ -148,6 +158,13 @@ func (db *DB) Open() error {
 	db.calls = make(chan *call, 1024)
 	db.done = make(chan struct{})
 	go db.commitLoop()
+	if db.VerifyOnOpen {
+		if _, err := db.VerifyAudit(context.Background()); err != nil {
+			db.Close()
+			return fmt.Errorf("open wallet %s: refusing to use a ledger that fails verification "+
+				"(run voicepay audit verify; restore it from a backup): %w", db.Path, err)
+		}
+	}
 	if db.SweepInterval > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
 		db.stopSweep, db.swept = cancel, make(chan struct{})
@@ -156,18 +173,32 @@ func (db *DB) Open() error {
 	return nil
 }
 
-func (db *DB) setup(tx *bolt.Tx) error {
+// setup creates what a ledger needs, and binds the records of a ledger
+// written before records were bound to the chain (see bindRecords).
+func (db *DB) setup(l *ltx) error {
+	fresh := l.Bucket(bucketMeta) == nil
 	for _, name := range allBuckets {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+		if _, err := l.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	meta := tx.Bucket(bucketMeta)
+	meta := l.Bucket(bucketMeta)
+	if fresh {
+		if err := l.put(bucketMeta, recordsBound, []byte("1")); err != nil {
+			return err
+		}
+	} else if meta.Get(recordsBound) == nil {
+		n, err := l.bindRecords()
+		if err != nil {
+			return fmt.Errorf("bind records to the audit chain: %w", err)
+		}
+		db.Logger.Warn("bound the ledger's existing records to the audit chain, once", "records", n)
+	}
 	if cur := meta.Get([]byte("currency")); cur != nil {
 		if string(cur) != db.Currency {
 			return fmt.Errorf("ledger currency is %s, not %s", cur, db.Currency)
 		}
-	} else if err := meta.Put([]byte("currency"), []byte(db.Currency)); err != nil {
+	} else if err := l.put(bucketMeta, []byte("currency"), []byte(db.Currency)); err != nil {
 		return err
 	}
 	if seed := meta.Get([]byte("signing_seed")); seed != nil {
@@ -177,14 +208,14 @@ func (db *DB) setup(tx *bolt.Tx) error {
 		if _, err := rand.Read(seed); err != nil {
 			return err
 		}
-		if err := meta.Put([]byte("signing_seed"), seed); err != nil {
+		if err := l.put(bucketMeta, []byte("signing_seed"), seed); err != nil {
 			return err
 		}
 		db.key = ed25519.NewKeyFromSeed(seed)
 	}
 	for _, id := range []string{UserAccount, ExternalAccount, CompensationAccount} {
-		if _, err := getAccount(tx, id); errors.Is(err, ErrNotFound) {
-			if err := putAccount(tx, &Account{ID: id, Currency: db.Currency}); err != nil {
+		if _, err := getAccount(l.Tx, id); errors.Is(err, ErrNotFound) {
+			if err := putAccount(l.Tx, &Account{ID: id, Currency: db.Currency}); err != nil {
 				return err
 			}
 		}
@@ -325,6 +356,10 @@ type ltx struct {
 	*bolt.Tx
 	db  *DB
 	now time.Time
+	// bound are the records the write put or deleted, by bucket/key, and
+	// last its last audit entry, to which flushRecords adds them.
+	bound map[string]RecordHash
+	last  *AuditEntry
 }
 
 // write runs fn as one durable ledger write. fn may run more than once.
@@ -334,13 +369,16 @@ func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
 	var kept error
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		kept = nil
-		err := fn(&ltx{Tx: tx, db: db, now: db.Now()})
+		l := &ltx{Tx: tx, db: db, now: db.Now()}
+		err := fn(l)
 		var k keptError
 		if errors.As(err, &k) {
-			kept = k.err
-			return nil
+			kept, err = k.err, nil
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return l.flushRecords()
 	})
 	if err != nil {
 		return err
