@@ -167,8 +167,21 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 		return nil, err
 	}
 	r := &AuditReport{Balances: map[string]int64{}}
+	var a *anchor
+	var aerr error
+	if db.anchorKey != nil {
+		a, aerr = db.readAnchor()
+	}
 	err := db.view(func(tx *bolt.Tx) error {
-		return safely("audit verification", func() error { return verify(tx, r) })
+		if err := safely("audit verification", func() error { return verify(tx, r) }); err != nil {
+			return err
+		}
+		if db.anchorKey != nil {
+			if p := checkAnchor(tx, a, aerr); p != "" {
+				r.Problems = append(r.Problems, p)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -163,6 +165,11 @@ func TestBindExisting(t *testing.T) {
 		}
 		return rechain(tx, func(e *wallet.AuditEntry) { e.Records = nil })
 	})
+	for _, name := range []string{"wallet.anchor", "anchor.key"} {
+		if err := os.Remove(filepath.Join(filepath.Dir(db.Path), name)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	db = MustOpenDB(t, WithPath(db.Path))
 	log := db.MustAudit(t)
 	if last := log[len(log)-1]; last.Kind != "bind" || len(last.Records) == 0 {
@@ -233,3 +240,90 @@ func recordHash(v []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// TestAnchor re-chains a file, rolls one back, and leaves its anchor one
+// commit behind, as a crash between the commit and the anchor would.
+func TestAnchor(t *testing.T) {
+	t.Run("re-chained", func(t *testing.T) {
+		db := tamperWallet(t)
+		// Turn the 1000-yuan top-up into 100,000 yuan everywhere: the
+		// transfer, its audit entry and binding, the account, every hash.
+		editBolt(t, db.Path, func(tx *bolt.Tx) error {
+			var id uint64
+			err := rechain(tx, func(e *wallet.AuditEntry) {
+				if e.Kind == "transfer" && bytes.Contains(e.Data, []byte(`"amount":100000,`)) && id == 0 {
+					e.Data = bytes.Replace(e.Data, []byte(`"amount":100000,`), []byte(`"amount":10000000,`), 1)
+					var tr wallet.Transfer
+					json.Unmarshal(e.Data, &tr)
+					id = tr.ID
+				}
+				for i, r := range e.Records {
+					if id != 0 && r.Bucket == "transfers" && r.Key == hex.EncodeToString(u64(id)) {
+						v := bytes.Replace(tx.Bucket([]byte("transfers")).Get(u64(id)),
+							[]byte(`"amount":100000,`), []byte(`"amount":10000000,`), 1)
+						tx.Bucket([]byte("transfers")).Put(u64(id), v)
+						e.Records[i].Hash = recordHash(v)
+					}
+				}
+			})
+			if err != nil || id == 0 {
+				return fmt.Errorf("re-chain: %v, transfer %d", err, id)
+			}
+			return editAccount(tx, "user", 10000000-100000)
+		})
+		wantTampered(t, db.Path, "the ledger's audit chain does not match its anchor", "re-chained")
+	})
+	t.Run("rolled back", func(t *testing.T) {
+		db := MustOpenDB(t)
+		db.MustTopup(t, 100000)
+		db.MustClose()
+		old, err := os.ReadFile(db.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = MustOpenDB(t, WithPath(db.Path))
+		db.MustAuthorize(t, db.MustConfirm(t, db.MustCreate(t, Lattes(1)).ID).ID)
+		db.MustClose()
+		if err := os.WriteFile(db.Path, old, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		wantTampered(t, db.Path, "the ledger's audit chain does not match its anchor", "rolled back")
+	})
+	t.Run("anchor one commit behind", func(t *testing.T) {
+		db := MustOpenDB(t)
+		db.MustTopup(t, 100000)
+		db.MustClose()
+		anchorPath := filepath.Join(filepath.Dir(db.Path), "wallet.anchor")
+		behind, err := os.ReadFile(anchorPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = MustOpenDB(t, WithPath(db.Path))
+		db.MustTopup(t, 100)
+		db.MustClose()
+		if err := os.WriteFile(anchorPath, behind, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		serve := wallet.NewDB(db.Path, NewRiskScreen())
+		serve.VerifyOnOpen, serve.SweepInterval = true, 0
+		if err := serve.Open(); err != nil {
+			t.Fatalf("open with the anchor one commit behind: %v", err)
+		}
+		serve.Close()
+	})
+	t.Run("forged anchor", func(t *testing.T) {
+		db := tamperWallet(t)
+		anchorPath := filepath.Join(filepath.Dir(db.Path), "wallet.anchor")
+		if err := os.WriteFile(anchorPath, []byte(`{"seq":1,"hash":"00","mac":"00"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		wantTampered(t, db.Path, "is not signed by the anchor key")
+	})
+}
+
+// editAccount adds delta to an account's credits posted, as TestTamper does.
+func editAccount(tx *bolt.Tx, id string, delta int64) error {
+	b := tx.Bucket([]byte("accounts"))
+	w := bytes.Clone(b.Get([]byte(id)))
+	binary.BigEndian.PutUint64(w[9:17], binary.BigEndian.Uint64(w[9:17])+uint64(delta))
+	return b.Put([]byte(id), w)
+}

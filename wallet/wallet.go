@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -80,6 +81,11 @@ type DB struct {
 	// refuse a file that fails, as the daemon does before it serves.
 	// audit verify leaves it off, to report on such a file.
 	VerifyOnOpen bool
+	// AnchorPath and AnchorKeyPath are where the chain's head is anchored
+	// outside the file, and the key that signs it (see anchor); by default
+	// wallet.anchor and anchor.key beside the file.
+	AnchorPath    string
+	AnchorKeyPath string
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -92,8 +98,14 @@ type DB struct {
 	screen Screener
 	bolt   *bolt.DB
 	key    ed25519.PrivateKey
-	calls  chan *call
-	done   chan struct{}
+	// anchorKey signs the anchor; anchorProblem is how the chain failed
+	// its anchor at open, if it did (then the anchor is left as it is);
+	// anchored is the sequence number last anchored.
+	anchorKey     []byte
+	anchorProblem string
+	anchored      uint64
+	calls         chan *call
+	done          chan struct{}
 	// stopSweep ends the sweeper, which closes swept once it has returned;
 	// both are nil when no sweeper runs.
 	stopSweep context.CancelFunc
@@ -131,8 +143,12 @@ func (db *DB) Open() error {
 	if db.screen == nil {
 		return errors.New("open wallet: no risk screen: every debit must be screened")
 	}
-	if _, err := checkFile(db.Path); err != nil {
+	db.anchorPaths()
+	if exists, err := checkFile(db.Path); err != nil {
 		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	} else if _, err := os.Stat(db.AnchorPath); !exists && err == nil {
+		return fmt.Errorf("open wallet %s: %w: the file is missing but %s shows a ledger was here; %s",
+			db.Path, ErrDamaged, db.AnchorPath, restoreHint)
 	}
 	b, err := openBolt(db.Path)
 	if errors.Is(err, bolt.ErrTimeout) {
@@ -151,6 +167,10 @@ func (db *DB) Open() error {
 		}
 		return l.flushRecords()
 	}); err != nil {
+		b.Close()
+		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	}
+	if err := db.openAnchor(b); err != nil {
 		b.Close()
 		return fmt.Errorf("open wallet %s: %w", db.Path, err)
 	}
@@ -309,6 +329,8 @@ func (db *DB) commit(group []*call) {
 	for len(group) > 0 {
 		failed := -1
 		var ferr error
+		var seq uint64
+		var head string
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			for i, c := range group {
 				if err := c.fn(tx); err != nil {
@@ -316,9 +338,13 @@ func (db *DB) commit(group []*call) {
 					return err
 				}
 			}
+			seq, head = chainHead(tx)
 			return nil
 		})
 		if failed < 0 {
+			if err == nil {
+				db.anchor(seq, head)
+			}
 			for _, c := range group {
 				c.done <- err
 			}
