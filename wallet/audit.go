@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,8 +24,11 @@ type AuditEntry struct {
 	Time time.Time       `json:"time"`
 	Kind string          `json:"kind"`
 	Data json.RawMessage `json:"data"`
-	Prev string          `json:"prev"`
-	Hash string          `json:"hash"`
+	// Records are the records the entry's write put or deleted, with the
+	// hash of what it stored (see RecordHash).
+	Records []RecordHash `json:"records,omitempty"`
+	Prev    string       `json:"prev"`
+	Hash    string       `json:"hash"`
 }
 
 var auditHead = []byte("audit_head")
@@ -41,6 +45,14 @@ func (e *AuditEntry) sum() string {
 	h.Write([]byte(e.Kind))
 	h.Write([]byte{0})
 	h.Write(e.Data)
+	for _, r := range e.Records {
+		h.Write([]byte{0})
+		h.Write([]byte(r.Bucket))
+		h.Write([]byte{0})
+		h.Write([]byte(r.Key))
+		h.Write([]byte{0})
+		h.Write([]byte(r.Hash))
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -56,6 +68,22 @@ func (e *AuditEntry) encode() []byte {
 	b = strconv.AppendQuote(b, e.Kind)
 	b = append(b, `,"data":`...)
 	b = append(b, e.Data...)
+	if len(e.Records) > 0 {
+		b = append(b, `,"records":[`...)
+		for i, r := range e.Records {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"b":`...)
+			b = strconv.AppendQuote(b, r.Bucket)
+			b = append(b, `,"k":"`...)
+			b = append(b, r.Key...)
+			b = append(b, `","h":"`...)
+			b = append(b, r.Hash...)
+			b = append(b, `"}`...)
+		}
+		b = append(b, ']')
+	}
 	b = append(b, `,"prev":"`...)
 	b = append(b, e.Prev...)
 	b = append(b, `","hash":"`...)
@@ -72,17 +100,24 @@ func (l *ltx) audit(kind string, v any) error {
 			return fmt.Errorf("audit %s: %w", kind, err)
 		}
 	}
+	return l.appendEntry(kind, data, nil)
+}
+
+// appendEntry appends an entry to the chain, and remembers it as the
+// write's last, to which flushRecords adds the records the write bound.
+func (l *ltx) appendEntry(kind string, data json.RawMessage, recs []RecordHash) error {
 	b := l.Bucket(bucketAudit)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
 	}
-	e := AuditEntry{Seq: seq, Time: l.now, Kind: kind, Data: data,
+	e := &AuditEntry{Seq: seq, Time: l.now, Kind: kind, Data: data, Records: recs,
 		Prev: string(l.Bucket(bucketMeta).Get(auditHead))}
 	e.Hash = e.sum()
 	if err := b.Put(itob(seq), e.encode()); err != nil {
 		return err
 	}
+	l.last = e
 	return l.Bucket(bucketMeta).Put(auditHead, []byte(e.Hash))
 }
 
@@ -122,20 +157,41 @@ func (r *AuditReport) OK() bool { return len(r.Problems) == 0 }
 // ErrAudit is returned by VerifyAudit when the chain or the balances do not check out.
 var ErrAudit = errors.New("audit verification failed")
 
-// VerifyAudit walks the chain, checks every link and hash, replays every
+// VerifyAudit runs bbolt's consistency check on the file, then walks the
+// chain, checks every link and hash, replays every
 // transfer on it to re-derive all account totals, and compares them with the
 // stored accounts. It also checks the ledger invariants: balances sum to zero
 // and the user never spends more than they hold, counting holds.
 func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
+	if err := db.checkPages(ctx); err != nil {
+		return nil, err
+	}
 	r := &AuditReport{Balances: map[string]int64{}}
+	var a *anchor
+	var aerr error
+	if db.anchorKey != nil {
+		a, aerr = db.readAnchor()
+	}
 	err := db.view(func(tx *bolt.Tx) error {
-		return verify(tx, r)
+		if err := safely("audit verification", func() error { return verify(tx, r) }); err != nil {
+			return err
+		}
+		if db.anchorKey != nil {
+			if p := checkAnchor(tx, a, aerr); p != "" {
+				r.Problems = append(r.Problems, p)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	if !r.OK() {
-		return r, fmt.Errorf("%w: %d problems, first: %s", ErrAudit, len(r.Problems), r.Problems[0])
+		shown := r.Problems
+		if len(shown) > 5 {
+			shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(r.Problems)-5))
+		}
+		return r, fmt.Errorf("%w: %d problems: %s", ErrAudit, len(r.Problems), strings.Join(shown, "; "))
 	}
 	return r, nil
 }
@@ -143,13 +199,15 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 // verify checks the audit chain in tx against the ledger, adding what it
 // finds to r. It returns an error only when a stored account cannot be read.
 func verify(tx *bolt.Tx, r *AuditReport) error {
-	v := &auditVerifier{r: r, derived: map[string]*Account{}, holds: map[uint64]*Transfer{}, want: 1}
+	v := &auditVerifier{r: r, derived: map[string]*Account{}, holds: map[uint64]*Transfer{},
+		bound: map[string]RecordHash{}, want: 1}
 	if !v.walk(tx) {
 		return nil
 	}
 	v.checkHead(tx)
 	v.checkTransfers(tx)
 	v.checkHolds(tx)
+	v.checkRecords(tx)
 	return v.checkAccounts(tx)
 }
 
@@ -157,10 +215,11 @@ func verify(tx *bolt.Tx, r *AuditReport) error {
 // verify walks the chain.
 type auditVerifier struct {
 	r       *AuditReport
-	derived map[string]*Account  // account totals replayed from the chain
-	holds   map[uint64]*Transfer // pending transfers not yet posted or voided
-	prev    string               // hash of the last entry read
-	want    uint64               // sequence the next entry should have
+	derived map[string]*Account   // account totals replayed from the chain
+	holds   map[uint64]*Transfer  // pending transfers not yet posted or voided
+	bound   map[string]RecordHash // the latest binding of each record, by bucket/key
+	prev    string                // hash of the last entry read
+	want    uint64                // sequence the next entry should have
 }
 
 func (v *auditVerifier) problem(format string, args ...any) {
@@ -190,6 +249,9 @@ func (v *auditVerifier) walk(tx *bolt.Tx) bool {
 		}
 		v.r.Entries++
 		v.checkLink(k, &e)
+		for _, rec := range e.Records {
+			v.bound[rec.Bucket+"/"+rec.Key] = rec
+		}
 		if e.Kind == "transfer" {
 			v.replay(&e)
 		}

@@ -100,7 +100,7 @@ func (l *ltx) charge(m *Mandate, units, amount int64) (*Charge, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.Put(chargeKey(m.ID, c.ID), v); err != nil {
+	if err := l.put(bucketCharges, chargeKey(m.ID, c.ID), v); err != nil {
 		return nil, err
 	}
 	m.PeriodSpent += amount

@@ -180,7 +180,7 @@ func (l *ltx) putCredentials(c *Credentials) error {
 	if err != nil {
 		return err
 	}
-	return l.Bucket(bucketCreds).Put(credKey, v)
+	return l.put(bucketCreds, credKey, v)
 }
 
 // maxLockout caps the doubling of lockouts.

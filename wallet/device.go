@@ -58,7 +58,7 @@ func (db *DB) AddDevice(ctx context.Context, id, scope string) (string, error) {
 	}
 	err = db.write(ctx, func(l *ltx) error {
 		if old, err := getDevice(l.Tx, id); err == nil {
-			if err := l.Bucket(bucketDevices).Delete([]byte("tok:" + old.TokenHash)); err != nil {
+			if err := l.del(bucketDevices, []byte("tok:"+old.TokenHash)); err != nil {
 				return err
 			}
 		}
@@ -86,7 +86,7 @@ func (l *ltx) pair(d *Device, via string) error {
 	if err := l.putDevice(d); err != nil {
 		return err
 	}
-	if err := l.Bucket(bucketDevices).Put([]byte("tok:"+d.TokenHash), []byte(d.ID)); err != nil {
+	if err := l.put(bucketDevices, []byte("tok:"+d.TokenHash), []byte(d.ID)); err != nil {
 		return err
 	}
 	ev := map[string]string{"event": "paired", "device": d.ID, "scope": d.Scope}
@@ -154,11 +154,10 @@ func (db *DB) RevokeDevice(ctx context.Context, id string) error {
 }
 
 func (l *ltx) revoke(d *Device) error {
-	b := l.Bucket(bucketDevices)
-	if err := b.Delete([]byte("tok:" + d.TokenHash)); err != nil {
+	if err := l.del(bucketDevices, []byte("tok:"+d.TokenHash)); err != nil {
 		return err
 	}
-	if err := b.Delete([]byte("id:" + d.ID)); err != nil {
+	if err := l.del(bucketDevices, []byte("id:"+d.ID)); err != nil {
 		return err
 	}
 	return l.audit("device", map[string]string{"event": "revoked", "device": d.ID})
@@ -342,5 +341,5 @@ func (l *ltx) putDevice(d *Device) error {
 	if err != nil {
 		return err
 	}
-	return l.Bucket(bucketDevices).Put([]byte("id:"+d.ID), v)
+	return l.put(bucketDevices, []byte("id:"+d.ID), v)
 }

@@ -57,5 +57,5 @@ func idempotent[T any](l *ltx, op, key string, params any, fn func() (T, error))
 	if err != nil {
 		return zero, err
 	}
-	return out, b.Put(k, v)
+	return out, l.put(bucketIdem, k, v)
 }

@@ -537,7 +537,7 @@ func (l *ltx) putMandate(m *Mandate, event string, c *Charge, method string) err
 	if err != nil {
 		return err
 	}
-	if err := l.Bucket(bucketMandates).Put(itob(m.ID), v); err != nil {
+	if err := l.put(bucketMandates, itob(m.ID), v); err != nil {
 		return err
 	}
 	return l.auditMandate(event, m, c, method)

@@ -492,7 +492,7 @@ func (l *ltx) putOrder(o *Order, event string) error {
 	if err != nil {
 		return err
 	}
-	if err := l.Bucket(bucketOrders).Put(itob(o.ID), v); err != nil {
+	if err := l.put(bucketOrders, itob(o.ID), v); err != nil {
 		return err
 	}
 	if o.State.Open() {

@@ -98,7 +98,7 @@ func (db *DB) NewPairingCode(ctx context.Context, name string) (code string, exp
 		if err != nil {
 			return err
 		}
-		if err := l.Bucket(bucketPairing).Put(pairingKey(norm), v); err != nil {
+		if err := l.put(bucketPairing, pairingKey(norm), v); err != nil {
 			return err
 		}
 		return l.audit("device", map[string]string{"event": "pairing code issued", "device": name,
@@ -145,7 +145,7 @@ func (l *ltx) sweepPairings(name string) error {
 		return err
 	}
 	for _, k := range stale {
-		if err := b.Delete(k); err != nil {
+		if err := l.del(bucketPairing, k); err != nil {
 			return err
 		}
 	}
@@ -191,7 +191,7 @@ func (db *DB) ExchangePairingCode(ctx context.Context, code string) (*Device, st
 		if v, err = json.Marshal(p); err != nil {
 			return err
 		}
-		if err := b.Put(key, v); err != nil {
+		if err := l.put(bucketPairing, key, v); err != nil {
 			return err
 		}
 		d = &Device{ID: p.Device, Scope: ScopeUser, TokenHash: tokenHash(token), Created: l.now}

@@ -107,7 +107,7 @@ func (db *DB) PasskeyUser(ctx context.Context) ([]byte, error) {
 			return nil
 		}
 		handle = fresh
-		return b.Put(passkeyUserKey, fresh)
+		return l.put(bucketPasskeys, passkeyUserKey, fresh)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("passkey user: %w", err)
@@ -289,9 +289,9 @@ func (l *ltx) setSpokenPIN(enabled bool) error {
 	}
 	var err error
 	if enabled {
-		err = b.Delete(spokenPINOffKey)
+		err = l.del(bucketPasskeys, spokenPINOffKey)
 	} else {
-		err = b.Put(spokenPINOffKey, []byte("off"))
+		err = l.put(bucketPasskeys, spokenPINOffKey, []byte("off"))
 	}
 	if err != nil {
 		return err
@@ -316,7 +316,7 @@ func (l *ltx) putPasskey(p *Passkey) error {
 	if err != nil {
 		return err
 	}
-	return l.Bucket(bucketPasskeys).Put(append(bytes.Clone(passkeyKeyPrefix), p.ID...), v)
+	return l.put(bucketPasskeys, append(bytes.Clone(passkeyKeyPrefix), p.ID...), v)
 }
 
 // passkeyMethod checks a passkey proof for purpose and subject, when one is

@@ -76,7 +76,7 @@ func (l *ltx) putStats(key string, s debitStats) error {
 	if err != nil {
 		return err
 	}
-	return l.Bucket(bucketStats).Put([]byte(key), v)
+	return l.put(bucketStats, []byte(key), v)
 }
 
 // recentRepeats returns the times of recent debits to payee for amount that
@@ -161,7 +161,7 @@ func (l *ltx) screen(d Debit, ref string) (Decision, error) {
 	if err != nil {
 		return dec, err
 	}
-	return dec, l.Bucket(bucketStats).Put([]byte(repeatKey(d.Payee, d.Amount)), v)
+	return dec, l.put(bucketStats, []byte(repeatKey(d.Payee, d.Amount)), v)
 }
 
 // unscreen takes a voided debit back out of the day's total, so that a
@@ -180,7 +180,7 @@ func (l *ltx) unscreen(amount int64, at time.Time) error {
 
 // markPaid remembers that the user has paid payee.
 func (l *ltx) markPaid(payee string) error {
-	return l.Bucket(bucketStats).Put([]byte(payeeKey(payee)), []byte{1})
+	return l.put(bucketStats, []byte(payeeKey(payee)), []byte{1})
 }
 
 // joinReasons says a decision's reasons in one sentence.

@@ -173,7 +173,7 @@ func (l *ltx) putTransfer(t *Transfer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := l.Bucket(bucketTransfer).Put(itob(t.ID), v); err != nil {
+	if err := l.put(bucketTransfer, itob(t.ID), v); err != nil {
 		return nil, err
 	}
 	switch t.Kind {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -76,6 +77,15 @@ type DB struct {
 	// or less starts no sweeper: lapsed orders then stay open until someone
 	// calls Sweep, though every call that touches one still refuses it.
 	SweepInterval time.Duration
+	// VerifyOnOpen makes Open verify the whole ledger (VerifyAudit) and
+	// refuse a file that fails, as the daemon does before it serves.
+	// audit verify leaves it off, to report on such a file.
+	VerifyOnOpen bool
+	// AnchorPath and AnchorKeyPath are where the chain's head is anchored
+	// outside the file, and the key that signs it (see anchor); by default
+	// wallet.anchor and anchor.key beside the file.
+	AnchorPath    string
+	AnchorKeyPath string
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -88,8 +98,14 @@ type DB struct {
 	screen Screener
 	bolt   *bolt.DB
 	key    ed25519.PrivateKey
-	calls  chan *call
-	done   chan struct{}
+	// anchorKey signs the anchor; anchorProblem is how the chain failed
+	// its anchor at open, if it did (then the anchor is left as it is);
+	// anchored is the sequence number last anchored.
+	anchorKey     []byte
+	anchorProblem string
+	anchored      uint64
+	calls         chan *call
+	done          chan struct{}
 	// stopSweep ends the sweeper, which closes swept once it has returned;
 	// both are nil when no sweeper runs.
 	stopSweep context.CancelFunc
@@ -127,13 +143,34 @@ func (db *DB) Open() error {
 	if db.screen == nil {
 		return errors.New("open wallet: no risk screen: every debit must be screened")
 	}
-	b, err := bolt.Open(db.Path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db.anchorPaths()
+	if exists, err := checkFile(db.Path); err != nil {
+		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	} else if _, err := os.Stat(db.AnchorPath); !exists && err == nil {
+		return fmt.Errorf("open wallet %s: %w: the file is missing but %s shows a ledger was here; %s",
+			db.Path, ErrDamaged, db.AnchorPath, restoreHint)
+	}
+	b, err := openBolt(db.Path)
 	if errors.Is(err, bolt.ErrTimeout) {
 		return fmt.Errorf("open wallet %s: %w", db.Path, ErrLocked)
 	} else if err != nil {
 		return fmt.Errorf("open wallet %s: %w", db.Path, err)
 	}
-	if err := b.Update(db.setup); err != nil {
+	if err := db.check(b); err != nil {
+		b.Close()
+		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	}
+	if err := b.Update(func(tx *bolt.Tx) error {
+		l := &ltx{Tx: tx, db: db, now: db.Now()}
+		if err := db.setup(l); err != nil {
+			return err
+		}
+		return l.flushRecords()
+	}); err != nil {
+		b.Close()
+		return fmt.Errorf("open wallet %s: %w", db.Path, err)
+	}
+	if err := db.openAnchor(b); err != nil {
 		b.Close()
 		return fmt.Errorf("open wallet %s: %w", db.Path, err)
 	}
@@ -141,6 +178,13 @@ func (db *DB) Open() error {
 	db.calls = make(chan *call, 1024)
 	db.done = make(chan struct{})
 	go db.commitLoop()
+	if db.VerifyOnOpen {
+		if _, err := db.VerifyAudit(context.Background()); err != nil {
+			db.Close()
+			return fmt.Errorf("open wallet %s: refusing to use a ledger that fails verification "+
+				"(run voicepay audit verify; restore it from a backup): %w", db.Path, err)
+		}
+	}
 	if db.SweepInterval > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
 		db.stopSweep, db.swept = cancel, make(chan struct{})
@@ -149,18 +193,32 @@ func (db *DB) Open() error {
 	return nil
 }
 
-func (db *DB) setup(tx *bolt.Tx) error {
+// setup creates what a ledger needs, and binds the records of a ledger
+// written before records were bound to the chain (see bindRecords).
+func (db *DB) setup(l *ltx) error {
+	fresh := l.Bucket(bucketMeta) == nil
 	for _, name := range allBuckets {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+		if _, err := l.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	meta := tx.Bucket(bucketMeta)
+	meta := l.Bucket(bucketMeta)
+	if fresh {
+		if err := l.put(bucketMeta, recordsBound, []byte("1")); err != nil {
+			return err
+		}
+	} else if meta.Get(recordsBound) == nil {
+		n, err := l.bindRecords()
+		if err != nil {
+			return fmt.Errorf("bind records to the audit chain: %w", err)
+		}
+		db.Logger.Warn("bound the ledger's existing records to the audit chain, once", "records", n)
+	}
 	if cur := meta.Get([]byte("currency")); cur != nil {
 		if string(cur) != db.Currency {
 			return fmt.Errorf("ledger currency is %s, not %s", cur, db.Currency)
 		}
-	} else if err := meta.Put([]byte("currency"), []byte(db.Currency)); err != nil {
+	} else if err := l.put(bucketMeta, []byte("currency"), []byte(db.Currency)); err != nil {
 		return err
 	}
 	if seed := meta.Get([]byte("signing_seed")); seed != nil {
@@ -170,14 +228,14 @@ func (db *DB) setup(tx *bolt.Tx) error {
 		if _, err := rand.Read(seed); err != nil {
 			return err
 		}
-		if err := meta.Put([]byte("signing_seed"), seed); err != nil {
+		if err := l.put(bucketMeta, []byte("signing_seed"), seed); err != nil {
 			return err
 		}
 		db.key = ed25519.NewKeyFromSeed(seed)
 	}
 	for _, id := range []string{UserAccount, ExternalAccount, CompensationAccount} {
-		if _, err := getAccount(tx, id); errors.Is(err, ErrNotFound) {
-			if err := putAccount(tx, &Account{ID: id, Currency: db.Currency}); err != nil {
+		if _, err := getAccount(l.Tx, id); errors.Is(err, ErrNotFound) {
+			if err := putAccount(l.Tx, &Account{ID: id, Currency: db.Currency}); err != nil {
 				return err
 			}
 		}
@@ -271,6 +329,8 @@ func (db *DB) commit(group []*call) {
 	for len(group) > 0 {
 		failed := -1
 		var ferr error
+		var seq uint64
+		var head string
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			for i, c := range group {
 				if err := c.fn(tx); err != nil {
@@ -278,9 +338,13 @@ func (db *DB) commit(group []*call) {
 					return err
 				}
 			}
+			seq, head = chainHead(tx)
 			return nil
 		})
 		if failed < 0 {
+			if err == nil {
+				db.anchor(seq, head)
+			}
 			for _, c := range group {
 				c.done <- err
 			}
@@ -318,6 +382,10 @@ type ltx struct {
 	*bolt.Tx
 	db  *DB
 	now time.Time
+	// bound are the records the write put or deleted, by bucket/key, and
+	// last its last audit entry, to which flushRecords adds them.
+	bound map[string]RecordHash
+	last  *AuditEntry
 }
 
 // write runs fn as one durable ledger write. fn may run more than once.
@@ -327,13 +395,16 @@ func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
 	var kept error
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		kept = nil
-		err := fn(&ltx{Tx: tx, db: db, now: db.Now()})
+		l := &ltx{Tx: tx, db: db, now: db.Now()}
+		err := fn(l)
 		var k keptError
 		if errors.As(err, &k) {
-			kept = k.err
-			return nil
+			kept, err = k.err, nil
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return l.flushRecords()
 	})
 	if err != nil {
 		return err

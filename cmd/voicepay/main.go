@@ -220,9 +220,13 @@ func localAddr(addr string) string {
 }
 
 // openWallet opens the ledger with the configured risk engine screening every debit.
-func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) (*wallet.DB, error) {
+// Options, such as verifyOnOpen, change the DB before it opens.
+func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger, opts ...func(*wallet.DB)) (*wallet.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := checkWalletExists(cfg); err != nil {
+		return nil, err
 	}
 	db := wallet.NewDB(walletPath(cfg), walletscreen.New(riskLimits(cfg)))
 	db.Currency = cat.Currency
@@ -230,6 +234,9 @@ func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) (*
 	db.RepeatWindow = cfg.Risk.RepeatWindow
 	db.PINAttempts, db.LockoutBase = cfg.Auth.PINAttempts, cfg.Auth.LockoutBase
 	db.Logger = logger
+	for _, o := range opts {
+		o(db)
+	}
 	if err := db.Open(); err != nil {
 		if errors.Is(err, wallet.ErrLocked) {
 			return nil, fmt.Errorf("%w (is voicepay serve running? stop it first)", err)
@@ -238,6 +245,26 @@ func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) (*
 	}
 	return db, nil
 }
+
+// checkWalletExists refuses a data directory that was set up (it has the
+// CLI's token) but whose wallet.db is gone: opening would silently start a
+// new, empty ledger in its place. voicepay init creates the ledger in a new
+// data directory; neither init nor serve re-creates a missing one.
+func checkWalletExists(cfg *config.Config) error {
+	if _, err := os.Stat(walletPath(cfg)); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Stat(tokenPath(cfg)); err != nil {
+		return nil
+	}
+	return fmt.Errorf("%s is missing but %s shows a wallet was set up here: restore wallet.db from a backup "+
+		"(or, to start a new, empty wallet, remove %s and run voicepay init)", walletPath(cfg), tokenPath(cfg), tokenPath(cfg))
+}
+
+// verifyOnOpen makes the wallet verify the whole ledger, its records and
+// its anchor, and refuse to open one that fails: the daemon serves only a
+// ledger that verifies.
+func verifyOnOpen(db *wallet.DB) { db.VerifyOnOpen = true }
 
 // readToken reads the local CLI's user token from the data directory.
 func readToken(cfg *config.Config) (string, error) {

@@ -43,7 +43,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("compile intents: %w", err)
 	}
-	db, err := openWallet(cfg, cat, logger.With("component", "wallet"))
+	db, err := openWallet(cfg, cat, logger.With("component", "wallet"), verifyOnOpen)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,240 @@
+package wallet
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A record is one value the ledger stores outside the audit chain: a
+// transfer, an order and its receipt, a mandate or charge, a device, the
+// credentials and lockout state, a pairing code, a passkey, a risk counter,
+// an idempotency record or a ledger setting. Every write that puts or
+// deletes one binds it to the chain: the audit entry the write makes (or a
+// "records" entry, when it makes none) lists the record's bucket, key and
+// the SHA-256 of its stored bytes. audit verify then finds every record
+// edited, added or deleted behind voicepay's back.
+//
+// Not bound: the accounts, open holds and the open-order index, which
+// verification re-derives from the chain and the records; the audit bucket
+// itself; the chain head; and dialog sessions, which are opaque,
+// rewritten on every turn, and trusted for nothing: every step that moves
+// money re-reads the order from the ledger.
+var boundBuckets = [][]byte{bucketTransfer, bucketOrders, bucketMandates, bucketCharges, bucketDevices,
+	bucketCreds, bucketPairing, bucketPasskeys, bucketStats, bucketIdem, bucketMeta}
+
+// RecordHash binds one record to the audit chain.
+type RecordHash struct {
+	Bucket string `json:"b"`
+	Key    string `json:"k"` // hex
+	Hash   string `json:"h"` // hex SHA-256 of the stored bytes; empty once deleted
+}
+
+// recordsBound marks a ledger whose records are all bound to the chain: a
+// new one, or an older one once bindRecords has run.
+var recordsBound = []byte("records_bound")
+
+// boundKey reports whether key of bucket is bound to the chain.
+func boundKey(bucket, key []byte) bool {
+	return string(bucket) != string(bucketMeta) || string(key) != string(auditHead)
+}
+
+func recordHash(v []byte) string {
+	sum := sha256.Sum256(v)
+	return hex.EncodeToString(sum[:])
+}
+
+// put stores a record and binds it to the chain.
+func (l *ltx) put(bucket, key, v []byte) error {
+	if err := l.Bucket(bucket).Put(key, v); err != nil {
+		return err
+	}
+	l.bind(bucket, key, recordHash(v))
+	return nil
+}
+
+// del deletes a record and binds its deletion to the chain.
+func (l *ltx) del(bucket, key []byte) error {
+	if err := l.Bucket(bucket).Delete(key); err != nil {
+		return err
+	}
+	l.bind(bucket, key, "")
+	return nil
+}
+
+func (l *ltx) bind(bucket, key []byte, hash string) {
+	if l.bound == nil {
+		l.bound = map[string]RecordHash{}
+	}
+	r := RecordHash{Bucket: string(bucket), Key: hex.EncodeToString(key), Hash: hash}
+	l.bound[r.Bucket+"/"+r.Key] = r
+}
+
+// flushRecords adds the records this write bound to its last audit entry,
+// or to a new "records" entry when it made none.
+func (l *ltx) flushRecords() error {
+	if len(l.bound) == 0 {
+		return nil
+	}
+	recs := make([]RecordHash, 0, len(l.bound))
+	for _, r := range l.bound {
+		recs = append(recs, r)
+	}
+	sort.Slice(recs, func(i, j int) bool {
+		return recs[i].Bucket+"/"+recs[i].Key < recs[j].Bucket+"/"+recs[j].Key
+	})
+	l.bound = nil
+	if l.last == nil {
+		return l.appendEntry("records", json.RawMessage(`{}`), recs)
+	}
+	e := l.last
+	e.Records = append(e.Records, recs...)
+	e.Hash = e.sum()
+	if err := l.Bucket(bucketAudit).Put(itob(e.Seq), e.encode()); err != nil {
+		return err
+	}
+	return l.Bucket(bucketMeta).Put(auditHead, []byte(e.Hash))
+}
+
+// bindChunk is how many records one binding entry lists.
+const bindChunk = 1000
+
+// bindRecords binds every record already in the ledger, in "bind" entries
+// of bindChunk records: the one-time migration of a ledger written before
+// records were bound. It reports how many it bound.
+func (l *ltx) bindRecords() (int, error) {
+	var recs []RecordHash
+	flush := func() error {
+		if len(recs) == 0 {
+			return nil
+		}
+		err := l.appendEntry("bind", json.RawMessage(`{"reason":"records written before binding"}`), recs)
+		recs = nil
+		return err
+	}
+	n := 0
+	for _, name := range boundBuckets {
+		err := l.Bucket(name).ForEach(func(k, v []byte) error {
+			if v == nil || !boundKey(name, k) {
+				return nil
+			}
+			n++
+			recs = append(recs, RecordHash{Bucket: string(name), Key: hex.EncodeToString(k), Hash: recordHash(v)})
+			if len(recs) == bindChunk {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	if err := flush(); err != nil {
+		return n, err
+	}
+	return n, l.put(bucketMeta, recordsBound, []byte("1"))
+}
+
+// recordName names a record for a person reading the audit report.
+func recordName(bucket string, key []byte) string {
+	id := func(k []byte) uint64 {
+		if len(k) < 8 {
+			return 0
+		}
+		return binary.BigEndian.Uint64(k)
+	}
+	switch bucket {
+	case string(bucketTransfer):
+		return fmt.Sprintf("transfer %d", id(key))
+	case string(bucketOrders):
+		return fmt.Sprintf("order %d", id(key))
+	case string(bucketMandates):
+		return fmt.Sprintf("mandate %d", id(key))
+	case string(bucketCharges):
+		if len(key) == 16 {
+			return fmt.Sprintf("charge %d of mandate %d", id(key[8:]), id(key))
+		}
+	case string(bucketDevices):
+		if k := string(key); len(k) > 3 && k[:3] == "id:" {
+			return "device " + k[3:]
+		} else if len(k) > 4 && k[:4] == "tok:" {
+			return fmt.Sprintf("device token %.12s", k[4:])
+		}
+	case string(bucketCreds):
+		return fmt.Sprintf("credentials %q (PIN, authenticator and lockout state)", key)
+	case string(bucketPairing):
+		return fmt.Sprintf("pairing code %.12x", key)
+	case string(bucketPasskeys):
+		return fmt.Sprintf("passkey record %q", key)
+	case string(bucketStats):
+		return fmt.Sprintf("risk counter %q", key)
+	case string(bucketIdem):
+		return fmt.Sprintf("idempotency record %q", key)
+	case string(bucketMeta):
+		return fmt.Sprintf("ledger setting %q", key)
+	}
+	return fmt.Sprintf("%s record %x", bucket, key)
+}
+
+// checkRecords compares every bound record in tx with the hash the chain
+// last bound it to, and names each record edited, added or deleted outside
+// voicepay. It then re-checks every paid order's receipt.
+func (v *auditVerifier) checkRecords(tx *bolt.Tx) {
+	if tx.Bucket(bucketMeta).Get(recordsBound) == nil && v.r.Entries > 0 {
+		v.problem("the ledger's records are not bound to the audit chain: open it with voicepay to bind them")
+		return
+	}
+	seen := map[string]bool{}
+	for _, name := range boundBuckets {
+		tx.Bucket(name).ForEach(func(k, b []byte) error {
+			if b == nil || !boundKey(name, k) {
+				return nil
+			}
+			id := string(name) + "/" + hex.EncodeToString(k)
+			seen[id] = true
+			want, ok := v.bound[id]
+			switch {
+			case !ok || want.Hash == "":
+				v.problem("%s was added outside voicepay: no audit entry wrote it", recordName(string(name), k))
+			case want.Hash != recordHash(b):
+				v.problem("%s: its amount or fields were edited after they were written", recordName(string(name), k))
+			}
+			return nil
+		})
+	}
+	for id, r := range v.bound {
+		if r.Hash != "" && !seen[id] {
+			k, _ := hex.DecodeString(r.Key)
+			v.problem("%s was deleted", recordName(r.Bucket, k))
+		}
+	}
+	v.checkReceipts(tx)
+}
+
+// checkReceipts checks that every order with a receipt is exactly the order
+// the receipt signed, with the ledger's key.
+func (v *auditVerifier) checkReceipts(tx *bolt.Tx) {
+	seed := tx.Bucket(bucketMeta).Get([]byte("signing_seed"))
+	if len(seed) != ed25519.SeedSize {
+		v.problem("the ledger's signing key is missing or damaged")
+		return
+	}
+	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+	tx.Bucket(bucketOrders).ForEach(func(k, b []byte) error {
+		var o Order
+		if err := json.Unmarshal(b, &o); err != nil {
+			v.problem("%s: undecodable: %v", recordName(string(bucketOrders), k), err)
+			return nil
+		}
+		if o.Receipt != nil && VerifyReceipt(pub, &o, o.Receipt) != nil {
+			v.problem("order %d: its receipt does not match the order or its signature", o.ID)
+		}
+		return nil
+	})
+}
