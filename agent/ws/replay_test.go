@@ -1,0 +1,93 @@
+package ws_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/ws"
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// TestStreamReplaysTurns: a client whose connection dropped before a
+// turn's reply reconnects and resends the text.input unchanged; it gets
+// the events and the reply the turn had, marked "replayed", and the
+// dialog does not run again. Another connection of the device, which saw
+// the turn mirrored, gets nothing more.
+func TestStreamReplaysTurns(t *testing.T) {
+	d := MustOpenDaemon(t)
+	c := d.MustDial(t, d.Token)
+	c.Enable("e")
+	turns := []struct{ id, text, state, types string }{
+		{"order-1", "buy two lattes from luckin coffee", agent.StateDrafted, "intent order.updated reply"},
+		{"confirm-1", "confirm the order", agent.StateConfirmed, "intent order.updated reply"},
+		{"pay-1", "pay", agent.StateIdle, "intent payment.result reply"},
+	}
+	first := map[string][]Event{}
+	for _, tn := range turns {
+		first[tn.id] = c.Say(tn.id, tn.text, tn.state, "")
+		if got := EventTypes(first[tn.id]); got != tn.types {
+			t.Fatalf("turn %s: events %q, want %q", tn.id, got, tn.types)
+		}
+	}
+	c.Close()
+	paid := d.Balance()
+	if want := int64(Opening - 3600); paid != want {
+		t.Fatalf("balance %d after paying, want %d", paid, want)
+	}
+
+	c = d.MustDial(t, d.Token)
+	phone := d.MustDial(t, d.Token)
+	for _, tn := range turns {
+		t.Run(tn.id, func(t *testing.T) {
+			got := c.Turn(tn.id, tn.text)
+			checkReplay(t, first[tn.id], got)
+		})
+	}
+	if got := d.Balance(); got != paid {
+		t.Errorf("balance %d after the resends, want %d: money moved again", got, paid)
+	}
+	if got := d.Held(); got != 0 {
+		t.Errorf("held %d after the resends, want 0", got)
+	}
+	phone.Send(ws.ClientEvent{Type: "ping", ID: "p"})
+	if ev := phone.Next(); ev.Type != "pong" {
+		t.Errorf("the phone got %v, want no replay, only its pong", ev.Raw)
+	}
+	// The dialog went on from where the turns left it, not from a replay.
+	c.Say("4", "pay", agent.StateIdle, wallet.ENOORDER)
+}
+
+// checkReplay compares a resent turn's events with the original's: the
+// same events, each marked replayed and answering the same id.
+func checkReplay(t *testing.T, want, got []Event) {
+	t.Helper()
+	if EventTypes(got) != EventTypes(want) {
+		t.Fatalf("replayed %q, want %q", EventTypes(got), EventTypes(want))
+	}
+	for i := range got {
+		if got[i].Raw["replayed"] != true {
+			t.Errorf("event %v is not marked replayed", got[i].Raw)
+		}
+		g, w := withoutReplay(t, got[i]), withoutReplay(t, want[i])
+		if g != w {
+			t.Errorf("replayed event\n%s\nwant\n%s", g, w)
+		}
+	}
+}
+
+// withoutReplay is an event's JSON without the "replayed" mark.
+func withoutReplay(t *testing.T, e Event) string {
+	t.Helper()
+	m := map[string]any{}
+	for k, v := range e.Raw {
+		if k != "replayed" {
+			m[k] = v
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
