@@ -120,6 +120,68 @@ func TestTurnIdempotency(t *testing.T) {
 	}
 }
 
+// TestTurnAnswerLost resends turns whose answers were lost: the daemon
+// stopped after a turn's wallet writes but before the turn's answer was
+// saved. The dialog runs again under the same key, moves no money twice,
+// and says what the turn did; a "pay" whose payment went through says
+// that it paid, with the receipt, rather than that there is no order.
+func TestTurnAnswerLost(t *testing.T) {
+	h, s := MustOpenActive(t)
+	d, err := h.DB.Device(context.Background(), "glasses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []Step{
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{ID: "t1b", Say: "make it three", State: agent.StateDrafted,
+			Reply: "Changed to three lattes, 54 yuan. Say confirm to place the order."},
+		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 5400,
+			Reply: "Order confirmed; 54 yuan is on hold. Say pay to authorize the payment."},
+		{ID: "t3", Say: "pay", State: agent.StateIdle,
+			Reply: "Paid 54 yuan to Luckin Coffee. Your balance is 946 yuan."},
+	}
+	for _, st := range steps {
+		first := s.Say(context.Background(), agent.Input{Text: st.Say, ID: st.ID, Channel: "text"})
+		CheckTurn(t, 0, st, first)
+		h = h.MustReopen()
+		forgetAnswers(t, h, d.ID)
+		s = h.MustSession(d)
+		again := s.Say(context.Background(), agent.Input{Text: st.Say, ID: st.ID, Channel: "text"})
+		CheckTurn(t, 1, st, again)
+		if again.Replayed {
+			t.Errorf("%s: replayed an answer that was lost", st.Say)
+		}
+		if got, want := Types(again), Types(first); got != want {
+			t.Errorf("%s: events %s, want %s", st.Say, got, want)
+		}
+	}
+	if got, want := h.Balance(), int64(Opening-5400); got != want {
+		t.Errorf("balance %d, want %d", got, want)
+	}
+	if got, want := fmt.Sprint(orderStates(h.MustOrders())), "[paid]"; got != want {
+		t.Errorf("orders %s, want %s", got, want)
+	}
+}
+
+// forgetAnswers takes the turns' answers out of a device's saved session,
+// as a daemon that stopped before saving them would have left it.
+func forgetAnswers(t *testing.T, h *agenttest.Hub, device string) {
+	t.Helper()
+	ctx := context.Background()
+	var st map[string]any
+	if ok, err := h.DB.LoadSession(ctx, device, &st); err != nil || !ok {
+		t.Fatalf("load session: %v %v", ok, err)
+	}
+	ids, _ := st["ids"].([]any)
+	for _, u := range ids {
+		delete(u.(map[string]any), "answer")
+	}
+	if err := h.DB.SaveSession(ctx, device, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestTurnIDs keeps a client's turn ids apart from the session's own
 // numbering of turns without one.
 func TestTurnIDs(t *testing.T) {

@@ -2,9 +2,12 @@ package ws_test
 
 import (
 	"encoding/json"
+	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/internal/agenttest"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/wallet"
 )
@@ -90,4 +93,53 @@ func withoutReplay(t *testing.T, e Event) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestStreamReplaysPaymentAfterFault: the payment is committed, but the
+// turn fails before its answer is stored (a read of the balance fails, as
+// a crash there would leave it). The resent "pay" still finds that it paid,
+// and answers with the receipt, not "There is no order to pay."
+func TestStreamReplaysPaymentAfterFault(t *testing.T) {
+	var failAccount atomic.Bool
+	d := MustOpenDaemonWith(t, func(h *agenttest.Hub) {
+		h.DB.ReadFault = func(what string) error {
+			if what == "account" && failAccount.Load() {
+				return errors.New("disk unplugged")
+			}
+			return nil
+		}
+	})
+	c := d.MustDial(t, d.Token)
+	c.Enable("e")
+	c.Say("1", "buy two lattes from luckin coffee", agent.StateDrafted, "")
+	c.Say("2", "confirm the order", agent.StateConfirmed, "")
+	failAccount.Store(true)
+	c.Say("3", "pay", agent.StateIdle, wallet.EINTERNAL)
+	failAccount.Store(false)
+	if errs := d.Logs.TakeErrors(); len(errs) == 0 {
+		t.Errorf("the failed turn logged nothing")
+	}
+	c.Close()
+	paid := d.Balance()
+	if want := int64(Opening - 3600); paid != want {
+		t.Fatalf("balance %d, want %d: the payment was committed", paid, want)
+	}
+
+	c = d.MustDial(t, d.Token)
+	evs := c.Say("3", "pay", agent.StateIdle, "")
+	if got, want := EventTypes(evs), "intent payment.result reply"; got != want {
+		t.Fatalf("resent pay: %q, want %q", got, want)
+	}
+	res := evs[1]
+	if res.Status != "paid" || res.Order == nil || res.Order.Receipt == nil || res.Order.State != "paid" {
+		t.Errorf("resent pay: %v, want the paid order with its receipt", res.Raw)
+	}
+	if got, want := evs[2].Text, "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."; got != want {
+		t.Errorf("resent pay: reply %q, want %q", got, want)
+	}
+	if got := d.Balance(); got != paid {
+		t.Errorf("balance %d after the resend, want %d", got, paid)
+	}
+	// Now the answer is stored: a second resend replays it.
+	checkReplay(t, evs, c.Turn("3", "pay"))
 }
