@@ -1,10 +1,15 @@
 package ws_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/internal/agenttest"
@@ -142,4 +147,98 @@ func TestStreamReplaysPaymentAfterFault(t *testing.T) {
 	}
 	// Now the answer is stored: a second resend replays it.
 	checkReplay(t, evs, c.Turn("3", "pay"))
+}
+
+// TestClientResendsDroppedTurn: the connection of the CLI's client drops
+// while its "pay" runs. The client reconnects and resends the turn with the
+// same id, and hears that it paid; the money moved once.
+func TestClientResendsDroppedTurn(t *testing.T) {
+	var hold atomic.Bool
+	reached, release := make(chan struct{}), make(chan struct{})
+	d := MustOpenDaemonWith(t, func(h *agenttest.Hub) {
+		h.DB.ReadFault = func(what string) error {
+			if what == "account" && hold.CompareAndSwap(true, false) {
+				close(reached) // the payment is committed; its balance is read next
+				<-release
+			}
+			return nil
+		}
+	})
+	p := mustProxy(t, d.Server.Addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := ws.NewClient("http://"+p.addr, d.Token)
+	if err := c.Dial(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, say := range []string{"enable alipay payment function", "2468", "buy two lattes", "confirm the order"} {
+		if _, err := c.Say(ctx, say); err != nil {
+			t.Fatalf("say %q: %v", say, err)
+		}
+	}
+	hold.Store(true)
+	go func() {
+		<-reached
+		p.cut()
+		close(release)
+	}()
+	evs, err := c.Say(ctx, "pay")
+	if err != nil {
+		t.Fatalf("say pay: %v", err)
+	}
+	last := evs[len(evs)-1]
+	if want := "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."; last.Text != want || !last.Replayed {
+		t.Errorf("reply %+v, want %q replayed", last, want)
+	}
+	if got := d.Balance(); got != Opening-3600 {
+		t.Errorf("balance %d, want %d", got, Opening-3600)
+	}
+}
+
+// proxy forwards TCP connections to a daemon, and can cut them all.
+type proxy struct {
+	addr  string
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func mustProxy(t *testing.T, to string) *proxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	p := &proxy{addr: l.Addr().String()}
+	go func() {
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", to)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, in, out)
+			p.mu.Unlock()
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	t.Cleanup(p.cut)
+	return p
+}
+
+// cut closes every connection forwarded so far.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
 }
