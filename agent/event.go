@@ -32,6 +32,9 @@ type Event struct {
 	Status  string         `json:"status,omitempty"`  // payment.result: "paid"
 	Error   *wallet.Error  `json:"error,omitempty"`   // error
 	Verify  *Verification  `json:"verify,omitempty"`  // verify.request
+	// Replayed marks an event of a turn that was resent: the answer the
+	// turn gave the first time, given again.
+	Replayed bool `json:"replayed,omitempty"`
 
 	// speech is Text without what an agent wrote in its own words (a memo
 	// or a note): what a loudspeaker may say next to a microphone that
@@ -55,6 +58,9 @@ type Turn struct {
 	State  string        `json:"state"`
 	Events []Event       `json:"events"`
 	Err    *wallet.Error `json:"error,omitempty"` // set when the turn was refused
+	// Replayed marks the answer of a turn that was resent within
+	// TurnIDWindow: the first answer again, from a dialog that did not run.
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 func (t *Turn) emit(e Event) { t.Events = append(t.Events, e) }

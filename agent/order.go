@@ -271,8 +271,16 @@ func (d *dialog) confirm() error {
 		return err
 	}
 	if o.State == wallet.Confirmed {
-		d.say("The order is already confirmed. Say pay to authorize %s.", Money(o.Total, o.Currency))
-		return nil
+		// This turn, resent, may be what confirmed it: then it answers as
+		// it did, though its answer was lost.
+		before, err := d.db().ConfirmedOrder(d.ctx, d.key+":confirm")
+		if errors.Is(err, wallet.ErrNotFound) || err == nil && before.ID != o.ID {
+			d.say("The order is already confirmed. Say pay to authorize %s.", Money(o.Total, o.Currency))
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return d.confirmed(before)
 	}
 	o, err = d.db().ConfirmOrder(d.ctx, d.key+":confirm", o.ID)
 	if err != nil {
@@ -289,6 +297,11 @@ func (d *dialog) confirm() error {
 		}
 		return err
 	}
+	return d.confirmed(o)
+}
+
+// confirmed tells that the order o was confirmed, and what pays it.
+func (d *dialog) confirmed(o *wallet.Order) error {
 	d.orderEvent(o)
 	lead := "Order confirmed"
 	if o.Agent != "" {
@@ -313,6 +326,14 @@ func (d *dialog) authorize(pin string) error {
 	}
 	if o == nil {
 		d.s.st.Await = awaitNone
+		// This turn, resent, may be what paid it: then it answers as it
+		// did, though its answer was lost.
+		if paid, err := d.paidBefore(); err != nil || paid != nil {
+			if err != nil {
+				return err
+			}
+			return d.paid(paid)
+		}
 		return d.noOrder("There is no order to pay.")
 	}
 	if o.State != wallet.Confirmed {
@@ -327,7 +348,7 @@ func (d *dialog) authorize(pin string) error {
 	}
 	suffix := ":authorize"
 	if pin != "" {
-		suffix = fmt.Sprintf(":authorize-pin-%d", d.s.st.Turn)
+		suffix = ":authorize-pin"
 	} else if d.passkey != nil {
 		suffix = ":authorize-passkey"
 	}
@@ -352,14 +373,35 @@ func (d *dialog) authorize(pin string) error {
 		}
 		return err
 	}
+	return d.paid(paid)
+}
+
+// paid tells that the order was paid, with its receipt.
+func (d *dialog) paid(o *wallet.Order) error {
 	d.s.st.Await, d.s.st.OrderID = awaitNone, 0
-	d.turn.emit(Event{Type: EventPaymentResult, Status: "paid", Order: ViewOrder(paid, d.db().Now())})
+	d.turn.emit(Event{Type: EventPaymentResult, Status: "paid", Order: ViewOrder(o, d.db().Now())})
 	acct, err := d.db().Account(d.ctx, wallet.UserAccount)
 	if err != nil {
 		return err
 	}
-	d.say("Paid %s to %s. Your balance is %s.", Money(paid.Total, paid.Currency), paid.PayeeName, Money(acct.Balance(), paid.Currency))
+	d.say("Paid %s to %s. Your balance is %s.", Money(o.Total, o.Currency), o.PayeeName, Money(acct.Balance(), o.Currency))
 	return nil
+}
+
+// paidBefore is the order that this turn paid when it ran before, if a
+// client resent it because the answer was lost: the daemon stopped, or
+// failed, after the payment. nil when it paid nothing.
+func (d *dialog) paidBefore() (*wallet.Order, error) {
+	if d.in.ID == "" {
+		return nil, nil // a turn without a client's id is never resent
+	}
+	for _, suffix := range []string{":authorize", ":authorize-pin"} {
+		o, err := d.db().AuthorizedOrder(d.ctx, d.key+suffix)
+		if !errors.Is(err, wallet.ErrNotFound) {
+			return o, err
+		}
+	}
+	return nil, nil
 }
 
 // cancel cancels the session's order. A session without one cancels the

@@ -183,10 +183,19 @@ type Input struct {
 	Deliver func(*Turn)
 }
 
-// Say runs one turn of the dialog.
+// Say runs one turn of the dialog. A turn resent with its id within
+// TurnIDWindow gets the answer it had, and the dialog does not run again.
 func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if in.ID != "" {
+		if t := s.replayed(in); t != nil {
+			if in.Deliver != nil {
+				in.Deliver(t)
+			}
+			return t
+		}
+	}
 	start := time.Now()
 	s.st.Turn++
 	t := &Turn{}
@@ -202,8 +211,9 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	// A client's id and the session's own turn count get keys of their own,
 	// so that no id a client picks can replay another turn.
 	var err error
+	named := -1
 	if in.ID != "" {
-		d.key, err = s.clientKey(ctx, in)
+		d.key, named, err = s.clientKey(ctx, in, s.named(in))
 	} else {
 		d.key = fmt.Sprintf("%s/turn:%s:%d", s.device, s.epoch, s.st.Turn)
 	}
@@ -221,7 +231,7 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 			s.hub.Logger.Error("turn failed", "device", s.device, "text", text, "err", err)
 		}
 	}
-	s.settle(ctx, t)
+	s.settle(ctx, t, named)
 	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
 	if in.Deliver != nil {
 		in.Deliver(t)
@@ -229,17 +239,15 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	return t
 }
 
-// settle saves where a turn left the dialog, and ends the turn with its
-// reply. The caller holds s.mu.
-func (s *Session) settle(ctx context.Context, t *Turn) {
+// settle ends the turn with its reply, and saves where the turn left the
+// dialog together with its answer, if the turn is the one at index named
+// of the client's ids: a resend finds the answer, or a dialog that has not
+// moved on. The caller holds s.mu.
+func (s *Session) settle(ctx context.Context, t *Turn, named int) {
 	s.st.dropStaleVerify()
 	// The turn's wallet writes are done; the state that points at them must
 	// be saved even when ctx was cancelled meanwhile.
 	ctx = context.WithoutCancel(ctx)
-	if err := s.hub.DB.SaveSession(ctx, s.device, &s.st); err != nil {
-		s.hub.Logger.Error("save session", "device", s.device, "err", err)
-		t.fail(err)
-	}
 	st, err := s.publish(ctx)
 	if err != nil {
 		s.hub.Logger.Error("read the dialog state", "device", s.device, "err", err)
@@ -248,6 +256,16 @@ func (s *Session) settle(ctx context.Context, t *Turn) {
 	}
 	t.State = st
 	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	s.keepAnswer(named, t)
+	if err := s.hub.DB.SaveSession(ctx, s.device, &s.st); err != nil {
+		s.hub.Logger.Error("save session", "device", s.device, "err", err)
+		if named >= 0 {
+			s.st.IDs[named].Answer = nil // not saved: the turn failed after all
+		}
+		t.Events = t.Events[:len(t.Events)-1]
+		t.fail(err)
+		t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	}
 }
 
 // fail refuses the turn with err, as the person sees it, unless it was

@@ -78,34 +78,33 @@ func TestRestart(t *testing.T) {
 }
 
 // TestTurnIdempotency says every turn twice with the same id, as a client
-// does that resends a turn after a dropped connection: the money moves once
-// and the order survives its own retry.
+// does that resends a turn after a dropped connection: the resend gets the
+// answer the turn had, marked replayed, whatever happened since, and the
+// money moves once.
 func TestTurnIdempotency(t *testing.T) {
 	h, s := MustOpenActive(t)
+	const twoLattes = "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."
 	Run(t, h, s, []Step{
-		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted,
-			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
-		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted,
-			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Reply: twoLattes},
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Reply: twoLattes},
 		{ID: "t1b", Say: "make it three", State: agent.StateDrafted,
 			Reply: "Changed to three lattes, 54 yuan. Say confirm to place the order."},
-		// The retry reads back the order as it is now.
-		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted,
-			Reply: "Three lattes from Luckin Coffee, 54 yuan. Say confirm to place the order."},
+		// The resend is told what the turn said, not the order as it is now.
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Reply: twoLattes},
 		{ID: "t1c", Say: "make it two", State: agent.StateDrafted,
 			Reply: "Changed to two lattes, 36 yuan. Say confirm to place the order."},
 		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
 		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
 		{ID: "t3", Say: "pay", State: agent.StateIdle, Reply: "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."},
-		{ID: "t3", Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER},
-		// A retry that comes after its order was paid drafts nothing new.
-		{ID: "t1", Say: "buy two lattes", State: agent.StateIdle, Code: wallet.ESTATE, Reply: "That order was already paid."},
+		{ID: "t3", Say: "pay", State: agent.StateIdle, Reply: "Paid 36 yuan to Luckin Coffee. Your balance is 964 yuan."},
+		// A resend that comes after its order was paid drafts nothing new.
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Reply: twoLattes},
 		{ID: "t4", Say: "buy a cola", State: agent.StateDrafted},
-		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Code: wallet.ESTATE, Reply: "That order was already paid."},
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted, Reply: twoLattes},
 		{ID: "t5", Say: "confirm the order", State: agent.StateConfirmed, Held: 800},
 		{ID: "t5", Say: "confirm the order", State: agent.StateConfirmed, Held: 800},
 		{ID: "t6", Say: "pay", State: agent.StateIdle, Reply: "Paid 8 yuan to KFC. Your balance is 956 yuan."},
-		{ID: "t6", Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER},
+		{ID: "t6", Say: "pay", State: agent.StateIdle, Reply: "Paid 8 yuan to KFC. Your balance is 956 yuan."},
 	})
 	if got, want := h.Balance(), int64(Opening-3600-800); got != want {
 		t.Errorf("balance %d, want %d", got, want)
@@ -113,6 +112,73 @@ func TestTurnIdempotency(t *testing.T) {
 	orders := h.MustOrders()
 	if got, want := orderStates(orders), []wallet.OrderState{wallet.Paid, wallet.Paid}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("orders %v, want %v", got, want)
+	}
+	// The session went on from where its turns left it.
+	if got := s.Say(context.Background(), agent.Input{ID: "t7", Text: "pay", Channel: "text"}); got.Err == nil ||
+		got.Err.Code != wallet.ENOORDER || got.Replayed {
+		t.Errorf("a new pay: %+v, want no_order", got)
+	}
+}
+
+// TestTurnAnswerLost resends turns whose answers were lost: the daemon
+// stopped after a turn's wallet writes but before the turn's answer was
+// saved. The dialog runs again under the same key, moves no money twice,
+// and says what the turn did; a "pay" whose payment went through says
+// that it paid, with the receipt, rather than that there is no order.
+func TestTurnAnswerLost(t *testing.T) {
+	h, s := MustOpenActive(t)
+	d, err := h.DB.Device(context.Background(), "glasses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []Step{
+		{ID: "t1", Say: "buy two lattes", State: agent.StateDrafted,
+			Reply: "Two lattes from Luckin Coffee, 36 yuan. Say confirm to place the order."},
+		{ID: "t1b", Say: "make it three", State: agent.StateDrafted,
+			Reply: "Changed to three lattes, 54 yuan. Say confirm to place the order."},
+		{ID: "t2", Say: "confirm the order", State: agent.StateConfirmed, Held: 5400,
+			Reply: "Order confirmed; 54 yuan is on hold. Say pay to authorize the payment."},
+		{ID: "t3", Say: "pay", State: agent.StateIdle,
+			Reply: "Paid 54 yuan to Luckin Coffee. Your balance is 946 yuan."},
+	}
+	for _, st := range steps {
+		first := s.Say(context.Background(), agent.Input{Text: st.Say, ID: st.ID, Channel: "text"})
+		CheckTurn(t, 0, st, first)
+		h = h.MustReopen()
+		forgetAnswers(t, h, d.ID)
+		s = h.MustSession(d)
+		again := s.Say(context.Background(), agent.Input{Text: st.Say, ID: st.ID, Channel: "text"})
+		CheckTurn(t, 1, st, again)
+		if again.Replayed {
+			t.Errorf("%s: replayed an answer that was lost", st.Say)
+		}
+		if got, want := Types(again), Types(first); got != want {
+			t.Errorf("%s: events %s, want %s", st.Say, got, want)
+		}
+	}
+	if got, want := h.Balance(), int64(Opening-5400); got != want {
+		t.Errorf("balance %d, want %d", got, want)
+	}
+	if got, want := fmt.Sprint(orderStates(h.MustOrders())), "[paid]"; got != want {
+		t.Errorf("orders %s, want %s", got, want)
+	}
+}
+
+// forgetAnswers takes the turns' answers out of a device's saved session,
+// as a daemon that stopped before saving them would have left it.
+func forgetAnswers(t *testing.T, h *agenttest.Hub, device string) {
+	t.Helper()
+	ctx := context.Background()
+	var st map[string]any
+	if ok, err := h.DB.LoadSession(ctx, device, &st); err != nil || !ok {
+		t.Fatalf("load session: %v %v", ok, err)
+	}
+	ids, _ := st["ids"].([]any)
+	for _, u := range ids {
+		delete(u.(map[string]any), "answer")
+	}
+	if err := h.DB.SaveSession(ctx, device, st); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -154,12 +220,7 @@ func TestTurnIdempotencyRestart(t *testing.T) {
 		Run(t, h, s, []Step{st})
 		h = h.MustReopen()
 		s = h.MustSession(d)
-		retry := st
-		retry.Reply = ""
-		if st.ID == "t3" {
-			retry.Code = wallet.ENOORDER
-		}
-		Run(t, h, s, []Step{retry})
+		Run(t, h, s, []Step{st}) // the answer, saved with the state
 	}
 	if got, want := h.Balance(), int64(Opening-3600); got != want {
 		t.Errorf("balance %d, want %d", got, want)

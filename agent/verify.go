@@ -203,7 +203,7 @@ func (h *Hub) Verified(ctx context.Context, device *wallet.Device, proof *wallet
 		t.fail(err)
 	}
 	s.st.Await, s.st.Verify = awaitNone, nil
-	s.settle(ctx, t)
+	s.settle(ctx, t, -1)
 	for _, e := range t.Events {
 		h.announce("", e)
 	}
@@ -248,7 +248,7 @@ func (h *Hub) armTimeout(s *Session, expires time.Time) {
 		}
 		s.st.Await, s.st.Verify = awaitNone, nil
 		t := &Turn{Reply: timedOutSentence}
-		s.settle(context.Background(), t)
+		s.settle(context.Background(), t, -1)
 		for _, e := range t.Events {
 			h.announce("", e)
 		}

@@ -1,10 +1,13 @@
 package wallet
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // idemRecord is what an idempotency key remembers: a digest of the request
@@ -58,4 +61,56 @@ func idempotent[T any](l *ltx, op, key string, params any, fn func() (T, error))
 		return zero, err
 	}
 	return out, l.put(bucketIdem, k, v)
+}
+
+// recall reads the result the call op made under key returned, which the
+// key's record keeps. It reports false when no call under key succeeded.
+func recall[T any](db *DB, op, key string) (T, bool, error) {
+	var out T
+	var v []byte
+	err := db.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketIdem).Get([]byte(op + "\x00" + key)); b != nil {
+			v = append([]byte(nil), b...)
+		}
+		return nil
+	})
+	if err != nil || v == nil {
+		return out, false, err
+	}
+	var rec idemRecord
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return out, false, fmt.Errorf("decode idempotency record: %w", err)
+	}
+	if err := json.Unmarshal(rec.Result, &out); err != nil {
+		return out, false, fmt.Errorf("decode idempotent result: %w", err)
+	}
+	return out, true, nil
+}
+
+// AuthorizedOrder returns the order that AuthorizeOrder paid under key, as
+// it returned it then, with its receipt; ErrNotFound when nothing was paid
+// under key. A caller that lost the answer to a payment asks it here
+// rather than pay again.
+func (db *DB) AuthorizedOrder(ctx context.Context, key string) (*Order, error) {
+	return recalledOrder(db, "authorize_order", key)
+}
+
+// ConfirmedOrder returns the order that ConfirmOrder confirmed under key,
+// as it returned it then; ErrNotFound when nothing was confirmed under key.
+func (db *DB) ConfirmedOrder(ctx context.Context, key string) (*Order, error) {
+	return recalledOrder(db, "confirm_order", key)
+}
+
+func recalledOrder(db *DB, op, key string) (*Order, error) {
+	if err := db.fault("order"); err != nil {
+		return nil, err
+	}
+	o, ok, err := recall[*Order](db, op, key)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s key %q: %w", op, key, err)
+	case !ok || o == nil:
+		return nil, fmt.Errorf("%s key %q: %w", op, key, ErrNotFound)
+	}
+	return o, nil
 }

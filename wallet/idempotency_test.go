@@ -239,3 +239,57 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestRecalledOrder: a caller that lost the answer to a confirmation or a
+// payment asks for it by the key it used, and gets the order as the call
+// returned it; a key that confirmed or paid nothing is not found, and a
+// refused call records nothing.
+func TestRecalledOrder(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	db.MustTopup(t, 10000)
+	o := db.MustCreate(t, Lattes(1))
+	if _, err := db.AuthorizeOrder(ctx, "pay-early", o.ID, wallet.Authorization{Device: "cli", Method: "session"}); err == nil {
+		t.Fatal("paid a drafted order")
+	}
+	confirmed, err := db.ConfirmOrder(ctx, "confirm-1", o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid, err := db.AuthorizeOrder(ctx, "pay-1", o.ID, wallet.Authorization{Device: "cli", Method: "session"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		recall func(context.Context, string) (*wallet.Order, error)
+		key    string
+		want   *wallet.Order
+	}{
+		{"confirmed", db.ConfirmedOrder, "confirm-1", confirmed},
+		{"paid", db.AuthorizedOrder, "pay-1", paid},
+		{"refused payment", db.AuthorizedOrder, "pay-early", nil},
+		{"another call's key", db.AuthorizedOrder, "confirm-1", nil},
+		{"unknown key", db.ConfirmedOrder, "confirm-2", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.recall(ctx, tt.key)
+			if tt.want == nil {
+				WantErr(t, err, wallet.ErrNotFound)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(tt.want)
+			if string(g) != string(w) {
+				t.Errorf("got %s\nwant %s", g, w)
+			}
+		})
+	}
+	if paid.Receipt == nil {
+		t.Errorf("the paid order has no receipt")
+	}
+}

@@ -88,7 +88,7 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 			// device; where speech starts and stops only this one.
 			Deliver: func(t *agent.Turn, h agent.Heard) {
 				heard := agent.Event{Type: EventTranscriptFinal, Text: h.Text}
-				c.s.registry.deliver(c, a.id, append([]agent.Event{heard}, t.Events...))
+				c.s.registry.deliver(c, a.id, append([]agent.Event{heard}, t.Events...), true)
 			},
 		})
 		if err != nil && !errors.Is(err, voice.ErrClosed) && ctx.Err() == nil {

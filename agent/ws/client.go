@@ -150,28 +150,57 @@ func (c *Client) send(ev ClientEvent) error {
 	return nil
 }
 
+// resends is how many times Say reconnects and resends a turn whose
+// connection dropped before its reply.
+const resends = 2
+
 // Say sends one typed utterance and returns the turn's events, ending with
-// the reply.
+// the reply. When the connection drops before the reply, Say reconnects and
+// resends the turn with the same id: the daemon answers a resent turn as it
+// did the first time (the events then carry Replayed), and moves no money
+// twice.
 func (c *Client) Say(ctx context.Context, text string) ([]ServerEvent, error) {
-	id := c.newID("t")
-	if err := c.send(ClientEvent{Type: "text.input", ID: id, Text: text}); err != nil {
-		return nil, err
+	ev := ClientEvent{Type: "text.input", ID: c.newID("t"), Text: text}
+	for try := 0; ; try++ {
+		out, err := c.turn(ctx, ev)
+		if err == nil || !errors.Is(err, errDropped) || try == resends || ctx.Err() != nil {
+			return out, err
+		}
+		c.ws.Close()
+		<-c.done // the reader has stopped, and touches nothing Dial sets
+		if err := c.Dial(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// errDropped marks a turn whose connection dropped before its reply.
+var errDropped = errors.New("connection dropped")
+
+// turn sends ev and reads its events up to the reply.
+func (c *Client) turn(ctx context.Context, ev ClientEvent) ([]ServerEvent, error) {
+	if err := c.send(ev); err != nil {
+		return nil, fmt.Errorf("%w: %w", errDropped, err)
 	}
 	var out []ServerEvent
 	for {
-		var ev *ServerEvent
+		var e *ServerEvent
 		select {
-		case ev = <-c.replies:
+		case e = <-c.replies:
 		case <-c.done:
-			return out, c.readErr
+			select {
+			case e = <-c.replies: // what came before the drop comes first
+			default:
+				return out, fmt.Errorf("%w: %w", errDropped, c.readErr)
+			}
 		case <-ctx.Done():
 			return out, ctx.Err()
 		}
-		if ev.ReplyTo != id {
+		if e.ReplyTo != ev.ID {
 			continue
 		}
-		out = append(out, *ev)
-		if ev.Type == agent.EventReply {
+		out = append(out, *e)
+		if e.Type == agent.EventReply {
 			return out, nil
 		}
 	}

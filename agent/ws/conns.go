@@ -61,15 +61,16 @@ func (r *registry) of(device string) []*conn {
 // too and marked as a mirror. The session calls it while it holds the turn
 // (agent.Input.Deliver), and the lock here keeps a turn's events together,
 // so every connection sees the device's turns whole and in the order they
-// ran.
-func (r *registry) deliver(from *conn, replyTo string, evs []agent.Event) {
+// ran. A resent turn's answer (mirror false) goes to from alone: the
+// others saw the turn when it ran.
+func (r *registry) deliver(from *conn, replyTo string, evs []agent.Event, mirror bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range evs {
 		from.queue(ServerEvent{Event: e, ReplyTo: replyTo})
 	}
 	for c := range r.device[from.device.ID] {
-		if c == from {
+		if c == from || !mirror {
 			continue
 		}
 		for _, e := range evs {

@@ -10,7 +10,6 @@ import (
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/agent/ws"
-	"github.com/voicepay/voicepay/wallet"
 )
 
 // TestStreamMirrorsTurns: a turn on one connection of a device reaches
@@ -148,9 +147,12 @@ func TestStreamTurnIDs(t *testing.T) {
 	c.Say("3", "pay", agent.StateIdle, "")
 	c.Close()
 
-	// (a) The pay is resent after a reconnect: no second payment.
+	// (a) The pay is resent after a reconnect: it is answered as it was,
+	// and pays nothing more.
 	c = d.MustDial(t, d.Token)
-	c.Say("3", "pay", agent.StateIdle, wallet.ENOORDER)
+	if evs := c.Say("3", "pay", agent.StateIdle, ""); EventTypes(evs) != "intent payment.result reply" || evs[1].Raw["replayed"] != true {
+		t.Errorf("the resent pay: %q, want the payment replayed", EventTypes(evs))
+	}
 	if got, want := d.Balance(), int64(Opening-3600); got != want {
 		t.Fatalf("balance %d after the resent pay, want %d", got, want)
 	}

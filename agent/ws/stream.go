@@ -186,7 +186,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			// rather than leave it half done. Its events reach every
 			// connection of the device.
 			c.sess.Say(context.WithoutCancel(ctx), agent.Input{Text: ev.Text, ID: ev.ID, Channel: "text",
-				Deliver: func(t *agent.Turn) { c.s.registry.deliver(c, ev.ID, t.Events) }})
+				Deliver: func(t *agent.Turn) { c.s.registry.deliver(c, ev.ID, t.Events, !t.Replayed) }})
 		default:
 			c.fail(ev.ID, wallet.Errorf(wallet.EINVALID, "Unknown event type %q.", ev.Type))
 		}

@@ -94,26 +94,6 @@ func TestStreamTurn(t *testing.T) {
 	}
 }
 
-// TestStreamResend resends a turn with the same id, as after a dropped
-// connection: the money moves once.
-func TestStreamResend(t *testing.T) {
-	d := MustOpenDaemon(t)
-	c := d.MustDial(t, d.Token)
-	c.Enable("e")
-	c.Say("t1", "buy two lattes", agent.StateDrafted, "")
-	c.Say("t2", "confirm the order", agent.StateConfirmed, "")
-	c.Say("t3", "pay", agent.StateIdle, "")
-	c.Close()
-
-	c = d.MustDial(t, d.Token)
-	c.Say("t1", "buy two lattes", agent.StateIdle, wallet.ESTATE)
-	c.Say("t2", "confirm the order", agent.StateIdle, wallet.ENOORDER)
-	c.Say("t3", "pay", agent.StateIdle, wallet.ENOORDER)
-	if got := d.Balance(); got != Opening-3600 {
-		t.Errorf("balance %d, want %d", got, Opening-3600)
-	}
-}
-
 // TestStreamReconnect: the dialog belongs to the device, not the connection.
 func TestStreamReconnect(t *testing.T) {
 	d := MustOpenDaemon(t)
