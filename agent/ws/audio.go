@@ -72,7 +72,7 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 		return wallet.Errorf(wallet.EUNSUPPORTED, "This daemon has no speech engine; send typed text.")
 	}
 	c.stopAudio()
-	st, err := voice.NewStream(c.format, nil)
+	st, err := voice.NewStream(c.format, &voice.StreamOptions{MaxBuffered: maxBacklog})
 	if err != nil {
 		return wallet.Errorf(wallet.EINVALID, "Audio format: %v.", err)
 	}
@@ -119,7 +119,8 @@ func (c *conn) writeAudio(ctx context.Context, data []byte) error {
 	}
 	if _, err := c.audio.stream.Write(data); err != nil {
 		if errors.Is(err, voice.ErrBufferFull) {
-			return wallet.Errorf(wallet.EINVALID, "Audio is arriving faster than real time allows; this frame was dropped.")
+			return wallet.Errorf(wallet.EINVALID, "Audio is arriving faster than it can be heard (%s waits already); this frame was dropped.",
+				maxBacklog)
 		}
 		return wallet.Errorf(wallet.EINVALID, "Audio frame: %v.", err)
 	}

@@ -20,6 +20,7 @@ const (
 	pingPeriod     = pongWait * 9 / 10 // how often to ping
 	maxMessageSize = 64 << 10          // the largest frame a client may send
 	sendBuffer     = 64                // events queued for a client before it counts as too slow
+	maxBacklog     = 5 * time.Second   // audio a stream holds while it waits to be heard; frames beyond are refused
 	protocol       = "voicepay.v1"     // the protocol version in session.ready
 )
 
