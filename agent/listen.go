@@ -130,11 +130,14 @@ func (s *Session) Ear(rec Recognizer) *Ear { return &Ear{s: s, rec: rec} }
 // for other events it returns no turn.
 func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 	switch ev := ev.(type) {
-	case voice.SpeechPaused:
-		// A guess at a shorter utterance is of no use any more: the person
-		// went on speaking. Dropping it frees its place in the decoders'
-		// queue for another stream's utterance.
+	case voice.SpeechAudio:
+		// Audio after a pause means the person went on speaking: the guess
+		// at the shorter utterance is of no use any more. Dropping it at
+		// once frees its place in the decoders' queue for another stream.
 		e.drop()
+	case voice.SpeechPaused:
+		e.drop()
+		e.s.hub.Metrics.observeDecode("pause")
 		gctx, cancel := context.WithCancel(ctx)
 		g := &guess{u: ev.Utterance, grammar: e.s.Grammar(), cancel: cancel, done: make(chan struct{})}
 		e.guess = g
@@ -162,6 +165,7 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 			if g != nil {
 				g.cancel()
 			}
+			e.s.hub.Metrics.observeDecode("stop")
 			heard, err = e.rec.Recognize(ctx, u.Samples, grammar)
 		}
 		if errors.Is(err, ErrBusy) {

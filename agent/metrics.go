@@ -16,6 +16,7 @@ type Metrics struct {
 	decisions *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 	speech    prometheus.Histogram
+	decodes   *prometheus.CounterVec
 }
 
 // NewMetrics registers voicepay's dialog metrics, with the Go and process
@@ -41,7 +42,11 @@ func NewMetrics() *Metrics {
 		Name: "voicepay_speech_to_reply_seconds", Help: "From the end of an utterance to the dialog's reply.",
 		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 	})
-	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency, m.speech,
+	m.decodes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "voicepay_speech_decodes_total",
+		Help: "Utterances handed to the recognizer: at the pause (a guess, dropped if the person goes on) or at the stop (the guess did not fit).",
+	}, []string{"at"})
+	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency, m.speech, m.decodes,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -73,4 +78,13 @@ func (m *Metrics) observeSpeech(d time.Duration) {
 		return
 	}
 	m.speech.Observe(d.Seconds())
+}
+
+// observeDecode counts an utterance handed to the recognizer, at "pause"
+// or "stop".
+func (m *Metrics) observeDecode(at string) {
+	if m == nil {
+		return
+	}
+	m.decodes.WithLabelValues(at).Inc()
 }
