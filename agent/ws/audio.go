@@ -99,13 +99,14 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 	return nil
 }
 
-// speech passes on where the endpointer finds speech start and end.
+// speech passes on where the endpointer finds speech start and end, with
+// where they are in the stream's audio.
 func (c *conn) speech(a *audioIn, ev voice.Event) {
-	switch ev.(type) {
+	switch ev := ev.(type) {
 	case voice.SpeechStarted:
-		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStarted}, ReplyTo: a.id})
+		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStarted}, ReplyTo: a.id, AudioMS: ev.At.Milliseconds()})
 	case voice.SpeechStopped:
-		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStopped}, ReplyTo: a.id})
+		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStopped}, ReplyTo: a.id, AudioMS: ev.At.Milliseconds()})
 	}
 }
 

@@ -44,6 +44,7 @@ type AudioFormat struct {
 type ServerEvent struct {
 	agent.Event
 	ReplyTo string       `json:"reply_to,omitempty"`
+	AudioMS int64        `json:"audio_ms,omitempty"` // speech.started, speech.stopped: where, in the stream's audio
 	Session *SessionInfo `json:"session,omitempty"`
 }
 
