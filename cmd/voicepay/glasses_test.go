@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
+	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/voice"
 )
 
@@ -37,7 +39,9 @@ import (
 // Environment: VOICEPAY_GLASSES, the numbers of glasses, one run each, on
 // one daemon (default 1,25,50,100,150); VOICEPAY_GLASSES_SECONDS, how long
 // each run streams (default 60); VOICEPAY_GLASSES_IDLE, how long the
-// daemon idles after each run before its memory is read (default 30).
+// daemon idles after each run before its memory is read (default 30);
+// VOICEPAY_GLASSES_NOISE, the kinds of noise the glasses take in turn
+// (default white,pink,brown,babble).
 // Run it with
 //
 //	go test -run '^$' -bench Glasses -benchtime 1x ./cmd/voicepay
@@ -75,11 +79,20 @@ type glassesOptions struct {
 	levels []int         // glasses at once, one run each
 	run    time.Duration // how long each run streams
 	idle   time.Duration // how long the daemon idles after a run before its memory is read
+	noises []string      // the kinds of noise, one per glasses in turn
 }
 
 func glassesOptionsFromEnv(tb testing.TB) glassesOptions {
 	tb.Helper()
-	opt := glassesOptions{levels: []int{1, 25, 50, 100, 150}, run: time.Minute, idle: 30 * time.Second}
+	opt := glassesOptions{levels: []int{1, 25, 50, 100, 150}, run: time.Minute, idle: 30 * time.Second, noises: glassesNoises}
+	if v := os.Getenv("VOICEPAY_GLASSES_NOISE"); v != "" {
+		opt.noises = strings.Split(v, ",")
+		for _, kind := range opt.noises {
+			if !slices.Contains(glassesNoises, kind) {
+				tb.Fatalf("VOICEPAY_GLASSES_NOISE=%q: want kinds of %v, separated by commas", v, glassesNoises)
+			}
+		}
+	}
 	if v := os.Getenv("VOICEPAY_GLASSES"); v != "" {
 		opt.levels = nil
 		for f := range strings.SplitSeq(v, ",") {
@@ -140,7 +153,7 @@ func runGlasses(b *testing.B, d *benchDaemon, v *glassesVoice, first, n int, opt
 	heard := make([][]heardCommand, n)
 	for i, s := range sessions {
 		wg.Go(func() {
-			g := &glasses{noise: glassesNoises[i%len(glassesNoises)], s: s, v: v, rng: rand.New(rand.NewPCG(uint64(first+i), 0x61a55e5))}
+			g := &glasses{noise: opt.noises[i%len(opt.noises)], s: s, v: v, rng: rand.New(rand.NewPCG(uint64(first+i), 0x61a55e5))}
 			g.mic = v.newMicrophone(g.rng, g.noise, 10+5*g.rng.Float64())
 			h, turns, err := g.run(ctx, opt.run)
 			mu.Lock()
@@ -216,7 +229,7 @@ func (g *glasses) run(ctx context.Context, d time.Duration) (said []heardCommand
 	state.Store("state", agent.StateIdle)
 	var heard []glassesTurn
 	got := make(chan error, 1)
-	go func() { got <- g.collect(ctx, id, &heard, &state) }()
+	go func() { got <- g.collect(ctx, id, start, &heard, &state) }()
 	next := start.Add(time.Duration(g.rng.Int64N(int64(commandJitter))))
 	frame := make([]byte, 2*frameSamples)
 	for k := 0; ; k++ {
@@ -257,15 +270,16 @@ func (g *glasses) run(ctx context.Context, d time.Duration) (said []heardCommand
 
 // A glassesTurn is the events of one utterance the daemon heard.
 type glassesTurn struct {
-	started time.Time // speech.started came
-	reply   time.Time
-	intent  string
-	code    string
+	from, to time.Time // where its speech began and ended, on the glasses' clock (audio_ms)
+	reply    time.Time // when the reply came
+	intent   string
+	code     string
 }
 
 // collect reads the stream's events, as turns, until the session.ready
 // that settles the stream, keeping the dialog state the last reply gave.
-func (g *glasses) collect(ctx context.Context, id string, turns *[]glassesTurn, state *sync.Map) error {
+// The stream's audio began at start.
+func (g *glasses) collect(ctx context.Context, id string, start time.Time, turns *[]glassesTurn, state *sync.Map) error {
 	var t *glassesTurn
 	for {
 		ev, err := g.s.client.Next(ctx)
@@ -273,14 +287,17 @@ func (g *glasses) collect(ctx context.Context, id string, turns *[]glassesTurn, 
 			return fmt.Errorf("the stream's events: %w", err)
 		}
 		at := time.Now()
+		audio := start.Add(time.Duration(ev.AudioMS) * time.Millisecond)
 		switch {
 		case ev.Type == "session.ready":
 			return nil
 		case ev.ReplyTo != id:
-		case ev.Type == EventSpeechStarted:
-			t = &glassesTurn{started: at}
+		case ev.Type == ws.EventSpeechStarted:
+			t = &glassesTurn{from: audio}
 		case t == nil:
 			// An error outside an utterance: a frame refused.
+		case ev.Type == ws.EventSpeechStopped:
+			t.to = audio
 		case ev.Type == agent.EventIntent:
 			t.intent = ev.Intent.Intent
 		case ev.Type == agent.EventError:
@@ -294,27 +311,24 @@ func (g *glasses) collect(ctx context.Context, id string, turns *[]glassesTurn, 
 	}
 }
 
-// EventSpeechStarted is the server event of speech beginning.
-const EventSpeechStarted = "speech.started"
-
-// match gives each command the first turn that replied after its speech
-// ended and began before the next command did: the endpointer hears one
-// utterance at a time, so turns come in order, and the one that was a
-// command's may have begun earlier, on noise just before it. Other turns
-// were noise.
+// match gives each command the first turn whose speech, as the endpointer
+// found it, overlaps the command's (allowing a frame either side). Turns
+// come in order, since the endpointer hears one utterance at a time;
+// those that overlap no command were noise.
 func match(said []heardCommand, turns []glassesTurn) []heardCommand {
+	const slack = 60 * time.Millisecond
 	k := 0
 	for i := range said {
-		for k < len(turns) && turns[k].reply.Before(said[i].end) {
-			k++
+		for k < len(turns) && turns[k].to.Before(said[i].start.Add(-slack)) {
+			k++ // noise before the command
 		}
 		if k == len(turns) {
 			break
 		}
-		if i+1 < len(said) && !turns[k].started.Before(said[i+1].start) {
-			continue // no turn for this command: the next began first
-		}
 		t := turns[k]
+		if t.from.After(said[i].end.Add(slack)) {
+			continue // the command was not heard: the next turn is after it
+		}
 		said[i].answered, said[i].reply, said[i].intent, said[i].code = true, t.reply, t.intent, t.code
 		k++
 	}
