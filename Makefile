@@ -63,9 +63,13 @@ test: deps vet fixtures
 # bench prints the performance report: intent parse latency, durable
 # payments per second, and raw bbolt transactions per second in the same run,
 # MCP record_usage calls per second and p99 latency, speech recognition, and
-# speech streamed into the running daemon. BENCH_SPEECH_SAMPLE=N streams
+# speech streamed into the running daemon, and many glasses streaming at
+# once. BENCH_SPEECH_SAMPLE=N streams
 # every Nth clip of the broad set only (N=4: about 6 min instead of 22).
 BENCH_SPEECH_SAMPLE ?= 1
+# BENCH_GLASSES are the numbers of smart glasses BenchmarkGlasses streams
+# into one daemon at once, a minute each (docs/benchmarks.md, "Many glasses").
+BENCH_GLASSES ?= 1,25,50,100,150
 bench: fixtures
 	@mkdir -p bin
 	@echo "benchmarking intent parsing..."
@@ -83,6 +87,9 @@ bench: fixtures
 	@$(GO) test -c -o bin/voicepay.test ./cmd/voicepay
 	@cd cmd/voicepay && VOICEPAY_BENCH_SAMPLE=$(BENCH_SPEECH_SAMPLE) ../../bin/voicepay.test -test.run '^$$' \
 		-test.bench 'DialogSpeech' -test.benchtime 1x -test.timeout 90m -test.v >> ../../bin/bench.txt
+	@echo "streaming $(BENCH_GLASSES) smart glasses at once into the daemon, in real time (about $$(( $$(echo $(BENCH_GLASSES) | tr ',' ' ' | wc -w) * 2 )) min)..."
+	@cd cmd/voicepay && VOICEPAY_GLASSES=$(BENCH_GLASSES) ../../bin/voicepay.test -test.run '^$$' \
+		-test.bench 'Glasses' -test.benchtime 1x -test.timeout 60m -test.v >> ../../bin/bench.txt
 	@awk -f testdata/bench.awk bin/bench.txt
 
 fmt:

@@ -2,12 +2,14 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice"
+	"github.com/voicepay/voicepay/wallet"
 )
 
 // Recognizer hears one utterance, listening only for the sentences of a
@@ -15,6 +17,11 @@ import (
 type Recognizer interface {
 	Recognize(ctx context.Context, samples []int16, grammar *intent.Graph) (Heard, error)
 }
+
+// ErrBusy is what a Recognizer returns when every decoder is busy and an
+// utterance has waited as long as it may: the person is asked to say it
+// again, and nothing else happens.
+var ErrBusy = &wallet.Error{Code: wallet.EBUSY, Message: "I'm busy right now; please say that again.", Retryable: true}
 
 // Heard is what a recognizer made of an utterance. Text is empty when it
 // heard nothing it could accept.
@@ -119,7 +126,8 @@ type Ear struct {
 type guess struct {
 	u       voice.Utterance
 	grammar *intent.Graph
-	done    chan struct{} // closed when heard and err are set
+	cancel  context.CancelFunc // drops it, waiting or decoding, once it cannot be used
+	done    chan struct{}      // closed when heard and err are set
 	heard   Heard
 	err     error
 }
@@ -132,15 +140,23 @@ func (s *Session) Ear(rec Recognizer) *Ear { return &Ear{s: s, rec: rec} }
 // for other events it returns no turn.
 func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 	switch ev := ev.(type) {
+	case voice.SpeechAudio:
+		// Audio after a pause means the person went on speaking: the guess
+		// at the shorter utterance is of no use any more. Dropping it at
+		// once frees its place in the decoders' queue for another stream.
+		e.drop()
 	case voice.SpeechPaused:
 		// The pause comes Tail after the end of speech: that is when it
 		// ended, for audio that arrives as it is spoken.
 		e.spoke, e.spokeAt, e.spokeSeen = time.Now().Add(-(ev.At - ev.Utterance.SpeechEnd)), ev.Utterance.SpeechEnd, true
-		g := &guess{u: ev.Utterance, grammar: e.s.Grammar(), done: make(chan struct{})}
+		e.drop()
+		e.s.hub.Metrics.observeDecode("pause")
+		gctx, cancel := context.WithCancel(ctx)
+		g := &guess{u: ev.Utterance, grammar: e.s.Grammar(), cancel: cancel, done: make(chan struct{})}
 		e.guess = g
 		go func() {
 			defer close(g.done)
-			g.heard, g.err = e.rec.Recognize(ctx, g.u.Samples, g.grammar)
+			g.heard, g.err = e.rec.Recognize(gctx, g.u.Samples, g.grammar)
 		}()
 	case voice.SpeechStopped:
 		stopped := time.Now()
@@ -158,8 +174,16 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 			case <-ctx.Done():
 				err = ctx.Err()
 			}
+			g.cancel()
 		} else {
+			if g != nil {
+				g.cancel()
+			}
+			e.s.hub.Metrics.observeDecode("stop")
 			heard, err = e.rec.Recognize(ctx, u.Samples, grammar)
+		}
+		if errors.Is(err, ErrBusy) {
+			return e.s.busy(), Heard{}, nil
 		}
 		if err != nil {
 			return nil, Heard{}, fmt.Errorf("recognize utterance at %s: %w", u.Start, err)
@@ -208,5 +232,25 @@ func (s *Session) unheard(deliver func(*Turn)) *Turn {
 	if deliver != nil {
 		deliver(t)
 	}
+	return t
+}
+
+// drop gives up the guess in progress, if any.
+func (e *Ear) drop() {
+	if e.guess != nil {
+		e.guess.cancel()
+		e.guess = nil
+	}
+}
+
+// busy is the turn of an utterance the recognizer had no time for: it asks
+// the person to say it again, and changes nothing. It goes to the
+// connection that streamed the utterance only.
+func (s *Session) busy() *Turn {
+	t := &Turn{State: s.State()}
+	t.emit(Event{Type: EventIntent, Intent: &intent.Result{Intent: intent.None}})
+	t.fail(ErrBusy)
+	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	s.hub.Metrics.observeTurn("", t, 0)
 	return t
 }

@@ -17,6 +17,7 @@ type Metrics struct {
 	latency   *prometheus.HistogramVec
 	speech    prometheus.Histogram // from the end of speech
 	stopped   prometheus.Histogram // from speech.stopped
+	decodes   *prometheus.CounterVec
 }
 
 // NewMetrics registers voicepay's dialog metrics, with the Go and process
@@ -50,7 +51,11 @@ func NewMetrics() *Metrics {
 			"what recognition and the turn add.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	})
-	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency, m.speech, m.stopped,
+	m.decodes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "voicepay_speech_decodes_total",
+		Help: "Utterances handed to the recognizer: at the pause (a guess, dropped if the person goes on) or at the stop (the guess did not fit).",
+	}, []string{"at"})
+	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency, m.speech, m.stopped, m.decodes,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -84,4 +89,13 @@ func (m *Metrics) observeSpeech(fromSpeech, fromStop time.Duration) {
 	}
 	m.speech.Observe(fromSpeech.Seconds())
 	m.stopped.Observe(fromStop.Seconds())
+}
+
+// observeDecode counts an utterance handed to the recognizer, at "pause"
+// or "stop".
+func (m *Metrics) observeDecode(at string) {
+	if m == nil {
+		return
+	}
+	m.decodes.WithLabelValues(at).Inc()
 }

@@ -83,6 +83,25 @@ END {
 		printf "%-52s %9.0f ms %12s\n", "end of speech to the reply on the websocket, p50", metric[ds, "reply-p50-ms"], ""
 		printf "%-52s %9.0f ms %12s\n", "end of speech to the reply on the websocket, p95", metric[ds, "reply-p95-ms"], ""
 	}
+	# BenchmarkGlasses/glasses=N, by N.
+	ng = 0
+	for (k in metric) {
+		split(k, key, SUBSEP)
+		if (key[1] ~ /^BenchmarkGlasses\/glasses=/ && key[2] == "commands") {
+			n = substr(key[1], length("BenchmarkGlasses/glasses=") + 1) + 0
+			for (j = ng; j > 0 && glasses[j] > n; j--) glasses[j + 1] = glasses[j]
+			glasses[j + 1] = n
+			ng++
+		}
+	}
+	if (ng > 0) {
+		printf "\nmany glasses (end of speech to reply, hangover included; w/p/b: correct in white, pink and brown noise)\n"
+		printf "%7s %8s %7s %7s %8s %8s %7s %7s %7s %6s %8s %8s %8s\n", "glasses", "commands", "p50", "p95", "correct", "w/p/b", "busy", "wrong", "missed", "cpu", "rss", "peak", "after"
+	}
+	for (j = 1; j <= ng; j++) {
+		g = "BenchmarkGlasses/glasses=" glasses[j]
+		printf "%7d %8d %5.0fms %5.0fms %7.1f%% %7.1f%% %6.1f%% %6.1f%% %6.1f%% %5.0f%% %5.0fMiB %5.0fMiB %5.0fMiB\n", glasses[j], metric[g, "commands"], metric[g, "p50-ms"], metric[g, "p95-ms"], metric[g, "correct-%"], metric[g, "correct-steady-%"], metric[g, "busy-%"], metric[g, "wrong-%"], metric[g, "missed-%"], metric[g, "cpu-%"], metric[g, "rss-before-MiB"], metric[g, "rss-peak-MiB"], metric[g, "rss-after-MiB"]
+	}
 	bad = 0
 	if (metric[ds, "ood-danger"] > 0) { print "MISS: out-of-domain speech streamed into the daemon was heard as confirm, pay, approve or freeze"; bad = 1 }
 	if (clean < 95) { print "MISS: clean command acceptance is under 95%"; bad = 1 }

@@ -143,6 +143,9 @@ func (s *Stream) Read(ctx context.Context, buf []int16) (int, error) {
 		case len(s.queue) > s.head:
 			n := copy(buf, s.queue[s.head:])
 			s.head += n
+			if s.head == len(s.queue) {
+				s.drained()
+			}
 			s.mu.Unlock()
 			return n, nil
 		case s.eof:
@@ -183,6 +186,21 @@ func (s *Stream) signal() {
 	case s.ready <- struct{}{}:
 	default:
 	}
+}
+
+// keepQueue is the most converted audio whose room the queue keeps once
+// read: room for a backlog beyond it is given back, so that a stream that
+// fell behind a while does not hold its largest backlog's memory for good.
+const keepQueue = SampleRate // 1 s
+
+// drained empties the queue once it has all been read; s.mu is held.
+func (s *Stream) drained() {
+	s.head = 0
+	if cap(s.queue) > keepQueue {
+		s.queue = nil
+		return
+	}
+	s.queue = s.queue[:0]
 }
 
 // compact moves the unread audio to the front of the queue once the read

@@ -12,6 +12,7 @@ import (
 // package every layer already imports, so that none of them has to import
 // the dialog to name one.
 const (
+	EBUSY             = "busy"               // too many utterances wait to be heard; say it again
 	ECONFLICT         = "conflict"           // an idempotency key reused with other parameters
 	EEXPIRED          = "expired"            // the order or its hold ran out of time
 	EFROZEN           = "frozen"             // the wallet is frozen
@@ -41,6 +42,9 @@ const (
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Retryable says the same request may succeed if made again unchanged,
+	// as a busy refusal may once the load has passed.
+	Retryable bool `json:"retryable,omitempty"`
 
 	// Decision is risk control's decision, on a risk_blocked refusal.
 	Decision *Decision `json:"-"`

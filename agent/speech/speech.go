@@ -17,18 +17,43 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/voice/sphinx"
 )
 
+// The defaults of how long, and how many, utterances wait for a decoder.
+const (
+	// DefaultQueueWait is how long an utterance waits for a decoder before
+	// it is refused as busy. The endpointer hands it over 240 ms into the
+	// pause and stops 360 ms later, so most of this wait shows as delay.
+	DefaultQueueWait = 1500 * time.Millisecond
+	// DefaultWaitingPerDecoder bounds the queue: with more utterances than
+	// this per decoder already waiting, the next is refused at once, since
+	// it would wait about that many decodes (100 to 200 ms each) anyway.
+	DefaultWaitingPerDecoder = 4
+)
+
 // Recognizer hears utterances with a pool of sphinx recognizers. It is safe
-// for concurrent use: up to Size utterances decode at once, the rest wait.
+// for concurrent use: up to Size utterances decode at once, the rest wait,
+// first come first served, up to QueueWait, and at most MaxWaiting of them;
+// an utterance that would wait longer, or more, is refused with
+// agent.ErrBusy, so that under overload some streams are asked to say it
+// again rather than every stream falling behind.
 type Recognizer struct {
-	idle chan *sphinx.Recognizer // the decoders free to use
-	all  *intent.Graph           // the grammar of every intent
-	size int
+	// QueueWait is how long an utterance may wait for a free decoder.
+	QueueWait time.Duration
+	// MaxWaiting is how many utterances may wait at once.
+	MaxWaiting int
+
+	idle    chan *sphinx.Recognizer // the decoders free to use
+	all     *intent.Graph           // the grammar of every intent
+	size    int
+	waiting atomic.Int64 // utterances waiting for a decoder
+	busy    atomic.Int64 // utterances refused as busy
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
@@ -60,7 +85,8 @@ func New(parser *intent.Parser, decoders int) (*Recognizer, error) {
 		// (BenchmarkAcceptance in voice/sphinx).
 		Verify: func(text string) bool { return intent.Acts(parser.ParseSpeech(text).Intent) },
 	}
-	r := &Recognizer{idle: make(chan *sphinx.Recognizer, decoders), all: all, size: decoders, done: make(chan struct{})}
+	r := &Recognizer{QueueWait: DefaultQueueWait, MaxWaiting: DefaultWaitingPerDecoder * decoders,
+		idle: make(chan *sphinx.Recognizer, decoders), all: all, size: decoders, done: make(chan struct{})}
 	// The decoders load their models side by side.
 	recs := make([]*sphinx.Recognizer, decoders)
 	errs := make([]error, decoders)
@@ -101,7 +127,11 @@ func (r *Recognizer) Close() error {
 	return nil
 }
 
-// take waits for a free decoder.
+// Busy is how many utterances were refused with agent.ErrBusy.
+func (r *Recognizer) Busy() int64 { return r.busy.Load() }
+
+// take waits for a free decoder, up to QueueWait, unless MaxWaiting
+// utterances wait already.
 func (r *Recognizer) take(ctx context.Context) (*sphinx.Recognizer, error) {
 	select {
 	case <-r.done:
@@ -111,6 +141,22 @@ func (r *Recognizer) take(ctx context.Context) (*sphinx.Recognizer, error) {
 	select {
 	case rec := <-r.idle:
 		return rec, nil
+	default:
+	}
+	if r.waiting.Add(1) > int64(r.MaxWaiting) {
+		r.waiting.Add(-1)
+		r.busy.Add(1)
+		return nil, agent.ErrBusy
+	}
+	defer r.waiting.Add(-1)
+	deadline := time.NewTimer(r.QueueWait)
+	defer deadline.Stop()
+	select {
+	case rec := <-r.idle:
+		return rec, nil
+	case <-deadline.C:
+		r.busy.Add(1)
+		return nil, agent.ErrBusy
 	case <-r.done:
 		return nil, sphinx.ErrClosed
 	case <-ctx.Done():

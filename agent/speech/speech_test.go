@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/speech"
@@ -93,6 +94,8 @@ func TestPool(t *testing.T) {
 		}
 	}
 	got := make([]agent.Heard, 3*len(files))
+	// All wait their turn, however long: none is refused as busy.
+	r.MaxWaiting, r.QueueWait = len(got), time.Minute
 	var wg sync.WaitGroup
 	for i := range got {
 		wg.Go(func() {

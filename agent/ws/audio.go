@@ -72,7 +72,7 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 		return wallet.Errorf(wallet.EUNSUPPORTED, "This daemon has no speech engine; send typed text.")
 	}
 	c.stopAudio()
-	st, err := voice.NewStream(c.format, nil)
+	st, err := voice.NewStream(c.format, &voice.StreamOptions{MaxBuffered: maxBacklog})
 	if err != nil {
 		return wallet.Errorf(wallet.EINVALID, "Audio format: %v.", err)
 	}
@@ -99,13 +99,14 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 	return nil
 }
 
-// speech passes on where the endpointer finds speech start and end.
+// speech passes on where the endpointer finds speech start and end, with
+// where they are in the stream's audio.
 func (c *conn) speech(a *audioIn, ev voice.Event) {
-	switch ev.(type) {
+	switch ev := ev.(type) {
 	case voice.SpeechStarted:
-		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStarted}, ReplyTo: a.id})
+		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStarted}, ReplyTo: a.id, AudioMS: ev.At.Milliseconds()})
 	case voice.SpeechStopped:
-		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStopped}, ReplyTo: a.id})
+		c.queue(ServerEvent{Event: agent.Event{Type: EventSpeechStopped}, ReplyTo: a.id, AudioMS: ev.At.Milliseconds()})
 	}
 }
 
@@ -119,7 +120,8 @@ func (c *conn) writeAudio(ctx context.Context, data []byte) error {
 	}
 	if _, err := c.audio.stream.Write(data); err != nil {
 		if errors.Is(err, voice.ErrBufferFull) {
-			return wallet.Errorf(wallet.EINVALID, "Audio is arriving faster than real time allows; this frame was dropped.")
+			return wallet.Errorf(wallet.EINVALID, "Audio is arriving faster than it can be heard (%s waits already); this frame was dropped.",
+				maxBacklog)
 		}
 		return wallet.Errorf(wallet.EINVALID, "Audio frame: %v.", err)
 	}

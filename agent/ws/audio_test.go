@@ -3,6 +3,7 @@ package ws_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,4 +224,80 @@ func metric(tb testing.TB, body []byte, name string) float64 {
 	}
 	tb.Fatalf("no %s in the metrics", name)
 	return 0
+}
+
+// TestAudioBusy: with one decoder, which an utterance may wait for only a
+// moment, two devices speaking at once are both answered: one is heard,
+// and the other is asked, with a retryable busy error, to say it again,
+// which changes nothing. Neither stream stalls: each is heard afterwards.
+func TestAudioBusy(t *testing.T) {
+	d := MustOpenDaemon(t)
+	rec, err := speech.New(d.Parser, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	rec.QueueWait = time.Millisecond
+	d.Server.Recognizer = rec
+	conns := []*Conn{d.MustDial(t, d.Token), d.MustDial(t, d.MustPairUser("glasses-2"))}
+	for i, c := range conns {
+		c.Enable(fmt.Sprintf("c%d", i))
+	}
+	b := pcm(spoken(t, "what's my balance"), 1, 1)
+	// say streams the utterance on every connection at once, frame by
+	// frame, and returns each one's reply and error.
+	say := func(round int, conns ...*Conn) (replies []Event, errs []*wallet.Error) {
+		id := fmt.Sprintf("a%d", round)
+		for _, c := range conns {
+			c.Send(map[string]any{"type": "audio.start", "id": id})
+		}
+		for off := 0; off < len(b); off += 640 {
+			for _, c := range conns {
+				c.SendRaw(websocket.BinaryMessage, b[off:min(off+640, len(b))])
+			}
+		}
+		for _, c := range conns {
+			c.Send(map[string]any{"type": "audio.stop", "id": id})
+		}
+		for _, c := range conns {
+			var e *wallet.Error
+			for {
+				ev := c.Next() // a stalled stream fails here, after 10 s
+				if ev.ReplyTo == id && ev.Type == agent.EventError {
+					e = ev.Error
+				}
+				if ev.ReplyTo == id && ev.Type == agent.EventReply {
+					replies, errs = append(replies, ev), append(errs, e)
+					break
+				}
+			}
+		}
+		return replies, errs
+	}
+	busy := 0
+	// Two utterances at once usually overlap; a few rounds make sure.
+	for round := 0; round < 5 && busy == 0; round++ {
+		replies, errs := say(round, conns...)
+		for i, e := range errs {
+			switch {
+			case e == nil && strings.HasPrefix(replies[i].Text, "Your balance is"):
+			case e != nil && e.Code == wallet.EBUSY:
+				busy++
+				if !e.Retryable || replies[i].Text != agent.ErrBusy.Message || replies[i].State != agent.StateIdle {
+					t.Errorf("busy: error %+v, reply %+v", e, replies[i].Event)
+				}
+			default:
+				t.Errorf("round %d, stream %d: error %+v, reply %q", round, i, e, replies[i].Text)
+			}
+		}
+	}
+	if busy == 0 || rec.Busy() != int64(busy) {
+		t.Fatalf("%d streams refused as busy, the recognizer counted %d; want 1 or more, the same", busy, rec.Busy())
+	}
+	for i, c := range conns {
+		replies, errs := say(10+i, c)
+		if errs[0] != nil || !strings.HasPrefix(replies[0].Text, "Your balance is") {
+			t.Errorf("stream %d alone afterwards: error %+v, reply %q", i, errs[0], replies[0].Text)
+		}
+	}
 }

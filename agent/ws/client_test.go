@@ -112,6 +112,7 @@ func TestClientAudio(t *testing.T) {
 		t.Fatal(err)
 	}
 	var types []string
+	var at []int64 // audio_ms of speech.started and speech.stopped
 	for {
 		ev, err := c.Next(ctx)
 		if err != nil {
@@ -127,12 +128,20 @@ func TestClientAudio(t *testing.T) {
 			t.Errorf("event %+v replies to neither the stream nor the settle", ev)
 		}
 		types = append(types, ev.Type)
+		if ev.Type == ws.EventSpeechStarted || ev.Type == ws.EventSpeechStopped {
+			at = append(at, ev.AudioMS)
+		}
 		if ev.Type == agent.EventIntent && ev.Intent.Intent != intent.BalanceQuery {
 			t.Errorf("heard %+v", ev.Intent)
 		}
 	}
 	if got, want := strings.Join(types, " "), "speech.started speech.stopped transcript.final intent reply"; got != want {
 		t.Errorf("events %s, want %s", got, want)
+	}
+	// The speech is after half a second of quiet, and ends a second
+	// before the stream does.
+	if len(at) != 2 || at[0] < 300 || at[0] > 600 || at[1] <= at[0] || at[1] > int64(len(b)/32)-900 {
+		t.Errorf("speech started and stopped at %v ms of %d ms of audio", at, len(b)/32)
 	}
 }
 

@@ -212,6 +212,7 @@ var statusOf = map[string]int{
 	wallet.EWRONGPIN:     http.StatusForbidden,
 	wallet.ELOCKED:       http.StatusTooManyRequests,
 	wallet.EINTERNAL:     http.StatusInternalServerError,
+	wallet.EBUSY:         http.StatusServiceUnavailable,
 }
 
 func (s *Server) writeError(w http.ResponseWriter, err error) {

@@ -20,6 +20,7 @@ const (
 	pingPeriod     = pongWait * 9 / 10 // how often to ping
 	maxMessageSize = 64 << 10          // the largest frame a client may send
 	sendBuffer     = 64                // events queued for a client before it counts as too slow
+	maxBacklog     = 5 * time.Second   // audio a stream holds while it waits to be heard; frames beyond are refused
 	protocol       = "voicepay.v1"     // the protocol version in session.ready
 )
 
@@ -45,7 +46,8 @@ type ServerEvent struct {
 	ReplyTo string `json:"reply_to,omitempty"`
 	// Mirror marks an event of a turn that another connection of the
 	// device caused; ReplyTo is that connection's id.
-	Mirror  bool         `json:"mirror,omitempty"`
+	Mirror  bool  `json:"mirror,omitempty"`
+	AudioMS int64 `json:"audio_ms,omitempty"` // speech.started, speech.stopped: where, in the stream's audio
 	Session *SessionInfo `json:"session,omitempty"`
 }
 
