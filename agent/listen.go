@@ -182,15 +182,15 @@ func (e *Ear) Hear(ctx context.Context, ev voice.Event) (*Turn, Heard, error) {
 			e.s.hub.Metrics.observeDecode("stop")
 			heard, err = e.rec.Recognize(ctx, u.Samples, grammar)
 		}
-		if errors.Is(err, ErrBusy) {
-			return e.s.busy(), Heard{}, nil
-		}
-		if err != nil {
-			return nil, Heard{}, fmt.Errorf("recognize utterance at %s: %w", u.Start, err)
-		}
 		var deliver func(*Turn)
 		if e.deliver != nil {
 			deliver = func(t *Turn) { e.deliver(t, heard) }
+		}
+		if errors.Is(err, ErrBusy) {
+			return e.s.busy(deliver), Heard{}, nil
+		}
+		if err != nil {
+			return nil, Heard{}, fmt.Errorf("recognize utterance at %s: %w", u.Start, err)
 		}
 		t := e.s.heard(ctx, heard, deliver)
 		e.s.hub.Metrics.observeSpeech(time.Since(spoke), time.Since(stopped))
@@ -244,13 +244,18 @@ func (e *Ear) drop() {
 }
 
 // busy is the turn of an utterance the recognizer had no time for: it asks
-// the person to say it again, and changes nothing. It goes to the
-// connection that streamed the utterance only.
-func (s *Session) busy() *Turn {
+// the person to say it again, and changes nothing. Like every turn, it
+// begins with its intent, none, and goes to deliver.
+func (s *Session) busy(deliver func(*Turn)) *Turn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	t := &Turn{State: s.State()}
 	t.emit(Event{Type: EventIntent, Intent: &intent.Result{Intent: intent.None}})
 	t.fail(ErrBusy)
 	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
 	s.hub.Metrics.observeTurn("", t, 0)
+	if deliver != nil {
+		deliver(t)
+	}
 	return t
 }

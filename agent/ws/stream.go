@@ -46,8 +46,8 @@ type ServerEvent struct {
 	ReplyTo string `json:"reply_to,omitempty"`
 	// Mirror marks an event of a turn that another connection of the
 	// device caused; ReplyTo is that connection's id.
-	Mirror  bool  `json:"mirror,omitempty"`
-	AudioMS int64 `json:"audio_ms,omitempty"` // speech.started, speech.stopped: where, in the stream's audio
+	Mirror  bool         `json:"mirror,omitempty"`
+	AudioMS int64        `json:"audio_ms,omitempty"` // speech.started, speech.stopped: where, in the stream's audio
 	Session *SessionInfo `json:"session,omitempty"`
 }
 
