@@ -7,6 +7,7 @@ package ws
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +47,11 @@ type Server struct {
 	// CertFile and KeyFile, when set, are the PEM files of the certificate
 	// and key to serve https and wss with; unset serves plain http.
 	CertFile, KeyFile string
+	// AllowedHosts are more names the daemon answers to, besides localhost,
+	// the loopback addresses, the listen host (or, listening on every
+	// address, this machine's addresses) and the certificate's names. A
+	// request for any other Host is refused (agent/ws/guard.go).
+	AllowedHosts []string
 
 	mux *http.ServeMux
 	srv *http.Server
@@ -106,11 +112,13 @@ func (s *Server) Open() error {
 		return err
 	}
 	var cfg *tls.Config
+	var leaf *x509.Certificate
 	if s.CertFile != "" || s.KeyFile != "" {
 		cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
 		if err != nil {
 			return fmt.Errorf("tls certificate %s and key %s: %w", s.CertFile, s.KeyFile, err)
 		}
+		leaf = cert.Leaf
 		// HTTP/1.1 only: the websocket upgrade needs it, and browsers then
 		// share one connection for the page and the stream.
 		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
@@ -120,12 +128,13 @@ func (s *Server) Open() error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.Addr, err)
 	}
+	guard := newHostGuard(s.Addr, ln.Addr().String(), leaf, s.AllowedHosts)
 	s.Addr = ln.Addr().String()
 	if cfg != nil {
 		ln = tls.NewListener(ln, cfg)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: cfg,
+	s.srv = &http.Server{Handler: guard.wrap(s.mux, s.Logger), ReadHeaderTimeout: 10 * time.Second, TLSConfig: cfg,
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelError)} // a handler's panic, too
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
