@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +74,28 @@ func hostGet(t *testing.T, d *Daemon, host, path, token string) Response {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// TestQueryToken takes a token in the query only on the websocket upgrade,
+// which browsers cannot give a header: a cross-origin form posts text/plain
+// with the token in its URL, and must not top up.
+func TestQueryToken(t *testing.T) {
+	d := MustOpenDaemon(t)
+	q := "?access_token=" + url.QueryEscape(d.Token)
+	resp, err := http.Post(d.Base+"/v1/wallet/topup"+q, "text/plain", strings.NewReader(`{"amount":500}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("top-up with the token in the query: status %d, want 401", resp.StatusCode)
+	}
+	if got := hostGet(t, d, d.Server.Addr, "/v1/wallet/balance"+q, ""); got.Status != http.StatusUnauthorized {
+		t.Errorf("balance with the token in the query: status %d, want 401", got.Status)
+	}
+	c, _, err := websocket.DefaultDialer.Dial(d.StreamURL()+q, nil)
+	if err != nil {
+		t.Fatalf("websocket with the token in the query: %v", err)
+	}
+	c.Close()
 }

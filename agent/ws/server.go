@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws/web"
@@ -172,14 +173,19 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// bearer returns the token of a request: the Authorization header, or the
-// access_token query parameter for browsers, which cannot set headers on a
-// websocket.
+// bearer returns the token of a request: the Authorization header, or, on
+// a websocket upgrade only, the access_token query parameter, since browsers
+// cannot set headers on a websocket. Anywhere else a token in the URL is
+// ignored: a page on another site can post a form to a URL it chooses,
+// but cannot add the header.
 func bearer(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		return strings.TrimPrefix(h, "Bearer ")
 	}
-	return r.URL.Query().Get("access_token")
+	if websocket.IsWebSocketUpgrade(r) {
+		return r.URL.Query().Get("access_token")
+	}
+	return ""
 }
 
 // authenticate returns the device behind a request's token.
