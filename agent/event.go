@@ -55,6 +55,9 @@ type Turn struct {
 	State  string        `json:"state"`
 	Events []Event       `json:"events"`
 	Err    *wallet.Error `json:"error,omitempty"` // set when the turn was refused
+	// Secret marks a turn that answered a PIN or code prompt: what was said
+	// is a secret, which a surface never logs nor shows.
+	Secret bool `json:"-"`
 }
 
 func (t *Turn) emit(e Event) { t.Events = append(t.Events, e) }

@@ -183,13 +183,17 @@ type Input struct {
 	Deliver func(*Turn)
 }
 
+// SecretText stands in a log for what a turn that answered a PIN or code
+// prompt said (Turn.Secret).
+const SecretText = "(the answer to a PIN prompt)"
+
 // Say runs one turn of the dialog.
 func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
 	s.st.Turn++
-	t := &Turn{}
+	t := &Turn{Secret: s.st.Await != awaitNone} // a PIN, or an authenticator's code
 	parse := s.hub.Parser.Parse
 	if in.Channel == "voice" {
 		parse = s.hub.Parser.ParseSpeech // a hesitation heard keeps money from moving
@@ -208,8 +212,8 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 		d.key = fmt.Sprintf("%s/turn:%s:%d", s.device, s.epoch, s.st.Turn)
 	}
 	text := in.Text
-	if s.st.Await != awaitNone {
-		text = "(the answer to a PIN prompt)" // never log a PIN
+	if t.Secret {
+		text = SecretText // never log a PIN
 	}
 	if err != nil {
 		t.emit(Event{Type: EventIntent, Intent: &res})
