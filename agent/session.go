@@ -226,6 +226,7 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 		}
 	}
 	s.settle(ctx, t)
+	s.logTurn(in, res, t)
 	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
 	if in.Deliver != nil {
 		in.Deliver(t)

@@ -316,8 +316,9 @@ func (db *DB) view(fn func(*bolt.Tx) error) error {
 // reading, so that everything a write records carries the same time.
 type ltx struct {
 	*bolt.Tx
-	db  *DB
-	now time.Time
+	db   *DB
+	now  time.Time
+	logs []logRecord // to log once the write commits
 }
 
 // write runs fn as one durable ledger write. fn may run more than once.
@@ -325,9 +326,12 @@ type ltx struct {
 // keep: then what fn wrote is committed and the error returned after.
 func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
 	var kept error
+	var logs []logRecord
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		kept = nil
-		err := fn(&ltx{Tx: tx, db: db, now: db.Now()})
+		l := &ltx{Tx: tx, db: db, now: db.Now()}
+		err := fn(l)
+		logs = l.logs
 		var k keptError
 		if errors.As(err, &k) {
 			kept = k.err
@@ -338,6 +342,7 @@ func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
 	if err != nil {
 		return err
 	}
+	db.flush(ctx, logs)
 	return kept
 }
 

@@ -192,10 +192,12 @@ func bearer(r *http.Request) string {
 func (s *Server) authenticate(r *http.Request) (*wallet.Device, error) {
 	token := bearer(r)
 	if token == "" {
+		s.Logger.Info("refused a request without a token", "remote", r.RemoteAddr, "path", r.URL.Path)
 		return nil, wallet.Errorf(wallet.EUNAUTHORIZED, "A token is required: send Authorization: Bearer <token>.")
 	}
 	d, err := s.Hub.DB.Authenticate(r.Context(), token)
 	if errors.Is(err, wallet.ErrUnauthorized) || errors.Is(err, wallet.ErrNotFound) {
+		s.Logger.Warn("refused a token", "remote", r.RemoteAddr, "path", r.URL.Path) // never the token
 		return nil, wallet.Errorf(wallet.EUNAUTHORIZED, "The token is not valid.")
 	}
 	return d, err
