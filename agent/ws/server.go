@@ -79,6 +79,7 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("POST /v1/wallet/topup", s.user(s.topup))
 	s.mux.HandleFunc("POST /v1/wallet/unfreeze", s.user(s.unfreeze))
 	s.mux.HandleFunc("GET /v1/audit/verify", s.user(s.verify))
+	s.mux.HandleFunc("GET /v1/audit/log", s.user(s.auditLog))
 	s.mux.HandleFunc("GET /v1/agents", s.user(s.agents))
 	s.mux.HandleFunc("POST /v1/agents", s.user(s.addAgent))
 	s.mux.HandleFunc("POST /v1/agents/revoke", s.user(s.revokeAgent))
