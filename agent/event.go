@@ -61,6 +61,9 @@ type Turn struct {
 	// Replayed marks the answer of a turn that was resent within
 	// TurnIDWindow: the first answer again, from a dialog that did not run.
 	Replayed bool `json:"replayed,omitempty"`
+	// Secret marks a turn that answered a PIN or code prompt: what was said
+	// is a secret, which a surface never logs nor shows.
+	Secret bool `json:"-"`
 }
 
 func (t *Turn) emit(e Event) { t.Events = append(t.Events, e) }

@@ -183,6 +183,10 @@ type Input struct {
 	Deliver func(*Turn)
 }
 
+// SecretText stands in a log for what a turn that answered a PIN or code
+// prompt said (Turn.Secret).
+const SecretText = "(the answer to a PIN prompt)"
+
 // Say runs one turn of the dialog. A turn resent with its id within
 // TurnIDWindow gets the answer it had, and the dialog does not run again.
 func (s *Session) Say(ctx context.Context, in Input) *Turn {
@@ -198,7 +202,7 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 	}
 	start := time.Now()
 	s.st.Turn++
-	t := &Turn{}
+	t := &Turn{Secret: s.st.Await != awaitNone} // a PIN, or an authenticator's code
 	parse := s.hub.Parser.Parse
 	if in.Channel == "voice" {
 		parse = s.hub.Parser.ParseSpeech // a hesitation heard keeps money from moving
@@ -218,8 +222,8 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 		d.key = fmt.Sprintf("%s/turn:%s:%d", s.device, s.epoch, s.st.Turn)
 	}
 	text := in.Text
-	if s.st.Await != awaitNone {
-		text = "(the answer to a PIN prompt)" // never log a PIN
+	if t.Secret {
+		text = SecretText // never log a PIN
 	}
 	if err != nil {
 		t.emit(Event{Type: EventIntent, Intent: &res})
@@ -232,6 +236,7 @@ func (s *Session) Say(ctx context.Context, in Input) *Turn {
 		}
 	}
 	s.settle(ctx, t, named)
+	s.logTurn(in, res, t)
 	s.hub.Metrics.observeTurn(res.Intent, t, time.Since(start))
 	if in.Deliver != nil {
 		in.Deliver(t)

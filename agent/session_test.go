@@ -402,3 +402,31 @@ func TestExpiryIsAnnounced(t *testing.T) {
 		t.Errorf("held %d after the expiry, want 0", got)
 	}
 }
+
+// TestTurnSecret marks the turns that answered a PIN prompt, so that a
+// surface that logs what was said can leave them out.
+func TestTurnSecret(t *testing.T) {
+	_, s := MustOpenSession(t)
+	big := []Step{{Say: "buy twelve lattes", State: agent.StateDrafted},
+		{Say: "confirm the order", State: agent.StateConfirmed, Held: 21600},
+		{Say: "pay", State: agent.StateConfirmed, Held: 21600}}
+	tests := []struct {
+		steps  []Step
+		secret bool
+	}{
+		{Enable[:1], false},
+		{Enable[1:], true},
+		{big, false},
+		{[]Step{{Say: "two four six eight", State: agent.StateIdle}}, true},
+		{[]Step{{Say: "what is my balance", State: agent.StateIdle}}, false},
+	}
+	for i, tt := range tests {
+		for j, st := range tt.steps {
+			got := s.Say(context.Background(), agent.Input{Text: st.Say, Channel: "voice"})
+			CheckTurn(t, j, st, got)
+			if want := tt.secret && j == len(tt.steps)-1; got.Secret != want {
+				t.Errorf("step %d, %q: Secret %v, want %v", i, st.Say, got.Secret, want)
+			}
+		}
+	}
+}

@@ -62,6 +62,7 @@ func (h *Hub) announce(key string, e Event) {
 		}
 		b.announced[key] = true
 	}
+	h.logProposal(e)
 	for ch := range b.subs {
 		select {
 		case ch <- e:

@@ -153,7 +153,9 @@ func (sc *scratch) spansAt(p *Parser, pos, source int) []span {
 // Parse reads one utterance of typed text. It never fails: text that
 // matches no template is None with confidence 0. Hesitations ("um", "uhh",
 // "hmm") and courtesy at the edges ("hi,", "could you", "thanks") are
-// dropped before matching, at no cost: "um, pay, thanks" pays.
+// dropped before matching, at no cost: "um, pay, thanks" pays. Text that
+// is not clean (invalid UTF-8, control or format characters) never reads
+// as an intent that moves money.
 func (p *Parser) Parse(text string) Result { return p.parse(text, true) }
 
 // ParseSpeech reads the transcript of an utterance heard. It reads as Parse
@@ -162,7 +164,17 @@ func (p *Parser) Parse(text string) Result { return p.parse(text, true) }
 // money.
 func (p *Parser) ParseSpeech(text string) Result { return p.parse(text, false) }
 
+// parse reads text, and refuses to read a money-moving intent from text
+// that is not clean: split skips what is not a word, garbage too.
 func (p *Parser) parse(text string, typed bool) Result {
+	res := p.read(text, typed)
+	if MovesMoney(res.Intent) && !clean(text) {
+		return Result{Text: text, Intent: None}
+	}
+	return res
+}
+
+func (p *Parser) read(text string, typed bool) Result {
 	res, words := p.parseWhole(text, typed)
 	if res.Intent != None || len(words) == 0 {
 		return res

@@ -41,6 +41,21 @@ var contractions = map[string][]string{
 	"thx":       {"thanks"},
 }
 
+// clean reports whether text is fit to move money: valid UTF-8 whose
+// characters are all printable or white space. Invalid bytes, a
+// replacement character (which stands for bytes lost in decoding), control
+// and format characters (zero-width spaces, direction overrides) are
+// garbage that splitting into words would silently skip, so that
+// "confirm \xff the order" would confirm.
+func clean(text string) bool {
+	for _, r := range text { // an invalid byte ranges as utf8.RuneError
+		if r == utf8.RuneError || !unicode.IsGraphic(r) && !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // normalizer turns text into words. Its buffers are reused between calls.
 type normalizer struct {
 	buf   []byte

@@ -147,12 +147,14 @@ func (l *ltx) fail(c *Credentials, method string, wrong error) error {
 	c.Failures++
 	event := map[string]any{"method": method, "ok": false, "failures": c.Failures}
 	result := wrong
+	l.logFailure(method, c, false)
 	if c.Failures >= l.db.PINAttempts {
 		c.Failures = 0
 		c.Lockouts++
 		c.LockedUntil = l.now.Add(lockout(l.db.LockoutBase, c.Lockouts))
 		event["locked_until"] = c.LockedUntil
 		result = locked(l.now, c.LockedUntil, "too many wrong attempts, ")
+		l.logFailure(method, c, true)
 	}
 	if err := l.putCredentials(c); err != nil {
 		return err

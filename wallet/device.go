@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"time"
 
@@ -93,6 +94,7 @@ func (l *ltx) pair(d *Device, via string) error {
 	if via != "" {
 		ev["via"] = via
 	}
+	l.log(slog.LevelInfo, "paired", "device", d.ID, "scope", d.Scope, "via", via)
 	return l.audit("device", ev)
 }
 

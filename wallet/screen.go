@@ -134,6 +134,7 @@ func (l *ltx) screen(d Debit, ref string) (Decision, error) {
 		dec.Action = ActionBlock
 		dec.Reasons = append(dec.Reasons, "nobody is present to verify a charge under a mandate")
 	}
+	l.logRisk(d, ref, dec)
 	if err := l.audit("risk", struct {
 		Ref      string   `json:"ref"`
 		Payee    string   `json:"payee"`

@@ -386,6 +386,7 @@ type ltx struct {
 	// last its last audit entry, to which flushRecords adds them.
 	bound map[string]RecordHash
 	last  *AuditEntry
+	logs  []logRecord // to log once the write commits
 }
 
 // write runs fn as one durable ledger write. fn may run more than once.
@@ -393,10 +394,12 @@ type ltx struct {
 // keep: then what fn wrote is committed and the error returned after.
 func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
 	var kept error
+	var logs []logRecord
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		kept = nil
 		l := &ltx{Tx: tx, db: db, now: db.Now()}
 		err := fn(l)
+		logs = l.logs
 		var k keptError
 		if errors.As(err, &k) {
 			kept, err = k.err, nil
@@ -409,6 +412,7 @@ func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
 	if err != nil {
 		return err
 	}
+	db.flush(ctx, logs)
 	return kept
 }
 

@@ -94,9 +94,14 @@ func codeErrors(next sdk.MethodHandler) sdk.MethodHandler {
 }
 
 // Register mounts MCP at /mcp, for agent tokens. (A person pairs and
-// revokes agents through the daemon's /v1/agents endpoints.)
+// revokes agents through the daemon's /v1/agents endpoints.) Each method
+// of the streamable HTTP transport is registered on its own: a pattern
+// without a method would conflict with the web companion's "GET /".
 func (s *Server) Register(m Mux) {
-	m.Handle(Path, s.Handler())
+	h := s.Handler()
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		m.Handle(method+" "+Path, h)
+	}
 }
 
 // Close ends every wait_order in progress, as a timeout would, so that the

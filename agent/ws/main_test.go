@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,7 +49,7 @@ func MustOpenDaemonWith(tb testing.TB, prep func(*agenttest.Hub), opt ...agentte
 	_, token := h.MustPair("glasses", wallet.ScopeUser)
 	_, agentToken := h.MustPair("claude", wallet.ScopeAgent)
 	s := ws.NewServer(h.Hub, "127.0.0.1:0")
-	s.Logger = slog.New(h.Logs)
+	s.Logger = h.Logger // the hub's logs, unless prep replaced them
 	if err := s.Open(); err != nil {
 		tb.Fatalf("open server: %v", err)
 	}

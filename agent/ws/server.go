@@ -7,6 +7,7 @@ package ws
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws/web"
@@ -46,6 +48,11 @@ type Server struct {
 	// CertFile and KeyFile, when set, are the PEM files of the certificate
 	// and key to serve https and wss with; unset serves plain http.
 	CertFile, KeyFile string
+	// AllowedHosts are more names the daemon answers to, besides localhost,
+	// the loopback addresses, the listen host (or, listening on every
+	// address, this machine's addresses) and the certificate's names. A
+	// request for any other Host is refused (agent/ws/guard.go).
+	AllowedHosts []string
 
 	mux *http.ServeMux
 	srv *http.Server
@@ -74,6 +81,7 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("POST /v1/wallet/topup", s.user(s.topup))
 	s.mux.HandleFunc("POST /v1/wallet/unfreeze", s.user(s.unfreeze))
 	s.mux.HandleFunc("GET /v1/audit/verify", s.user(s.verify))
+	s.mux.HandleFunc("GET /v1/audit/log", s.user(s.auditLog))
 	s.mux.HandleFunc("GET /v1/agents", s.user(s.agents))
 	s.mux.HandleFunc("POST /v1/agents", s.user(s.addAgent))
 	s.mux.HandleFunc("POST /v1/agents/revoke", s.user(s.revokeAgent))
@@ -108,11 +116,13 @@ func (s *Server) Open() error {
 		return err
 	}
 	var cfg *tls.Config
+	var leaf *x509.Certificate
 	if s.CertFile != "" || s.KeyFile != "" {
 		cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
 		if err != nil {
 			return fmt.Errorf("tls certificate %s and key %s: %w", s.CertFile, s.KeyFile, err)
 		}
+		leaf = cert.Leaf
 		// HTTP/1.1 only: the websocket upgrade needs it, and browsers then
 		// share one connection for the page and the stream.
 		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
@@ -122,12 +132,13 @@ func (s *Server) Open() error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.Addr, err)
 	}
+	guard := newHostGuard(s.Addr, ln.Addr().String(), leaf, s.AllowedHosts)
 	s.Addr = ln.Addr().String()
 	if cfg != nil {
 		ln = tls.NewListener(ln, cfg)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: cfg,
+	s.srv = &http.Server{Handler: guard.wrap(s.mux, s.Logger), ReadHeaderTimeout: 10 * time.Second, TLSConfig: cfg,
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelError)} // a handler's panic, too
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -165,24 +176,31 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// bearer returns the token of a request: the Authorization header, or the
-// access_token query parameter for browsers, which cannot set headers on a
-// websocket.
+// bearer returns the token of a request: the Authorization header, or, on
+// a websocket upgrade only, the access_token query parameter, since browsers
+// cannot set headers on a websocket. Anywhere else a token in the URL is
+// ignored: a page on another site can post a form to a URL it chooses,
+// but cannot add the header.
 func bearer(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		return strings.TrimPrefix(h, "Bearer ")
 	}
-	return r.URL.Query().Get("access_token")
+	if websocket.IsWebSocketUpgrade(r) {
+		return r.URL.Query().Get("access_token")
+	}
+	return ""
 }
 
 // authenticate returns the device behind a request's token.
 func (s *Server) authenticate(r *http.Request) (*wallet.Device, error) {
 	token := bearer(r)
 	if token == "" {
+		s.Logger.Info("refused a request without a token", "remote", r.RemoteAddr, "path", r.URL.Path)
 		return nil, wallet.Errorf(wallet.EUNAUTHORIZED, "A token is required: send Authorization: Bearer <token>.")
 	}
 	d, err := s.Hub.DB.Authenticate(r.Context(), token)
 	if errors.Is(err, wallet.ErrUnauthorized) || errors.Is(err, wallet.ErrNotFound) {
+		s.Logger.Warn("refused a token", "remote", r.RemoteAddr, "path", r.URL.Path) // never the token
 		return nil, wallet.Errorf(wallet.EUNAUTHORIZED, "The token is not valid.")
 	}
 	return d, err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/voicepay/voicepay/agent"
@@ -182,6 +183,10 @@ func (c *conn) readLoop(ctx context.Context) {
 		case "text.input":
 			if ev.Text == "" {
 				c.fail(ev.ID, wallet.Errorf(wallet.EINVALID, "text.input needs text."))
+				continue
+			}
+			if !utf8.Valid(data) { // decoding made the bytes U+FFFD; refuse them whole
+				c.fail(ev.ID, wallet.Errorf(wallet.EINVALID, "text.input must be valid UTF-8."))
 				continue
 			}
 			// A turn that has started runs to its end: Close waits for it

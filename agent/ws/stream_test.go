@@ -218,6 +218,8 @@ func TestStreamBadEvents(t *testing.T) {
 		{"unknown type", websocket.TextMessage, `{"type":"order.create","id":"u1","text":"pay"}`, wallet.EINVALID, "u1"},
 		{"client sends a server event", websocket.TextMessage, `{"type":"reply","id":"r1","text":"pay"}`, wallet.EINVALID, "r1"},
 		{"text.input without text", websocket.TextMessage, `{"type":"text.input","id":"e1"}`, wallet.EINVALID, "e1"},
+		{"text.input with invalid UTF-8", websocket.TextMessage, "{\"type\":\"text.input\",\"id\":\"i1\",\"text\":\"confirm \xff the order\"}",
+			wallet.EINVALID, "i1"},
 		{"binary", websocket.BinaryMessage, "\x00\x01\x02\x03", wallet.EUNSUPPORTED, ""},
 		{"binary json", websocket.BinaryMessage, `{"type":"ping","id":"b1"}`, wallet.EUNSUPPORTED, ""},
 	}
@@ -240,6 +242,23 @@ func TestStreamBadEvents(t *testing.T) {
 	}
 	// And a turn still works.
 	c.Say("t1", "what can I say", agent.StateInactive, "")
+}
+
+// TestStreamUnclean never confirms an order on text with garbage between
+// its words: invalid UTF-8 is refused before the dialog, and a replacement
+// or zero-width character reads as nothing.
+func TestStreamUnclean(t *testing.T) {
+	d := MustOpenDaemon(t)
+	c := d.MustDial(t, d.Token)
+	c.Enable("e")
+	c.Say("t1", "buy two lattes from luckin coffee", agent.StateDrafted, "")
+	c.SendRaw(websocket.TextMessage, []byte("{\"type\":\"text.input\",\"id\":\"t2\",\"text\":\"confirm \xff the order\"}"))
+	if ev := c.Next(); ev.Type != agent.EventError || ev.Error.Code != wallet.EINVALID || ev.ReplyTo != "t2" {
+		t.Errorf("answer %+v, want an invalid error", ev)
+	}
+	c.Say("t3", "confirm \ufffd the order", agent.StateDrafted, "")
+	c.Say("t4", "confirm\u200b the order", agent.StateDrafted, "")
+	c.Say("t5", "confirm the order", agent.StateConfirmed, "")
 }
 
 func TestStreamPing(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -11,17 +12,30 @@ import (
 	"github.com/voicepay/voicepay/wallet"
 )
 
-// AuditCommand checks the audit chain: every link and hash, and every
-// balance re-derived from the transfers on it.
+// AuditCommand reads the audit chain. verify checks every link and hash,
+// and every balance re-derived from the transfers on it; log prints the
+// entries as a person reads them.
 type AuditCommand struct{}
 
+const auditUsage = "usage: voicepay audit verify [--json] | voicepay audit log [--since DURATION|TIME] [--json]"
+
 func (c *AuditCommand) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return fmt.Errorf("usage: voicepay audit verify [--json]")
+	if len(args) == 0 {
+		return errors.New(auditUsage)
 	}
+	switch args[0] {
+	case "verify":
+		return c.verify(ctx, args[1:])
+	case "log":
+		return c.log(ctx, args[1:])
+	}
+	return errors.New(auditUsage)
+}
+
+func (c *AuditCommand) verify(ctx context.Context, args []string) error {
 	flags := newFlags("audit verify")
 	asJSON := flags.fs.Bool("json", false, "print the report as JSON")
-	cfg, err := flags.load(args[1:])
+	cfg, err := flags.load(args)
 	if err != nil {
 		return err
 	}

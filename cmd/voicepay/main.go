@@ -34,6 +34,7 @@ Usage:
   voicepay transcribe [--json] FILE...  speech to text and intents, offline
   voicepay wallet balance|history|topup AMOUNT|unfreeze
   voicepay audit verify          check the audit chain and re-derive balances
+  voicepay audit log             print the audit chain (--since 24h, --json)
   voicepay agent add NAME|list|revoke NAME  pair, list or revoke AI agents
   voicepay device pair NAME|list|revoke NAME  pair, list or revoke your glasses or phone
   voicepay mcp                   the payment MCP server over stdio, for an agent

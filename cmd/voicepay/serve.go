@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -247,8 +248,7 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 		<-announced
 	}()
 	err = sess.Listen(ctx, m, sp, agent.Listener{Turn: func(t *agent.Turn, heard agent.Heard) {
-		logger.Info("turn", "heard", heard.Text, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
-		fmt.Fprintf(os.Stderr, "heard %q: %s\n", heard.Text, t.Reply)
+		logTurn(logger, os.Stderr, t, heard)
 		if speakReplies {
 			say(t.Reply)
 		}
@@ -260,6 +260,17 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 		return errors.New("the microphone stopped: the capture device ended")
 	}
 	return fmt.Errorf("the microphone stopped: %w", err)
+}
+
+// logTurn logs a turn the microphone heard, and shows it on w; what
+// answered a PIN prompt is neither logged nor shown, as on the websocket.
+func logTurn(logger *slog.Logger, w io.Writer, t *agent.Turn, heard agent.Heard) {
+	logged, shown := heard.Text, fmt.Sprintf("%q", heard.Text)
+	if t.Secret {
+		logged, shown = agent.SecretText, agent.SecretText
+	}
+	logger.Info("turn", "heard", logged, "confidence", heard.Confidence, "reply", t.Reply, "state", t.State)
+	fmt.Fprintf(w, "heard %s: %s\n", shown, t.Reply)
 }
 
 // newFallback is the language-model intent fallback the configuration
