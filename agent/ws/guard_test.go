@@ -28,8 +28,9 @@ func TestHostGuard(t *testing.T) {
 		{"rebound.example:" + port, "/metrics", http.StatusMisdirectedRequest},
 		{"rebound.example:" + port, "/v1/wallet/balance", http.StatusMisdirectedRequest},
 		{"rebound.example", "/", http.StatusMisdirectedRequest},
-		{"localhost:1", "/healthz", http.StatusMisdirectedRequest},
-		{"localhost", "/healthz", http.StatusMisdirectedRequest},
+		{"localhost:1", "/healthz", http.StatusOK}, // a tunnel on this machine
+		{"127.0.0.1:2", "/healthz", http.StatusOK}, // a relay on this machine
+		{"rebound.example:1", "/", http.StatusMisdirectedRequest},
 	} {
 		t.Run(tc.host+tc.path, func(t *testing.T) {
 			got := hostGet(t, d, tc.host, tc.path, d.Token)
