@@ -94,9 +94,14 @@ func codeErrors(next sdk.MethodHandler) sdk.MethodHandler {
 }
 
 // Register mounts MCP at /mcp, for agent tokens. (A person pairs and
-// revokes agents through the daemon's /v1/agents endpoints.)
+// revokes agents through the daemon's /v1/agents endpoints.) It names the
+// streamable transport's methods: a pattern for every method would conflict
+// with the web companion's "GET /", and net/http panics on that.
 func (s *Server) Register(m Mux) {
-	m.Handle(Path, s.Handler())
+	h := s.Handler()
+	for _, method := range []string{"GET", "POST", "DELETE"} {
+		m.Handle(method+" "+Path, h)
+	}
 }
 
 // Close ends every wait_order in progress, as a timeout would, so that the
