@@ -223,7 +223,7 @@ func (db *DB) UserDevices(ctx context.Context) ([]*Device, error) {
 // With an authenticator enrolled, a right PIN gives ErrTOTPRequired, and
 // ActivateDeviceTOTP must follow with the code.
 func (db *DB) ActivateDevice(ctx context.Context, id, pin string) error {
-	digest, salt, err := db.pinDigestFor(pin)
+	digest, salt, err := db.pinDigestFor(ctx, pin)
 	if err != nil {
 		return fmt.Errorf("activate %s: %w", id, err)
 	}
