@@ -17,12 +17,12 @@ type AgentInfo struct {
 // AddAgent pairs an agent-scope device called name and returns its token,
 // which is stored only as a hash. A name already in use, by an agent or a
 // person's device, is a conflict: revoke the agent first to issue a new token.
+// The wallet decides that in the transaction that pairs, so that of
+// concurrent adds of one name exactly one gets a token.
 func AddAgent(ctx context.Context, db *wallet.DB, name string) (*AgentInfo, string, error) {
-	if d, err := db.Device(ctx, name); err == nil && d.Scope == wallet.ScopeAgent {
-		return nil, "", wallet.Errorf(wallet.ECONFLICT, "There is an agent called %s already; revoke it first to issue a new token.", name)
-	} else if err == nil {
+	if d, err := db.Device(ctx, name); err == nil && d.Scope != wallet.ScopeAgent {
 		return nil, "", wallet.Errorf(wallet.ECONFLICT, "%s is the name of one of your devices; give the agent another.", name)
-	} else if !errors.Is(err, wallet.ErrNotFound) {
+	} else if err != nil && !errors.Is(err, wallet.ErrNotFound) {
 		return nil, "", err
 	}
 	token, err := db.AddDevice(ctx, name, wallet.ScopeAgent)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -91,15 +92,28 @@ func (db *DB) HasPIN(ctx context.Context) (bool, error) {
 
 // pinDigestFor hashes a candidate PIN with the stored salt, outside any write
 // transaction: argon2id is slow on purpose and must not stall the ledger.
-func (db *DB) pinDigestFor(pin string) (digest, salt []byte, err error) {
+//
+// Each hash takes PINHashMemory, so it runs only when it could count: an
+// empty pin (none given) gives a nil digest, a malformed one is refused as
+// ErrMalformedPIN, and while verification is locked the lockout is refused
+// before any hashing. At most PINHashSlots hashes run at once; a caller that
+// waits longer than PINHashWait for a place is refused as busy.
+func (db *DB) pinDigestFor(ctx context.Context, pin string) (digest, salt []byte, err error) {
 	if pin == "" {
 		return nil, nil, nil
 	}
-	var c *Credentials
-	err = db.view(func(tx *bolt.Tx) (err error) {
-		c, err = getCredentials(tx)
-		return err
-	})
+	if !ValidPIN(pin) {
+		return nil, nil, ErrMalformedPIN
+	}
+	if _, err := db.unlockedCredentials(); err != nil {
+		return nil, nil, err
+	}
+	if err := db.takePINSlot(ctx); err != nil {
+		return nil, nil, err
+	}
+	defer func() { <-db.pinSlots }()
+	// Again: the lockout may have begun while this call waited.
+	c, err := db.unlockedCredentials()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,12 +121,63 @@ func (db *DB) pinDigestFor(pin string) (digest, salt []byte, err error) {
 	if passes == 0 || memory == 0 {
 		passes, memory = argonTime, argonMemory
 	}
+	if db.OnPINHash != nil {
+		db.OnPINHash()
+	}
 	return pinHash(pin, c.Salt, passes, memory), c.Salt, nil
+}
+
+// pinIfAsked passes on pinDigestFor's answer for a PIN that is checked only
+// if risk asks for it: a lockout or a malformed PIN then refuses the call
+// only when the PIN is checked, by checkPIN in the transaction, which sees
+// the lockout itself and refuses a nil digest.
+func pinIfAsked(digest, salt []byte, err error) ([]byte, []byte, error) {
+	if errors.Is(err, ErrPINLocked) || errors.Is(err, ErrMalformedPIN) {
+		return nil, nil, nil
+	}
+	return digest, salt, err
+}
+
+// unlockedCredentials reads the credentials, refusing while verification
+// is locked.
+func (db *DB) unlockedCredentials() (*Credentials, error) {
+	var c *Credentials
+	err := db.view(func(tx *bolt.Tx) (err error) {
+		c, err = getCredentials(tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if now := db.Now(); now.Before(c.LockedUntil) {
+		return nil, locked(now, c.LockedUntil, "")
+	}
+	return c, nil
+}
+
+// takePINSlot waits for a place among the PIN hashes in flight, for at most
+// PINHashWait or until ctx is done.
+func (db *DB) takePINSlot(ctx context.Context) error {
+	select {
+	case db.pinSlots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(db.PINHashWait)
+	defer t.Stop()
+	select {
+	case db.pinSlots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrPINBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // VerifyPIN checks the PIN, counting failures toward lockout.
 func (db *DB) VerifyPIN(ctx context.Context, pin string) error {
-	digest, salt, err := db.pinDigestFor(pin)
+	digest, salt, err := db.pinDigestFor(ctx, pin)
 	if err != nil {
 		return fmt.Errorf("verify PIN: %w", err)
 	}
@@ -121,7 +186,8 @@ func (db *DB) VerifyPIN(ctx context.Context, pin string) error {
 
 // checkPIN compares a PIN digest with the stored hash. A wrong PIN is counted
 // and the count committed; PINAttempts wrong PINs in a row lock verification
-// for LockoutBase, doubled for each lockout since the last right PIN.
+// for LockoutBase, doubled for each lockout since the last right PIN. A nil
+// digest, for no PIN at all, is refused without counting: it is no guess.
 func (l *ltx) checkPIN(digest, salt []byte) error {
 	c, err := getCredentials(l.Tx)
 	if err != nil {
@@ -129,6 +195,9 @@ func (l *ltx) checkPIN(digest, salt []byte) error {
 	}
 	if l.now.Before(c.LockedUntil) {
 		return locked(l.now, c.LockedUntil, "")
+	}
+	if digest == nil {
+		return ErrMalformedPIN
 	}
 	if digest != nil && subtle.ConstantTimeCompare(salt, c.Salt) == 1 &&
 		subtle.ConstantTimeCompare(digest, c.PINHash) == 1 {

@@ -47,7 +47,7 @@ func TestPIN(t *testing.T) {
 		t.Errorf("right PIN: %v", err)
 	}
 	WantErr(t, db.VerifyPIN(ctx, "4321"), wallet.ErrBadPIN)
-	WantErr(t, db.VerifyPIN(ctx, ""), wallet.ErrBadPIN)
+	WantErr(t, db.VerifyPIN(ctx, ""), wallet.ErrMalformedPIN) // no guess, so not counted
 	db = db.MustReopen()
 	if err := db.VerifyPIN(ctx, "1234"); err != nil {
 		t.Errorf("right PIN after restart: %v", err)

@@ -44,9 +44,22 @@ func tokenHash(token string) string {
 }
 
 // AddDevice pairs a new device and returns its secret token, which is shown
-// once and stored only as a hash. Pairing an existing id issues a new token
-// and deactivates the device.
+// once and stored only as a hash. An id that is already paired is refused
+// with ErrDevicePaired, decided in the same transaction that would pair it,
+// so that of any number of concurrent adds of one id exactly one succeeds.
 func (db *DB) AddDevice(ctx context.Context, id, scope string) (string, error) {
+	return db.addDevice(ctx, id, scope, false)
+}
+
+// ReplaceDevice pairs id anew: a device already paired under id loses its
+// token and its activation, and the new token is returned. It is for the
+// person's own recovery (voicepay init after the CLI token was lost), never
+// for a request from the network.
+func (db *DB) ReplaceDevice(ctx context.Context, id, scope string) (string, error) {
+	return db.addDevice(ctx, id, scope, true)
+}
+
+func (db *DB) addDevice(ctx context.Context, id, scope string, replace bool) (string, error) {
 	if !deviceID.MatchString(id) {
 		return "", fmt.Errorf("add device %q: ids are 1-64 lowercase letters, digits, '.', '_' or '-': %w", id, ErrInvalid)
 	}
@@ -58,10 +71,16 @@ func (db *DB) AddDevice(ctx context.Context, id, scope string) (string, error) {
 		return "", err
 	}
 	err = db.write(ctx, func(l *ltx) error {
-		if old, err := getDevice(l.Tx, id); err == nil {
+		if !replace {
+			if err := l.refusePaired(id); err != nil {
+				return err
+			}
+		} else if old, err := getDevice(l.Tx, id); err == nil {
 			if err := l.del(bucketDevices, []byte("tok:"+old.TokenHash)); err != nil {
 				return err
 			}
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
 		}
 		return l.pair(&Device{ID: id, Scope: scope, TokenHash: tokenHash(token), Created: l.now}, "")
 	})
@@ -205,7 +224,7 @@ func (db *DB) UserDevices(ctx context.Context) ([]*Device, error) {
 // With an authenticator enrolled, a right PIN gives ErrTOTPRequired, and
 // ActivateDeviceTOTP must follow with the code.
 func (db *DB) ActivateDevice(ctx context.Context, id, pin string) error {
-	digest, salt, err := db.pinDigestFor(pin)
+	digest, salt, err := db.pinDigestFor(ctx, pin)
 	if err != nil {
 		return fmt.Errorf("activate %s: %w", id, err)
 	}

@@ -99,7 +99,9 @@ func TestDevices(t *testing.T) {
 	})
 
 	t.Run("pair again", func(t *testing.T) {
-		again, err := db.AddDevice(ctx, "glasses", wallet.ScopeUser)
+		_, err := db.AddDevice(ctx, "glasses", wallet.ScopeUser)
+		WantErr(t, err, wallet.ErrDevicePaired)
+		again, err := db.ReplaceDevice(ctx, "glasses", wallet.ScopeUser)
 		if err != nil {
 			t.Fatal(err)
 		}

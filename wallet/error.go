@@ -90,6 +90,16 @@ var (
 	ErrUnauthorized        = &Error{Code: EUNAUTHORIZED, Message: "Not allowed."}
 )
 
+// ErrMalformedPIN refuses a PIN that is not 4 to 12 digits. It is no guess
+// at the PIN, so it is never hashed and never counts toward the lockout.
+var ErrMalformedPIN = &Error{Code: EINVALID, cause: ErrInvalid,
+	Message: "A PIN is 4 to 12 digits; say or send the digits of your PIN."}
+
+// ErrPINBusy refuses a PIN check that waited too long for a place among the
+// argon2id hashes in flight.
+var ErrPINBusy = &Error{Code: ELOCKED,
+	Message: "Too many PIN checks at once; try again in a few seconds."}
+
 // ErrLocked means another process has the wallet file open. It is the
 // operator's to see, not a person's.
 var ErrLocked = errors.New("wallet is open in another process")

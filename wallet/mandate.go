@@ -338,7 +338,7 @@ func (r mandateResult) err() error {
 // A passkey bound to the mandate's hash, or the PIN, in a verifies the
 // person too, and the audit records that method.
 func (db *DB) ApproveMandate(ctx context.Context, key string, id uint64, a Authorization) (*Mandate, *Charge, error) {
-	digest, salt, err := db.pinDigestFor(a.PIN)
+	digest, salt, err := pinIfAsked(db.pinDigestFor(ctx, a.PIN))
 	if err != nil {
 		return nil, nil, fmt.Errorf("approve mandate %d: %w", id, err)
 	}

@@ -250,7 +250,7 @@ type Authorization struct {
 // Only a paired user device with payments enabled may authorize; when risk
 // asked for step-up verification, a.PIN must be right too.
 func (db *DB) AuthorizeOrder(ctx context.Context, key string, id uint64, a Authorization) (*Order, error) {
-	digest, salt, err := db.pinDigestFor(a.PIN)
+	digest, salt, err := pinIfAsked(db.pinDigestFor(ctx, a.PIN))
 	if err != nil {
 		return nil, fmt.Errorf("authorize order %d: %w", id, err)
 	}

@@ -41,9 +41,12 @@ func (db *DB) UnfreezePasskey(ctx context.Context, device string, p *PasskeyProo
 }
 
 func (db *DB) setFrozen(ctx context.Context, frozen bool, pin string) error {
-	digest, salt, err := db.pinDigestFor(pin)
-	if err != nil && !frozen {
-		return fmt.Errorf("unfreeze: %w", err)
+	var digest, salt []byte
+	if !frozen {
+		var err error
+		if digest, salt, err = db.pinDigestFor(ctx, pin); err != nil {
+			return fmt.Errorf("unfreeze: %w", err)
+		}
 	}
 	return db.write(ctx, func(l *ltx) error {
 		if !frozen {

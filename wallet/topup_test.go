@@ -104,7 +104,7 @@ func TestFreeze(t *testing.T) {
 		WantErr(t, err, wallet.ErrFrozen)
 	})
 	t.Run("unfreeze needs the PIN", func(t *testing.T) {
-		WantErr(t, db.Unfreeze(ctx, ""), wallet.ErrBadPIN)
+		WantErr(t, db.Unfreeze(ctx, ""), wallet.ErrMalformedPIN)
 		WantErr(t, db.Unfreeze(ctx, "1111"), wallet.ErrBadPIN)
 		if !db.MustAccount(t, wallet.UserAccount).Frozen {
 			t.Fatal("a wrong PIN unfroze the wallet")

@@ -226,10 +226,37 @@ func overdrawn(a *Account) bool { return a.DebitsPending > a.CreditsPosted-a.Deb
 // Transfers returns the most recent transfers that touch account, newest
 // first, at most limit of them (all when limit <= 0).
 func (db *DB) Transfers(ctx context.Context, account string, limit int) ([]*Transfer, error) {
-	var out []*Transfer
+	ts, _, err := db.transferPage(account, 0, limit)
+	return ts, err
+}
+
+// TransferPage returns a page of the transfers that touch account, newest
+// first: at most limit (1 or more) of those with ids below before, or of
+// all of them when before is 0. next is the before of the following page,
+// the id of the last transfer given, or 0 when no transfer is left.
+func (db *DB) TransferPage(ctx context.Context, account string, before uint64, limit int) (ts []*Transfer, next uint64, err error) {
+	if limit <= 0 {
+		return nil, 0, fmt.Errorf("transfer page: limit %d: %w", limit, ErrInvalid)
+	}
+	return db.transferPage(account, before, limit)
+}
+
+// transferPage walks the transfers bucket down from before (0: the newest);
+// limit <= 0 takes every transfer.
+func (db *DB) transferPage(account string, before uint64, limit int) ([]*Transfer, uint64, error) {
+	out := []*Transfer{}
+	var next uint64
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketTransfer).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		k, v := c.Last()
+		if before > 0 {
+			if k, v = c.Seek(itob(before)); k == nil {
+				k, v = c.Last() // every id is below before
+			} else {
+				k, v = c.Prev()
+			}
+		}
+		for ; k != nil; k, v = c.Prev() {
 			var t Transfer
 			if err := json.Unmarshal(v, &t); err != nil {
 				return fmt.Errorf("decode transfer %x: %w", k, err)
@@ -237,12 +264,13 @@ func (db *DB) Transfers(ctx context.Context, account string, limit int) ([]*Tran
 			if account != "" && t.Debit != account && t.Credit != account {
 				continue
 			}
-			out = append(out, &t)
-			if limit > 0 && len(out) >= limit {
+			if limit > 0 && len(out) == limit {
+				next = out[len(out)-1].ID // one more is left
 				break
 			}
+			out = append(out, &t)
 		}
 		return nil
 	})
-	return out, err
+	return out, next, err
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -72,6 +73,11 @@ type DB struct {
 	// PINHashTime and PINHashMemory (KiB) are the argon2id cost of new PINs.
 	PINHashTime   uint32
 	PINHashMemory uint32
+	// PINHashSlots bounds the argon2id hashes of candidate PINs in flight,
+	// each PINHashMemory large; a check that waits PINHashWait for a place
+	// is refused as busy. Open sizes the default to the cores.
+	PINHashSlots int
+	PINHashWait  time.Duration
 	// SweepInterval is how often the sweeper that Open starts expires the
 	// orders whose time has run out and voids their holds (see Sweep). Zero
 	// or less starts no sweeper: lapsed orders then stay open until someone
@@ -94,6 +100,9 @@ type DB struct {
 	// "order", "account", "orders", "mandates"); an error it returns fails
 	// that read. Tests use it to check that a failed read changes nothing.
 	ReadFault func(what string) error
+	// OnPINHash, when set, is called for each argon2id hash of a candidate
+	// PIN, while the hash holds its place; tests count hashes with it.
+	OnPINHash func()
 
 	screen Screener
 	bolt   *bolt.DB
@@ -104,8 +113,10 @@ type DB struct {
 	anchorKey     []byte
 	anchorProblem string
 	anchored      uint64
-	calls         chan *call
-	done          chan struct{}
+	// pinSlots holds a token for each PIN hash in flight (PINHashSlots).
+	pinSlots chan struct{}
+	calls    chan *call
+	done     chan struct{}
 	// stopSweep ends the sweeper, which closes swept once it has returned;
 	// both are nil when no sweeper runs.
 	stopSweep context.CancelFunc
@@ -130,6 +141,8 @@ func NewDB(path string, screen Screener) *DB {
 		LockoutBase:   30 * time.Second,
 		PINHashTime:   argonTime,
 		PINHashMemory: argonMemory,
+		PINHashSlots:  runtime.GOMAXPROCS(0),
+		PINHashWait:   5 * time.Second,
 		SweepInterval: time.Second,
 		Now:           time.Now,
 		Logger:        slog.New(slog.DiscardHandler),
@@ -175,6 +188,7 @@ func (db *DB) Open() error {
 		return fmt.Errorf("open wallet %s: %w", db.Path, err)
 	}
 	db.bolt = b
+	db.pinSlots = make(chan struct{}, max(db.PINHashSlots, 1))
 	db.calls = make(chan *call, 1024)
 	db.done = make(chan struct{})
 	go db.commitLoop()

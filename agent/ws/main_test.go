@@ -58,6 +58,9 @@ func MustOpenDaemonWith(tb testing.TB, prep func(*agenttest.Hub), opt ...agentte
 			tb.Errorf("close server: %v", err)
 		}
 	})
+	// Before the server closes: a connection the client dialed but never
+	// used counts as active, and Shutdown would wait on it.
+	tb.Cleanup(http.DefaultClient.CloseIdleConnections)
 	return &Daemon{Hub: h, Server: s, Token: token, AgentToken: agentToken, Base: "http://" + s.Addr}
 }
 

@@ -45,6 +45,15 @@ type Server struct {
 	webauthn   *webauthn.WebAuthn
 	ceremonies ceremonies
 
+	// IdleTimeout closes a keep-alive connection that sends no request for
+	// that long; BodyTimeout cuts off a request whose body takes longer to
+	// arrive. MaxConns bounds the connections open at once, websockets
+	// included: past it, new connections wait to be accepted. NewServer sets
+	// the defaults; zero means no bound.
+	IdleTimeout time.Duration
+	BodyTimeout time.Duration
+	MaxConns    int
+
 	// CertFile and KeyFile, when set, are the PEM files of the certificate
 	// and key to serve https and wss with; unset serves plain http.
 	CertFile, KeyFile string
@@ -69,7 +78,8 @@ type Server struct {
 
 // NewServer returns a server for hub on addr.
 func NewServer(hub *agent.Hub, addr string) *Server {
-	s := &Server{Addr: addr, Hub: hub, Logger: slog.New(slog.DiscardHandler), mux: http.NewServeMux()}
+	s := &Server{Addr: addr, Hub: hub, Logger: slog.New(slog.DiscardHandler), mux: http.NewServeMux(),
+		IdleTimeout: 30 * time.Second, BodyTimeout: 30 * time.Second, MaxConns: 1024}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, pattern := range web.Patterns() {
 		s.mux.Handle(pattern, web.Handler())
@@ -91,7 +101,7 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	s.mux.HandleFunc("POST /v1/devices/revoke", s.user(s.revokeDevice))
 	s.mux.HandleFunc("GET /v1/mandates", s.user(s.mandates))
 	s.mux.HandleFunc("POST /v1/mandates/revoke", s.user(s.revokeMandate))
-	s.mux.HandleFunc("POST /v1/audio/transcriptions", s.transcribe)
+	s.mux.HandleFunc("POST "+transcriptionPath, s.transcribe)
 	s.mux.HandleFunc("POST /v1/passkeys/register/begin", s.user(s.registerBegin))
 	s.mux.HandleFunc("POST /v1/passkeys/register/finish", s.user(s.registerFinish))
 	s.mux.HandleFunc("POST /v1/passkeys/verify/begin", s.user(s.verifyBegin))
@@ -104,6 +114,9 @@ func NewServer(hub *agent.Hub, addr string) *Server {
 	}
 	return s
 }
+
+// transcriptionPath is the OpenAI-compatible upload, whose bodies are larger.
+const transcriptionPath = "/v1/audio/transcriptions"
 
 // Handle adds a handler, for surfaces that live elsewhere (MCP, transcription).
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
@@ -134,11 +147,15 @@ func (s *Server) Open() error {
 	}
 	guard := newHostGuard(s.Addr, ln.Addr().String(), leaf, s.AllowedHosts)
 	s.Addr = ln.Addr().String()
+	if s.MaxConns > 0 {
+		ln = newLimitListener(ln, s.MaxConns)
+	}
 	if cfg != nil {
 		ln = tls.NewListener(ln, cfg)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: guard.wrap(s.mux, s.Logger), ReadHeaderTimeout: 10 * time.Second, TLSConfig: cfg,
+	s.srv = &http.Server{Handler: guard.wrap(s.limitBodies(s.mux), s.Logger), ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: s.IdleTimeout, TLSConfig: cfg,
 		ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelError)} // a handler's panic, too
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -33,17 +33,45 @@ func (s *Server) balance(w http.ResponseWriter, r *http.Request, _ *wallet.Devic
 	writeJSON(w, http.StatusOK, BalanceOf(a))
 }
 
+// History is a page of the user's transfers, newest first. Next, absent on
+// the last page, is the before of the following page.
+type History struct {
+	Transfers []*wallet.Transfer `json:"transfers"`
+	Next      string             `json:"next,omitempty"`
+}
+
+// maxHistory is the most transfers one history page holds.
+const maxHistory = 1000
+
 func (s *Server) history(w http.ResponseWriter, r *http.Request, _ *wallet.Device) {
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	if limit <= 0 || limit > 1000 {
-		limit = 20
+	q := r.URL.Query()
+	limit, before := 20, uint64(0)
+	if v, ok := q["limit"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 1 || n > maxHistory {
+			s.writeError(w, wallet.Errorf(wallet.EINVALID, "limit is how many transfers to list, a whole number from 1 to %d.", maxHistory))
+			return
+		}
+		limit = n
 	}
-	ts, err := s.Hub.DB.Transfers(r.Context(), wallet.UserAccount, limit)
+	if v, ok := q["before"]; ok {
+		n, err := strconv.ParseUint(v[0], 10, 64)
+		if err != nil || n == 0 {
+			s.writeError(w, wallet.Errorf(wallet.EINVALID, "before is the next cursor of an earlier page of history."))
+			return
+		}
+		before = n
+	}
+	ts, next, err := s.Hub.DB.TransferPage(r.Context(), wallet.UserAccount, before, limit)
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"transfers": ts})
+	h := History{Transfers: ts}
+	if next != 0 {
+		h.Next = strconv.FormatUint(next, 10)
+	}
+	writeJSON(w, http.StatusOK, h)
 }
 
 // TopupRequest adds money from the funding source.

@@ -63,7 +63,9 @@ func (c *InitCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	token, err := db.AddDevice(ctx, "cli", wallet.ScopeUser)
+	// A wallet with a PIN but no token file lost its CLI token: pair the
+	// CLI anew, replacing the token that was lost.
+	token, err := db.ReplaceDevice(ctx, "cli", wallet.ScopeUser)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 // else on the ledger file directly.
 type WalletCommand struct{}
 
-const walletUsage = "usage: voicepay wallet balance | history [--limit N] | topup AMOUNT [--key KEY] | unfreeze"
+const walletUsage = "usage: voicepay wallet balance | history [--limit N | --all] | topup AMOUNT [--key KEY] | unfreeze"
 
 func (c *WalletCommand) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -28,7 +28,8 @@ func (c *WalletCommand) Run(ctx context.Context, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	flags := newFlags("wallet " + sub)
-	limit := flags.fs.Int("limit", 10, "history: how many transfers")
+	limit := flags.fs.Int("limit", 10, "history: how many transfers, newest first")
+	all := flags.fs.Bool("all", false, "history: every transfer")
 	key := flags.fs.String("key", "", "topup: idempotency key; a retry with the same key tops up once")
 	cfg, err := flags.load(args)
 	if err != nil {
@@ -46,6 +47,11 @@ func (c *WalletCommand) Run(ctx context.Context, args []string) error {
 			return nil
 		})
 	case "history":
+		if *all {
+			*limit = 0
+		} else if *limit < 1 {
+			return errors.New("wallet history: --limit is 1 or more; --all lists every transfer")
+		}
 		return withLedger(ctx, cfg, func(l ledger) error {
 			ts, err := l.history(ctx, *limit)
 			if err != nil {
@@ -161,10 +167,30 @@ func (r remoteLedger) balance(ctx context.Context) (b ws.Balance, err error) {
 	return b, r.c.Get(ctx, "/v1/wallet/balance", &b)
 }
 
+// history pages through the daemon's history, up to limit transfers (all
+// when limit is 0).
 func (r remoteLedger) history(ctx context.Context, limit int) ([]*wallet.Transfer, error) {
-	var out struct{ Transfers []*wallet.Transfer }
-	err := r.c.Get(ctx, fmt.Sprintf("/v1/wallet/history?limit=%d", limit), &out)
-	return out.Transfers, err
+	var out []*wallet.Transfer
+	before := ""
+	for {
+		n := 1000
+		if limit > 0 {
+			n = min(limit-len(out), n)
+		}
+		path := fmt.Sprintf("/v1/wallet/history?limit=%d", n)
+		if before != "" {
+			path += "&before=" + before
+		}
+		var page ws.History
+		if err := r.c.Get(ctx, path, &page); err != nil {
+			return nil, err
+		}
+		out = append(out, page.Transfers...)
+		if page.Next == "" || (limit > 0 && len(out) >= limit) {
+			return out, nil
+		}
+		before = page.Next
+	}
 }
 
 func (r remoteLedger) topup(ctx context.Context, key string, amount int64) (ws.Balance, error) {
