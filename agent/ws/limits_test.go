@@ -54,7 +54,7 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 func TestIdleConnectionClosed(t *testing.T) {
 	d := MustOpenLimitedDaemon(t, func(s *ws.Server) { s.IdleTimeout = 300 * time.Millisecond })
 	c := mustRaw(t, d)
-	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", resp, err)
@@ -69,7 +69,7 @@ func TestIdleConnectionClosed(t *testing.T) {
 func TestSlowBodyCutOff(t *testing.T) {
 	d := MustOpenLimitedDaemon(t, func(s *ws.Server) { s.BodyTimeout = 300 * time.Millisecond })
 	c := mustRaw(t, d)
-	fmt.Fprintf(c, "POST /v1/wallet/topup HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"+
+	fmt.Fprintf(c, "POST /v1/wallet/topup HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"+
 		"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"amount\":", d.Token)
 	c.SetReadDeadline(time.Now().Add(3 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -96,12 +96,12 @@ func TestConnectionLimit(t *testing.T) {
 	ws.Say("w1", "enable alipay payment function", agent.StateInactive, "")
 
 	idle := mustRaw(t, d) // two
-	fmt.Fprintf(idle, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	fmt.Fprintf(idle, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	if _, err := http.ReadResponse(bufio.NewReader(idle), nil); err != nil {
 		t.Fatal(err)
 	}
 	third := mustRaw(t, d)
-	fmt.Fprintf(third, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	fmt.Fprintf(third, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 	br := bufio.NewReader(third)
 	if resp, err := http.ReadResponse(br, nil); err == nil {
