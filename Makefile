@@ -4,28 +4,36 @@
 GO      ?= go
 BIN     := bin/voicepay
 PREFIX  ?= /usr/local
-# Debian packages voicepay needs at build or test time. The speech fixtures
-# are spoken by espeak-ng, FreeTTS (freetts, which brings a Java runtime),
-# festival (with the voice festvox-kdlpc16k) and flite, and mixed by sox.
-# chromium runs the web companion's browser tests (agent/ws/web).
-DEBS    := ca-certificates git gcc libc6-dev pkg-config espeak-ng sox libasound2 \
-           libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us \
-           freetts festival festvox-kdlpc16k flite chromium
+# Debian packages the daemon needs to build and run (DEBS), and those the
+# tests need besides (TEST_DEBS). The speech fixtures are spoken by
+# espeak-ng, FreeTTS (freetts, which brings a Java runtime), festival (with
+# the voice festvox-kdlpc16k) and flite, and mixed by sox; chromium runs the
+# web companion's browser tests (agent/ws/web).
+DEBS      := ca-certificates git gcc libc6-dev pkg-config espeak-ng libasound2 \
+             libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+TEST_DEBS := sox freetts festival festvox-kdlpc16k flite chromium
 DEMO_BALANCE ?= 1000
 
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all build deps install run test vet bench fmt clean fixtures
+.PHONY: all build deps test-deps apt install run test vet bench fmt clean fixtures
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/voicepay
 
-# deps installs the Debian packages that are missing (needs root, or sudo).
-# A package removed with its configuration files left ("rc") is missing.
+# deps installs the Debian packages that are missing (needs root, or sudo);
+# test-deps those the tests need too. A package removed with its
+# configuration files left ("rc") is missing.
 deps:
-	@missing=""; for p in $(DEBS); do dpkg-query -W -f '$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PKGS="$(DEBS)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt PKGS="$(DEBS) $(TEST_DEBS)"
+
+apt:
+	@missing=""; for p in $(PKGS); do dpkg-query -W -f '$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -54,10 +62,10 @@ vet:
 # twelve voices of four engines, clean and with white, pink or brown noise
 # or babble at 5 to 15 dB SNR (see testdata/fixtures.sh). It does nothing
 # when they are up to date.
-fixtures: deps
+fixtures: test-deps
 	bash testdata/fixtures.sh
 
-test: deps vet fixtures
+test: test-deps vet fixtures
 	$(GO) test -race -count=1 ./...
 
 # bench prints the performance report: intent parse latency, durable
