@@ -18,6 +18,14 @@ type Recognizer interface {
 	Recognize(ctx context.Context, samples []int16, grammar *intent.Graph) (Heard, error)
 }
 
+// A PartialRecognizer also hears the speech so far of an utterance still
+// going on, for showing the words as the person speaks them. TryRecognize
+// is best-effort: it returns at once with ok false when it cannot decode
+// right now, rather than wait.
+type PartialRecognizer interface {
+	TryRecognize(ctx context.Context, samples []int16, grammar *intent.Graph) (h Heard, ok bool, err error)
+}
+
 // ErrBusy is what a Recognizer returns when every decoder is busy and an
 // utterance has waited as long as it may: the person is asked to say it
 // again, and nothing else happens.
