@@ -70,6 +70,10 @@ func TestAudioPartials(t *testing.T) {
 	if got := texts(untilReply(t, plain, "a1"), "transcript.partial"); len(got) != 0 {
 		t.Errorf("a connection that did not ask got partials %q", got)
 	}
+	r := d.MustDo(t, "GET", "/metrics", "", nil)
+	if n := metric(t, r.Body, `voicepay_speech_decodes_total{at="partial"}`); n < float64(len(partials)) {
+		t.Errorf("%v partial decodes counted, %d partials sent", n, len(partials))
+	}
 }
 
 // untilReply reads c's events up to the reply for id, and returns those
