@@ -18,6 +18,14 @@ type Recognizer interface {
 	Recognize(ctx context.Context, samples []int16, grammar *intent.Graph) (Heard, error)
 }
 
+// A PartialRecognizer also hears the speech so far of an utterance still
+// going on, for showing the words as the person speaks them. TryRecognize
+// is best-effort: it returns at once with ok false when it cannot decode
+// right now, rather than wait.
+type PartialRecognizer interface {
+	TryRecognize(ctx context.Context, samples []int16, grammar *intent.Graph) (h Heard, ok bool, err error)
+}
+
 // ErrBusy is what a Recognizer returns when every decoder is busy and an
 // utterance has waited as long as it may: the person is asked to say it
 // again, and nothing else happens.
@@ -69,10 +77,17 @@ func (s *Session) listening(state string) []string {
 // turn with what was heard. Deliver is given the turn while the session
 // still holds it (see Input.Deliver), Turn once it has let go. Any may be
 // nil.
+//
+// Partial, when set and the recognizer is a PartialRecognizer, is given
+// the words so far of an utterance while it is being spoken, about every
+// PartialEvery of speech, when a decoder is free: each text once, never
+// empty, and none of an utterance after its stop, so they come before its
+// Deliver. They are only for showing; what acts is the turn.
 type Listener struct {
 	Speech  func(voice.Event)
 	Deliver func(*Turn, Heard)
 	Turn    func(*Turn, Heard)
+	Partial func(Heard)
 }
 
 // Listen runs speech from src through an endpointer, an Ear and rec into
@@ -88,10 +103,13 @@ func (s *Session) Listen(ctx context.Context, src voice.Source, rec Recognizer, 
 	}
 	ear := s.Ear(rec)
 	ear.deliver = on.Deliver
+	ear.partial = newPartials(s, rec, on.Partial)
+	defer ear.partial.wait()
 	return ep.Run(ctx, src, func(ev voice.Event) error {
 		if on.Speech != nil {
 			on.Speech(ev)
 		}
+		ear.partial.hear(ctx, ev, ear.guess != nil)
 		t, heard, err := ear.Hear(context.WithoutCancel(ctx), ev)
 		if err != nil || t == nil {
 			return err
@@ -115,6 +133,7 @@ type Ear struct {
 	rec     Recognizer
 	guess   *guess
 	deliver func(*Turn, Heard) // Listener.Deliver
+	partial *partials          // Listener.Partial's guesses, nil without
 	// spoke is when the last speech the endpointer paused after ended, as
 	// it heard it, and where in the stream.
 	spoke     time.Time

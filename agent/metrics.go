@@ -53,7 +53,8 @@ func NewMetrics() *Metrics {
 	})
 	m.decodes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "voicepay_speech_decodes_total",
-		Help: "Utterances handed to the recognizer: at the pause (a guess, dropped if the person goes on) or at the stop (the guess did not fit).",
+		Help: "Utterances handed to the recognizer: at the pause (a guess, dropped if the person goes on), at the stop (the guess did not fit), " +
+			"or partial (the words so far, decoded on an idle decoder while the person speaks).",
 	}, []string{"at"})
 	m.Registry.MustRegister(m.turns, m.payments, m.decisions, m.latency, m.speech, m.stopped, m.decodes,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
@@ -91,8 +92,8 @@ func (m *Metrics) observeSpeech(fromSpeech, fromStop time.Duration) {
 	m.stopped.Observe(fromStop.Seconds())
 }
 
-// observeDecode counts an utterance handed to the recognizer, at "pause"
-// or "stop".
+// observeDecode counts an utterance handed to the recognizer, at "pause",
+// "stop" or "partial".
 func (m *Metrics) observeDecode(at string) {
 	if m == nil {
 		return

@@ -60,8 +60,9 @@ type Recognizer struct {
 }
 
 var (
-	_ agent.Recognizer = (*Recognizer)(nil)
-	_ sphinx.Weighted  = (*intent.Graph)(nil)
+	_ agent.Recognizer        = (*Recognizer)(nil)
+	_ agent.PartialRecognizer = (*Recognizer)(nil)
+	_ sphinx.Weighted         = (*intent.Graph)(nil)
 )
 
 // New starts a recognizer for the parser's templates with decoders
@@ -179,6 +180,35 @@ func (r *Recognizer) Recognize(ctx context.Context, samples []int16, grammar *in
 		return agent.Heard{}, err
 	}
 	return agent.Heard{Text: res.Text, Confidence: res.Confidence}, nil
+}
+
+// TryRecognize hears the speech so far of an utterance still going on, if
+// a decoder is free right now: with none idle (or after Close), it returns
+// at once with ok false, and waits behind nothing, so that a partial never
+// delays an utterance that has ended. It listens for grammar with the first
+// pass only (see sphinx.Recognizer.DecodePartial); what garbage leads is
+// heard as nothing.
+func (r *Recognizer) TryRecognize(ctx context.Context, samples []int16, grammar *intent.Graph) (heard agent.Heard, ok bool, err error) {
+	select {
+	case <-r.done:
+		return agent.Heard{}, false, nil
+	default:
+	}
+	var rec *sphinx.Recognizer
+	select {
+	case rec = <-r.idle:
+	default:
+		return agent.Heard{}, false, nil
+	}
+	defer func() { r.idle <- rec }()
+	if err := rec.SetGrammar(ctx, grammar); err != nil {
+		return agent.Heard{}, true, err
+	}
+	res, err := rec.DecodePartial(ctx, samples)
+	if err != nil {
+		return agent.Heard{}, true, err
+	}
+	return agent.Heard{Text: res.Text, Confidence: res.Confidence}, true, nil
 }
 
 // Transcribe hears an utterance with the whole grammar.

@@ -12,9 +12,10 @@ import (
 
 // Server events of speech arriving as binary frames.
 const (
-	EventSpeechStarted   = "speech.started"   // the endpointer heard speech begin
-	EventSpeechStopped   = "speech.stopped"   // and end; recognition follows
-	EventTranscriptFinal = "transcript.final" // what was heard: text, empty when nothing in the grammar
+	EventSpeechStarted     = "speech.started"     // the endpointer heard speech begin
+	EventSpeechStopped     = "speech.stopped"     // and end; recognition follows
+	EventTranscriptFinal   = "transcript.final"   // what was heard: text, empty when nothing in the grammar
+	EventTranscriptPartial = "transcript.partial" // the words so far, while the person speaks; never acted on
 )
 
 // audioIn is a client's audio on its way to the dialog: its binary frames
@@ -78,19 +79,27 @@ func (c *conn) startAudio(ctx context.Context, id string) error {
 	}
 	a := &audioIn{stream: st, id: id, done: make(chan struct{})}
 	c.audio = a
+	on := agent.Listener{
+		Speech: func(ev voice.Event) { c.speech(a, ev) },
+		// What was heard, and its turn, reach every connection of the
+		// device; where speech starts and stops only this one.
+		Deliver: func(t *agent.Turn, h agent.Heard) {
+			heard := agent.Event{Type: EventTranscriptFinal, Text: h.Text}
+			c.s.registry.deliver(c, a.id, append([]agent.Event{heard}, t.Events...), true)
+		},
+	}
+	if c.partials.Load() {
+		// The words so far reach this connection, and those of the
+		// device's others that asked for them too.
+		on.Partial = func(h agent.Heard) {
+			c.s.registry.partial(c, a.id, agent.Event{Type: EventTranscriptPartial, Text: h.Text})
+		}
+	}
 	c.listening.Add(1)
 	go func() {
 		defer c.listening.Done()
 		defer close(a.done)
-		err := c.sess.Listen(ctx, st, c.s.Recognizer, agent.Listener{
-			Speech: func(ev voice.Event) { c.speech(a, ev) },
-			// What was heard, and its turn, reach every connection of the
-			// device; where speech starts and stops only this one.
-			Deliver: func(t *agent.Turn, h agent.Heard) {
-				heard := agent.Event{Type: EventTranscriptFinal, Text: h.Text}
-				c.s.registry.deliver(c, a.id, append([]agent.Event{heard}, t.Events...), true)
-			},
-		})
+		err := c.sess.Listen(ctx, st, c.s.Recognizer, on)
 		if err != nil && !errors.Is(err, voice.ErrClosed) && ctx.Err() == nil {
 			c.s.Logger.Warn("websocket audio", "device", c.device.ID, "err", err)
 			c.fail(a.id, wallet.AsError(err))

@@ -79,6 +79,21 @@ func (r *registry) deliver(from *conn, replyTo string, evs []agent.Event, mirror
 	}
 }
 
+// partial queues a transcript.partial that from's stream caused: to from,
+// carrying replyTo, and, marked as a mirror, to the device's other open
+// connections that asked for partials. Like a turn's events, it never
+// comes between the events of another turn.
+func (r *registry) partial(from *conn, replyTo string, e agent.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	from.queue(ServerEvent{Event: e, ReplyTo: replyTo})
+	for c := range r.device[from.device.ID] {
+		if c != from && c.partials.Load() {
+			c.queue(ServerEvent{Event: e, ReplyTo: replyTo, Mirror: true})
+		}
+	}
+}
+
 // closeDevice closes every open connection of a device at once, with close
 // code 4001, "device revoked": its token no longer opens a dialog, and
 // what it had open must not go on hearing one. A turn in progress runs to

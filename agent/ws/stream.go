@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +32,10 @@ type ClientEvent struct {
 	ID    string       `json:"id,omitempty"`    // the client's id; replies carry it in reply_to
 	Text  string       `json:"text,omitempty"`  // text.input
 	Audio *AudioFormat `json:"audio,omitempty"` // session.start, audio.start
+	// Partials, in session.start, asks for transcript.partial (true) or
+	// stops it (false) from the next stream of speech on; absent, it stays
+	// as it was.
+	Partials *bool `json:"partials,omitempty"`
 }
 
 // AudioFormat announces the format of binary audio frames.
@@ -74,6 +79,10 @@ type conn struct {
 	format    voice.Format   // of binary frames, as last announced
 	audio     *audioIn       // the utterance stream open, if any
 	listening sync.WaitGroup // the endpointer goroutines
+
+	// partials says the client asked for transcript.partial. Set by the
+	// reader, read by the listeners of the device's connections.
+	partials atomic.Bool
 
 	mu     sync.Mutex // guards closed, for the reader, the pusher and the listeners
 	closed bool       // dropped as too slow
@@ -166,6 +175,9 @@ func (c *conn) readLoop(ctx context.Context) {
 		case "session.start":
 			if !c.announce(ev) {
 				continue
+			}
+			if ev.Partials != nil {
+				c.partials.Store(*ev.Partials)
 			}
 			c.queue(ServerEvent{Event: agent.Event{Type: "session.ready"}, ReplyTo: ev.ID,
 				Session: &SessionInfo{Device: c.device.ID, State: c.sess.State(), Protocol: protocol}})

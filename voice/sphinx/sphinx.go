@@ -369,7 +369,7 @@ func (r *Recognizer) Decode(ctx context.Context, samples []int16) (Result, error
 	if err := r.decode(samples); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
-	res := r.result(samples)
+	res := r.result(samples, false)
 	if err := r.verify(ctx, &res, samples); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
@@ -390,27 +390,42 @@ func (r *Recognizer) decode(samples []int16) error {
 	return err
 }
 
-// result reads the final hypothesis of the utterance just ended.
-func (r *Recognizer) result(samples []int16) Result {
+// result reads the final hypothesis of the utterance just ended. goesOn
+// says the person is still speaking (DecodePartial): the word being spoken
+// may then be matched by garbage, or left to the silence after the words,
+// and what comes before it is still heard.
+func (r *Recognizer) result(samples []int16, goesOn bool) Result {
 	res := Result{Audio: time.Duration(len(samples)) * time.Second / SampleRate}
 	res.Heard, res.score = r.dec.scoredHyp()
-	if res.Heard == "" {
+	text, segs := res.Heard, []segment(nil)
+	if goesOn {
+		words := strings.Fields(text)
+		for len(words) > 0 && isGarbage(words[len(words)-1]) {
+			words = words[:len(words)-1]
+		}
+		text = strings.Join(words, " ")
+	}
+	if text == "" {
 		return res
 	}
-	if slices.ContainsFunc(strings.Fields(res.Heard), isGarbage) {
+	if slices.ContainsFunc(strings.Fields(text), isGarbage) {
 		res.Rejected, res.Why = true, "garbage"
 		return res
 	}
-	segs := r.dec.segments()
-	res.loud = unexplained(samples, segs)
+	segs = r.dec.segments()
+	checked := segs
+	for goesOn && len(checked) > 0 && !isWord(checked[len(checked)-1].word) {
+		checked = checked[:len(checked)-1]
+	}
+	res.loud = unexplained(samples, checked)
 	if res.loud > maxLoudFrames {
 		res.Rejected, res.Why = true, "unexplained"
 		return res
 	}
-	res.Text, res.Confidence = res.Heard, Heard
+	res.Text, res.Confidence = text, Heard
 	for _, s := range segs {
-		if strings.HasPrefix(s.word, "<") || strings.HasPrefix(s.word, "[") || s.word == "(NULL)" || isGarbage(s.word) {
-			continue // silence, noise, sentence marks and null moves
+		if !isWord(s.word) {
+			continue
 		}
 		w := s.word
 		if i := strings.IndexByte(w, '('); i > 0 {
@@ -423,4 +438,10 @@ func (r *Recognizer) result(samples []int16) Result {
 		})
 	}
 	return res
+}
+
+// isWord says a segment is a word of the grammar, not silence, noise, a
+// sentence mark, a null move or garbage.
+func isWord(w string) bool {
+	return !strings.HasPrefix(w, "<") && !strings.HasPrefix(w, "[") && w != "(NULL)" && !isGarbage(w)
 }

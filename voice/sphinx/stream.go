@@ -73,10 +73,31 @@ func (s *Stream) End() (Result, error) {
 	if err := s.r.dec.endUtt(); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
-	res := s.r.result(s.keep)
+	res := s.r.result(s.keep, false)
 	if err := s.r.verify(s.ctx, &res, s.keep); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
 	res.Elapsed = s.spent + time.Since(t)
+	return res, nil
+}
+
+// DecodePartial decodes the speech so far of an utterance still going on,
+// for showing the words as the person speaks them: the first pass only,
+// with no verification, and the best path whether or not it has reached
+// the end of a sentence. The word being spoken, which garbage or the
+// silence after the words may match, is left out; a path that garbage
+// leads, or that leaves speech unexplained before its last word, is
+// Rejected with no Text. Nothing of it is kept.
+func (r *Recognizer) DecodePartial(ctx context.Context, samples []int16) (Result, error) {
+	if err := r.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	defer r.release()
+	start := time.Now()
+	if err := r.decode(samples); err != nil {
+		return Result{}, fmt.Errorf("sphinx: %w", err)
+	}
+	res := r.result(samples, true)
+	res.Elapsed = time.Since(start)
 	return res, nil
 }

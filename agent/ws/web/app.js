@@ -183,7 +183,7 @@ function connect() {
   state.ws = ws;
   ws.onopen = () => {
     state.retry = 0;
-    send({ type: "session.start", id: nextID("s"), audio: AUDIO });
+    send({ type: "session.start", id: nextID("s"), audio: AUDIO, partials: true });
   };
   ws.onmessage = (m) => {
     if (typeof m.data !== "string") return;
