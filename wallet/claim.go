@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -244,4 +246,63 @@ func getClaim(tx *bolt.Tx, id uint64) (*Claim, error) {
 		return nil, fmt.Errorf("decode claim %d: %w", id, err)
 	}
 	return &c, nil
+}
+
+// Payment is a payment from the user's account, as a person names it when
+// reporting one: the amount, the payee and when.
+type Payment struct {
+	Transfer  uint64    `json:"transfer"`
+	Amount    int64     `json:"amount"`
+	Currency  string    `json:"currency"`
+	Payee     string    `json:"payee"`
+	PayeeName string    `json:"payee_name"`
+	Time      time.Time `json:"time"`
+	Claim     uint64    `json:"claim,omitempty"` // the claim filed on it, if any
+}
+
+// Payments returns the latest payments from the user's account (posted
+// order payments and charges), newest first, at most limit.
+func (db *DB) Payments(ctx context.Context, limit int) ([]Payment, error) {
+	out := []Payment{}
+	err := db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTransfer).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			var t Transfer
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("decode transfer %x: %w", k, err)
+			}
+			if t.Debit != UserAccount || (t.Kind != Single && t.Kind != Post) {
+				continue
+			}
+			p := Payment{Transfer: t.ID, Amount: t.Amount, Currency: t.Currency, Payee: t.Credit,
+				PayeeName: payeeName(tx, &t), Time: t.Time}
+			if id := tx.Bucket(bucketClaims).Get(claimIndex(t.ID)); id != nil {
+				p.Claim = binaryID(id)
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// payeeName is the name of t's payee as its order or mandate gives it, or
+// the payee's id.
+func payeeName(tx *bolt.Tx, t *Transfer) string {
+	kind, id, _ := strings.Cut(t.Ref, ":")
+	n, _ := strconv.ParseUint(id, 10, 64)
+	var named struct {
+		PayeeName string `json:"payee_name"`
+	}
+	switch kind {
+	case "order":
+		json.Unmarshal(tx.Bucket(bucketOrders).Get(itob(n)), &named)
+	case "mandate":
+		json.Unmarshal(tx.Bucket(bucketMandates).Get(itob(n)), &named)
+	}
+	if named.PayeeName != "" {
+		return named.PayeeName
+	}
+	_, name, _ := strings.Cut(t.Credit, ":")
+	return name
 }
