@@ -31,6 +31,8 @@ type dialog struct {
 	asked *wallet.Order
 	// passkey is the passkey verification this turn completes, if any.
 	passkey *wallet.PasskeyProof
+	// claimed is what this turn answered to a claim question (agent/claim.go).
+	claimed *claimStep
 }
 
 // A command is what the dialog does with one intent, and the states in
@@ -309,10 +311,6 @@ func (d *dialog) help() error {
 		"show my recent payments; tip the developer five yuan; approve the subscription; cancel my subscription; " +
 		"what subscriptions do I have; freeze my wallet; unfreeze my wallet.")
 	return nil
-}
-
-func (d *dialog) claim() error {
-	return wallet.Errorf(wallet.EUNSUPPORTED, "Reporting an unauthorized payment by voice is not available yet. Freeze your wallet if you suspect misuse.")
 }
 
 func (d *dialog) enable() error {

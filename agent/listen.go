@@ -49,7 +49,11 @@ func (s *Session) Grammar() *intent.Graph {
 	if sn.await != awaitNone {
 		return intent.CodeGrammar()
 	}
-	return s.hub.Parser.Grammar(s.listening(sn.State())...)
+	in := s.listening(sn.State())
+	if sn.asked != nil && sn.asked.Report != 0 {
+		in = append(in, intent.AnswerYes, intent.AnswerNo) // "File a claim for ...? Say yes to file."
+	}
+	return s.hub.Parser.Grammar(in...)
 }
 
 // listening is what a state listens for (Accepts), less the answers to an

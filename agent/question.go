@@ -15,6 +15,10 @@ type question struct {
 	Merchant string `json:"merchant,omitempty"`
 	Quantity int    `json:"quantity,omitempty"`
 	Payee    string `json:"payee,omitempty"`
+	// Claim asks which payment to report; Report whether to file a claim
+	// on that transfer (agent/claim.go).
+	Claim  bool   `json:"claim,omitempty"`
+	Report uint64 `json:"report,omitempty"`
 }
 
 // answered takes up what the last turn asked, and reads this turn as the
@@ -28,6 +32,8 @@ func (d *dialog) answered() {
 	case q == nil:
 	case q.Payee != "":
 		d.tipAnswer(q)
+	case q.Claim || q.Report != 0:
+		d.claimAnswer(q)
 	case q.Class != "":
 		d.whichAnswer(q)
 	}

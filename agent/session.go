@@ -100,6 +100,7 @@ type snapshot struct {
 	state string
 	await string
 	order *wallet.Order // the open order then, if any
+	asked *question     // what the dialog asked then, if anything
 	now   func() time.Time
 }
 
@@ -167,7 +168,7 @@ func (s *Session) publish(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.snap.Store(&snapshot{state: st, await: s.st.Await, order: o, now: s.hub.DB.Now})
+	s.snap.Store(&snapshot{state: st, await: s.st.Await, order: o, asked: s.st.Asked, now: s.hub.DB.Now})
 	return st, nil
 }
 

@@ -40,7 +40,7 @@ func (db *DB) ChargeMandate(ctx context.Context, key string, id uint64, agent st
 			if err != nil {
 				return mandateResult{Mandate: m}, err
 			}
-			return l.record(m, units, amount)
+			return l.record(m, agent, units, amount)
 		})
 		if err != nil {
 			return err
@@ -53,10 +53,11 @@ func (db *DB) ChargeMandate(ctx context.Context, key string, id uint64, agent st
 	return r.Charge, r.Mandate, nil
 }
 
-// record charges amount for units under m and records the outcome: the
-// charge and the mandate after it, or the refusal of a charge risk blocked.
-func (l *ltx) record(m *Mandate, units, amount int64) (mandateResult, error) {
-	c, err := l.charge(m, units, amount)
+// record charges amount for units under m, asked by agent, and records the
+// outcome: the charge and the mandate after it, or the refusal of a charge
+// risk blocked.
+func (l *ltx) record(m *Mandate, agent string, units, amount int64) (mandateResult, error) {
+	c, err := l.charge(m, agent, units, amount)
 	if err != nil {
 		return mandateResult{Mandate: m}, err
 	}
@@ -70,8 +71,8 @@ func (l *ltx) record(m *Mandate, units, amount int64) (mandateResult, error) {
 // charge screens amount under m and, unless risk blocks it, moves it from
 // the user to the payee and counts it against m. m must be active with room
 // for amount. A blocked charge comes back with its decision and no error;
-// the caller records the refusal.
-func (l *ltx) charge(m *Mandate, units, amount int64) (*Charge, error) {
+// the caller records the refusal. agent is the agent that asked for it.
+func (l *ltx) charge(m *Mandate, agent string, units, amount int64) (*Charge, error) {
 	ref := fmt.Sprintf("mandate:%d", m.ID)
 	dec, err := l.screen(Debit{Amount: amount, Payee: m.Payee, Channel: mandateChannel, Agent: m.Agent}, ref)
 	if err != nil {
@@ -80,7 +81,7 @@ func (l *ltx) charge(m *Mandate, units, amount int64) (*Charge, error) {
 	if len(dec.Rules) == 0 {
 		dec.Rules = nil // as the charge reads back from the ledger
 	}
-	c := &Charge{Mandate: m.ID, Units: units, Amount: amount, Time: l.now, Decision: dec}
+	c := &Charge{Mandate: m.ID, Agent: agent, Units: units, Amount: amount, Time: l.now, Decision: dec}
 	if dec.Action == ActionBlock {
 		return c, nil
 	}
@@ -162,7 +163,7 @@ func (db *DB) ChargeTip(ctx context.Context, key, agent, payee string, amount in
 			if m == nil || err != nil {
 				return mandateResult{}, err
 			}
-			return l.record(m, amount, amount)
+			return l.record(m, agent, amount, amount)
 		})
 		if err != nil {
 			return err

@@ -1,5 +1,72 @@
 package wallet
 
+import "context"
+
 // SetNoSync turns off fsync, for benchmarks that only need a large ledger
 // to exist quickly.
 func (db *DB) SetNoSync(v bool) { db.bolt.NoSync = v }
+
+// The Force calls write, through the ledger and on the audit chain, what a
+// defect or a compromised daemon would leave behind: a debit, a charge or a
+// receipt that no defence let through. The ledger stays consistent, so that
+// claim tests can show the evidence a claim finds in each case.
+
+// ForceDebit moves amount from the user to payee with ref, frozen or not.
+func (db *DB) ForceDebit(ctx context.Context, payee string, amount int64, ref string) (*Transfer, error) {
+	var t *Transfer
+	err := db.write(ctx, func(l *ltx) error {
+		u, err := getAccount(l.Tx, UserAccount)
+		if err != nil {
+			return err
+		}
+		frozen := u.Frozen
+		if err := l.setFrozenFlag(false); err != nil {
+			return err
+		}
+		t = &Transfer{Kind: Single, Debit: UserAccount, Credit: payee, Amount: amount, Ref: ref}
+		if err := l.transfer(t); err != nil {
+			return err
+		}
+		return l.setFrozenFlag(frozen)
+	})
+	return t, err
+}
+
+func (l *ltx) setFrozenFlag(frozen bool) error {
+	u, err := getAccount(l.Tx, UserAccount)
+	if err != nil {
+		return err
+	}
+	u.Frozen = frozen
+	return putAccount(l.Tx, u)
+}
+
+// ForceCharge charges amount under mandate id for agent, past every check
+// of the mandate.
+func (db *DB) ForceCharge(ctx context.Context, id uint64, agent string, amount int64) (*Charge, error) {
+	var c *Charge
+	err := db.write(ctx, func(l *ltx) error {
+		m, err := getMandate(l.Tx, id)
+		if err != nil {
+			return err
+		}
+		m = m.at(l.now)
+		if c, err = l.charge(m, agent, amount, amount); err != nil {
+			return err
+		}
+		return l.putMandate(m, "charged", c, "")
+	})
+	return c, err
+}
+
+// ForceReceipt signs order id's receipt again, as made on device.
+func (db *DB) ForceReceipt(ctx context.Context, id uint64, device string) error {
+	return db.write(ctx, func(l *ltx) error {
+		o, err := getOrder(l.Tx, id)
+		if err != nil {
+			return err
+		}
+		o.Receipt = l.db.sign(o, device, o.Receipt.Method, o.Receipt.Time)
+		return l.putOrder(o, "paid")
+	})
+}

@@ -106,6 +106,7 @@ type Mandate struct {
 type Charge struct {
 	ID       uint64    `json:"id"`
 	Mandate  uint64    `json:"mandate"`
+	Agent    string    `json:"agent,omitempty"` // the agent that charged it
 	Units    int64     `json:"units"`
 	Amount   int64     `json:"amount"`
 	Transfer uint64    `json:"transfer"`
@@ -374,7 +375,7 @@ func (db *DB) ApproveMandate(ctx context.Context, key string, id uint64, a Autho
 			m = m.at(l.now)
 			var c *Charge
 			if m.Kind == MandateTip {
-				if c, err = l.charge(m, m.First, m.First); err != nil {
+				if c, err = l.charge(m, m.Agent, m.First, m.First); err != nil {
 					return mandateResult{Mandate: &proposed}, err
 				}
 				if c.Decision.Action == ActionBlock {

@@ -15,7 +15,7 @@ import (
 // A record is one value the ledger stores outside the audit chain: a
 // transfer, an order and its receipt, a mandate or charge, a device, the
 // credentials and lockout state, a pairing code, a passkey, a risk counter,
-// an idempotency record or a ledger setting. Every write that puts or
+// an idempotency record, a claim or a ledger setting. Every write that puts or
 // deletes one binds it to the chain: the audit entry the write makes (or a
 // "records" entry, when it makes none) lists the record's bucket, key and
 // the SHA-256 of its stored bytes. audit verify then finds every record
@@ -27,7 +27,7 @@ import (
 // rewritten on every turn, and trusted for nothing: every step that moves
 // money re-reads the order from the ledger.
 var boundBuckets = [][]byte{bucketTransfer, bucketOrders, bucketMandates, bucketCharges, bucketDevices,
-	bucketCreds, bucketPairing, bucketPasskeys, bucketStats, bucketIdem, bucketMeta}
+	bucketCreds, bucketPairing, bucketPasskeys, bucketStats, bucketIdem, bucketMeta, bucketClaims}
 
 // RecordHash binds one record to the audit chain.
 type RecordHash struct {
@@ -178,6 +178,11 @@ func recordName(bucket string, key []byte) string {
 		return fmt.Sprintf("idempotency record %q", key)
 	case string(bucketMeta):
 		return fmt.Sprintf("ledger setting %q", key)
+	case string(bucketClaims):
+		if len(key) == 9 {
+			return fmt.Sprintf("claim index of transfer %d", id(key[1:]))
+		}
+		return fmt.Sprintf("claim %d", id(key))
 	}
 	return fmt.Sprintf("%s record %x", bucket, key)
 }

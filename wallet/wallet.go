@@ -48,9 +48,10 @@ var (
 	bucketCharges  = []byte("charges")  // charges under mandates, by mandate id and charge id
 	bucketPairing  = []byte("pairing")  // pending and used pairing codes, by the code's hash
 	bucketPasskeys = []byte("passkeys") // passkey credentials, the user handle, the spoken-PIN setting
+	bucketClaims   = []byte("claims")   // claims of unauthorized payments, by id, and by transfer ("t"+id)
 	allBuckets     = [][]byte{bucketMeta, bucketAccounts, bucketTransfer, bucketOrders, bucketIdem,
 		bucketAudit, bucketStats, bucketCreds, bucketDevices, bucketSessions, bucketHolds, bucketOpen,
-		bucketMandates, bucketCharges, bucketPairing, bucketPasskeys}
+		bucketMandates, bucketCharges, bucketPairing, bucketPasskeys, bucketClaims}
 )
 
 // DB is the wallet ledger. Build it with NewDB, set the exported fields, then

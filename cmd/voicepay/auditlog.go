@@ -96,6 +96,7 @@ type auditData struct {
 	Event       string           `json:"event"`
 	Order       *wallet.Order    `json:"order"`
 	Mandate     *wallet.Mandate  `json:"mandate"`
+	Claim       *wallet.Claim    `json:"claim"`
 	Charge      *wallet.Charge   `json:"charge"`
 	Method      string           `json:"method"`
 	Device      string           `json:"device"`
@@ -153,8 +154,23 @@ func describe(e wallet.AuditEntry) string {
 		return strings.ReplaceAll(d.Event, "_", " ")
 	case "account":
 		return fmt.Sprintf("wallet %s", d.Event)
+	case "claim":
+		if d.Claim != nil {
+			return describeClaim(d.Event, d.Claim)
+		}
 	}
 	return fmt.Sprintf("%s %s", e.Kind, e.Data)
+}
+
+func describeClaim(event string, c *wallet.Claim) string {
+	s := fmt.Sprintf("claim %d %s: payment %d, %s to %s", c.ID, event, c.Transfer, money(c.Amount, c.Currency), c.Payee)
+	if len(c.Evidence) > 0 && event == string(wallet.ClaimReimbursed) {
+		s += " (evidence: " + strings.Join(c.Evidence, ", ") + ")"
+	}
+	if c.Note != "" && event != "filed" {
+		s += fmt.Sprintf(" (note: %s)", c.Note)
+	}
+	return s
 }
 
 func describeOrder(event string, o *wallet.Order) string {

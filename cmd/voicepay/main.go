@@ -37,6 +37,8 @@ Usage:
   voicepay audit log             print the audit chain (--since 24h, --json)
   voicepay agent add NAME|list|revoke NAME  pair, list or revoke AI agents
   voicepay device pair NAME|list|revoke NAME  pair, list or revoke your glasses or phone
+  voicepay claim file TRANSFER [--reason TEXT]|list|approve ID|reject ID [--note TEXT]
+                                 report an unauthorized payment; review claims
   voicepay mcp                   the payment MCP server over stdio, for an agent
   voicepay config check          list every problem in the configuration
   voicepay tls init [--name NAME] [--ip IP] [--force]
@@ -98,6 +100,8 @@ func run(ctx context.Context, args []string) error {
 		return (&AgentCommand{}).Run(ctx, args)
 	case "device":
 		return (&DeviceCommand{}).Run(ctx, args)
+	case "claim":
+		return (&ClaimCommand{}).Run(ctx, args)
 	case "mcp":
 		return (&MCPCommand{}).Run(ctx, args)
 	case "tls":
