@@ -66,7 +66,7 @@ fixtures: test-deps
 	bash testdata/fixtures.sh
 
 test: test-deps vet fixtures
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
 
 # bench prints the performance report: intent parse latency, durable
 # payments per second, and raw bbolt transactions per second in the same run,

@@ -141,9 +141,11 @@ func (d *dialog) standing() (string, *wallet.Order, error) {
 	return StateDrafted, o, nil
 }
 
-// current returns the open order of the session, or nil. An order that was
-// paid, cancelled or has lapsed meanwhile is forgotten; a failed read is an
-// error, and forgets nothing.
+// current returns the open order of the session, or nil. In a turn, an
+// order that was paid, cancelled or has lapsed meanwhile is forgotten, and
+// one that lapsed is told (tellLapsed). Outside a turn, as when a restarted
+// daemon loads the session, nothing is forgotten, so that the next turn
+// still tells the lapse. A failed read is an error, and forgets nothing.
 func (d *dialog) current() (*wallet.Order, error) {
 	if d.s.st.OrderID == 0 {
 		return nil, nil
@@ -153,6 +155,9 @@ func (d *dialog) current() (*wallet.Order, error) {
 		return nil, err
 	}
 	if err != nil || !o.Live(d.db().Now()) {
+		if d.turn == nil {
+			return nil, nil
+		}
 		if err == nil && (o.State == wallet.Expired || o.Lapsed(d.db().Now())) {
 			d.lapsed = o
 		}

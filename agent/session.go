@@ -168,7 +168,11 @@ func (s *Session) publish(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.snap.Store(&snapshot{state: st, await: s.st.Await, order: o, asked: s.st.Asked, now: s.hub.DB.Now})
+	await := s.st.Await
+	if await == awaitStepUpPIN && o == nil {
+		await = awaitNone // the order it waits to pay is gone, and the next turn forgets the wait
+	}
+	s.snap.Store(&snapshot{state: st, await: await, order: o, asked: s.st.Asked, now: s.hub.DB.Now})
 	return st, nil
 }
 

@@ -77,6 +77,54 @@ func TestRestart(t *testing.T) {
 	}
 }
 
+// TestRestartLapsed restarts the daemon while a confirmed order's hold runs
+// out, swept before it stops or after it loads the session: the next turn
+// tells that the order expired, as it does without a restart, and not that
+// there is no order. The turn may be a pay the daemon stopped in, resent.
+func TestRestartLapsed(t *testing.T) {
+	for _, swept := range []bool{false, true} {
+		t.Run(fmt.Sprintf("swept %v", swept), func(t *testing.T) {
+			h, s := MustOpenActive(t)
+			ctx := context.Background()
+			Run(t, h, s, []Step{
+				{Say: "buy two lattes", State: agent.StateDrafted},
+				{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600},
+			})
+			d, err := h.DB.Device(ctx, "glasses")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Clock.Advance(5 * time.Minute)
+			sweep := func() {
+				if _, err := h.DB.Sweep(ctx); err != nil {
+					t.Fatalf("sweep: %v", err)
+				}
+			}
+			if swept {
+				sweep()
+			}
+			h = h.MustReopen()
+			s = h.MustSession(d)
+			if !swept {
+				sweep() // after the restart loaded the session
+			}
+			if got := s.State(); got != agent.StateIdle {
+				t.Errorf("state %q after the restart, want idle", got)
+			}
+			turn := s.Say(ctx, agent.Input{ID: "t3", Text: "pay", Channel: "text"})
+			CheckTurn(t, 0, Step{Say: "pay", State: agent.StateIdle, Code: wallet.EEXPIRED,
+				Reply: "Your order from Luckin Coffee expired; nothing was charged."}, turn)
+			if got := Types(turn); got != "intent order.updated error reply" || turn.Events[1].Order.State != "expired" {
+				t.Errorf("events %q, want the order updated as expired", got)
+			}
+			Run(t, h, s, []Step{{Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no order to pay."}})
+			if got := h.Balance(); got != Opening {
+				t.Errorf("balance %d, want %d", got, Opening)
+			}
+		})
+	}
+}
+
 // TestTurnIdempotency says every turn twice with the same id, as a client
 // does that resends a turn after a dropped connection: the resend gets the
 // answer the turn had, marked replayed, whatever happened since, and the

@@ -160,7 +160,14 @@ const resends = 2
 // did the first time (the events then carry Replayed), and moves no money
 // twice.
 func (c *Client) Say(ctx context.Context, text string) ([]ServerEvent, error) {
-	ev := ClientEvent{Type: "text.input", ID: c.newID("t"), Text: text}
+	return c.SayID(ctx, c.newID("t"), text)
+}
+
+// SayID is Say with the turn's id chosen by the caller: a client that
+// outlives its connection, or the daemon, resends a turn under the id it
+// first sent it with, and gets the turn's answer rather than a second turn.
+func (c *Client) SayID(ctx context.Context, id, text string) ([]ServerEvent, error) {
+	ev := ClientEvent{Type: "text.input", ID: id, Text: text}
 	for try := 0; ; try++ {
 		out, err := c.turn(ctx, ev)
 		if err == nil || !errors.Is(err, errDropped) || try == resends || ctx.Err() != nil {
