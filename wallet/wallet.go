@@ -178,6 +178,7 @@ func (db *DB) Open() error {
 		if err := db.setup(l); err != nil {
 			return err
 		}
+		fillAppends(tx)
 		return l.flushRecords()
 	}); err != nil {
 		b.Close()
@@ -346,6 +347,7 @@ func (db *DB) commit(group []*call) {
 		var seq uint64
 		var head string
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			fillAppends(tx)
 			for i, c := range group {
 				if err := c.fn(tx); err != nil {
 					failed, ferr = i, err
@@ -366,6 +368,26 @@ func (db *DB) commit(group []*call) {
 		}
 		group[failed].done <- ferr
 		group = append(group[:failed], group[failed+1:]...)
+	}
+}
+
+// appendFill is how full bbolt packs the pages of the buckets whose keys
+// only grow (big-endian ids from NextSequence), by bucket. Its default of
+// half full suits keys inserted anywhere; for appends it leaves every page
+// split off the end half empty for good. Orders are rewritten while they
+// are young, at the end, so theirs leaves a little room.
+var appendFill = []struct {
+	bucket []byte
+	fill   float64
+}{{bucketAudit, 1}, {bucketTransfer, 1}, {bucketCharges, 1}, {bucketOrders, 0.95}}
+
+// fillAppends sets the fill of the append-only buckets for tx: bbolt
+// keeps a bucket's FillPercent only for the transaction it was set in.
+func fillAppends(tx *bolt.Tx) {
+	for _, a := range appendFill {
+		if b := tx.Bucket(a.bucket); b != nil {
+			b.FillPercent = a.fill
+		}
 	}
 }
 
