@@ -106,8 +106,9 @@ func measureLedger(b *testing.B, path string) ledgerSize {
 			s.inuse += inuse
 			s.data += int64(bs.BranchInuse + bs.LeafInuse)
 			if inuse > 0 {
-				lines = append(lines, fmt.Sprintf("  %-12s %7d keys %9d B in pages, %3.0f%% full",
-					name, bs.KeyN, inuse, 100*float64(bs.BranchInuse+bs.LeafInuse)/float64(inuse)))
+				lines = append(lines, fmt.Sprintf("  %-12s %7d keys %9d B in pages, %3.0f%% full, %d leaves, %d overflow",
+					name, bs.KeyN, inuse, 100*float64(bs.BranchInuse+bs.LeafInuse)/float64(inuse),
+					bs.LeafPageN, bs.LeafOverflowN))
 			}
 			return nil
 		})

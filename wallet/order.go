@@ -503,11 +503,11 @@ func (l *ltx) putOrder(o *Order, event string) error {
 	if err != nil {
 		return err
 	}
-	// The entry reuses the order's encoding: {"event":"confirmed","order":{...}}.
-	entry := make([]byte, 0, len(v)+40)
-	entry = append(entry, `{"event":"`+event+`","order":`...)
-	entry = append(append(entry, v...), '}')
-	return l.audit("order", json.RawMessage(entry))
+	entry, err := orderEntry(o, event, v)
+	if err != nil {
+		return err
+	}
+	return l.audit("order", entry)
 }
 
 // Sweep expires every open order whose time has run out and voids its hold.
