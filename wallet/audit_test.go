@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -260,4 +261,26 @@ func rehash(e wallet.AuditEntry) string {
 	h.Write([]byte{0})
 	h.Write(e.Data)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestRecordHashEncodings checks that a record binding is read in both the
+// hex of older entries and the base64 of new ones.
+func TestRecordHashEncodings(t *testing.T) {
+	v := []byte(`{"id":1}`)
+	sum := sha256.Sum256(v)
+	for _, tc := range []struct {
+		name, hash string
+		want       bool
+	}{
+		{"hex", hex.EncodeToString(sum[:]), true},
+		{"base64", base64.RawStdEncoding.EncodeToString(sum[:]), true},
+		{"other bytes", base64.RawStdEncoding.EncodeToString(make([]byte, 32)), false},
+		{"empty", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := wallet.HashOf(tc.hash, v); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

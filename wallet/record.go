@@ -3,6 +3,7 @@ package wallet
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -33,7 +34,9 @@ var boundBuckets = [][]byte{bucketTransfer, bucketOrders, bucketMandates, bucket
 type RecordHash struct {
 	Bucket string `json:"b"`
 	Key    string `json:"k"` // hex
-	Hash   string `json:"h"` // hex SHA-256 of the stored bytes; empty once deleted
+	// Hash is the SHA-256 of the stored bytes, in unpadded base64 (in hex
+	// in entries written before that: both are read); empty once deleted.
+	Hash string `json:"h"`
 }
 
 // recordsBound marks a ledger whose records are all bound to the chain: a
@@ -45,9 +48,20 @@ func boundKey(bucket, key []byte) bool {
 	return string(bucket) != string(bucketMeta) || string(key) != string(auditHead)
 }
 
+// recordHash is the hash that binds the stored bytes v: base64, a third
+// shorter than hex, since every write puts a few on the chain for good.
 func recordHash(v []byte) string {
 	sum := sha256.Sum256(v)
-	return hex.EncodeToString(sum[:])
+	return base64.RawStdEncoding.EncodeToString(sum[:])
+}
+
+// hashOf reports whether hash, in either encoding, binds v.
+func hashOf(hash string, v []byte) bool {
+	if len(hash) == hex.EncodedLen(sha256.Size) {
+		sum := sha256.Sum256(v)
+		return hash == hex.EncodeToString(sum[:])
+	}
+	return hash == recordHash(v)
 }
 
 // put stores a record and binds it to the chain.
@@ -202,7 +216,7 @@ func (v *auditVerifier) checkRecords(tx *bolt.Tx) {
 			switch {
 			case !ok || want.Hash == "":
 				v.problem("%s was added outside voicepay: no audit entry wrote it", recordName(string(name), k))
-			case want.Hash != recordHash(b):
+			case !hashOf(want.Hash, b):
 				v.problem("%s: its amount or fields were edited after they were written", recordName(string(name), k))
 			}
 			return nil
