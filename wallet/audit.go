@@ -241,6 +241,7 @@ type auditVerifier struct {
 	derived map[string]*Account   // account totals replayed from the chain
 	holds   map[uint64]*Transfer  // pending transfers not yet posted or voided
 	bound   map[string]RecordHash // the latest binding of each record, by bucket/key
+	pruned  prunable              // the idempotency records pruned
 	prev    string                // hash of the last entry read
 	want    uint64                // sequence the next entry should have
 }
@@ -274,9 +275,15 @@ func (v *auditVerifier) walk(tx *bolt.Tx) bool {
 		v.checkLink(k, &e)
 		for _, rec := range e.Records {
 			v.bound[rec.Bucket+"/"+rec.Key] = rec
+			v.pruned.bind(rec.Bucket+"/"+rec.Key, rec.Bucket, &e)
 		}
-		if e.Kind == "transfer" {
+		switch e.Kind {
+		case "transfer":
 			v.replay(&e)
+		case "prune":
+			if err := v.pruned.prune(&e); err != nil {
+				v.problem("%v", err)
+			}
 		}
 	}
 	return true

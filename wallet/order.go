@@ -570,25 +570,6 @@ func (db *DB) OnExpire(fn func(*Order)) {
 	db.onExpire = append(db.onExpire, fn)
 }
 
-// sweeper sweeps every interval until ctx is done, then closes db.swept. A
-// sweep runs in the background, so its failure can only be logged; the
-// next tick tries again.
-func (db *DB) sweeper(ctx context.Context, interval time.Duration) {
-	defer close(db.swept)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := db.Sweep(ctx); err != nil && ctx.Err() == nil {
-				db.Logger.Error("sweep expired orders", "err", err)
-			}
-		}
-	}
-}
-
 func binaryID(k []byte) uint64 {
 	var id uint64
 	for _, b := range k {

@@ -223,7 +223,7 @@ func (v *auditVerifier) checkRecords(tx *bolt.Tx) {
 		})
 	}
 	for id, r := range v.bound {
-		if r.Hash != "" && !seen[id] {
+		if r.Hash != "" && !seen[id] && !v.pruned.gone[id] {
 			k, _ := hex.DecodeString(r.Key)
 			v.problem("%s was deleted", recordName(r.Bucket, k))
 		}

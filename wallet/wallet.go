@@ -83,6 +83,10 @@ type DB struct {
 	// or less starts no sweeper: lapsed orders then stay open until someone
 	// calls Sweep, though every call that touches one still refuses it.
 	SweepInterval time.Duration
+	// IdempotencyWindow is how long an idempotency key is remembered: the
+	// sweeper prunes older records hourly (PruneIdempotency), and a retry
+	// after that long is a new request. Zero or less keeps them for good.
+	IdempotencyWindow time.Duration
 	// VerifyOnOpen makes Open verify the whole ledger (VerifyAudit) and
 	// refuse a file that fails, as the daemon does before it serves.
 	// audit verify leaves it off, to report on such a file.
@@ -132,21 +136,22 @@ type DB struct {
 // NewDB returns a ledger at path that screens every debit through screen.
 func NewDB(path string, screen Screener) *DB {
 	return &DB{
-		Path:          path,
-		Currency:      "CNY",
-		HoldTimeout:   5 * time.Minute,
-		OrderTimeout:  10 * time.Minute,
-		RepeatWindow:  10 * time.Minute,
-		PINAttempts:   5,
-		LockoutBase:   30 * time.Second,
-		PINHashTime:   argonTime,
-		PINHashMemory: argonMemory,
-		PINHashSlots:  runtime.GOMAXPROCS(0),
-		PINHashWait:   5 * time.Second,
-		SweepInterval: time.Second,
-		Now:           time.Now,
-		Logger:        slog.New(slog.DiscardHandler),
-		screen:        screen,
+		Path:              path,
+		Currency:          "CNY",
+		HoldTimeout:       5 * time.Minute,
+		OrderTimeout:      10 * time.Minute,
+		RepeatWindow:      10 * time.Minute,
+		PINAttempts:       5,
+		LockoutBase:       30 * time.Second,
+		PINHashTime:       argonTime,
+		PINHashMemory:     argonMemory,
+		PINHashSlots:      runtime.GOMAXPROCS(0),
+		PINHashWait:       5 * time.Second,
+		SweepInterval:     time.Second,
+		IdempotencyWindow: 24 * time.Hour,
+		Now:               time.Now,
+		Logger:            slog.New(slog.DiscardHandler),
+		screen:            screen,
 	}
 }
 
