@@ -77,13 +77,30 @@ type mandateSummary struct {
 	Charges     int          `json:"charges"`
 }
 
-// mandateEntry is the mandate an entry of event carries: its summary for
-// a charge, the whole mandate for any other event.
-func mandateEntry(event string, m *Mandate) any {
-	if event != "charged" && event != "charge_blocked" {
-		return m
+// chargeSummary is the charge an entry of a charge carries: the mandate is
+// the entry's, the time the entry's, and the decision is in the risk entry
+// just before it.
+type chargeSummary struct {
+	ID       uint64 `json:"id,omitempty"`
+	Units    int64  `json:"units"`
+	Amount   int64  `json:"amount"`
+	Transfer uint64 `json:"transfer,omitempty"`
+}
+
+// mandateEntry is the mandate and the charge an entry of event carries:
+// their summaries for a charge, both whole for any other event.
+func mandateEntry(event string, m *Mandate, c *Charge) (mandate, charge any) {
+	if c != nil {
+		charge = c
 	}
-	return mandateSummary{ID: m.ID, Kind: m.Kind, State: m.State, Agent: m.Agent, Payee: m.Payee,
+	if event != "charged" && event != "charge_blocked" {
+		return m, charge
+	}
+	mandate = mandateSummary{ID: m.ID, Kind: m.Kind, State: m.State, Agent: m.Agent, Payee: m.Payee,
 		PayeeName: m.PayeeName, Currency: m.Currency, PeriodStart: m.PeriodStart, PeriodSpent: m.PeriodSpent,
 		TotalSpent: m.TotalSpent, Charges: m.Charges}
+	if c != nil {
+		charge = chargeSummary{ID: c.ID, Units: c.Units, Amount: c.Amount, Transfer: c.Transfer}
+	}
+	return mandate, charge
 }
