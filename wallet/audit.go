@@ -77,13 +77,7 @@ func (e *AuditEntry) encode() []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `{"b":`...)
-			b = strconv.AppendQuote(b, r.Bucket)
-			b = append(b, `,"k":"`...)
-			b = append(b, r.Key...)
-			b = append(b, `","h":"`...)
-			b = append(b, r.Hash...)
-			b = append(b, `"}`...)
+			b = appendRecord(b, r)
 		}
 		b = append(b, ']')
 	}

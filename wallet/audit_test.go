@@ -284,3 +284,24 @@ func TestRecordHashEncodings(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordBindingForms checks that a binding reads the same from the
+// object older entries store and from the array newer ones store.
+func TestRecordBindingForms(t *testing.T) {
+	want := wallet.RecordHash{Bucket: "transfers", Key: "0000000000000001", Hash: "abc"}
+	for _, tc := range []struct{ name, stored string }{
+		{"object, key in hex", `{"b":"transfers","k":"0000000000000001","h":"abc"}`},
+		{"array, key in base64", `["transfers","AAAAAAAAAAE","abc"]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got wallet.RecordHash
+			if err := json.Unmarshal([]byte(tc.stored), &got); err != nil || got != want {
+				t.Errorf("got %+v, %v; want %+v", got, err, want)
+			}
+		})
+	}
+	var bad wallet.RecordHash
+	if err := json.Unmarshal([]byte(`["transfers","AAAAAAAAAAE"]`), &bad); err == nil {
+		t.Errorf("a binding of two fields was read as %+v", bad)
+	}
+}

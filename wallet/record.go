@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -37,6 +38,43 @@ type RecordHash struct {
 	// Hash is the SHA-256 of the stored bytes, in unpadded base64 (in hex
 	// in entries written before that: both are read); empty once deleted.
 	Hash string `json:"h"`
+}
+
+// appendRecord appends r as entries store it: ["bucket","key","hash"], the
+// key in unpadded base64. Entries written before stored the object
+// {"b":"bucket","k":"key in hex","h":"hash"}, half as long again; both are
+// read (UnmarshalJSON), and both hash the same, since an entry's hash
+// covers the key in hex whichever way it is stored.
+func appendRecord(b []byte, r RecordHash) []byte {
+	key, _ := hex.DecodeString(r.Key)
+	b = append(b, '[')
+	b = strconv.AppendQuote(b, r.Bucket)
+	b = append(b, `,"`...)
+	b = base64.RawStdEncoding.AppendEncode(b, key)
+	b = append(b, `","`...)
+	b = append(b, r.Hash...)
+	return append(b, `"]`...)
+}
+
+// UnmarshalJSON reads a binding in either of the forms entries store.
+func (r *RecordHash) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '[' {
+		type object RecordHash
+		return json.Unmarshal(b, (*object)(r))
+	}
+	var a []string
+	if err := json.Unmarshal(b, &a); err != nil {
+		return err
+	}
+	if len(a) != 3 {
+		return fmt.Errorf("record binding of %d fields, not 3", len(a))
+	}
+	key, err := base64.RawStdEncoding.DecodeString(a[1])
+	if err != nil {
+		return fmt.Errorf("record key %q: %w", a[1], err)
+	}
+	*r = RecordHash{Bucket: a[0], Key: hex.EncodeToString(key), Hash: a[2]}
+	return nil
 }
 
 // recordsBound marks a ledger whose records are all bound to the chain: a
