@@ -115,6 +115,9 @@ type auditData struct {
 	Debit       string           `json:"debit"`
 	Credit      string           `json:"credit"`
 	Currency    string           `json:"currency"`
+	Bucket      string           `json:"bucket"`  // prune
+	Before      time.Time        `json:"before"`  // prune
+	Records     int              `json:"records"` // prune
 }
 
 // describe says what an entry records, as a person reads it.
@@ -153,6 +156,9 @@ func describe(e wallet.AuditEntry) string {
 		return strings.ReplaceAll(d.Event, "_", " ")
 	case "account":
 		return fmt.Sprintf("wallet %s", d.Event)
+	case "prune":
+		return fmt.Sprintf("pruned %d %s records made before %s", d.Records, d.Bucket,
+			d.Before.Local().Format(time.DateTime))
 	}
 	return fmt.Sprintf("%s %s", e.Kind, e.Data)
 }
