@@ -137,7 +137,7 @@ func growPayments(b *testing.B, db *DB, from, n int) {
 	}{}
 	turn := func(key string) string {
 		state.Turn++
-		db.Clock.Advance(5 * time.Second)
+		advance(db, 5*time.Second, int(state.Turn))
 		return fmt.Sprintf("glasses/turn:%d.%d:%s", from, state.Turn, key)
 	}
 	save := func() {
@@ -166,11 +166,18 @@ func growPayments(b *testing.B, db *DB, from, n int) {
 		}
 		state.OrderID, state.Await = 0, ""
 		save()
-		db.Clock.Advance(time.Minute)
+		advance(db, time.Minute, i)
 		if i%48 == 0 { // 48 payments of 75 s: an hour
 			prune(b, db)
 		}
 	}
+}
+
+// advance moves the clock on by d and a fraction of a second, different
+// for each n, as a real clock reads: times carry their nanoseconds into
+// every entry and record, as the daemon's do.
+func advance(db *DB, d time.Duration, n int) {
+	db.Clock.Advance(d + time.Duration(n*104729%999_999_937))
 }
 
 // prune prunes the idempotency records past their window, as the daemon's
@@ -199,7 +206,7 @@ func growCharges(b *testing.B, db *DB, from, n int) {
 		b.Fatalf("find the subscription: %v", err)
 	}
 	for i := from; i < from+n; i++ {
-		db.Clock.Advance(30 * time.Second)
+		advance(db, 30*time.Second, i)
 		key := fmt.Sprintf("%s/mcp:%08x-4f1c-9a2e-%012x", Claude, i, i*7919)
 		if _, _, err := db.ChargeMandate(ctx, key, ms[0].ID, Claude, 1); err != nil {
 			b.Fatal(err)
