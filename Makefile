@@ -70,6 +70,7 @@ test: test-deps vet fixtures
 
 # bench prints the performance report: intent parse latency, durable
 # payments per second, and raw bbolt transactions per second in the same run,
+# the bytes the ledger file grows by a payment and a usage charge,
 # MCP record_usage calls per second and p99 latency, speech recognition, and
 # speech streamed into the running daemon, and many glasses streaming at
 # once. BENCH_SPEECH_SAMPLE=N streams
@@ -84,6 +85,8 @@ bench: fixtures
 	@$(GO) test -run '^$$' -bench 'ParseLatency' -benchtime 20000x ./intent > bin/bench.txt
 	@echo "benchmarking the ledger against raw bbolt (about 20 s)..."
 	@$(GO) test -run '^$$' -bench 'Payment|Bolt' -benchtime 3s ./wallet >> bin/bench.txt
+	@echo "measuring what the ledger file grows by a payment and a usage charge (about 2 min)..."
+	@$(GO) test -run '^$$' -bench 'LedgerGrowth' -benchtime 2000x ./wallet >> bin/bench.txt
 	@echo "benchmarking MCP record_usage on 1 and 16 connections (about 20 s)..."
 	@$(GO) test -run '^$$' -bench 'RecordUsage' -benchtime 3000x ./agent/mcp >> bin/bench.txt
 	@echo "benchmarking speech recognition on the fixtures (about 2 min)..."

@@ -57,7 +57,10 @@ func (e *AuditEntry) sum() string {
 }
 
 // encode writes the entry as JSON by hand: Data is already valid compact
-// JSON, and re-encoding it on the ledger's write path is measurable.
+// JSON, and re-encoding it on the ledger's write path is measurable. Prev
+// is left out: it is the hash of the entry before, which Hash covers, so
+// readers fill it in (decodeEntry) and storing it cost every entry 75
+// bytes. Entries written before that carry it, and are read the same.
 func (e *AuditEntry) encode() []byte {
 	b := make([]byte, 0, len(e.Data)+256)
 	b = append(b, `{"seq":`...)
@@ -74,21 +77,26 @@ func (e *AuditEntry) encode() []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `{"b":`...)
-			b = strconv.AppendQuote(b, r.Bucket)
-			b = append(b, `,"k":"`...)
-			b = append(b, r.Key...)
-			b = append(b, `","h":"`...)
-			b = append(b, r.Hash...)
-			b = append(b, `"}`...)
+			b = appendRecord(b, r)
 		}
 		b = append(b, ']')
 	}
-	b = append(b, `,"prev":"`...)
-	b = append(b, e.Prev...)
-	b = append(b, `","hash":"`...)
+	b = append(b, `,"hash":"`...)
 	b = append(b, e.Hash...)
 	return append(b, `"}`...)
+}
+
+// decodeEntry decodes a stored entry; prev is the hash of the entry
+// before it, which entries store no longer.
+func decodeEntry(v []byte, prev string) (AuditEntry, error) {
+	var e AuditEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return e, err
+	}
+	if e.Prev == "" {
+		e.Prev = prev
+	}
+	return e, nil
 }
 
 // audit appends one entry to the chain in the current transaction.
@@ -127,11 +135,20 @@ func (db *DB) AuditLog(ctx context.Context, after uint64, limit int) ([]AuditEnt
 	var out []AuditEntry
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
-		for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
-			var e AuditEntry
-			if err := json.Unmarshal(v, &e); err != nil {
+		var prev string
+		if k, v := c.Seek(itob(after)); after > 0 && k != nil && btoi(k) == after {
+			e, err := decodeEntry(v, "")
+			if err != nil {
 				return fmt.Errorf("decode audit entry %x: %w", k, err)
 			}
+			prev = e.Hash
+		}
+		for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
+			e, err := decodeEntry(v, prev)
+			if err != nil {
+				return fmt.Errorf("decode audit entry %x: %w", k, err)
+			}
+			prev = e.Hash
 			out = append(out, e)
 			if limit > 0 && len(out) >= limit {
 				break
@@ -218,6 +235,7 @@ type auditVerifier struct {
 	derived map[string]*Account   // account totals replayed from the chain
 	holds   map[uint64]*Transfer  // pending transfers not yet posted or voided
 	bound   map[string]RecordHash // the latest binding of each record, by bucket/key
+	pruned  prunable              // the idempotency records pruned
 	prev    string                // hash of the last entry read
 	want    uint64                // sequence the next entry should have
 }
@@ -242,8 +260,8 @@ func (v *auditVerifier) account(id string) *Account {
 func (v *auditVerifier) walk(tx *bolt.Tx) bool {
 	c := tx.Bucket(bucketAudit).Cursor()
 	for k, b := c.First(); k != nil; k, b = c.Next() {
-		var e AuditEntry
-		if err := json.Unmarshal(b, &e); err != nil {
+		e, err := decodeEntry(b, v.prev)
+		if err != nil {
 			v.problem("entry %x: undecodable: %v", k, err)
 			return false
 		}
@@ -251,9 +269,15 @@ func (v *auditVerifier) walk(tx *bolt.Tx) bool {
 		v.checkLink(k, &e)
 		for _, rec := range e.Records {
 			v.bound[rec.Bucket+"/"+rec.Key] = rec
+			v.pruned.bind(rec.Bucket+"/"+rec.Key, rec.Bucket, &e)
 		}
-		if e.Kind == "transfer" {
+		switch e.Kind {
+		case "transfer":
 			v.replay(&e)
+		case "prune":
+			if err := v.pruned.prune(&e); err != nil {
+				v.problem("%v", err)
+			}
 		}
 	}
 	return true
@@ -270,7 +294,9 @@ func (v *auditVerifier) checkLink(k []byte, e *AuditEntry) {
 		v.problem("entry %d: link to previous entry is broken", e.Seq)
 	}
 	if e.sum() != e.Hash {
-		v.problem("entry %d: hash does not match its contents", e.Seq)
+		// The hash covers the previous entry's hash, which newer entries
+		// do not store: it is the link.
+		v.problem("entry %d: hash does not match its contents, or its link to previous entry is broken", e.Seq)
 	}
 	v.prev = e.Hash
 }

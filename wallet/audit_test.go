@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -260,4 +261,47 @@ func rehash(e wallet.AuditEntry) string {
 	h.Write([]byte{0})
 	h.Write(e.Data)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestRecordHashEncodings checks that a record binding is read in both the
+// hex of older entries and the base64 of new ones.
+func TestRecordHashEncodings(t *testing.T) {
+	v := []byte(`{"id":1}`)
+	sum := sha256.Sum256(v)
+	for _, tc := range []struct {
+		name, hash string
+		want       bool
+	}{
+		{"hex", hex.EncodeToString(sum[:]), true},
+		{"base64", base64.RawStdEncoding.EncodeToString(sum[:]), true},
+		{"other bytes", base64.RawStdEncoding.EncodeToString(make([]byte, 32)), false},
+		{"empty", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := wallet.HashOf(tc.hash, v); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestRecordBindingForms checks that a binding reads the same from the
+// object older entries store and from the array newer ones store.
+func TestRecordBindingForms(t *testing.T) {
+	want := wallet.RecordHash{Bucket: "transfers", Key: "0000000000000001", Hash: "abc"}
+	for _, tc := range []struct{ name, stored string }{
+		{"object, key in hex", `{"b":"transfers","k":"0000000000000001","h":"abc"}`},
+		{"array, key in base64", `["transfers","AAAAAAAAAAE","abc"]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got wallet.RecordHash
+			if err := json.Unmarshal([]byte(tc.stored), &got); err != nil || got != want {
+				t.Errorf("got %+v, %v; want %+v", got, err, want)
+			}
+		})
+	}
+	var bad wallet.RecordHash
+	if err := json.Unmarshal([]byte(`["transfers","AAAAAAAAAAE"]`), &bad); err == nil {
+		t.Errorf("a binding of two fields was read as %+v", bad)
+	}
 }

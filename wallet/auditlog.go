@@ -2,7 +2,6 @@ package wallet
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -15,14 +14,16 @@ func (db *DB) AuditSince(ctx context.Context, since time.Time) ([]AuditEntry, er
 	var out []AuditEntry
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
+		var prev string
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			var e AuditEntry
-			if err := json.Unmarshal(v, &e); err != nil {
+			e, err := decodeEntry(v, prev)
+			if err != nil {
 				return fmt.Errorf("decode audit entry %x: %w", k, err)
 			}
+			prev = e.Hash
 			if !e.Time.Before(since) {
 				out = append(out, e)
 			}

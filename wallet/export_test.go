@@ -70,3 +70,6 @@ func (db *DB) ForceReceipt(ctx context.Context, id uint64, device string) error 
 		return l.putOrder(o, "paid")
 	})
 }
+
+// HashOf reports whether a record binding's hash, hex or base64, binds v.
+func HashOf(hash string, v []byte) bool { return hashOf(hash, v) }

@@ -15,6 +15,7 @@ import (
 type idemRecord struct {
 	Params string          `json:"params"`
 	Result json.RawMessage `json:"result"`
+	At     int64           `json:"at,omitempty"` // when, in Unix seconds, for pruning
 }
 
 // idempotent runs fn once per key. The same key with the same parameters
@@ -56,7 +57,7 @@ func idempotent[T any](l *ltx, op, key string, params any, fn func() (T, error))
 	if err != nil {
 		return zero, err
 	}
-	v, err := json.Marshal(idemRecord{Params: digest, Result: res})
+	v, err := json.Marshal(idemRecord{Params: digest, Result: res, At: l.now.Unix()})
 	if err != nil {
 		return zero, err
 	}

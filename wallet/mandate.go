@@ -545,10 +545,11 @@ func (l *ltx) putMandate(m *Mandate, event string, c *Charge, method string) err
 }
 
 func (l *ltx) auditMandate(event string, m *Mandate, c *Charge, method string) error {
+	mandate, charge := mandateEntry(event, m, c)
 	return l.audit("mandate", struct {
-		Event   string   `json:"event"`
-		Mandate *Mandate `json:"mandate"`
-		Charge  *Charge  `json:"charge,omitempty"`
-		Method  string   `json:"method,omitempty"`
-	}{event, m, c, method})
+		Event   string `json:"event"`
+		Mandate any    `json:"mandate"`
+		Charge  any    `json:"charge,omitempty"`
+		Method  string `json:"method,omitempty"`
+	}{event, mandate, charge, method})
 }

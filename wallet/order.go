@@ -503,11 +503,11 @@ func (l *ltx) putOrder(o *Order, event string) error {
 	if err != nil {
 		return err
 	}
-	// The entry reuses the order's encoding: {"event":"confirmed","order":{...}}.
-	entry := make([]byte, 0, len(v)+40)
-	entry = append(entry, `{"event":"`+event+`","order":`...)
-	entry = append(append(entry, v...), '}')
-	return l.audit("order", json.RawMessage(entry))
+	entry, err := orderEntry(o, event, v)
+	if err != nil {
+		return err
+	}
+	return l.audit("order", entry)
 }
 
 // Sweep expires every open order whose time has run out and voids its hold.
@@ -568,25 +568,6 @@ func (db *DB) OnExpire(fn func(*Order)) {
 	db.expireMu.Lock()
 	defer db.expireMu.Unlock()
 	db.onExpire = append(db.onExpire, fn)
-}
-
-// sweeper sweeps every interval until ctx is done, then closes db.swept. A
-// sweep runs in the background, so its failure can only be logged; the
-// next tick tries again.
-func (db *DB) sweeper(ctx context.Context, interval time.Duration) {
-	defer close(db.swept)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := db.Sweep(ctx); err != nil && ctx.Err() == nil {
-				db.Logger.Error("sweep expired orders", "err", err)
-			}
-		}
-	}
 }
 
 func binaryID(k []byte) uint64 {

@@ -3,11 +3,13 @@ package wallet
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -33,7 +35,46 @@ var boundBuckets = [][]byte{bucketTransfer, bucketOrders, bucketMandates, bucket
 type RecordHash struct {
 	Bucket string `json:"b"`
 	Key    string `json:"k"` // hex
-	Hash   string `json:"h"` // hex SHA-256 of the stored bytes; empty once deleted
+	// Hash is the SHA-256 of the stored bytes, in unpadded base64 (in hex
+	// in entries written before that: both are read); empty once deleted.
+	Hash string `json:"h"`
+}
+
+// appendRecord appends r as entries store it: ["bucket","key","hash"], the
+// key in unpadded base64. Entries written before stored the object
+// {"b":"bucket","k":"key in hex","h":"hash"}, half as long again; both are
+// read (UnmarshalJSON), and both hash the same, since an entry's hash
+// covers the key in hex whichever way it is stored.
+func appendRecord(b []byte, r RecordHash) []byte {
+	key, _ := hex.DecodeString(r.Key)
+	b = append(b, '[')
+	b = strconv.AppendQuote(b, r.Bucket)
+	b = append(b, `,"`...)
+	b = base64.RawStdEncoding.AppendEncode(b, key)
+	b = append(b, `","`...)
+	b = append(b, r.Hash...)
+	return append(b, `"]`...)
+}
+
+// UnmarshalJSON reads a binding in either of the forms entries store.
+func (r *RecordHash) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '[' {
+		type object RecordHash
+		return json.Unmarshal(b, (*object)(r))
+	}
+	var a []string
+	if err := json.Unmarshal(b, &a); err != nil {
+		return err
+	}
+	if len(a) != 3 {
+		return fmt.Errorf("record binding of %d fields, not 3", len(a))
+	}
+	key, err := base64.RawStdEncoding.DecodeString(a[1])
+	if err != nil {
+		return fmt.Errorf("record key %q: %w", a[1], err)
+	}
+	*r = RecordHash{Bucket: a[0], Key: hex.EncodeToString(key), Hash: a[2]}
+	return nil
 }
 
 // recordsBound marks a ledger whose records are all bound to the chain: a
@@ -45,9 +86,20 @@ func boundKey(bucket, key []byte) bool {
 	return string(bucket) != string(bucketMeta) || string(key) != string(auditHead)
 }
 
+// recordHash is the hash that binds the stored bytes v: base64, a third
+// shorter than hex, since every write puts a few on the chain for good.
 func recordHash(v []byte) string {
 	sum := sha256.Sum256(v)
-	return hex.EncodeToString(sum[:])
+	return base64.RawStdEncoding.EncodeToString(sum[:])
+}
+
+// hashOf reports whether hash, in either encoding, binds v.
+func hashOf(hash string, v []byte) bool {
+	if len(hash) == hex.EncodedLen(sha256.Size) {
+		sum := sha256.Sum256(v)
+		return hash == hex.EncodeToString(sum[:])
+	}
+	return hash == recordHash(v)
 }
 
 // put stores a record and binds it to the chain.
@@ -207,14 +259,14 @@ func (v *auditVerifier) checkRecords(tx *bolt.Tx) {
 			switch {
 			case !ok || want.Hash == "":
 				v.problem("%s was added outside voicepay: no audit entry wrote it", recordName(string(name), k))
-			case want.Hash != recordHash(b):
+			case !hashOf(want.Hash, b):
 				v.problem("%s: its amount or fields were edited after they were written", recordName(string(name), k))
 			}
 			return nil
 		})
 	}
 	for id, r := range v.bound {
-		if r.Hash != "" && !seen[id] {
+		if r.Hash != "" && !seen[id] && !v.pruned.gone[id] {
 			k, _ := hex.DecodeString(r.Key)
 			v.problem("%s was deleted", recordName(r.Bucket, k))
 		}

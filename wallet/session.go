@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,11 +10,21 @@ import (
 )
 
 // SaveSession stores a device's dialog state, so that a dialog in progress
-// survives a restart. The wallet keeps it opaque.
+// survives a restart. The wallet keeps it opaque. A state the ledger already
+// holds is not written again: the dialog saves on every turn, and most turns
+// change nothing, and a write copies pages and syncs the file.
 func (db *DB) SaveSession(ctx context.Context, device string, state any) error {
 	v, err := json.Marshal(state)
 	if err != nil {
 		return fmt.Errorf("save session %s: %w", device, err)
+	}
+	var same bool
+	err = db.view(func(tx *bolt.Tx) error {
+		same = bytes.Equal(tx.Bucket(bucketSessions).Get([]byte(device)), v)
+		return nil
+	})
+	if err != nil || same {
+		return err
 	}
 	return db.write(ctx, func(l *ltx) error {
 		return l.Bucket(bucketSessions).Put([]byte(device), v)

@@ -84,6 +84,10 @@ type DB struct {
 	// or less starts no sweeper: lapsed orders then stay open until someone
 	// calls Sweep, though every call that touches one still refuses it.
 	SweepInterval time.Duration
+	// IdempotencyWindow is how long an idempotency key is remembered: the
+	// sweeper prunes older records hourly (PruneIdempotency), and a retry
+	// after that long is a new request. Zero or less keeps them for good.
+	IdempotencyWindow time.Duration
 	// VerifyOnOpen makes Open verify the whole ledger (VerifyAudit) and
 	// refuse a file that fails, as the daemon does before it serves.
 	// audit verify leaves it off, to report on such a file.
@@ -133,21 +137,22 @@ type DB struct {
 // NewDB returns a ledger at path that screens every debit through screen.
 func NewDB(path string, screen Screener) *DB {
 	return &DB{
-		Path:          path,
-		Currency:      "CNY",
-		HoldTimeout:   5 * time.Minute,
-		OrderTimeout:  10 * time.Minute,
-		RepeatWindow:  10 * time.Minute,
-		PINAttempts:   5,
-		LockoutBase:   30 * time.Second,
-		PINHashTime:   argonTime,
-		PINHashMemory: argonMemory,
-		PINHashSlots:  runtime.GOMAXPROCS(0),
-		PINHashWait:   5 * time.Second,
-		SweepInterval: time.Second,
-		Now:           time.Now,
-		Logger:        slog.New(slog.DiscardHandler),
-		screen:        screen,
+		Path:              path,
+		Currency:          "CNY",
+		HoldTimeout:       5 * time.Minute,
+		OrderTimeout:      10 * time.Minute,
+		RepeatWindow:      10 * time.Minute,
+		PINAttempts:       5,
+		LockoutBase:       30 * time.Second,
+		PINHashTime:       argonTime,
+		PINHashMemory:     argonMemory,
+		PINHashSlots:      runtime.GOMAXPROCS(0),
+		PINHashWait:       5 * time.Second,
+		SweepInterval:     time.Second,
+		IdempotencyWindow: 24 * time.Hour,
+		Now:               time.Now,
+		Logger:            slog.New(slog.DiscardHandler),
+		screen:            screen,
 	}
 }
 
@@ -179,6 +184,7 @@ func (db *DB) Open() error {
 		if err := db.setup(l); err != nil {
 			return err
 		}
+		fillAppends(tx)
 		return l.flushRecords()
 	}); err != nil {
 		b.Close()
@@ -347,6 +353,7 @@ func (db *DB) commit(group []*call) {
 		var seq uint64
 		var head string
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			fillAppends(tx)
 			for i, c := range group {
 				if err := c.fn(tx); err != nil {
 					failed, ferr = i, err
@@ -367,6 +374,26 @@ func (db *DB) commit(group []*call) {
 		}
 		group[failed].done <- ferr
 		group = append(group[:failed], group[failed+1:]...)
+	}
+}
+
+// appendFill is how full bbolt packs the pages of the buckets whose keys
+// only grow (big-endian ids from NextSequence), by bucket. Its default of
+// half full suits keys inserted anywhere; for appends it leaves every page
+// split off the end half empty for good. Orders are rewritten while they
+// are young, at the end, so theirs leaves a little room.
+var appendFill = []struct {
+	bucket []byte
+	fill   float64
+}{{bucketAudit, 1}, {bucketTransfer, 1}, {bucketCharges, 1}, {bucketOrders, 0.95}}
+
+// fillAppends sets the fill of the append-only buckets for tx: bbolt
+// keeps a bucket's FillPercent only for the transaction it was set in.
+func fillAppends(tx *bolt.Tx) {
+	for _, a := range appendFill {
+		if b := tx.Bucket(a.bucket); b != nil {
+			b.FillPercent = a.fill
+		}
 	}
 }
 

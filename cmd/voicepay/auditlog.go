@@ -116,6 +116,9 @@ type auditData struct {
 	Debit       string           `json:"debit"`
 	Credit      string           `json:"credit"`
 	Currency    string           `json:"currency"`
+	Bucket      string           `json:"bucket"`  // prune
+	Before      time.Time        `json:"before"`  // prune
+	Records     int              `json:"records"` // prune
 }
 
 // describe says what an entry records, as a person reads it.
@@ -158,6 +161,9 @@ func describe(e wallet.AuditEntry) string {
 		if d.Claim != nil {
 			return describeClaim(d.Event, d.Claim)
 		}
+	case "prune":
+		return fmt.Sprintf("pruned %d %s records made before %s", d.Records, d.Bucket,
+			d.Before.Local().Format(time.DateTime))
 	}
 	return fmt.Sprintf("%s %s", e.Kind, e.Data)
 }

@@ -32,7 +32,7 @@ Usage:
   voicepay chat                  talk to the daemon interactively, by typing
   voicepay parse [--json] TEXT   show the intent of a sentence (no daemon needed)
   voicepay transcribe [--json] FILE...  speech to text and intents, offline
-  voicepay wallet balance|history|topup AMOUNT|unfreeze
+  voicepay wallet balance|history|topup AMOUNT|unfreeze|compact
   voicepay audit verify          check the audit chain and re-derive balances
   voicepay audit log             print the audit chain (--since 24h, --json)
   voicepay agent add NAME|list|revoke NAME  pair, list or revoke AI agents
@@ -233,12 +233,7 @@ func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger, op
 	if err := checkWalletExists(cfg); err != nil {
 		return nil, err
 	}
-	db := wallet.NewDB(walletPath(cfg), walletscreen.New(riskLimits(cfg)))
-	db.Currency = cat.Currency
-	db.OrderTimeout, db.HoldTimeout = cfg.Dialog.OrderTimeout, cfg.Dialog.HoldTimeout
-	db.RepeatWindow = cfg.Risk.RepeatWindow
-	db.PINAttempts, db.LockoutBase = cfg.Auth.PINAttempts, cfg.Auth.LockoutBase
-	db.Logger = logger
+	db := newWallet(cfg, cat, logger)
 	for _, o := range opts {
 		o(db)
 	}
@@ -249,6 +244,17 @@ func openWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger, op
 		return nil, err
 	}
 	return db, nil
+}
+
+// newWallet is the ledger as configured, not yet open.
+func newWallet(cfg *config.Config, cat *config.Catalog, logger *slog.Logger) *wallet.DB {
+	db := wallet.NewDB(walletPath(cfg), walletscreen.New(riskLimits(cfg)))
+	db.Currency = cat.Currency
+	db.OrderTimeout, db.HoldTimeout = cfg.Dialog.OrderTimeout, cfg.Dialog.HoldTimeout
+	db.RepeatWindow = cfg.Risk.RepeatWindow
+	db.PINAttempts, db.LockoutBase = cfg.Auth.PINAttempts, cfg.Auth.LockoutBase
+	db.Logger = logger
+	return db
 }
 
 // checkWalletExists refuses a data directory that was set up (it has the

@@ -20,7 +20,7 @@ import (
 // else on the ledger file directly.
 type WalletCommand struct{}
 
-const walletUsage = "usage: voicepay wallet balance | history [--limit N | --all] | topup AMOUNT [--key KEY] | unfreeze"
+const walletUsage = "usage: voicepay wallet balance | history [--limit N | --all] | topup AMOUNT [--key KEY] | unfreeze | compact"
 
 func (c *WalletCommand) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -99,8 +99,34 @@ func (c *WalletCommand) Run(ctx context.Context, args []string) error {
 			fmt.Println("the wallet can pay again")
 			return nil
 		})
+	case "compact":
+		return compactWallet(ctx, cfg)
 	}
 	return fmt.Errorf("unknown wallet command %q; %s", sub, walletUsage)
+}
+
+// compactWallet rewrites the ledger file without its free pages, with the
+// daemon stopped: it holds the file open, and compacting needs it alone.
+func compactWallet(ctx context.Context, cfg *config.Config) error {
+	if _, err := daemon(ctx, cfg); err == nil {
+		return errors.New("wallet compact: the daemon is running: stop voicepay serve first, then compact")
+	}
+	if err := checkWalletExists(cfg); err != nil {
+		return err
+	}
+	cat, err := cfg.LoadCatalog()
+	if err != nil {
+		return err
+	}
+	c, err := newWallet(cfg, cat, newLogger(cfg, os.Stderr)).Compact(ctx)
+	if errors.Is(err, wallet.ErrLocked) {
+		return fmt.Errorf("%w (is voicepay serve running? stop it first)", err)
+	} else if err != nil {
+		return err
+	}
+	fmt.Printf("compacted %s: %d bytes before, %d after\n", walletPath(cfg), c.Before, c.After)
+	fmt.Printf("the old ledger is kept as %s: remove it once you no longer need it\n", c.Backup)
+	return nil
 }
 
 func printBalance(b ws.Balance) {

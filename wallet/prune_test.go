@@ -1,0 +1,75 @@
+package wallet_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/voicepay/voicepay/wallet"
+)
+
+// TestPruneIdempotency prunes the idempotency records older than the
+// window: their keys make new requests, the newer ones still replay, and
+// the ledger still verifies, while a record inside its window that goes
+// missing is still found.
+func TestPruneIdempotency(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	db.MustTopup(t, 100000)
+	old, err := db.CreateOrder(ctx, "old", Lattes(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Clock.Advance(db.IdempotencyWindow + time.Minute)
+	recent, err := db.CreateOrder(ctx, "recent", Lattes(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.PruneIdempotency(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The top-up, the PIN, the devices' pairing and activation, and the
+	// old order: everything but the recent order was made before the window.
+	if n == 0 {
+		t.Fatalf("pruned nothing")
+	}
+	if again, _ := db.PruneIdempotency(ctx); again != 0 {
+		t.Errorf("a second prune deleted %d records, want 0", again)
+	}
+	t.Run("recent key replays", func(t *testing.T) {
+		o, err := db.CreateOrder(ctx, "recent", Lattes(2))
+		if err != nil || o.ID != recent.ID {
+			t.Errorf("got order %v, %v; want order %d again", o, err, recent.ID)
+		}
+	})
+	t.Run("pruned key is a new request", func(t *testing.T) {
+		o, err := db.CreateOrder(ctx, "old", Lattes(1))
+		if err != nil || o.ID == old.ID {
+			t.Errorf("got order %v, %v; want a new order, not %d", o, err, old.ID)
+		}
+	})
+	log := db.MustAudit(t)
+	if e := log[len(log)-2]; e.Kind != "prune" {
+		t.Errorf("entry before last is %s, want prune", e.Kind)
+	}
+	CheckLedger(t, db.DB)
+	db.MustClose()
+
+	editBolt(t, db.Path, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("idempotency")).Delete([]byte("create_order\x00recent"))
+	})
+	wantTampered(t, db.Path, `idempotency record "create_order\x00recent" was deleted`)
+}
+
+// TestPruneIdempotencyOff keeps every record when the window is zero.
+func TestPruneIdempotencyOff(t *testing.T) {
+	db := MustOpenDB(t, WithSetup(func(w *wallet.DB) { w.IdempotencyWindow = 0 }))
+	db.MustTopup(t, 100)
+	db.Clock.Advance(365 * 24 * time.Hour)
+	if n, err := db.PruneIdempotency(context.Background()); n != 0 || err != nil {
+		t.Errorf("pruned %d, %v; want nothing", n, err)
+	}
+}
