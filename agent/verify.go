@@ -169,11 +169,21 @@ func (h *Hub) Awaiting(ctx context.Context, device *wallet.Device) (*Verificatio
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v := s.st.Verify
-	if v == nil || v.Await != s.st.Await || !h.DB.Now().Before(v.Expires) {
-		return nil, errNothingToVerify
+	v, err := s.waiting()
+	if err != nil {
+		return nil, err
 	}
 	return s.verification(ctx, v)
+}
+
+// waiting is the passkey verification the dialog waits for now. The caller
+// holds s.mu.
+func (s *Session) waiting() (*verifying, error) {
+	v := s.st.Verify
+	if v == nil || v.Await != s.st.Await || !s.hub.DB.Now().Before(v.Expires) {
+		return nil, errNothingToVerify
+	}
+	return v, nil
 }
 
 // Verified completes what the dialog of device waits for with a passkey
@@ -186,9 +196,9 @@ func (h *Hub) Verified(ctx context.Context, device *wallet.Device, proof *wallet
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v := s.st.Verify
-	if v == nil || v.Await != s.st.Await || !h.DB.Now().Before(v.Expires) {
-		return nil, errNothingToVerify
+	v, err := s.waiting()
+	if err != nil {
+		return nil, err
 	}
 	want, err := s.verification(ctx, v)
 	if err != nil {

@@ -361,6 +361,13 @@ func (r *Recognizer) addPronunciations(words []string) error {
 // Decode decodes one whole utterance of PCM16 samples at SampleRate. An
 // utterance with no speech in the grammar gives a Result with no Text.
 func (r *Recognizer) Decode(ctx context.Context, samples []int16) (Result, error) {
+	return r.decodeWhole(ctx, samples, false)
+}
+
+// decodeWhole decodes samples as one utterance: whole, checked and
+// verified, or, partial, the words so far of one still going on, with no
+// verification (see DecodePartial).
+func (r *Recognizer) decodeWhole(ctx context.Context, samples []int16, partial bool) (Result, error) {
 	if err := r.acquire(ctx); err != nil {
 		return Result{}, err
 	}
@@ -369,9 +376,11 @@ func (r *Recognizer) Decode(ctx context.Context, samples []int16) (Result, error
 	if err := r.decode(samples); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
-	res := r.result(samples, false)
-	if err := r.verify(ctx, &res, samples); err != nil {
-		return Result{}, fmt.Errorf("sphinx: %w", err)
+	res := r.result(samples, partial)
+	if !partial {
+		if err := r.verify(ctx, &res, samples); err != nil {
+			return Result{}, fmt.Errorf("sphinx: %w", err)
+		}
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil

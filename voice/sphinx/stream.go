@@ -89,15 +89,5 @@ func (s *Stream) End() (Result, error) {
 // leads, or that leaves speech unexplained before its last word, is
 // Rejected with no Text. Nothing of it is kept.
 func (r *Recognizer) DecodePartial(ctx context.Context, samples []int16) (Result, error) {
-	if err := r.acquire(ctx); err != nil {
-		return Result{}, err
-	}
-	defer r.release()
-	start := time.Now()
-	if err := r.decode(samples); err != nil {
-		return Result{}, fmt.Errorf("sphinx: %w", err)
-	}
-	res := r.result(samples, true)
-	res.Elapsed = time.Since(start)
-	return res, nil
+	return r.decodeWhole(ctx, samples, true)
 }
