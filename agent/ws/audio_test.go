@@ -56,12 +56,7 @@ func TestAudioFrames(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := MustOpenDaemon(t)
-			rec, err := speech.New(d.Parser, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rec.Close()
-			d.Server.Recognizer = rec
+			mustHear(t, d, 0)
 			conn := d.MustDial(t, d.Token)
 			for i, step := range []struct{ say, heard, reply string }{
 				{"enable alipay payment function", "enable alipay payment function", "To enable payments, say your PIN."},
@@ -127,17 +122,25 @@ func TestAudioRefused(t *testing.T) {
 	}
 }
 
+// mustHear gives the daemon's websocket a real recognizer with n decoders,
+// closed when the test ends, and returns it.
+func mustHear(tb testing.TB, d *Daemon, n int) *speech.Recognizer {
+	tb.Helper()
+	rec, err := speech.New(d.Parser, n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { rec.Close() })
+	d.Server.Recognizer = rec
+	return rec
+}
+
 // TestAudioUnheardTurn: speech that fits nothing the state accepts is still
 // a turn, and like every turn it begins with its intent: none, with no
 // confidence, before the reply that asks again.
 func TestAudioUnheardTurn(t *testing.T) {
 	d := MustOpenDaemon(t)
-	rec, err := speech.New(d.Parser, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	d.Server.Recognizer = rec
+	mustHear(t, d, 0)
 	conn := d.MustDial(t, d.Token)
 	conn.Send(map[string]any{"type": "audio.start", "id": "a1"})
 	sendSpeech(conn, spoken(t, "please call my mother tonight"))
@@ -181,12 +184,7 @@ func sendSpeech(conn *Conn, samples []int16) {
 // microphone would give it.
 func TestAudioSpeechToReply(t *testing.T) {
 	d := MustOpenDaemon(t)
-	rec, err := speech.New(d.Parser, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	d.Server.Recognizer = rec
+	mustHear(t, d, 0)
 	conn := d.MustDial(t, d.Token)
 	conn.Send(map[string]any{"type": "audio.start", "id": "a1"})
 	said := spoken(t, "enable alipay payment function")
@@ -232,13 +230,8 @@ func metric(tb testing.TB, body []byte, name string) float64 {
 // which changes nothing. Neither stream stalls: each is heard afterwards.
 func TestAudioBusy(t *testing.T) {
 	d := MustOpenDaemon(t)
-	rec, err := speech.New(d.Parser, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
+	rec := mustHear(t, d, 1)
 	rec.QueueWait = time.Millisecond
-	d.Server.Recognizer = rec
 	conns := []*Conn{d.MustDial(t, d.Token), d.MustDial(t, d.MustPairUser("glasses-2"))}
 	for i, c := range conns {
 		c.Enable(fmt.Sprintf("c%d", i))

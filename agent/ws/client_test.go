@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
-	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/agent/ws"
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
@@ -75,12 +74,7 @@ func TestClient(t *testing.T) {
 // come from Next, and Settle's session.ready comes after the last of them.
 func TestClientAudio(t *testing.T) {
 	d := MustOpenDaemon(t)
-	rec, err := speech.New(d.Parser, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	d.Server.Recognizer = rec
+	mustHear(t, d, 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c := ws.NewClient(d.Base, d.Token)

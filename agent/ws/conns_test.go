@@ -8,7 +8,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/voicepay/voicepay/agent"
-	"github.com/voicepay/voicepay/agent/speech"
 	"github.com/voicepay/voicepay/agent/ws"
 )
 
@@ -66,12 +65,7 @@ func TestStreamMirrorsTurns(t *testing.T) {
 // stops reaches only the one streaming.
 func TestAudioMirrorsTurns(t *testing.T) {
 	d := MustOpenDaemon(t)
-	rec, err := speech.New(d.Parser, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	d.Server.Recognizer = rec
+	mustHear(t, d, 0)
 	glasses := d.MustDial(t, d.Token)
 	phone := d.MustDial(t, d.Token)
 	glasses.Send(map[string]any{"type": "audio.start", "id": "a1"})

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
-	"github.com/voicepay/voicepay/agent/speech"
 )
 
 // TestAudioPartials: a connection that asked for partials (session.start
@@ -17,12 +16,7 @@ import (
 func TestAudioPartials(t *testing.T) {
 	const said = "buy two lattes from luckin coffee"
 	d := MustOpenDaemon(t)
-	rec, err := speech.New(d.Parser, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	d.Server.Recognizer = rec
+	mustHear(t, d, 2)
 	speaker, phone, plain := d.MustDial(t, d.Token), d.MustDial(t, d.Token), d.MustDial(t, d.Token)
 	speaker.Enable("e")
 	for _, c := range []*Conn{speaker, phone} {
