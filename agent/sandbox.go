@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/voicepay/voicepay/wallet"
@@ -66,43 +67,84 @@ type waitingProposal struct {
 	at time.Time
 }
 
+// proposals is what waits for the fake person, oldest first. Its reader
+// takes every event from the subscription at once, so that the
+// subscription never falls behind while the person speaks.
+type proposals struct {
+	mu    sync.Mutex
+	queue []waitingProposal
+	seen  map[string]bool
+	wake  chan struct{} // signalled when the queue grows
+}
+
+// add queues the proposal e announces, once, due after delay.
+func (q *proposals) add(e Event, delay time.Duration) {
+	k := proposalKey(e)
+	if k == "" {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.seen[k] {
+		return
+	}
+	q.seen[k] = true
+	q.queue = append(q.queue, waitingProposal{e: e, at: time.Now().Add(delay)})
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// first is the oldest proposal that waits, if any.
+func (q *proposals) first() (waitingProposal, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.queue) == 0 {
+		return waitingProposal{}, false
+	}
+	return q.queue[0], true
+}
+
+// drop removes the oldest proposal.
+func (q *proposals) drop() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.queue = q.queue[1:]
+}
+
 // Run pairs the person's device on first use and enables payments on it
 // through the dialog, then answers every proposal until ctx is done. It
 // answers those that waited before it started too. It returns nil once ctx
 // is done, or why it could not start.
 func (p *SandboxPerson) Run(ctx context.Context) error {
 	events, cancel := p.Hub.Subscribe() // first, so that no proposal is missed
-	defer cancel()
+	defer cancel()                      // which also ends the reader below
 	if err := p.start(ctx); err != nil {
 		return err
 	}
-	queue, err := p.backlog(ctx)
-	if err != nil {
+	q := &proposals{seen: map[string]bool{}, wake: make(chan struct{}, 1)}
+	if err := p.backlog(ctx, q); err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	for _, w := range queue {
-		seen[proposalKey(w.e)] = true
-	}
+	go func() {
+		for e := range events {
+			q.add(e, p.Delay)
+		}
+	}()
 	for {
 		var due <-chan time.Time // a timer no longer referenced is collected, stopped or not
-		if len(queue) > 0 {
-			due = time.After(time.Until(queue[0].at))
+		w, ok := q.first()
+		if ok {
+			due = time.After(time.Until(w.at))
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case e, ok := <-events:
-			if !ok {
-				return nil
-			}
-			if k := proposalKey(e); k != "" && !seen[k] {
-				seen[k] = true
-				queue = append(queue, waitingProposal{e: e, at: time.Now().Add(p.Delay)})
-			}
+		case <-q.wake:
 		case <-due:
-			p.answer(ctx, queue[0].e)
-			queue = queue[1:]
+			q.drop()
+			p.answer(ctx, w.e)
 		}
 	}
 }
@@ -147,27 +189,26 @@ func (p *SandboxPerson) start(ctx context.Context) error {
 	return nil
 }
 
-// backlog is what waited for the person before it started: the proposals
-// of orders, tips and subscriptions, oldest first, each due after Delay.
-func (p *SandboxPerson) backlog(ctx context.Context) ([]waitingProposal, error) {
+// backlog queues what waited for the person before it started: the
+// orders agents proposed, then the tips and subscriptions, each oldest
+// first.
+func (p *SandboxPerson) backlog(ctx context.Context, q *proposals) error {
 	db := p.Hub.DB
 	orders, err := db.FindOrders(ctx, wallet.OrderFilter{Waiting: true})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	mandates, err := db.FindMandates(ctx, wallet.MandateFilter{States: proposedStates})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	at := time.Now().Add(p.Delay)
-	var out []waitingProposal
 	for _, o := range orders {
-		out = append(out, waitingProposal{e: Event{Type: EventProposal, Order: ViewOrder(o, db.Now())}, at: at})
+		q.add(Event{Type: EventProposal, Order: ViewOrder(o, db.Now())}, p.Delay)
 	}
 	for _, m := range mandates {
-		out = append(out, waitingProposal{e: Event{Type: EventProposal, Mandate: ViewMandate(m)}, at: at})
+		q.add(Event{Type: EventProposal, Mandate: ViewMandate(m)}, p.Delay)
 	}
-	return out, nil
+	return nil
 }
 
 // answer approves what e proposed, if it still waits for the person.
@@ -208,6 +249,9 @@ func (p *SandboxPerson) payOrder(ctx context.Context, o *wallet.Order) {
 // settle pays the order the session has confirmed, if any, and cancels it
 // if that fails, releasing its hold; a drafted order it cancels too.
 func (p *SandboxPerson) settle(ctx context.Context) {
+	if p.awaitsPIN() { // left waiting by a daemon that stopped
+		p.say(ctx, spelled(p.PIN))
+	}
 	if p.sess.State() == StateConfirmed {
 		p.sayWithPIN(ctx, "pay")
 	}
