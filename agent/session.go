@@ -61,6 +61,7 @@ type Hub struct {
 	// VerifyTimeout is how long the dialog waits for a passkey verification
 	// on the person's phone; 0 means two minutes.
 	VerifyTimeout time.Duration
+	Sandbox       bool // every reply begins with SandboxMark (sandbox.go)
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -265,6 +266,7 @@ func (s *Session) settle(ctx context.Context, t *Turn, named int) {
 		st = s.snap.Load().State()
 	}
 	t.State = st
+	t.Reply = s.hub.marked(t.Reply)
 	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
 	s.keepAnswer(named, t)
 	if err := s.hub.DB.SaveSession(ctx, s.device, &s.st); err != nil {

@@ -27,6 +27,7 @@ const usage = `voicepay pays by voice through AI agents.
 
 Usage:
   voicepay serve                 run the daemon
+  voicepay serve --sandbox       test money and a fake person who approves, for agent developers
   voicepay init                  create the wallet and set the PIN
   voicepay say TEXT              run one dialog turn on the daemon
   voicepay chat                  talk to the daemon interactively, by typing

@@ -31,8 +31,12 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	flags := newFlags("serve")
 	mic := flags.fs.Bool("mic", false, "also listen on the local microphone and run every utterance through the dialog")
 	speakReplies := flags.fs.Bool("speak", false, "with --mic, speak the replies through espeak-ng")
+	sandbox := sandboxFlags(flags)
 	cfg, err := flags.load(args)
 	if err != nil {
+		return err
+	}
+	if err := sandbox.configure(cfg); err != nil { // before anything reads the data directory
 		return err
 	}
 	logger := newLogger(cfg, os.Stderr)
@@ -49,11 +53,15 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close() // stops the wallet's sweeper and closes the ledger, last
+	if err := sandbox.prepare(ctx, cfg, db); err != nil {
+		return err
+	}
 	hub, err := newHub(ctx, cfg, cat, parser, db, logger)
 	if err != nil {
 		return err
 	}
 	srv, tools := newServer(cfg, hub, logger)
+	sandbox.mark(hub, tools)
 	// The websocket streams and the transcription endpoint share a pool of
 	// decoders, one per core; the microphone has a decoder of its own, so
 	// that it never waits on them.
@@ -72,7 +80,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer removeAddress(cfg) // after the server has closed; the wallet's lock is still held
-	var parts []func(context.Context) error
+	parts := sandbox.person(hub, logger)
 	if *mic {
 		parts = append(parts, func(ctx context.Context) error {
 			return listen(ctx, hub, parser, *speakReplies, logger.With("component", "mic"))
@@ -86,6 +94,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 			"tokens, PINs and speech cross the network in the clear; run voicepay tls init to serve TLS\n", srv.Addr)
 	}
 	fmt.Fprintf(os.Stderr, "voicepay: serving on %s (stop with Ctrl-C)\n", srv.URL())
+	sandbox.announce(os.Stderr, cfg, srv)
 	failure := runParts(ctx, parts)
 	logger.Info("shutting down")
 	tools.Close() // ends the agents' waits, which would hold up the HTTP server
