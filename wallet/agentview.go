@@ -401,3 +401,44 @@ func jsonUnmarshal(b []byte, v any, what string) error {
 	}
 	return nil
 }
+
+// CancelAgentMandate ends a mandate for the agent that proposed it, within
+// its current pairing, idempotently by key: a proposal is withdrawn
+// (declined), an approved mandate revoked, and the change audited as the
+// person's would be. A mandate already ended is returned as it is; one of
+// another agent, or of an earlier pairing, is not_found.
+func (db *DB) CancelAgentMandate(ctx context.Context, key, agent string, id uint64) (*Mandate, error) {
+	var m *Mandate
+	err := db.write(ctx, func(l *ltx) (err error) {
+		params := struct {
+			ID    uint64
+			Agent string
+		}{id, agent}
+		m, err = idempotent(l, "cancel_mandate", key, params, func() (*Mandate, error) {
+			since, err := pairedSince(l.Tx, agent)
+			if err != nil {
+				return nil, err
+			}
+			m, err := l.mandate(id)
+			if errors.Is(err, ErrNotFound) || (err == nil && !owned(m.Agent, m.Created, agent, since)) {
+				return nil, notFound("There is no subscription or tip allowance %d of this agent.", id)
+			} else if err != nil {
+				return nil, err
+			}
+			switch m.State {
+			case MandateProposed:
+				m.State = MandateDeclined
+			case MandateActive, MandateExhausted:
+				m.State = MandateRevoked
+			default:
+				return m, nil
+			}
+			return m, l.putMandate(m, string(m.State), nil, "")
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cancel mandate %d: %w", id, err)
+	}
+	return m, nil
+}
