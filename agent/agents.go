@@ -12,33 +12,43 @@ import (
 type AgentInfo struct {
 	Name    string    `json:"name"`
 	Created time.Time `json:"created"`
+	// Grants are what it may do through the payment tools (wallet.AllGrants).
+	Grants []string `json:"grants"`
+}
+
+func agentInfo(d *wallet.Device) AgentInfo {
+	return AgentInfo{Name: d.ID, Created: d.Created, Grants: d.AgentGrants()}
 }
 
 // AddAgent pairs an agent-scope device called name and returns its token,
-// which is stored only as a hash. A name already in use, by an agent or a
-// person's device, is a conflict: revoke the agent first to issue a new token.
-// The wallet decides that in the transaction that pairs, so that of
-// concurrent adds of one name exactly one gets a token.
-func AddAgent(ctx context.Context, db *wallet.DB, name string) (*AgentInfo, string, error) {
+// which is stored only as a hash. It gets the default grants
+// (wallet.DefaultGrants), with allow added and deny taken away; each may
+// list several grants, comma-separated.
+//
+// For an agent already paired as name, allow and deny change its grants
+// instead, and keep its token: the token returned is then "". Without
+// them, a name already in use, by an agent or a person's device, is a
+// conflict: revoke the agent first to issue a new token. The wallet decides
+// that in the transaction that pairs, so that of concurrent adds of one
+// name exactly one gets a token.
+func AddAgent(ctx context.Context, db *wallet.DB, name string, allow, deny []string) (*AgentInfo, string, error) {
 	if d, err := db.Device(ctx, name); err == nil && d.Scope != wallet.ScopeAgent {
 		return nil, "", wallet.Errorf(wallet.ECONFLICT, "%s is the name of one of your devices; give the agent another.", name)
 	} else if err != nil && !errors.Is(err, wallet.ErrNotFound) {
 		return nil, "", err
 	}
-	token, err := db.AddDevice(ctx, name, wallet.ScopeAgent)
-	if errors.Is(err, wallet.ErrInvalid) {
+	token, d, err := db.PairAgent(ctx, name, allow, deny)
+	// The name is refused with the bare sentinel; a grant with a sentence of its own.
+	if err != nil && wallet.AsError(err) == wallet.ErrInvalid {
 		return nil, "", wallet.Errorf(wallet.EINVALID, "An agent name is 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.")
 	} else if err != nil {
 		return nil, "", err
 	}
-	d, err := db.Device(ctx, name)
-	if err != nil {
-		return nil, "", err
-	}
-	return &AgentInfo{Name: d.ID, Created: d.Created}, token, nil
+	info := agentInfo(d)
+	return &info, token, nil
 }
 
-// Agents lists the paired agents.
+// Agents lists the paired agents, with their grants.
 func Agents(ctx context.Context, db *wallet.DB) ([]AgentInfo, error) {
 	ds, err := db.Devices(ctx)
 	if err != nil {
@@ -47,14 +57,17 @@ func Agents(ctx context.Context, db *wallet.DB) ([]AgentInfo, error) {
 	out := []AgentInfo{}
 	for _, d := range ds {
 		if d.Scope == wallet.ScopeAgent {
-			out = append(out, AgentInfo{Name: d.ID, Created: d.Created})
+			out = append(out, agentInfo(d))
 		}
 	}
 	return out, nil
 }
 
 // RevokeAgent removes an agent and its token; its next request is refused.
-// Only agents can be revoked here, never a person's device.
+// In the same write its proposals are declined, its subscriptions and tip
+// allowances revoked, and its open orders cancelled with their holds
+// released: a new agent paired under the name starts with nothing. Only
+// agents can be revoked here, never a person's device.
 func RevokeAgent(ctx context.Context, db *wallet.DB, name string) error {
 	d, err := db.Device(ctx, name)
 	if errors.Is(err, wallet.ErrNotFound) || (err == nil && d.Scope != wallet.ScopeAgent) {

@@ -90,7 +90,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 		t.Errorf("an unknown agent charges: %v", err)
 	}
 	h.MustPair("gpt", wallet.ScopeAgent)
-	if _, _, err := h.RecordUsage(ctx, "gpt", "u6", m.ID, 1); Code(err) != wallet.EUNAUTHORIZED {
+	if _, _, err := h.RecordUsage(ctx, "gpt", "u6", m.ID, 1); Code(err) != wallet.ENOTFOUND {
 		t.Errorf("another agent charges: %v", err)
 	}
 	if _, _, err := h.RecordUsage(ctx, "claude", "u7", 999, 1); Code(err) != wallet.ENOTFOUND {

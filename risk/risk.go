@@ -43,10 +43,13 @@
 //     the engine does not know is a wiring mistake, and it fails closed.
 //
 // The repeat_limit rule stops a runaway agent that pays the same payee the
-// same amount again and again. Under a metered mandate the same charge
-// repeats by nature, so on the mandate channel the rule counts up to the
-// higher MandateRepeatLimit instead: steady use passes, a loop is still
-// blocked, and the mandate's cap bounds what the repeats before it moved.
+// same amount again and again. Under a metered mandate charges repeat by
+// nature, so on the mandate channel the wallet counts every charge under
+// the same mandate, whatever its amount (a loop that varies its amounts is
+// still a loop), and the rule counts up to the higher MandateRepeatLimit:
+// steady use passes, a loop is blocked, and the mandate's cap bounds what
+// the charges before it moved. An agent that meters many small uses
+// records them in batches (units > 1), not one charge per use.
 //
 // When an agent proposed the debit (Txn.Agent is set), a payee the person
 // has never paid is stepped up whatever the amount (agent_new_payee): an

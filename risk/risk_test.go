@@ -157,6 +157,12 @@ func TestDecideReasons(t *testing.T) {
 		{"negative", func(t *risk.Txn) { t.Amount = -5 }, []string{
 			"invalid_amount: amount -0.05 is not positive",
 		}},
+		{"repeats", func(t *risk.Txn) { t.Repeats = 5 }, []string{
+			"repeat_limit: 5 recent debits of 18.00 to merchant:luckin_coffee already, at the repeat limit 5",
+		}},
+		{"mandate repeats", func(t *risk.Txn) { t.Channel, t.Payee, t.Repeats = risk.ChannelMandate, "payee:dev", 30 }, []string{
+			"repeat_limit: 30 recent charges under this mandate to payee:dev already, whatever their amounts, at the repeat limit 30",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,6 +70,10 @@ func defaultRules(l Limits) []Rule {
 			if t.Repeats < limit {
 				return "", false
 			}
+			if t.Channel == ChannelMandate {
+				return fmt.Sprintf("%d recent charges under this mandate to %s already, whatever their amounts, at the repeat limit %d",
+					t.Repeats, t.Payee, limit), true
+			}
 			return fmt.Sprintf("%d recent debits of %s to %s already, at the repeat limit %d",
 				t.Repeats, amount(t.Amount), t.Payee, limit), true
 		}},

@@ -21,5 +21,10 @@ type Txn struct {
 	DayTotal  int64     // user's debits already made today (calendar day of Time), not counting this one
 	HourCount int       // user's debits already made in this clock hour, not counting this one
 	PayeeSeen bool      // the user has paid this payee before
-	Repeats   int       // debits to the same payee for the same amount in the recent repeat window, not counting this one
+	// Repeats counts the recent debits like this one in the repeat window,
+	// not counting this one: to the same payee for the same amount, or, on
+	// the mandate channel, every charge under the same mandate whatever its
+	// amount (a runaway agent varies its amounts as easily as it repeats
+	// them).
+	Repeats int
 }

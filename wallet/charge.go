@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -28,10 +29,15 @@ func (db *DB) ChargeMandate(ctx context.Context, key string, id uint64, agent st
 				return mandateResult{}, err
 			}
 			if agent != m.Agent {
-				return mandateResult{}, fmt.Errorf("mandate %d belongs to another agent: %w", id, ErrUnauthorized)
+				return mandateResult{}, notFound("There is no mandate %d of this agent.", id)
 			}
-			if err := l.agentDevice(agent); err != nil {
+			since, err := pairedSince(l.Tx, agent)
+			if err != nil {
 				return mandateResult{}, err
+			}
+			if m.Created.Before(since) {
+				// Approved for an earlier pairing of the name, which was revoked.
+				return mandateResult{}, fmt.Errorf("mandate %d of an earlier pairing of %s: %w", id, agent, ErrMandateRevoked)
 			}
 			if err := refusal(m, MandateActive); err != nil {
 				return mandateResult{Mandate: m}, err
@@ -156,10 +162,11 @@ func (db *DB) ChargeTip(ctx context.Context, key, agent, payee string, amount in
 			if amount <= 0 || amount > MaxAmount {
 				return mandateResult{}, invalid("A tip is more than 0 and at most %d minor units, not %d.", MaxAmount, amount)
 			}
-			if err := l.agentDevice(agent); err != nil {
+			since, err := pairedSince(l.Tx, agent)
+			if err != nil {
 				return mandateResult{}, err
 			}
-			m, err := l.allowance(agent, payee, amount)
+			m, err := l.allowance(agent, since, payee, amount)
 			if m == nil || err != nil {
 				return mandateResult{}, err
 			}
@@ -176,9 +183,9 @@ func (db *DB) ChargeTip(ctx context.Context, key, agent, payee string, amount in
 	return r.Charge, r.Mandate, nil
 }
 
-// allowance is the oldest active tip allowance of agent for payee with room
-// for amount, or nil.
-func (l *ltx) allowance(agent, payee string, amount int64) (*Mandate, error) {
+// allowance is the oldest active tip allowance of agent's pairing that
+// began at since for payee with room for amount, or nil.
+func (l *ltx) allowance(agent string, since time.Time, payee string, amount int64) (*Mandate, error) {
 	c := l.Bucket(bucketMandates).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var m Mandate
@@ -186,7 +193,7 @@ func (l *ltx) allowance(agent, payee string, amount int64) (*Mandate, error) {
 			return nil, fmt.Errorf("decode mandate %x: %w", k, err)
 		}
 		cur := m.at(l.now)
-		if cur.Kind == MandateTip && cur.Agent == agent && cur.Payee == payee &&
+		if cur.Kind == MandateTip && owned(cur.Agent, cur.Created, agent, since) && cur.Payee == payee &&
 			cur.State == MandateActive && cur.Remaining() >= amount {
 			return cur, nil
 		}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +36,9 @@ type Device struct {
 	// PINVerifiedAt is when the PIN was last right for activation, while an
 	// authenticator code has yet to follow.
 	PINVerifiedAt time.Time `json:"pin_verified_at,omitzero"`
+	// Grants are what an agent may do (GrantOrders, ...); see AgentGrants.
+	// An empty list is stored as such: an agent denied everything.
+	Grants []string `json:"grants,omitzero"`
 }
 
 var deviceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
@@ -82,7 +87,11 @@ func (db *DB) addDevice(ctx context.Context, id, scope string, replace bool) (st
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		return l.pair(&Device{ID: id, Scope: scope, TokenHash: tokenHash(token), Created: l.now}, "")
+		d := &Device{ID: id, Scope: scope, TokenHash: tokenHash(token), Created: l.now}
+		if scope == ScopeAgent {
+			d.Grants = slices.Clone(DefaultGrants)
+		}
+		return l.pair(d, "")
 	})
 	if err != nil {
 		return "", fmt.Errorf("add device %s: %w", id, err)
@@ -112,6 +121,9 @@ func (l *ltx) pair(d *Device, via string) error {
 	ev := map[string]string{"event": "paired", "device": d.ID, "scope": d.Scope}
 	if via != "" {
 		ev["via"] = via
+	}
+	if d.Scope == ScopeAgent {
+		ev["grants"] = strings.Join(d.AgentGrants(), ",")
 	}
 	l.log(slog.LevelInfo, "paired", "device", d.ID, "scope", d.Scope, "via", via)
 	return l.audit("device", ev)
@@ -163,7 +175,8 @@ func (db *DB) Devices(ctx context.Context) ([]*Device, error) {
 	return out, err
 }
 
-// RevokeDevice removes a device and its token.
+// RevokeDevice removes a device and its token. Revoking an agent also ends,
+// in the same transaction, what it leaves behind (see endAgent).
 func (db *DB) RevokeDevice(ctx context.Context, id string) error {
 	return db.write(ctx, func(l *ltx) error {
 		d, err := getDevice(l.Tx, id)
@@ -181,7 +194,13 @@ func (l *ltx) revoke(d *Device) error {
 	if err := l.del(bucketDevices, []byte("id:"+d.ID)); err != nil {
 		return err
 	}
-	return l.audit("device", map[string]string{"event": "revoked", "device": d.ID})
+	if err := l.audit("device", map[string]string{"event": "revoked", "device": d.ID}); err != nil {
+		return err
+	}
+	if d.Scope == ScopeAgent {
+		return l.endAgent(d.ID)
+	}
+	return nil
 }
 
 // RevokeUserDevice revokes a person's device called name, asked from the

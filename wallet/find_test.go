@@ -68,13 +68,17 @@ func TestFindOrders(t *testing.T) {
 		filter wallet.OrderFilter
 		want   []uint64
 	}{
-		{"live", wallet.OrderFilter{Live: true}, []uint64{waiting.ID, own.ID, held.ID, orphan.ID}},
-		{"live newest first", wallet.OrderFilter{Live: true, Newest: true, Limit: 2}, []uint64{orphan.ID, held.ID}},
+		// The revoke cancelled the orphan.
+		{"live", wallet.OrderFilter{Live: true}, []uint64{waiting.ID, own.ID, held.ID}},
+		{"live newest first", wallet.OrderFilter{Live: true, Newest: true, Limit: 2}, []uint64{held.ID, own.ID}},
 		{"waiting for the person", wallet.OrderFilter{Waiting: true}, []uint64{waiting.ID}},
 		{"paid newest first", wallet.OrderFilter{State: wallet.Paid, Newest: true}, []uint64{paid2.ID, paid1.ID}},
 		{"one paid", wallet.OrderFilter{State: wallet.Paid, Limit: 1}, []uint64{paid1.ID}},
 		{"drafted, lapsed or not", wallet.OrderFilter{State: wallet.Drafted},
-			[]uint64{lapsing.ID, waiting.ID, own.ID, orphan.ID}},
+			[]uint64{lapsing.ID, waiting.ID, own.ID}},
+		{"cancelled", wallet.OrderFilter{State: wallet.Cancelled}, []uint64{orphan.ID, cancelled.ID}},
+		{"claude's", wallet.OrderFilter{Agent: Claude, Newest: true}, []uint64{held.ID, waiting.ID, lapsing.ID}},
+		{"claude's since", wallet.OrderFilter{Agent: Claude, Since: waiting.Created}, []uint64{waiting.ID, held.ID}},
 		{"all", wallet.OrderFilter{}, []uint64{paid1.ID, lapsing.ID, waiting.ID, own.ID, held.ID, orphan.ID,
 			cancelled.ID, paid2.ID}},
 	}
@@ -92,7 +96,7 @@ func TestFindOrders(t *testing.T) {
 }
 
 // TestFindMandates checks the mandate filter, and that a revoked agent's
-// proposal waits for nobody.
+// proposal waits for nobody: the revoke declined it.
 func TestFindMandates(t *testing.T) {
 	ctx := context.Background()
 	db := openMandates(t)
@@ -111,9 +115,13 @@ func TestFindMandates(t *testing.T) {
 		filter wallet.MandateFilter
 		want   []uint64
 	}{
-		{"all", wallet.MandateFilter{}, []uint64{sub.ID, tip.ID}},
+		{"all", wallet.MandateFilter{}, []uint64{sub.ID, tip.ID, orphan.ID}},
+		{"newest", wallet.MandateFilter{Newest: true, Limit: 2}, []uint64{orphan.ID, tip.ID}},
+		{"declined", wallet.MandateFilter{States: []wallet.MandateState{wallet.MandateDeclined}}, []uint64{orphan.ID}},
+		{"claude's", wallet.MandateFilter{Agent: Claude}, []uint64{sub.ID, tip.ID}},
+		{"claude's since", wallet.MandateFilter{Agent: Claude, Since: tip.Created.Add(time.Nanosecond)}, []uint64{}},
 		{"proposed", wallet.MandateFilter{States: []wallet.MandateState{wallet.MandateProposed}}, []uint64{tip.ID}},
-		{"tips", wallet.MandateFilter{Kind: wallet.MandateTip}, []uint64{tip.ID}},
+		{"tips", wallet.MandateFilter{Kind: wallet.MandateTip}, []uint64{tip.ID, orphan.ID}},
 		{"active", wallet.MandateFilter{States: []wallet.MandateState{wallet.MandateActive, wallet.MandateExhausted}},
 			[]uint64{sub.ID}},
 		{"to a payee", wallet.MandateFilter{Payee: wallet.PayeeAccount("nobody")}, []uint64{}},
@@ -125,7 +133,7 @@ func TestFindMandates(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !slices.Equal(ids(got), tt.want) {
-				t.Errorf("got mandates %v, want %v (not the orphan %d)", ids(got), tt.want, orphan.ID)
+				t.Errorf("got mandates %v, want %v", ids(got), tt.want)
 			}
 		})
 	}

@@ -50,7 +50,7 @@ func benchGrowth(b *testing.B, unit string, warmup int, grow grower) {
 	limits.RepeatLimit, limits.MandateRepeatLimit = math.MaxInt32, math.MaxInt32
 	limits.OddHoursStart, limits.OddHoursEnd = 0, 0 // the clock runs through nights
 	db := MustOpenDB(b, WithScreen(RiskScreen{Engine: risk.New(limits)}))
-	db.MustTopup(b, 1<<50)
+	db.MustTopup(b, wallet.MaxTopup)
 	db.SetNoSync(true) // the same transactions, without waiting for the disk
 	grow(b, db, 0, warmup)
 	before, db := reopenMeasured(b, db)

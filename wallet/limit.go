@@ -19,6 +19,13 @@ const (
 	MaxNote        = 200         // characters of an agent's memo or note
 	MaxNoteBytes   = 500         // bytes of the same
 	MaxMandateLife = 366 * 24 * time.Hour
+	// MaxTopup is the most one top-up adds: a million yuan, as much as
+	// the largest single amount the ledger takes elsewhere.
+	MaxTopup = MaxAmount
+	// MaxBalance bounds every account's balance, either way: 2^53-1 minor
+	// units, so that every amount and balance is exact as a JSON number
+	// (an IEEE double) in any client that reads one.
+	MaxBalance = 1<<53 - 1
 )
 
 // invalid is a refusal of a malformed request that says what is wrong. It

@@ -232,14 +232,19 @@ func Lattes(n int) wallet.OrderDraft {
 	}
 }
 
-// MustTopup adds amount to the user's account.
+// MustTopup adds amount to the user's account, in top-ups of at most
+// wallet.MaxTopup, and returns the last.
 func (db *DB) MustTopup(tb testing.TB, amount int64) *wallet.Transfer {
 	tb.Helper()
-	t, err := db.Topup(context.Background(), Key("topup"), amount)
-	if err != nil {
-		tb.Fatalf("top up %d: %v", amount, err)
+	for {
+		t, err := db.Topup(context.Background(), Key("topup"), min(amount, wallet.MaxTopup))
+		if err != nil {
+			tb.Fatalf("top up %d: %v", amount, err)
+		}
+		if amount -= t.Amount; amount <= 0 {
+			return t
+		}
 	}
-	return t
 }
 
 // MustCreate drafts an order.

@@ -455,16 +455,22 @@ type MandateFilter struct {
 	Kind   MandateKind    // only of this kind
 	States []MandateState // only in one of these states, as they stand now
 	Payee  string         // only to this payee account
+	// Agent keeps only the mandates that agent proposed, and Since only
+	// those proposed at or after it (see OrderFilter.Agent).
+	Agent  string
+	Since  time.Time
+	Newest bool // newest first; oldest first otherwise
+	Limit  int  // at most this many; 0 for all
 }
 
 func (f MandateFilter) match(m *Mandate) bool {
 	return (f.Kind == "" || m.Kind == f.Kind) && (len(f.States) == 0 || slices.Contains(f.States, m.State)) &&
-		(f.Payee == "" || m.Payee == f.Payee)
+		(f.Payee == "" || m.Payee == f.Payee) && (f.Agent == "" || m.Agent == f.Agent) && !m.Created.Before(f.Since)
 }
 
 // FindMandates returns the mandates that match f, as they stand now,
-// oldest first. A proposal from an agent that is no longer paired is left
-// out: it waits for nobody.
+// oldest first unless f.Newest. A proposal from an agent that is no longer
+// paired is left out: it waits for nobody.
 func (db *DB) FindMandates(ctx context.Context, f MandateFilter) ([]*Mandate, error) {
 	if err := db.fault("mandates"); err != nil {
 		return nil, err
@@ -473,7 +479,14 @@ func (db *DB) FindMandates(ctx context.Context, f MandateFilter) ([]*Mandate, er
 	now := db.Now()
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketMandates).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		first, next := c.First, c.Next
+		if f.Newest {
+			first, next = c.Last, c.Prev
+		}
+		for k, v := first(); k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, v = next() {
+			if f.Agent != "" && !mentionsAgent(v, f.Agent) {
+				continue
+			}
 			var stored Mandate
 			if err := json.Unmarshal(v, &stored); err != nil {
 				return fmt.Errorf("decode mandate %x: %w", k, err)

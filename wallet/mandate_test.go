@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -415,9 +416,11 @@ func TestMandateAuthority(t *testing.T) {
 	WantErr(t, err, wallet.ErrUnauthorized)
 
 	m, _ = db.MustApprove(t, m.ID)
+	// Another agent's charge finds no such mandate, as it would find no
+	// mandate that is not there: it learns nothing of the mandate.
 	for _, agent := range []string{"gemini", "cli", ""} {
 		c, got, err := db.ChargeMandate(ctx, Key("charge"), m.ID, agent, 100)
-		WantErr(t, err, wallet.ErrUnauthorized)
+		WantErr(t, err, wallet.ErrNotFound)
 		if c != nil || got != nil {
 			t.Errorf("charge by %q returned %+v and %+v", agent, c, got)
 		}
@@ -661,5 +664,36 @@ func TestMandateRunawayAgent(t *testing.T) {
 	}
 	if got := db.MustMandate(t, steady.ID); got.Charges != 60 || got.TotalSpent != 1800 {
 		t.Errorf("steady use: %+v", got)
+	}
+}
+
+// TestMandateRunawayAnyAmount: the runaway rule counts the charges under a
+// mandate whatever their amounts, so that after 30 charges of one unit a
+// charge of two units is blocked as well; another mandate is counted
+// apart.
+func TestMandateRunawayAnyAmount(t *testing.T) {
+	ctx := context.Background()
+	db := openMandates(t)
+	m := db.MustPropose(t, Metered(20, 10000))
+	db.MustApprove(t, m.ID)
+	for i := range 30 {
+		db.Clock.Advance(100 * time.Millisecond)
+		if _, _, err := db.ChargeMandate(ctx, Key("loop"), m.ID, Claude, 1); err != nil {
+			t.Fatalf("charge %d: %v", i, err)
+		}
+	}
+	db.Clock.Advance(100 * time.Millisecond)
+	_, _, err := db.ChargeMandate(ctx, Key("loop"), m.ID, Claude, 2)
+	WantErr(t, err, wallet.ErrBlocked)
+	if e := wallet.AsError(err); e.Decision == nil || !slices.Contains(e.Decision.Rules, "repeat_limit") {
+		t.Errorf("blocked by %+v, want repeat_limit", e.Decision)
+	}
+	if got := db.MustMandate(t, m.ID); got.Charges != 30 || got.TotalSpent != 600 {
+		t.Errorf("after the block: %+v", got)
+	}
+	other := db.MustPropose(t, Metered(20, 10000))
+	db.MustApprove(t, other.ID)
+	if _, _, err := db.ChargeMandate(ctx, Key("other"), other.ID, Claude, 2); err != nil {
+		t.Errorf("a charge under another mandate: %v", err)
 	}
 }

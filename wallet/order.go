@@ -360,13 +360,21 @@ type OrderFilter struct {
 	// person: drafted, not lapsed, from an agent that is still paired.
 	Waiting bool
 	State   OrderState // only orders in this state
-	Newest  bool       // newest first; oldest first otherwise
-	Limit   int        // at most this many; 0 for all
+	// Agent keeps only the orders that agent proposed, and Since only
+	// those created at or after it: an agent's current pairing sees what
+	// it made since it was paired (Device.Created), never what an earlier
+	// pairing under the same name left.
+	Agent  string
+	Since  time.Time
+	Newest bool // newest first; oldest first otherwise
+	Limit  int  // at most this many; 0 for all
 }
 
 func (f OrderFilter) match(tx *bolt.Tx, o *Order, now time.Time) (bool, error) {
 	switch {
 	case f.State != "" && o.State != f.State,
+		f.Agent != "" && o.Agent != f.Agent,
+		o.Created.Before(f.Since),
 		(f.Live || f.Waiting) && !o.Live(now):
 		return false, nil
 	case f.Waiting:
@@ -395,7 +403,11 @@ func (db *DB) FindOrders(ctx context.Context, f OrderFilter) ([]*Order, error) {
 		if f.Newest {
 			first, next = c.Last, c.Prev
 		}
+		orders := tx.Bucket(bucketOrders)
 		for k, _ := first(); k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, _ = next() {
+			if f.Agent != "" && !mentionsAgent(orders.Get(k), f.Agent) {
+				continue
+			}
 			o, err := getOrder(tx, binaryID(k))
 			if err != nil {
 				return err

@@ -29,7 +29,7 @@ import (
 // rewritten on every turn, and trusted for nothing: every step that moves
 // money re-reads the order from the ledger.
 var boundBuckets = [][]byte{bucketTransfer, bucketOrders, bucketMandates, bucketCharges, bucketDevices,
-	bucketCreds, bucketPairing, bucketPasskeys, bucketStats, bucketIdem, bucketMeta, bucketClaims}
+	bucketCreds, bucketPairing, bucketPasskeys, bucketStats, bucketIdem, bucketMeta, bucketClaims, bucketRefunds}
 
 // RecordHash binds one record to the audit chain.
 type RecordHash struct {
@@ -235,6 +235,11 @@ func recordName(bucket string, key []byte) string {
 			return fmt.Sprintf("claim index of transfer %d", id(key[1:]))
 		}
 		return fmt.Sprintf("claim %d", id(key))
+	case string(bucketRefunds):
+		if len(key) == 8 {
+			return fmt.Sprintf("refund %d", id(key))
+		}
+		return fmt.Sprintf("refund total %q", key)
 	}
 	return fmt.Sprintf("%s record %x", bucket, key)
 }
@@ -275,7 +280,7 @@ func (v *auditVerifier) checkRecords(tx *bolt.Tx) {
 }
 
 // checkReceipts checks that every order with a receipt is exactly the order
-// the receipt signed, with the ledger's key.
+// the receipt signed, with the ledger's key, and every refund's receipt.
 func (v *auditVerifier) checkReceipts(tx *bolt.Tx) {
 	seed := tx.Bucket(bucketMeta).Get([]byte("signing_seed"))
 	if len(seed) != ed25519.SeedSize {
@@ -283,6 +288,7 @@ func (v *auditVerifier) checkReceipts(tx *bolt.Tx) {
 		return
 	}
 	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+	v.checkRefunds(tx, pub)
 	tx.Bucket(bucketOrders).ForEach(func(k, b []byte) error {
 		var o Order
 		if err := json.Unmarshal(b, &o); err != nil {

@@ -25,7 +25,11 @@ type Debit struct {
 	DayTotal  int64 // debits already screened through today
 	HourCount int   // debits already screened through this hour
 	PayeeSeen bool  // the user has paid this payee before
-	Repeats   int   // debits to this payee for this amount within the repeat window
+	// Repeats counts the recent debits like this one within the repeat
+	// window: to this payee for this amount, or, on the mandate channel,
+	// every charge under the same mandate whatever its amount, so that an
+	// agent looping on its charges is stopped however it varies them.
+	Repeats int
 }
 
 // Actions a Decision can carry.
@@ -59,6 +63,16 @@ func hourKey(t time.Time) string { return "hour:" + t.Format("2006-01-02T15") }
 func repeatKey(payee string, amount int64) string {
 	return fmt.Sprintf("repeat:%s:%d", payee, amount)
 }
+
+// repeatKeyOf is where the debit d made for ref counts its repeats: per
+// mandate on the mandate channel (ref "mandate:12"), else per payee and
+// amount.
+func repeatKeyOf(d Debit, ref string) string {
+	if d.Channel == mandateChannel {
+		return "repeat:" + ref
+	}
+	return repeatKey(d.Payee, d.Amount)
+}
 func payeeKey(payee string) string { return "payee:" + payee }
 
 func (l *ltx) stats(key string) (debitStats, error) {
@@ -79,11 +93,11 @@ func (l *ltx) putStats(key string, s debitStats) error {
 	return l.put(bucketStats, []byte(key), v)
 }
 
-// recentRepeats returns the times of recent debits to payee for amount that
-// still fall inside the repeat window.
-func (l *ltx) recentRepeats(payee string, amount int64) ([]time.Time, error) {
+// recentRepeats returns the times of the recent debits counted under key
+// (repeatKeyOf) that still fall inside the repeat window.
+func (l *ltx) recentRepeats(key string) ([]time.Time, error) {
 	var times []time.Time
-	if v := l.Bucket(bucketStats).Get([]byte(repeatKey(payee, amount))); v != nil {
+	if v := l.Bucket(bucketStats).Get([]byte(key)); v != nil {
 		if err := json.Unmarshal(v, &times); err != nil {
 			return nil, fmt.Errorf("decode repeats: %w", err)
 		}
@@ -112,7 +126,8 @@ func (l *ltx) screen(d Debit, ref string) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	reps, err := l.recentRepeats(d.Payee, d.Amount)
+	repeats := repeatKeyOf(d, ref)
+	reps, err := l.recentRepeats(repeats)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -162,7 +177,7 @@ func (l *ltx) screen(d Debit, ref string) (Decision, error) {
 	if err != nil {
 		return dec, err
 	}
-	return dec, l.put(bucketStats, []byte(repeatKey(d.Payee, d.Amount)), v)
+	return dec, l.put(bucketStats, []byte(repeats), v)
 }
 
 // unscreen takes a voided debit back out of the day's total, so that a

@@ -6,11 +6,14 @@ import (
 )
 
 // Topup moves amount from the external funding source into the user's
-// account.
+// account: at most MaxTopup at a time, and never past MaxBalance.
 func (db *DB) Topup(ctx context.Context, key string, amount int64) (*Transfer, error) {
 	var t *Transfer
 	err := db.write(ctx, func(l *ltx) (err error) {
 		t, err = idempotent(l, "topup", key, amount, func() (*Transfer, error) {
+			if amount <= 0 || amount > MaxTopup {
+				return nil, invalid("A top-up is more than 0 and at most %d minor units, not %d.", int64(MaxTopup), amount)
+			}
 			t := &Transfer{Kind: Single, Debit: ExternalAccount, Credit: UserAccount, Amount: amount, Ref: "topup"}
 			return t, l.transfer(t)
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/voicepay/voicepay/wallet"
@@ -20,8 +21,9 @@ func TestTopup(t *testing.T) {
 		{"several", []int64{5000, 1, 250}, 5251, nil},
 		{"zero", []int64{0}, 0, wallet.ErrInvalid},
 		{"negative", []int64{100, -100}, 100, wallet.ErrInvalid},
-		{"largest", []int64{math.MaxInt64}, math.MaxInt64, nil},
-		{"overflow", []int64{math.MaxInt64, 1}, math.MaxInt64, wallet.ErrInvalid},
+		{"largest", []int64{wallet.MaxTopup}, wallet.MaxTopup, nil},
+		{"too large", []int64{wallet.MaxTopup + 1}, 0, wallet.ErrInvalid},
+		{"far too large", []int64{5000, math.MaxInt64}, 5000, wallet.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +44,34 @@ func TestTopup(t *testing.T) {
 				t.Errorf("external balance %d, want %d", got, -tt.want)
 			}
 		})
+	}
+}
+
+// TestBalanceBound tops up, and pays, up to the largest balance an account
+// may hold, 2^53-1 minor units (exact as a JSON number), and refuses a
+// minor unit more, either way, as invalid.
+func TestBalanceBound(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	if _, err := db.ForceTransfer(ctx, wallet.CompensationAccount, wallet.UserAccount, wallet.MaxBalance-10); err != nil {
+		t.Fatalf("bring the balance near the bound: %v", err)
+	}
+	_, err := db.Topup(ctx, Key("topup"), 11)
+	WantErr(t, err, wallet.ErrInvalid)
+	if e := wallet.AsError(err); !strings.Contains(e.Message, "9007199254740991") {
+		t.Errorf("the refusal %q does not say the bound", e.Message)
+	}
+	if _, err := db.Topup(ctx, Key("topup"), 10); err != nil {
+		t.Fatalf("top up to the bound: %v", err)
+	}
+	if got := db.MustAccount(t, wallet.UserAccount).Balance(); got != wallet.MaxBalance {
+		t.Errorf("balance %d, want %d", got, int64(wallet.MaxBalance))
+	}
+	// A debit side is bound too: the compensation fund is at -(2^53-1)+10.
+	_, err = db.ForceTransfer(ctx, wallet.CompensationAccount, "merchant:x", 11)
+	WantErr(t, err, wallet.ErrInvalid)
+	if _, err := db.ForceTransfer(ctx, wallet.CompensationAccount, "merchant:x", 10); err != nil {
+		t.Fatalf("debit the fund to the bound: %v", err)
 	}
 }
 

@@ -142,11 +142,17 @@ func (l *ltx) resolveHold(t *Transfer) (*Transfer, error) {
 }
 
 // checkApplied checks the two accounts once t has been applied to them: no
-// total has overflowed, a frozen limited account only sees holds voided, and
+// total has overflowed, no balance has passed MaxBalance, a frozen limited account only sees holds voided, and
 // a new debit does not overdraw a limited account.
 func checkApplied(dr, cr *Account, t *Transfer) error {
 	if overflowed(dr) || overflowed(cr) {
 		return fmt.Errorf("transfer of %d overflows the totals of %s or %s: %w", t.Amount, dr.ID, cr.ID, ErrInvalid)
+	}
+	if t.Kind == Single || t.Kind == Post {
+		if cr.Balance() > MaxBalance || dr.Balance() < -MaxBalance {
+			return invalid("A transfer of %d would take the balance of %s or %s past %d minor units, the most an account holds.",
+				t.Amount, dr.ID, cr.ID, int64(MaxBalance))
+		}
 	}
 	if dr.limited() && dr.Frozen && t.Kind != Void {
 		return ErrFrozen

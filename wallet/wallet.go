@@ -51,7 +51,7 @@ var (
 	bucketClaims   = []byte("claims")   // claims of unauthorized payments, by id, and by transfer ("t"+id)
 	allBuckets     = [][]byte{bucketMeta, bucketAccounts, bucketTransfer, bucketOrders, bucketIdem,
 		bucketAudit, bucketStats, bucketCreds, bucketDevices, bucketSessions, bucketHolds, bucketOpen,
-		bucketMandates, bucketCharges, bucketPairing, bucketPasskeys, bucketClaims}
+		bucketMandates, bucketCharges, bucketPairing, bucketPasskeys, bucketClaims, bucketRefunds}
 )
 
 // DB is the wallet ledger. Build it with NewDB, set the exported fields, then

@@ -106,6 +106,10 @@ func MustOpenDaemonWith(tb testing.TB, prep func(*agenttest.Hub), opt ...agentte
 		tb.Fatalf("enable payments: %v", err)
 	}
 	_, agentToken := h.MustPair("claude", wallet.ScopeAgent)
+	// claude may read the balance, which the tests of get_balance read.
+	if _, _, err := h.DB.PairAgent(context.Background(), "claude", []string{wallet.GrantBalance}, nil); err != nil {
+		tb.Fatalf("grant claude the balance: %v", err)
+	}
 	s := ws.NewServer(h.Hub, "127.0.0.1:0")
 	s.Logger = slog.New(h.Logs)
 	tools := mcp.NewServer(h.Hub)

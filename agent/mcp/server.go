@@ -67,6 +67,7 @@ func NewServer(hub *agent.Hub) *Server {
 	s.mcp = sdk.NewServer(&sdk.Implementation{Name: "voicepay", Title: "voicepay payments", Version: "1"},
 		&sdk.ServerOptions{Instructions: instructions})
 	s.addTools()
+	s.addAgentTools()
 	s.mcp.AddReceivingMiddleware(codeErrors)
 	return s
 }

@@ -72,12 +72,18 @@ func (s *Server) listTransactions(ctx context.Context, req *sdk.CallToolRequest,
 	if err != nil {
 		return nil, nil, err
 	}
+	// An agent sees its own transfers only: those of its orders, the
+	// charges under its mandates and its refunds, since its pairing.
+	d, err := s.Hub.DB.Device(ctx, ag)
+	if err != nil {
+		return nil, nil, s.fail(toolListTransactions, ag, err)
+	}
 	limit := in.Limit
 	if limit <= 0 {
 		limit = 20
 	}
 	limit = min(limit, 100)
-	ts, err := s.Hub.DB.Transfers(ctx, wallet.UserAccount, limit)
+	ts, err := s.Hub.DB.AgentTransfers(ctx, ag, d.Created, limit)
 	if err != nil {
 		return nil, nil, s.fail(toolListTransactions, ag, err)
 	}

@@ -7,15 +7,22 @@ import (
 	"github.com/voicepay/voicepay/wallet"
 )
 
-// AddAgentRequest pairs an agent.
+// AddAgentRequest pairs an agent with the default grants, plus Allow and
+// less Deny (each a grant name, or a comma-separated list of them). For an
+// agent already paired as Name, Allow and Deny change its grants and keep
+// its token.
 type AddAgentRequest struct {
-	Name string `json:"name"`
+	Name  string   `json:"name"`
+	Allow []string `json:"allow,omitempty"`
+	Deny  []string `json:"deny,omitempty"`
 }
 
-// AddAgentResponse carries the new agent's token, shown once.
+// AddAgentResponse carries the new agent's token, shown once, and its
+// grants. Token is empty when the request changed the grants of an agent
+// already paired.
 type AddAgentResponse struct {
 	Agent agent.AgentInfo `json:"agent"`
-	Token string          `json:"token"`
+	Token string          `json:"token,omitempty"`
 }
 
 // RevokeAgentRequest revokes an agent's token.
@@ -40,7 +47,7 @@ func (s *Server) addAgent(w http.ResponseWriter, r *http.Request, _ *wallet.Devi
 	if !s.decode(w, r, &req) {
 		return
 	}
-	a, token, err := agent.AddAgent(r.Context(), s.Hub.DB, req.Name)
+	a, token, err := agent.AddAgent(r.Context(), s.Hub.DB, req.Name, req.Allow, req.Deny)
 	if err != nil {
 		s.writeError(w, err)
 		return

@@ -73,3 +73,62 @@ func TestAddAgentRace(t *testing.T) {
 		t.Errorf("%d pairings of racer on the audit chain, want 1", pairings)
 	}
 }
+
+// TestAgentGrantsEndpoint pairs agents with allow and deny over POST
+// /v1/agents, lists their grants with GET /v1/agents, changes an agent's
+// grants keeping its token, and refuses an unknown grant.
+func TestAgentGrantsEndpoint(t *testing.T) {
+	d := MustOpenDaemon(t)
+	add := func(body string) (int, ws.AddAgentResponse, []byte) {
+		r := d.MustDo(t, "POST", "/v1/agents", d.Token, []byte(body))
+		var got ws.AddAgentResponse
+		if r.Status == http.StatusOK {
+			if err := json.Unmarshal(r.Body, &got); err != nil {
+				t.Fatalf("decode %s: %v", r.Body, err)
+			}
+		}
+		return r.Status, got, r.Body
+	}
+	status, plain, body := add(`{"name":"plain"}`)
+	if status != http.StatusOK || plain.Token == "" || strings.Join(plain.Agent.Grants, ",") != "orders,tips,subscriptions" {
+		t.Fatalf("plain: %d %s", status, body)
+	}
+	status, reader, body := add(`{"name":"reader","allow":["balance"],"deny":["tips,subscriptions"]}`)
+	if status != http.StatusOK || reader.Token == "" || strings.Join(reader.Agent.Grants, ",") != "orders,balance" {
+		t.Fatalf("reader: %d %s", status, body)
+	}
+	status, changed, body := add(`{"name":"plain","allow":["balance"]}`)
+	if status != http.StatusOK || changed.Token != "" || strings.Join(changed.Agent.Grants, ",") != "orders,tips,subscriptions,balance" {
+		t.Fatalf("change plain's grants: %d %s", status, body)
+	}
+	if dev, err := d.DB.Authenticate(t.Context(), plain.Token); err != nil || !dev.Granted(wallet.GrantBalance) {
+		t.Errorf("plain's token after the change: %+v %v", dev, err)
+	}
+	if status, _, body := add(`{"name":"bad","allow":["money"]}`); status != http.StatusBadRequest || !strings.Contains(string(body), `There is no grant \"money\"`) {
+		t.Errorf("an unknown grant: %d %s", status, body)
+	}
+
+	r := d.MustDo(t, "GET", "/v1/agents", d.Token, nil)
+	var list struct {
+		Agents []struct {
+			Name   string
+			Grants []string
+		}
+	}
+	if err := json.Unmarshal(r.Body, &list); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+	got := map[string]string{}
+	for _, a := range list.Agents {
+		got[a.Name] = strings.Join(a.Grants, ",")
+	}
+	want := map[string]string{"plain": "orders,tips,subscriptions,balance", "reader": "orders,balance"}
+	for name, g := range want {
+		if got[name] != g {
+			t.Errorf("GET /v1/agents: %s has %q, want %q (%s)", name, got[name], g, r.Body)
+		}
+	}
+	if _, ok := got["bad"]; ok {
+		t.Errorf("the refused agent was paired")
+	}
+}

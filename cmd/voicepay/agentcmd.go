@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/voicepay/voicepay/agent"
@@ -17,7 +18,7 @@ import (
 // tools: through the daemon when it runs, else on the ledger file directly.
 type AgentCommand struct{}
 
-const agentUsage = "usage: voicepay agent add NAME [--token-file FILE] | list | revoke NAME"
+const agentUsage = "usage: voicepay agent add NAME [--allow GRANTS] [--deny GRANTS] [--token-file FILE] | list | revoke NAME"
 
 func (c *AgentCommand) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -26,6 +27,10 @@ func (c *AgentCommand) Run(ctx context.Context, args []string) error {
 	sub, args := args[0], args[1:]
 	flags := newFlags("agent " + sub)
 	tokenFile := flags.fs.String("token-file", "", "add: write the token to `file` (mode 0600) instead of printing it")
+	var allow, deny listFlag
+	flags.fs.Var(&allow, "allow", "add: also grant these (comma-separated; "+strings.Join(wallet.AllGrants, ", ")+
+		"); on an agent already paired, change its grants and keep its token")
+	flags.fs.Var(&deny, "deny", "add: grant all but these of the defaults ("+strings.Join(wallet.DefaultGrants, ", ")+")")
 	cfg, err := flags.load(args)
 	if err != nil {
 		return err
@@ -37,10 +42,15 @@ func (c *AgentCommand) Run(ctx context.Context, args []string) error {
 			return fmt.Errorf("add needs one NAME, e.g. claude; %s", agentUsage)
 		}
 		return withAgents(ctx, cfg, func(r agentRegistry) error {
-			a, token, err := r.add(ctx, rest[0])
+			a, token, err := r.add(ctx, rest[0], allow, deny)
 			if err != nil {
 				return err
 			}
+			if token == "" {
+				fmt.Printf("agent %s may now use: %s\n", a.Name, grantList(a.Grants))
+				return nil
+			}
+			fmt.Fprintf(os.Stderr, "voicepay: agent %s may use: %s\n", a.Name, grantList(a.Grants))
 			if *tokenFile != "" {
 				if err := writeFileAtomic(*tokenFile, []byte(token+"\n"), 0o600); err != nil {
 					return fmt.Errorf("write the token: %w", err)
@@ -66,7 +76,7 @@ func (c *AgentCommand) Run(ctx context.Context, args []string) error {
 				fmt.Println("no agents yet: voicepay agent add NAME pairs one")
 			}
 			for _, a := range list {
-				fmt.Printf("%-24s added %s\n", a.Name, a.Created.Local().Format(time.DateTime))
+				fmt.Printf("%-24s added %s  grants: %s\n", a.Name, a.Created.Local().Format(time.DateTime), grantList(a.Grants))
 			}
 			return nil
 		})
@@ -78,16 +88,25 @@ func (c *AgentCommand) Run(ctx context.Context, args []string) error {
 			if err := r.revoke(ctx, rest[0]); err != nil {
 				return err
 			}
-			fmt.Printf("agent %s revoked; its token no longer works\n", rest[0])
+			fmt.Printf("agent %s revoked; its token no longer works, and its proposals, subscriptions and "+
+				"unpaid orders are ended\n", rest[0])
 			return nil
 		})
 	}
 	return fmt.Errorf("unknown agent command %q; %s", sub, agentUsage)
 }
 
+// grantList says an agent's grants.
+func grantList(grants []string) string {
+	if len(grants) == 0 {
+		return "nothing (voicepay agent add NAME --allow GRANTS grants some)"
+	}
+	return strings.Join(grants, ", ")
+}
+
 // agentRegistry is where agents are paired: the daemon or the ledger file.
 type agentRegistry interface {
-	add(ctx context.Context, name string) (*agent.AgentInfo, string, error)
+	add(ctx context.Context, name string, allow, deny []string) (*agent.AgentInfo, string, error)
 	list(ctx context.Context) ([]agent.AgentInfo, error)
 	revoke(ctx context.Context, name string) error
 }
@@ -102,9 +121,9 @@ func withAgents(ctx context.Context, cfg *config.Config, fn func(agentRegistry) 
 
 type remoteAgents struct{ c *ws.Client }
 
-func (r remoteAgents) add(ctx context.Context, name string) (*agent.AgentInfo, string, error) {
+func (r remoteAgents) add(ctx context.Context, name string, allow, deny []string) (*agent.AgentInfo, string, error) {
 	var out ws.AddAgentResponse
-	if err := r.c.Post(ctx, "/v1/agents", ws.AddAgentRequest{Name: name}, &out); err != nil {
+	if err := r.c.Post(ctx, "/v1/agents", ws.AddAgentRequest{Name: name, Allow: allow, Deny: deny}, &out); err != nil {
 		return nil, "", err
 	}
 	return &out.Agent, out.Token, nil
@@ -123,8 +142,8 @@ func (r remoteAgents) revoke(ctx context.Context, name string) error {
 
 type localAgents struct{ db *wallet.DB }
 
-func (l localAgents) add(ctx context.Context, name string) (*agent.AgentInfo, string, error) {
-	return agent.AddAgent(ctx, l.db, name)
+func (l localAgents) add(ctx context.Context, name string, allow, deny []string) (*agent.AgentInfo, string, error) {
+	return agent.AddAgent(ctx, l.db, name, allow, deny)
 }
 
 func (l localAgents) list(ctx context.Context) ([]agent.AgentInfo, error) {

@@ -36,7 +36,12 @@ func TestMain(m *testing.M) {
 // loopback port, which the kernel picks as it binds, and the CLI finds it in
 // the daemon's address file.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
+	testscript.Run(t, scriptParams())
+}
+
+// scriptParams are how every script runs.
+func scriptParams() testscript.Params {
+	return testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("VOICEPAY_DATA", filepath.Join(env.WorkDir, "data"))
@@ -58,7 +63,7 @@ func TestScripts(t *testing.T) {
 			"pairwith":   pairWith,
 			"api":        api,
 		},
-	})
+	}
 }
 
 // waitServe waits until the daemon answers at the address in its address
