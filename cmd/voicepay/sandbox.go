@@ -155,7 +155,11 @@ func pairSandboxAgent(ctx context.Context, db *wallet.DB, path string) error {
 	if b, err := os.ReadFile(path); err == nil {
 		d, err := db.Authenticate(ctx, strings.TrimSpace(string(b)))
 		if err == nil && d.ID == sandboxAgent && d.Scope == wallet.ScopeAgent {
-			return nil
+			if d.Granted(wallet.GrantBalance) {
+				return nil
+			}
+			_, _, err := agent.AddAgent(ctx, db, sandboxAgent, wallet.AllGrants, nil)
+			return err
 		}
 	}
 	if _, err := db.Device(ctx, sandboxAgent); err == nil {
@@ -165,7 +169,7 @@ func pairSandboxAgent(ctx context.Context, db *wallet.DB, path string) error {
 	} else if !errors.Is(err, wallet.ErrNotFound) {
 		return err
 	}
-	_, token, err := agent.AddAgent(ctx, db, sandboxAgent)
+	_, token, err := agent.AddAgent(ctx, db, sandboxAgent, wallet.AllGrants, nil)
 	if err != nil {
 		return fmt.Errorf("pair the sandbox's agent: %w", err)
 	}
