@@ -61,10 +61,17 @@ type Hub struct {
 	// VerifyTimeout is how long the dialog waits for a passkey verification
 	// on the person's phone; 0 means two minutes.
 	VerifyTimeout time.Duration
+	// ProposalsPerMinute is how many proposals an agent may make a minute,
+	// and MaxWaiting how many of them may wait for the person at once
+	// (agent/limit.go); 0 means DefaultProposalsPerMinute and
+	// DefaultMaxWaiting.
+	ProposalsPerMinute int
+	MaxWaiting         int
 
 	mu       sync.Mutex
 	sessions map[string]*Session
 	events   broadcaster
+	limits   limits
 }
 
 // NewHub returns a hub over a wallet, a parser and the catalog they share.
