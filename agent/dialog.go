@@ -34,8 +34,8 @@ type dialog struct {
 	// claimed is what this turn answered to a claim question (agent/claim.go).
 	claimed *claimStep
 	// pick is which of the orders agents proposed this turn names, and
-	// payeeNamed the account of a payee it names by its display name
-	// (agent/which.go).
+	// payeeNamed the display name of a payee it names, whose account is
+	// then the payee slot (agent/which.go).
 	pick       *orderPick
 	payeeNamed string
 }

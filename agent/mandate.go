@@ -135,7 +135,7 @@ func (d *dialog) cancelMandate() error {
 	var targets []*wallet.Mandate
 	var err error
 	switch {
-	case slots.Payee != "" || slots.Merchant != "" || d.payeeNamed != "":
+	case slots.Payee != "" || slots.Merchant != "":
 		targets, err = d.payeeMandates()
 	case slots.Quantity > 0:
 		targets, err = d.numberedMandate(slots.Quantity)
@@ -173,7 +173,7 @@ func (d *dialog) payeeMandates() ([]*wallet.Mandate, error) {
 	slots := d.res.Slots
 	account, name := wallet.PayeeAccount(slots.Payee), slots.Payee
 	if d.payeeNamed != "" {
-		account, name = d.payeeNamed, d.in.Text
+		account, name = slots.Payee, d.payeeNamed // the account, as readNames found it
 	} else if slots.Merchant != "" {
 		account, name = wallet.MerchantAccount(slots.Merchant), slots.Merchant
 		if m, ok := d.s.hub.Catalog.Merchant(slots.Merchant); ok {

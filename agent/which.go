@@ -233,7 +233,7 @@ func (d *dialog) readNames() {
 			}
 		}
 	}
-	ms, err := d.db().FindMandates(d.ctx, wallet.MandateFilter{States: slices.Concat(proposedStates, approvedStates)})
+	ms, err := d.db().FindMandates(d.ctx, wallet.MandateFilter{})
 	if err != nil {
 		return
 	}
@@ -246,8 +246,9 @@ func (d *dialog) readNames() {
 		text := strings.Join(slices.Concat(words[:i], []string{"the", "developer"}, words[i+len(name):]), " ")
 		r := d.s.hub.Parser.Parse(text)
 		if r.Intent == intent.SubscriptionCancel && r.Slots.Payee == "developer" {
-			r.Text, r.Slots.Payee = d.in.Text, ""
-			d.res, d.payeeNamed = r, m.Payee
+			r.Text = d.in.Text
+			d.res, d.payeeNamed = r, payee(m)
+			d.res.Slots.Payee = m.Payee
 			return
 		}
 	}
