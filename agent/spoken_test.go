@@ -165,4 +165,3 @@ func speak(tb testing.TB, text string) []int16 {
 	quiet := make([]int16, voice.SampleRate/2)
 	return append(append(append([]int16(nil), quiet...), samples...), quiet...)
 }
-
