@@ -130,7 +130,7 @@ func (d *dialog) readCart() error {
 	cart := cartOf(o)
 	if d.res.Intent == intent.OrderAdd && len(s.Items) > 0 {
 		if s.Merchant != "" && s.Merchant != merchant {
-			return wallet.Errorf(wallet.EINVALID, "Those come from another shop than your order from %s.", o.PayeeName)
+			return wallet.Errorf(wallet.EINVALID, "Those come from another shop than your order from %s.", shop(o))
 		}
 		for _, th := range s.Items {
 			i := slices.IndexFunc(cart, func(l intent.Line) bool { return l.Item == th.Item })

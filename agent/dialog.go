@@ -33,6 +33,11 @@ type dialog struct {
 	passkey *wallet.PasskeyProof
 	// claimed is what this turn answered to a claim question (agent/claim.go).
 	claimed *claimStep
+	// pick is which of the orders agents proposed this turn names, and
+	// payeeNamed the display name of a payee it names, whose account is
+	// then the payee slot (agent/which.go).
+	pick       *orderPick
+	payeeNamed string
 }
 
 // A command is what the dialog does with one intent, and the states in
@@ -180,6 +185,7 @@ func (d *dialog) run() error {
 
 func (d *dialog) command() error {
 	d.answered()
+	d.readNames()
 	if d.s.st.Await == awaitNone {
 		if err := d.inContext(); err != nil {
 			d.turn.emit(Event{Type: EventIntent, Intent: &d.res})
@@ -358,10 +364,10 @@ func (d *dialog) disable() error {
 	}
 	switch {
 	case o != nil && o.State == wallet.Confirmed:
-		d.say("Payments are off, and your confirmed order from %s is cancelled; %s is released.", o.PayeeName,
+		d.say("Payments are off, and your confirmed order from %s is cancelled; %s is released.", shop(o),
 			Money(o.Total, o.Currency))
 	case o != nil:
-		d.say("Payments are off, and your order from %s is cancelled.", o.PayeeName)
+		d.say("Payments are off, and your order from %s is cancelled.", shop(o))
 	default:
 		d.say("Payments are disabled on this device.")
 	}
@@ -478,23 +484,6 @@ func (d *dialog) balance() error {
 	return nil
 }
 
-func (d *dialog) history() error {
-	paid, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{State: wallet.Paid, Newest: true, Limit: 3})
-	if err != nil {
-		return err
-	}
-	if len(paid) == 0 {
-		d.say("You have no payments yet.")
-		return nil
-	}
-	parts := make([]string, len(paid))
-	for i, o := range paid {
-		parts[i] = fmt.Sprintf("%s to %s", Money(o.Total, o.Currency), o.PayeeName)
-	}
-	d.say("Your recent payments: %s.", strings.Join(parts, "; "))
-	return nil
-}
-
 func (d *dialog) freeze() error {
 	if err := d.db().Freeze(d.ctx); err != nil {
 		return err
@@ -549,7 +538,7 @@ func (d *dialog) tellLapsed(err error) {
 
 // expiredSentence says that an order ran out of time.
 func expiredSentence(o *wallet.Order) string {
-	return fmt.Sprintf("Your order from %s expired; nothing was charged.", o.PayeeName)
+	return fmt.Sprintf("Your order from %s expired; nothing was charged.", shop(o))
 }
 
 // answer is a bare yes or no that inContext left as said: a yes to a

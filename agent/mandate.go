@@ -76,7 +76,7 @@ func (d *dialog) approveMandate() error {
 		return wallet.Errorf(wallet.ENOORDER, "There is no %s waiting for your approval.", kind)
 	}
 	if waiting[0].Kind == wallet.MandateSubscription {
-		lead := fmt.Sprintf("To approve the subscription to %s, ", waiting[0].PayeeName)
+		lead := fmt.Sprintf("To approve the subscription to %s, ", payee(waiting[0]))
 		asked, err := d.askPasskey(wallet.PurposeSubscription, awaitApprovePIN, 0, waiting[0].ID, lead)
 		if asked || err != nil {
 			return err
@@ -107,14 +107,14 @@ func (d *dialog) approveOne(m *wallet.Mandate, more int, a wallet.Authorization)
 		if err != nil {
 			return err
 		}
-		reply = fmt.Sprintf("Tipped %s to %s. Your balance is %s.", Money(c.Amount, m.Currency), m.PayeeName,
+		reply = fmt.Sprintf("Tipped %s to %s. Your balance is %s.", Money(c.Amount, m.Currency), payee(m),
 			Money(acct.Balance(), m.Currency))
 		if m.Cap > m.First || m.Period > 0 {
 			reply += fmt.Sprintf(" Your agent %s may tip up to %s without asking, until %s.", m.Agent, capText(m), when(m.Expires))
 		}
 	} else {
 		reply = fmt.Sprintf("Approved: your agent %s may charge %s for %s, up to %s, until %s.", m.Agent, priceText(m),
-			m.PayeeName, capText(m), when(m.Expires))
+			payee(m), capText(m), when(m.Expires))
 	}
 	switch n := more; {
 	case n == 1:
@@ -172,7 +172,9 @@ func (d *dialog) cancelMandate() error {
 func (d *dialog) payeeMandates() ([]*wallet.Mandate, error) {
 	slots := d.res.Slots
 	account, name := wallet.PayeeAccount(slots.Payee), slots.Payee
-	if slots.Merchant != "" {
+	if d.payeeNamed != "" {
+		account, name = slots.Payee, d.payeeNamed // the account, as readNames found it
+	} else if slots.Merchant != "" {
 		account, name = wallet.MerchantAccount(slots.Merchant), slots.Merchant
 		if m, ok := d.s.hub.Catalog.Merchant(slots.Merchant); ok {
 			name = m.Name()
@@ -250,13 +252,13 @@ func (d *dialog) namedMandates() ([]*wallet.Mandate, error) {
 func ended(m *wallet.Mandate) string {
 	switch {
 	case m.State == wallet.MandateDeclined && m.Kind == wallet.MandateTip:
-		return fmt.Sprintf("declined the tip for %s; nothing was charged", m.PayeeName)
+		return fmt.Sprintf("declined the tip for %s; nothing was charged", payee(m))
 	case m.State == wallet.MandateDeclined:
-		return fmt.Sprintf("declined the subscription to %s; nothing was charged", m.PayeeName)
+		return fmt.Sprintf("declined the subscription to %s; nothing was charged", payee(m))
 	case m.Kind == wallet.MandateTip:
-		return fmt.Sprintf("cancelled the tip allowance for %s; your agent %s can tip nothing more under it", m.PayeeName, m.Agent)
+		return fmt.Sprintf("cancelled the tip allowance for %s; your agent %s can tip nothing more under it", payee(m), m.Agent)
 	}
-	return fmt.Sprintf("cancelled your subscription to %s; your agent %s can charge nothing more under it", m.PayeeName, m.Agent)
+	return fmt.Sprintf("cancelled your subscription to %s; your agent %s can charge nothing more under it", payee(m), m.Agent)
 }
 
 // listMandates reads the approved tips and subscriptions, numbered, then
@@ -289,9 +291,9 @@ func (d *dialog) listMandates() error {
 		parts := make([]string, len(waiting))
 		for i, m := range waiting {
 			if m.Kind == wallet.MandateTip {
-				parts[i] = fmt.Sprintf("a tip of %s for %s from your agent %s", Money(m.First, m.Currency), m.PayeeName, m.Agent)
+				parts[i] = fmt.Sprintf("a tip of %s for %s from your agent %s", Money(m.First, m.Currency), payee(m), m.Agent)
 			} else {
-				parts[i] = fmt.Sprintf("a subscription to %s from your agent %s, %s, up to %s", m.PayeeName, m.Agent,
+				parts[i] = fmt.Sprintf("a subscription to %s from your agent %s, %s, up to %s", payee(m), m.Agent,
 					priceText(m), capText(m))
 			}
 		}

@@ -47,7 +47,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 		t.Errorf("proposed %+v", m)
 	}
 	e := Next(t, events)
-	want := `Your agent claude proposes a subscription to acme_cloud: 0.50 yuan per use, up to 3 yuan a day, until April 22 at 12:00. It says: "GPU time for your builds". Say approve the subscription to go ahead, or cancel the subscription.`
+	want := `Your agent claude proposes a subscription to "acme_cloud": 0.50 yuan per use, up to 3 yuan a day, until April 22 at 12:00. It says: "GPU time for your builds". Say approve the subscription to go ahead, or cancel the subscription.`
 	if e.Type != agent.EventProposal || e.Mandate == nil || e.Mandate.ID != m.ID || e.Text != want {
 		t.Errorf("proposal event %+v\nwant text %q", e, want)
 	}
@@ -59,9 +59,9 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	Run(t, h, s, []Step{
 		{Say: "approve the tip", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "There is no tip waiting for your approval."},
 		{Say: "what subscriptions do I have", State: agent.StateIdle,
-			Reply: "You have no subscriptions or tip allowances yet. Waiting for your approval: a subscription to acme_cloud from your agent claude, 0.50 yuan per use, up to 3 yuan a day."},
+			Reply: "You have no subscriptions or tip allowances yet. Waiting for your approval: a subscription to \"acme_cloud\" from your agent claude, 0.50 yuan per use, up to 3 yuan a day."},
 		{Say: "approve the subscription", State: agent.StateIdle,
-			Reply: "Approved: your agent claude may charge 0.50 yuan per use for acme_cloud, up to 3 yuan a day, until April 22 at 12:00."},
+			Reply: "Approved: your agent claude may charge 0.50 yuan per use for \"acme_cloud\", up to 3 yuan a day, until April 22 at 12:00."},
 	})
 	if got := h.Balance(); got != Opening {
 		t.Errorf("approving a subscription moved money: balance %d", got)
@@ -74,7 +74,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	usage(t, h, "u1", m.ID, 3, wallet.ECONFLICT)
 	e = Next(t, events)
 	if e.Type != agent.EventMandateCharged || e.Charge == nil || e.Charge.ID != c1.ID ||
-		e.Text != "Your agent claude charged 1 yuan for two uses of acme_cloud; 2 yuan of 3 yuan a day is left." {
+		e.Text != "Your agent claude charged 1 yuan for two uses of \"acme_cloud\"; 2 yuan of 3 yuan a day is left." {
 		t.Errorf("charge event %+v", e)
 	}
 	Quiet(t, events) // the retry is not announced again
@@ -102,9 +102,9 @@ func TestSubscriptionLifecycle(t *testing.T) {
 
 	Run(t, h, s, []Step{
 		{Say: "what subscriptions do I have", State: agent.StateIdle,
-			Reply: "Your subscriptions and tip allowances: number 1, acme_cloud from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0.50 yuan used, until April 22 at 12:00."},
+			Reply: "Your subscriptions and tip allowances: number 1, \"acme_cloud\" from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0.50 yuan used, until April 22 at 12:00."},
 		{Say: "cancel my subscription", State: agent.StateIdle,
-			Reply: "Cancelled your subscription to acme_cloud; your agent claude can charge nothing more under it."},
+			Reply: "Cancelled your subscription to \"acme_cloud\"; your agent claude can charge nothing more under it."},
 		{Say: "cancel my subscription", State: agent.StateIdle, Code: wallet.ENOORDER,
 			Reply: "You have no subscription to cancel."},
 	})
@@ -184,15 +184,15 @@ func TestTipRequest(t *testing.T) {
 		t.Errorf("expires %s, want %s", m.Expires, want)
 	}
 	e := Next(t, events)
-	if want := `Your agent claude asks for a tip of 5 yuan for claude_dev. It says: "Thanks for the refactor". Say approve the tip to go ahead, or decline the tip.`; e.Text != want {
+	if want := `Your agent claude asks for a tip of 5 yuan for "claude_dev". It says: "Thanks for the refactor". Say approve the tip to go ahead, or decline the tip.`; e.Text != want {
 		t.Errorf("tip proposal\n got %q\nwant %q", e.Text, want)
 	}
 	Run(t, h, s, []Step{
 		{Say: "approve the subscription", State: agent.StateIdle, Code: wallet.ENOORDER,
 			Reply: "There is no subscription waiting for your approval."},
 		{Say: "pay", State: agent.StateIdle, Code: wallet.ENOORDER,
-			Reply: "There is no order to pay. Your agent claude asks you to approve a tip for claude_dev: say approve the tip."},
-		{Say: "approve the tip", State: agent.StateIdle, Reply: "Tipped 5 yuan to claude_dev. Your balance is 995 yuan."},
+			Reply: "There is no order to pay. Your agent claude asks you to approve a tip for \"claude_dev\": say approve the tip."},
+		{Say: "approve the tip", State: agent.StateIdle, Reply: "Tipped 5 yuan to \"claude_dev\". Your balance is 995 yuan."},
 		{Say: "approve the tip", State: agent.StateIdle, Code: wallet.ENOORDER},
 	})
 	h.Clock.Advance(time.Minute)
@@ -212,7 +212,7 @@ func TestTipRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	Run(t, h, s, []Step{
-		{Say: "decline the tip", State: agent.StateIdle, Reply: "Declined the tip for claude_dev; nothing was charged."},
+		{Say: "decline the tip", State: agent.StateIdle, Reply: "Declined the tip for \"claude_dev\"; nothing was charged."},
 		{Say: "approve the tip", State: agent.StateIdle, Code: wallet.ENOORDER},
 	})
 	if got, want := h.Balance(), int64(Opening-500); got != want {
@@ -231,7 +231,7 @@ func TestTipAllowance(t *testing.T) {
 		t.Fatal(err)
 	}
 	Run(t, h, s, []Step{{Say: "approve the tip", State: agent.StateIdle,
-		Reply: "Tipped 3 yuan to claude_dev. Your balance is 997 yuan. Your agent claude may tip up to 10 yuan a day without asking, until April 16 at 12:00."}})
+		Reply: "Tipped 3 yuan to \"claude_dev\". Your balance is 997 yuan. Your agent claude may tip up to 10 yuan a day without asking, until April 16 at 12:00."}})
 	events, cancel := h.Subscribe()
 	defer cancel()
 	later := agent.TipRequest{Payee: "claude_dev", Amount: 400}
@@ -240,7 +240,7 @@ func TestTipAllowance(t *testing.T) {
 		t.Fatalf("a tip under the allowance: %+v %+v %v", got, c, err)
 	}
 	if e := Next(t, events); e.Type != agent.EventMandateCharged ||
-		e.Text != "Your agent claude tipped claude_dev 4 yuan under your tip allowance; 3 yuan of 10 yuan a day is left." {
+		e.Text != "Your agent claude tipped \"claude_dev\" 4 yuan under your tip allowance; 3 yuan of 10 yuan a day is left." {
 		t.Errorf("charge event %+v", e)
 	}
 	again, c2, err := h.RequestTip(ctx, "claude", "a2", later)
@@ -281,23 +281,23 @@ func TestCancelSubscriptions(t *testing.T) {
 	mustSubscribe(t, h, "s3", dev)
 	Run(t, h, s, []Step{
 		{Say: "approve the subscription", State: agent.StateIdle,
-			Reply: "Approved: your agent claude may charge 0.50 yuan per use for acme_cloud, up to 3 yuan a day, until April 22 at 12:00. 2 more subscriptions are waiting."},
+			Reply: "Approved: your agent claude may charge 0.50 yuan per use for \"acme_cloud\", up to 3 yuan a day, until April 22 at 12:00. 2 more subscriptions are waiting."},
 		{Say: "approve the subscription", State: agent.StateIdle},
 		{Say: "approve the subscription", State: agent.StateIdle},
 		{Say: "cancel my subscription", State: agent.StateIdle, Code: wallet.EINVALID,
-			Reply: "Which one? Number 1, acme_cloud from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00; " +
+			Reply: "Which one? Number 1, \"acme_cloud\" from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00; " +
 				"number 2, Luckin Coffee from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00; " +
-				"number 3, developer from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00. Say cancel subscription number one, for example."},
+				"number 3, \"developer\" from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00. Say cancel subscription number one, for example."},
 		{Say: "cancel my subscription to luckin coffee", State: agent.StateIdle,
 			Reply: "Cancelled your subscription to Luckin Coffee; your agent claude can charge nothing more under it."},
 		{Say: "cancel my subscription to KFC", State: agent.StateIdle, Code: wallet.ENOTFOUND,
 			Reply: "You have no subscription or tip allowance for KFC."},
 		{Say: "cancel subscription number four", State: agent.StateIdle, Code: wallet.ENOTFOUND},
 		{Say: "cancel subscription number two", State: agent.StateIdle,
-			Reply: "Cancelled your subscription to developer; your agent claude can charge nothing more under it."},
+			Reply: "Cancelled your subscription to \"developer\"; your agent claude can charge nothing more under it."},
 		{Say: "cancel my subscription to the developer", State: agent.StateIdle, Code: wallet.ENOTFOUND},
 		{Say: "what subscriptions do I have", State: agent.StateIdle,
-			Reply: "Your subscriptions and tip allowances: number 1, acme_cloud from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00."},
+			Reply: "Your subscriptions and tip allowances: number 1, \"acme_cloud\" from your agent claude, 0.50 yuan per use, up to 3 yuan a day, 0 yuan used, until April 22 at 12:00."},
 	})
 }
 
@@ -305,6 +305,7 @@ func TestCancelSubscriptions(t *testing.T) {
 // subscriber, and ends on cancel.
 func TestSubscribe(t *testing.T) {
 	h, _ := MustOpenAgent(t)
+	h.ProposalsPerMinute, h.MaxWaiting = 1000, 1000 // no limit on proposals here
 	ctx := context.Background()
 	fast, cancelFast := h.Subscribe()
 	slow, cancelSlow := h.Subscribe() // never read until the end
@@ -399,7 +400,7 @@ func TestCancelOwnTip(t *testing.T) {
 	Run(t, h, s, []Step{
 		{Say: "tip the developer five yuan", State: agent.StateDrafted},
 		{Say: "cancel the tip", State: agent.StateIdle, Reply: "Order cancelled. Nothing was charged."},
-		{Say: "cancel the tip", State: agent.StateIdle, Reply: "Declined the tip for claude_dev; nothing was charged."},
+		{Say: "cancel the tip", State: agent.StateIdle, Reply: "Declined the tip for \"claude_dev\"; nothing was charged."},
 		{Say: "cancel the tip", State: agent.StateIdle, Code: wallet.ENOORDER, Reply: "You have no tip to cancel."},
 	})
 	if got := h.Balance(); got != Opening {

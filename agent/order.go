@@ -162,7 +162,7 @@ func (d *dialog) create() error {
 		return err
 	}
 	d.orderEvent(o)
-	d.say("%s from %s, %s. Say confirm to place the order.", capital(d.s.hub.lineNames(o)), o.PayeeName, Money(o.Total, o.Currency))
+	d.say("%s from %s, %s. Say confirm to place the order.", capital(d.s.hub.lineNames(o)), shop(o), Money(o.Total, o.Currency))
 	return nil
 }
 
@@ -178,7 +178,7 @@ func (d *dialog) askAddOrReplace(cur, o *wallet.Order) error {
 		return nil
 	}
 	d.say("You already have %s from %s drafted. Replace it with %s from %s? Say replace it, or cancel order.",
-		d.s.hub.lineNames(cur), cur.PayeeName, what, o.PayeeName)
+		d.s.hub.lineNames(cur), shop(cur), what, shop(o))
 	return nil
 }
 
@@ -241,30 +241,50 @@ func (d *dialog) modify() error {
 	return nil
 }
 
-// target is the order a command acts on: the session's own, or else the
-// oldest one an agent proposed that waits for the person, which becomes the
-// session's. With neither, the refusal says none, and what waits instead.
-func (d *dialog) target(none string) (*wallet.Order, error) {
+// target is the order a command acts on: the session's own, or else one
+// an agent proposed that waits for the person, which becomes the
+// session's: the one the turn names (agent/which.go), or the only one. With
+// several and none named, ask reads them out and asks which, and target
+// returns nil, nil; otherwise the oldest is taken. With none, the refusal
+// says so, and what waits instead.
+func (d *dialog) target(none string, ask bool) (*wallet.Order, error) {
 	o, err := d.current()
 	if err != nil || o != nil {
 		return o, err
 	}
-	waiting, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{Waiting: true, Limit: 1})
+	waiting, err := d.db().FindOrders(d.ctx, wallet.OrderFilter{Waiting: true})
 	if err != nil {
 		return nil, err
 	}
 	if len(waiting) == 0 {
 		return nil, d.noOrder(none)
 	}
-	d.s.st.OrderID = waiting[0].ID
-	return waiting[0], nil
+	listed, named := d.narrow(waiting)
+	again := d.pick != nil && d.pick.asked && !d.pick.named(d.res.Slots)
+	switch {
+	case len(named) == 1 && !again, len(named) > 1 && !ask:
+		d.s.st.OrderID = named[0].ID
+		return named[0], nil
+	case len(named) == 0 && len(listed) == 0:
+		return nil, d.noOrder(none) // those asked about no longer wait
+	case len(named) == 0:
+		return nil, d.askWhich(listed, "None of the waiting orders is that one. ")
+	case again:
+		return nil, d.askWhich(named, "I didn't catch which one. ")
+	}
+	return nil, d.askWhich(named, "")
 }
 
 // confirm holds the funds of the session's order. A session without one
-// takes up the oldest order an agent proposed.
+// takes up the order an agent proposed that the person names, or the only
+// one; with several, it asks which.
 func (d *dialog) confirm() error {
-	o, err := d.target("There is no order to confirm.")
-	if err != nil {
+	if d.pick != nil && d.pick.drop {
+		d.say("Okay, nothing is confirmed; the orders still wait.")
+		return nil
+	}
+	o, err := d.target("There is no order to confirm.", true)
+	if err != nil || o == nil {
 		return err
 	}
 	if err := d.isOrder(o); err != nil {
@@ -305,7 +325,7 @@ func (d *dialog) confirmed(o *wallet.Order) error {
 	d.orderEvent(o)
 	lead := "Order confirmed"
 	if o.Agent != "" {
-		lead = fmt.Sprintf("Confirmed your agent %s's order of %s from %s", o.Agent, d.s.hub.lineNames(o), o.PayeeName)
+		lead = fmt.Sprintf("Confirmed your agent %s's order of %s from %s", o.Agent, d.s.hub.lineNames(o), shop(o))
 	}
 	if o.StepUp() {
 		how := "your PIN"
@@ -337,7 +357,7 @@ func (d *dialog) authorize(pin string) error {
 		return d.noOrder("There is no order to pay.")
 	}
 	if o.State != wallet.Confirmed {
-		return wallet.Errorf(wallet.ESTATE, "Confirm the order first: %s for %s.", o.PayeeName, Money(o.Total, o.Currency))
+		return wallet.Errorf(wallet.ESTATE, "Confirm the order first: %s for %s.", shop(o), Money(o.Total, o.Currency))
 	}
 	if a := d.res.Slots.Amount; d.res.Intent == intent.PaymentAuthorize && a > 0 && a != o.Total {
 		return wallet.Errorf(wallet.EINVALID, "Your order is %s, not %s. Say pay to authorize %s.", Money(o.Total, o.Currency),
@@ -384,7 +404,7 @@ func (d *dialog) paid(o *wallet.Order) error {
 	if err != nil {
 		return err
 	}
-	d.say("Paid %s to %s. Your balance is %s.", Money(o.Total, o.Currency), o.PayeeName, Money(acct.Balance(), o.Currency))
+	d.say("Paid %s to %s. Your balance is %s.", Money(o.Total, o.Currency), shop(o), Money(acct.Balance(), o.Currency))
 	return nil
 }
 
@@ -405,9 +425,9 @@ func (d *dialog) paidBefore() (*wallet.Order, error) {
 }
 
 // cancel cancels the session's order. A session without one cancels the
-// oldest order an agent proposed.
+// order an agent proposed that the person names, or else the oldest.
 func (d *dialog) cancel() error {
-	o, err := d.target("There is no order to cancel.")
+	o, err := d.target("There is no order to cancel.", false)
 	if err != nil {
 		return err
 	}
@@ -418,7 +438,7 @@ func (d *dialog) cancel() error {
 	d.s.st.OrderID = 0
 	d.orderEvent(o)
 	if o.Agent != "" {
-		d.say("Cancelled your agent %s's order from %s. Nothing was charged.", o.Agent, o.PayeeName)
+		d.say("Cancelled your agent %s's order from %s. Nothing was charged.", o.Agent, shop(o))
 		return nil
 	}
 	d.say("Order cancelled. Nothing was charged.")
@@ -445,7 +465,7 @@ func (d *dialog) isOrder(o *wallet.Order) error {
 	if o.State == wallet.Confirmed {
 		next = "Say pay to authorize it as it is, or cancel order."
 	}
-	return wallet.Errorf(wallet.EINVALID, "Your order is %s from %s, %s. %s", d.s.hub.lineNames(o), o.PayeeName,
+	return wallet.Errorf(wallet.EINVALID, "Your order is %s from %s, %s. %s", d.s.hub.lineNames(o), shop(o),
 		Money(o.Total, o.Currency), next)
 }
 
@@ -495,10 +515,10 @@ func (d *dialog) noOrder(sentence string) error {
 		return err
 	case o != nil:
 		return wallet.Errorf(wallet.ENOORDER, "%s Your agent %s proposed %s from %s for %s: say confirm to go ahead.",
-			sentence, o.Agent, d.s.hub.lineNames(o), o.PayeeName, Money(o.Total, o.Currency))
+			sentence, o.Agent, d.s.hub.lineNames(o), shop(o), Money(o.Total, o.Currency))
 	case m != nil:
 		return wallet.Errorf(wallet.ENOORDER, "%s Your agent %s asks you to approve a %s for %s: say approve the %s.",
-			sentence, m.Agent, m.Kind, m.PayeeName, m.Kind)
+			sentence, m.Agent, m.Kind, payee(m), m.Kind)
 	}
 	return wallet.Errorf(wallet.ENOORDER, "%s", sentence)
 }
@@ -534,7 +554,7 @@ func (d *dialog) readOrder() error {
 	if o == nil {
 		return d.noOrder("You have no order open.")
 	}
-	what := fmt.Sprintf("%s from %s, %s", d.s.hub.lineNames(o), o.PayeeName, Money(o.Total, o.Currency))
+	what := fmt.Sprintf("%s from %s, %s", d.s.hub.lineNames(o), shop(o), Money(o.Total, o.Currency))
 	if o.State == wallet.Confirmed {
 		d.say("Your order: %s, on hold. Say pay to authorize it.", what)
 		return nil

@@ -36,24 +36,53 @@ func list(parts []string, conj string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " " + conj + " " + parts[len(parts)-1]
 }
 
-// lineNames says what an order buys: "two lattes and an americano".
+// lineNames says what an order buys: "two lattes and an americano". The
+// names of lines an agent priced itself are data, in quotation marks:
+// "three "GPU hours"".
 func (h *Hub) lineNames(o *wallet.Order) string {
 	id, _ := wallet.MerchantOf(o.Payee)
 	m, catalog := h.Catalog.Merchant(id)
 	parts := make([]string, len(o.Lines))
 	for i, ln := range o.Lines {
-		name := ln.Name
 		if it, ok := m.Item(ln.Item); catalog && ok {
-			name = unitName(it)
+			parts[i] = count(ln.Quantity, unitName(it))
+		} else if o.Agent != "" {
+			parts[i] = countData(ln.Quantity, ln.Name)
+		} else {
+			parts[i] = count(ln.Quantity, ln.Name)
 		}
-		parts[i] = count(ln.Quantity, name)
 	}
 	return join(parts)
 }
 
+// Names an agent chose (the payee of free lines, a tip's or a
+// subscription's payee, a line's name) are read out as data, in quotation
+// marks, apart from voicepay's own words: a catalog merchant's name is
+// voicepay's own.
+
+// shop says whom an order pays.
+func shop(o *wallet.Order) string {
+	if o.Agent == "" {
+		return o.PayeeName
+	}
+	return dataName(o.Payee, o.PayeeName)
+}
+
+// payee says whom a mandate pays.
+func payee(m *wallet.Mandate) string { return dataName(m.Payee, m.PayeeName) }
+
+// dataName is the name of the account paid, quoted unless it is a catalog
+// merchant's.
+func dataName(account, name string) string {
+	if _, ok := wallet.MerchantOf(account); ok {
+		return name
+	}
+	return `"` + name + `"`
+}
+
 // orderProposal is the announcement of an order an agent proposed.
 func (h *Hub) orderProposal(o *wallet.Order) Event {
-	base := fmt.Sprintf("Your agent %s wants to buy %s from %s for %s.", o.Agent, h.lineNames(o), o.PayeeName,
+	base := fmt.Sprintf("Your agent %s wants to buy %s from %s for %s.", o.Agent, h.lineNames(o), shop(o),
 		Money(o.Total, o.Currency))
 	const ask = " Say confirm to go ahead."
 	return Event{Type: EventProposal, Order: ViewOrder(o, h.DB.Now()), Text: base + quoted(o.Memo) + ask, speech: base + ask}
@@ -64,13 +93,13 @@ func (h *Hub) orderProposal(o *wallet.Order) Event {
 func mandateProposal(m *wallet.Mandate) Event {
 	var base, ask string
 	if m.Kind == wallet.MandateTip {
-		base = fmt.Sprintf("Your agent %s asks for a tip of %s for %s.", m.Agent, Money(m.First, m.Currency), m.PayeeName)
+		base = fmt.Sprintf("Your agent %s asks for a tip of %s for %s.", m.Agent, Money(m.First, m.Currency), payee(m))
 		if m.Cap > m.First || m.Period > 0 {
 			base += fmt.Sprintf(" Approving it allows tips of up to %s, until %s.", capText(m), when(m.Expires))
 		}
 		ask = " Say approve the tip to go ahead, or decline the tip."
 	} else {
-		base = fmt.Sprintf("Your agent %s proposes a subscription to %s: %s, up to %s, until %s.", m.Agent, m.PayeeName,
+		base = fmt.Sprintf("Your agent %s proposes a subscription to %s: %s, up to %s, until %s.", m.Agent, payee(m),
 			priceText(m), capText(m), when(m.Expires))
 		ask = " Say approve the subscription to go ahead, or cancel the subscription."
 	}
@@ -82,10 +111,10 @@ func chargeEvent(m *wallet.Mandate, c *wallet.Charge) Event {
 	var text string
 	if m.Kind == wallet.MandateTip {
 		text = fmt.Sprintf("Your agent %s tipped %s %s under your tip allowance; %s of %s is left.", m.Agent,
-			m.PayeeName, Money(c.Amount, m.Currency), Money(m.Remaining(), m.Currency), capText(m))
+			payee(m), Money(c.Amount, m.Currency), Money(m.Remaining(), m.Currency), capText(m))
 	} else {
 		text = fmt.Sprintf("Your agent %s charged %s for %s of %s; %s of %s is left.", m.Agent,
-			Money(c.Amount, m.Currency), count(int(c.Units), m.Unit), m.PayeeName, Money(m.Remaining(), m.Currency), capText(m))
+			Money(c.Amount, m.Currency), count(int(c.Units), m.Unit), payee(m), Money(m.Remaining(), m.Currency), capText(m))
 	}
 	return Event{Type: EventMandateCharged, Mandate: ViewMandate(m), Charge: c, Text: text}
 }
@@ -134,10 +163,10 @@ func when(t time.Time) string { return t.Format("January 2 at 15:04") }
 // summary says what a mandate allows and how much of it is used, for a list.
 func summary(m *wallet.Mandate) string {
 	if m.Kind == wallet.MandateTip {
-		return fmt.Sprintf("tips for %s from your agent %s, up to %s, %s used, until %s", m.PayeeName, m.Agent,
+		return fmt.Sprintf("tips for %s from your agent %s, up to %s, %s used, until %s", payee(m), m.Agent,
 			capText(m), Money(m.PeriodSpent, m.Currency), when(m.Expires))
 	}
-	return fmt.Sprintf("%s from your agent %s, %s, up to %s, %s used, until %s", m.PayeeName, m.Agent,
+	return fmt.Sprintf("%s from your agent %s, %s, up to %s, %s used, until %s", payee(m), m.Agent,
 		priceText(m), capText(m), Money(m.PeriodSpent, m.Currency), when(m.Expires))
 }
 
@@ -165,16 +194,46 @@ func count(n int, name string) string {
 	case n == 1 && (name == "" || intent.IsPlural(name)):
 		return name
 	case n == 1:
-		article := "a"
-		if strings.ContainsRune("aeiouAEIOU", rune(name[0])) {
-			article = "an"
-		}
-		return article + " " + name
+		return article(name) + " " + name
 	case n <= 20:
 		return intent.NumberWords(n) + " " + intent.Plural(name)
 	default:
 		return fmt.Sprintf("%d %s", n, intent.Plural(name))
 	}
+}
+
+// countData is count with the name as data, in quotation marks: a
+// "storage", three "GPU hours".
+func countData(n int, name string) string {
+	switch {
+	case n == 1 && intent.IsPlural(name):
+		return `"` + name + `"`
+	case n == 1:
+		return article(name) + ` "` + name + `"`
+	case n <= 20:
+		return intent.NumberWords(n) + ` "` + intent.Plural(name) + `"`
+	}
+	return fmt.Sprintf(`%d "%s"`, n, intent.Plural(name))
+}
+
+// article is the indefinite article of a name, by its first sound: "a
+// use", "an hour".
+func article(name string) string {
+	lower := strings.ToLower(name)
+	for _, p := range []string{"use", "usu", "uni", "uti", "eu", "one", "once"} {
+		if strings.HasPrefix(lower, p) {
+			return "a"
+		}
+	}
+	for _, p := range []string{"hour", "honest", "honor", "honour", "heir"} {
+		if strings.HasPrefix(lower, p) {
+			return "an"
+		}
+	}
+	if lower != "" && strings.ContainsRune("aeiou", rune(lower[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // unitName is what a quantity of an item counts. That is its display name,

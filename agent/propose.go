@@ -142,7 +142,12 @@ func (h *Hub) ProposeOrder(ctx context.Context, agent, key string, p OrderPropos
 			draft.Lines = append(draft.Lines, wallet.Line{Name: name, Quantity: pl.Quantity, UnitPrice: pl.UnitPrice})
 		}
 	}
+	done, err := h.admit(ctx, agent, k)
+	if err != nil {
+		return nil, err
+	}
 	o, err := h.DB.CreateOrder(ctx, k, draft)
+	done(err == nil)
 	if err != nil {
 		return nil, h.coded("propose order", err)
 	}
@@ -184,7 +189,7 @@ func (h *Hub) CancelAgentOrder(ctx context.Context, agent, key string, id uint64
 		return nil, h.coded("cancel order", err)
 	}
 	h.announce(fmt.Sprintf("cancel:%d", id), Event{Type: EventOrderUpdated, Order: ViewOrder(cancelled, h.DB.Now()),
-		Text: fmt.Sprintf("Your agent %s withdrew its order from %s. Nothing was charged.", agent, cancelled.PayeeName)})
+		Text: fmt.Sprintf("Your agent %s withdrew its order from %s. Nothing was charged.", agent, shop(cancelled))})
 	return cancelled, nil
 }
 
@@ -302,10 +307,16 @@ func (h *Hub) agentRequest(ctx context.Context, agent, key string) (string, erro
 }
 
 // coded turns err into the coded error an agent sees, logging a fault.
+// What the wallet says to the person is said to the agent about the person.
 func (h *Hub) coded(op string, err error) error {
 	e := wallet.AsError(err)
-	if e.Code == wallet.EINTERNAL {
+	switch e.Code {
+	case wallet.EINTERNAL:
 		h.Logger.Error(op+" failed", "err", err)
+	case wallet.EFROZEN:
+		return e.Reworded("The person's wallet is frozen; nothing can be charged until they unfreeze it.")
+	case wallet.EFUNDS:
+		return e.Reworded("The person's wallet does not have enough money for this, counting what is on hold.")
 	}
 	return e
 }
@@ -327,7 +338,12 @@ func (h *Hub) mandateTerms(d *wallet.MandateDraft, note string, life time.Durati
 // proposeMandate proposes d under k and announces it while it waits for the
 // person. A retry returns the mandate as it is now.
 func (h *Hub) proposeMandate(ctx context.Context, k string, d wallet.MandateDraft) (*wallet.Mandate, error) {
+	done, err := h.admit(ctx, d.Agent, k)
+	if err != nil {
+		return nil, err
+	}
 	m, err := h.DB.ProposeMandate(ctx, k, d)
+	done(err == nil)
 	if err != nil {
 		return nil, h.coded("propose mandate", err)
 	}
@@ -348,6 +364,9 @@ func (h *Hub) payeeID(id string) (account, name string, err error) {
 	}
 	if !wallet.ValidPayeeID(id) {
 		return "", "", wallet.Errorf(wallet.EINVALID, "A payee is an id of lowercase letters, digits, _ and -, such as claude_dev; %q is not.", id)
+	}
+	if err := noCommandWords(id, "payee"); err != nil {
+		return "", "", err
 	}
 	return wallet.PayeeAccount(id), id, nil
 }
@@ -422,18 +441,52 @@ func cleanText(s, what string) (string, error) {
 	return b.String(), nil
 }
 
-// cleanName checks a name an agent gives a line or a payee: read out as part
-// of voicepay's own sentence, it may hold only letters, digits, spaces and
-// - & ' + / ( ).
+// cleanName checks a name an agent gives a line or a payee. voicepay reads
+// it out in its own sentences, next to a microphone that takes commands, so
+// it may hold only letters, digits, spaces and - ' & , and a full stop
+// between letters or digits ("acme.io"), never one that ends a sentence;
+// and none of the words voicepay asks the person to say (commandWord).
 func cleanName(s, what string) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
 	if s == "" || utf8.RuneCountInString(s) > wallet.MaxName {
 		return "", wallet.Errorf(wallet.EINVALID, "The %s must be 1 to %d characters.", what, wallet.MaxName)
 	}
-	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" -&'+/()", r) {
-			return "", wallet.Errorf(wallet.EINVALID, "The %s may hold only letters, digits, spaces and - & ' + / ( ).", what)
+	rs := []rune(s)
+	for i, r := range rs {
+		inner := r == '.' && i > 0 && i < len(rs)-1 && alnum(rs[i-1]) && alnum(rs[i+1])
+		if !alnum(r) && !inner && !strings.ContainsRune(" -&',", r) {
+			return "", wallet.Errorf(wallet.EINVALID,
+				"The %s may hold only letters, digits, spaces and - & ' , (and . inside a word).", what)
 		}
 	}
+	if err := noCommandWords(s, what); err != nil {
+		return "", err
+	}
 	return s, nil
+}
+
+func alnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// commandWords are the words of the commands that move money, and of the
+// answers that confirm, as voicepay asks the person to say them ("say
+// confirm to go ahead", "say pay to authorize", "approve the tip", "yes, go
+// ahead"): a name that held one could be heard as the command when voicepay
+// reads it out.
+var commandWords = map[string]bool{
+	"say": true, "confirm": true, "confirmed": true, "pay": true, "paid": true, "payment": true,
+	"authorize": true, "authorise": true, "authorized": true, "approve": true, "approved": true,
+	"tip": true, "yes": true, "yeah": true, "yep": true, "sure": true, "ok": true, "okay": true,
+	"ahead": true, "checkout": true, "unfreeze": true,
+}
+
+// noCommandWords refuses a name with a command word in it, whatever the
+// case and wherever it stands among the name's words.
+func noCommandWords(s, what string) error {
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !alnum(r) }) {
+		if commandWords[w] {
+			return wallet.Errorf(wallet.EINVALID, "The %s may not hold %q: voicepay reads names out, and that is "+
+				"one of the words the person says to pay.", what, w)
+		}
+	}
+	return nil
 }

@@ -309,18 +309,18 @@ func TestProposeOrderRefusals(t *testing.T) {
 // to a catalog merchant it names.
 func TestProposeFreeLines(t *testing.T) {
 	h, s := MustOpenAgent(t)
-	o := mustPropose(t, h, "free", agent.OrderProposal{Merchant: "Acme Cloud (EU)", Lines: []agent.ProposedLine{
+	o := mustPropose(t, h, "free", agent.OrderProposal{Merchant: "Acme Cloud EU", Lines: []agent.ProposedLine{
 		{Name: "GPU hour", Quantity: 3, UnitPrice: 400}, {Name: "storage", Quantity: 1, UnitPrice: 150}}})
-	if o.Payee != wallet.PayeeAccount("acme_cloud_eu") || o.PayeeName != "Acme Cloud (EU)" || o.Total != 1350 {
+	if o.Payee != wallet.PayeeAccount("acme_cloud_eu") || o.PayeeName != "Acme Cloud EU" || o.Total != 1350 {
 		t.Errorf("free order %+v", o)
 	}
 	Run(t, h, s, []Step{
 		{Say: "make it three", State: agent.StateIdle, Code: wallet.ENOORDER},
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 1350,
-			Reply: "Confirmed your agent claude's order of three GPU hours and a storage from Acme Cloud (EU); 13.50 yuan is on hold. Risk control will ask for your PIN. Say pay to authorize."},
+			Reply: "Confirmed your agent claude's order of three \"GPU hours\" and a \"storage\" from \"Acme Cloud EU\"; 13.50 yuan is on hold. Risk control will ask for your PIN. Say pay to authorize."},
 		{Say: "make it two", State: agent.StateConfirmed, Held: 1350, Code: wallet.ESTATE,
 			Reply: "This order can't be changed, only cancelled."},
-		{Say: "cancel order", State: agent.StateIdle, Reply: "Cancelled your agent claude's order from Acme Cloud (EU). Nothing was charged."},
+		{Say: "cancel order", State: agent.StateIdle, Reply: "Cancelled your agent claude's order from \"Acme Cloud EU\". Nothing was charged."},
 	})
 	o = mustPropose(t, h, "named", agent.OrderProposal{Merchant: "luckin coffee", Lines: []agent.ProposedLine{
 		{Name: "gift card", Quantity: 1, UnitPrice: 5000}}})
@@ -384,9 +384,10 @@ func TestCancelAgentOrder(t *testing.T) {
 	}
 }
 
-// TestAdoptOldestLiveProposal: "confirm the order" takes the oldest proposal
-// that still waits, skipping expired ones and those of a revoked agent; a
-// session with an order of its own confirms that instead.
+// TestAdoptOldestLiveProposal: "confirm the order" reads out the proposals
+// that still wait, skipping expired ones and those of a revoked agent, and
+// "cancel order" cancels the oldest; a session with an order of its own
+// confirms that instead.
 func TestAdoptOldestLiveProposal(t *testing.T) {
 	h, s := MustOpenAgent(t)
 	ctx := context.Background()
@@ -407,7 +408,9 @@ func TestAdoptOldestLiveProposal(t *testing.T) {
 		{Say: "confirm the order", State: agent.StateConfirmed, Held: 990,
 			Reply: "Order confirmed; 9.90 yuan is on hold. Say pay to authorize the payment."},
 		{Say: "pay", State: agent.StateIdle},
-		{Say: "confirm the order", State: agent.StateConfirmed, Held: 3600,
+		{Say: "confirm the order", State: agent.StateIdle,
+			Reply: "Two orders wait: 1, Luckin Coffee, 36 yuan, from claude; 2, KFC, 16 yuan, from claude. Which one? Say confirm number 1, for example, or the shop or the agent."},
+		{Say: "the first one", Typed: true, State: agent.StateConfirmed, Held: 3600,
 			Reply: "Confirmed your agent claude's order of two lattes from Luckin Coffee; 36 yuan is on hold. Risk control will ask for your PIN. Say pay to authorize."},
 		{Say: "cancel order", State: agent.StateIdle, Reply: "Cancelled your agent claude's order from Luckin Coffee. Nothing was charged."},
 		{Say: "cancel order", State: agent.StateIdle, Reply: "Cancelled your agent claude's order from KFC. Nothing was charged."},

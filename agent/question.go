@@ -19,6 +19,9 @@ type question struct {
 	// on that transfer (agent/claim.go).
 	Claim  bool   `json:"claim,omitempty"`
 	Report uint64 `json:"report,omitempty"`
+	// Orders asks which of these orders agents proposed to confirm, as
+	// numbered in the question (agent/which.go).
+	Orders []uint64 `json:"orders,omitempty"`
 }
 
 // answered takes up what the last turn asked, and reads this turn as the
@@ -34,6 +37,8 @@ func (d *dialog) answered() {
 		d.tipAnswer(q)
 	case q.Claim || q.Report != 0:
 		d.claimAnswer(q)
+	case len(q.Orders) > 0:
+		d.whichOrder(q)
 	case q.Class != "":
 		d.whichAnswer(q)
 	}

@@ -62,10 +62,17 @@ type Hub struct {
 	// on the person's phone; 0 means two minutes.
 	VerifyTimeout time.Duration
 	Sandbox       bool // every reply begins with SandboxMark (sandbox.go)
+	// ProposalsPerMinute is how many proposals an agent may make a minute,
+	// and MaxWaiting how many of them may wait for the person at once
+	// (agent/limit.go); 0 means DefaultProposalsPerMinute and
+	// DefaultMaxWaiting.
+	ProposalsPerMinute int
+	MaxWaiting         int
 
 	mu       sync.Mutex
 	sessions map[string]*Session
 	events   broadcaster
+	limits   limits
 }
 
 // NewHub returns a hub over a wallet, a parser and the catalog they share.

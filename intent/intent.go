@@ -144,6 +144,7 @@ var intentSlots = map[string][]slotKind{
 	OrderCreate:         {slotMerchant, slotItem, slotQuantity},
 	OrderModify:         {slotMerchant, slotItem, slotQuantity, slotTimes, slotFrom, slotPart},
 	OrderConfirm:        {slotMerchant, slotItem, slotQuantity},
+	OrderCancel:         {slotMerchant}, // "cancel the kfc order": which of the orders agents proposed
 	PaymentAuthorize:    {slotAmount, slotMerchant, slotItem, slotQuantity},
 	BalanceQuery:        {slotMerchant, slotItem, slotQuantity}, // "can I afford a latte"
 	TipSend:             {slotAmount, slotPayee},

@@ -34,6 +34,8 @@ const (
 	EUNAUTHORIZED     = "unauthorized"       // no or wrong token, or the wrong scope
 	EUNSUPPORTED      = "unsupported"        // a command voicepay does not carry out
 	EWRONGPIN         = "wrong_pin"          // the PIN did not match
+	ERATELIMITED      = "rate_limited"       // an agent proposes faster than it may; try again later
+	ETOOMANY          = "too_many_waiting"   // an agent has as many proposals waiting for the person as it may
 )
 
 // Error is what a person sees: a stable code and a sentence, and the data a
@@ -65,6 +67,18 @@ func (e *Error) Unwrap() error {
 		return nil
 	}
 	return e.cause
+}
+
+// Reworded is a copy of e that says format instead, for another reader:
+// the same code and data, and an instance of what e is an instance of, or
+// of e itself, so that errors.Is still holds.
+func (e *Error) Reworded(format string, args ...any) *Error {
+	c := *e
+	c.Message = fmt.Sprintf(format, args...)
+	if c.cause == nil {
+		c.cause = e
+	}
+	return &c
 }
 
 // Errorf returns a coded error.
