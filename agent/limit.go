@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,7 +103,7 @@ func (h *Hub) admit(ctx context.Context, agent, k string) (done func(accepted bo
 		}
 		a.mu.Unlock()
 	}
-	if a.keys[k] {
+	if a.keys[k] || h.proposedBefore(ctx, agent, k) {
 		return done, nil // a retry of what was accepted
 	}
 	rate := h.ProposalsPerMinute
@@ -133,6 +134,18 @@ func (h *Hub) admit(ctx context.Context, agent, k string) (done func(accepted bo
 			"Propose more once the person has answered one, or withdraw one you no longer need.", n, agent)
 	}
 	return done, nil
+}
+
+// proposedBefore reports whether the wallet already holds a proposal of
+// agent under the wallet key k, made before the hub's memory began (a
+// restart) or past what it remembers.
+func (h *Hub) proposedBefore(ctx context.Context, agent, k string) bool {
+	key, ok := strings.CutPrefix(k, wallet.AgentRequestKey(agent, ""))
+	if !ok {
+		return false
+	}
+	r, err := h.DB.FindAgentKey(ctx, agent, time.Time{}, key)
+	return err == nil && (r.Op == "create_order" || r.Op == "propose_mandate")
 }
 
 // waitingOf counts the proposals of agent that wait for the person: its

@@ -53,6 +53,11 @@ func TestProposalCap(t *testing.T) {
 	if o, err := h.ProposeOrder(context.Background(), "claude", "a-0", Lattes); err != nil || o.State != wallet.Drafted {
 		t.Errorf("retry of an accepted proposal: %v, %v", o, err)
 	}
+	// So is a retry after a restart, when only the wallet remembers the key.
+	restarted := agent.NewHub(h.DB, h.Parser, h.Catalog)
+	if o, err := restarted.ProposeOrder(context.Background(), "claude", "a-1", Lattes); err != nil || o.State != wallet.Drafted {
+		t.Errorf("retry of an accepted proposal after a restart: %v, %v", o, err)
+	}
 	// A minute on, the rate lets more through, but the cap holds until the
 	// person answers.
 	h.Clock.Advance(time.Minute)

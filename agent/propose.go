@@ -303,7 +303,7 @@ func (h *Hub) agentRequest(ctx context.Context, agent, key string) (string, erro
 	if key == "" || len(key) > maxKey {
 		return "", wallet.Errorf(wallet.EINVALID, "The request needs an idempotency key of at most %d bytes.", maxKey)
 	}
-	return "agent:" + agent + "/" + key, nil
+	return wallet.AgentRequestKey(agent, key), nil
 }
 
 // coded turns err into the coded error an agent sees, logging a fault.
