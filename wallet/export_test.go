@@ -73,3 +73,10 @@ func (db *DB) ForceReceipt(ctx context.Context, id uint64, device string) error 
 
 // HashOf reports whether a record binding's hash, hex or base64, binds v.
 func HashOf(hash string, v []byte) bool { return hashOf(hash, v) }
+
+// Watched is how many orders and mandates have watchers.
+func Watched(db *DB) int {
+	db.watches.mu.Lock()
+	defer db.watches.mu.Unlock()
+	return len(db.watches.m)
+}
