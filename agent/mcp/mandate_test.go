@@ -66,7 +66,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	// Another agent cannot charge it.
 	_, token := d.MustPair("mallory", "agent")
 	other := d.MustConnect(t, token)
-	MustFail(t, other, "record_usage", usage("m1", 1), wallet.EUNAUTHORIZED)
+	MustFail(t, other, "record_usage", usage("m1", 1), wallet.ENOTFOUND)
 	MustFail(t, other, "get_subscription", map[string]any{"subscription_id": m.ID}, wallet.ENOTFOUND)
 
 	// The next period has room again; then the person revokes it.

@@ -18,9 +18,10 @@ import (
 	"github.com/voicepay/voicepay/wallet"
 )
 
-// The ten tools, as the daemon lists them.
+// The tools, as the daemon lists them.
 var wantTools = []string{"create_order", "get_order", "wait_order", "cancel_order", "get_balance",
-	"list_transactions", "request_tip", "propose_subscription", "record_usage", "get_subscription"}
+	"list_transactions", "request_tip", "propose_subscription", "record_usage", "get_subscription",
+	"wait_mandate", "list_catalog", "search_catalog"}
 
 // rawRPC posts one JSON-RPC request to /mcp and returns the HTTP status and
 // the response message, read from JSON or from the event stream.
@@ -61,7 +62,7 @@ func rawRPC(tb testing.TB, d *Daemon, token, body string) (int, map[string]any) 
 	return resp.StatusCode, msg
 }
 
-// TestTools checks the tool list on the wire: the ten tools, each stating
+// TestTools checks the tool list on the wire: every tool, each stating
 // readOnlyHint, destructiveHint and idempotentHint, none that confirms,
 // authorizes or approves, and every description telling the agent that the
 // person confirms by voice and that it must never ask for the PIN.
@@ -109,7 +110,8 @@ func TestTools(t *testing.T) {
 		t.Errorf("tools %v, want %v", names, wantTools)
 	}
 	readOnly := map[string]bool{"get_order": true, "wait_order": true, "get_balance": true,
-		"list_transactions": true, "get_subscription": true}
+		"list_transactions": true, "get_subscription": true, "wait_mandate": true, "list_catalog": true,
+		"search_catalog": true}
 	for _, raw := range tools {
 		tool := raw.(map[string]any)
 		ann := tool["annotations"].(map[string]any)
