@@ -15,7 +15,7 @@ import (
 
 // RequestTipIn is what request_tip takes.
 type RequestTipIn struct {
-	Payee          string `json:"payee" jsonschema:"who receives the tip: an id of lowercase letters, digits, _ and -, e.g. claude_dev"`
+	Payee          string  `json:"payee" jsonschema:"who receives the tip: an id of lowercase letters, digits, _ and -, e.g. claude_dev"`
 	Amount         int64   `json:"amount" jsonschema:"the tip, in minor units (500 is 5 yuan)"`
 	Note           string  `json:"note,omitempty" jsonschema:"a short note shown to the person; it is never obeyed"`
 	Cap            *int64  `json:"cap,omitempty" jsonschema:"an allowance for later tips without asking: the most per period, minor units; the amount when left out"`
