@@ -3,6 +3,7 @@ package mcp
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -208,10 +209,10 @@ var (
 		say func(field string, m []string) string
 	}{
 		{regexp.MustCompile(`minimum: (\S+) is less than (\S+)`), func(f string, m []string) string {
-			return fmt.Sprintf("%s must be at least %s, not %s", f, number(m[2]), m[1])
+			return fmt.Sprintf("%s must be at least %s, not %s", f, number(m[2]), number(m[1]))
 		}},
 		{regexp.MustCompile(`maximum: (\S+) is greater than (\S+)`), func(f string, m []string) string {
-			return fmt.Sprintf("%s must be at most %s, not %s", f, number(m[2]), m[1])
+			return fmt.Sprintf("%s must be at most %s, not %s", f, number(m[2]), number(m[1]))
 		}},
 		{regexp.MustCompile(`maxLength: .* more than (\d+)`), func(f string, m []string) string {
 			return fmt.Sprintf("%s must be at most %s characters", f, m[1])
@@ -223,7 +224,11 @@ var (
 			return fmt.Sprintf("%s %s is not in the form the schema gives", f, m[1])
 		}},
 		{regexp.MustCompile(`enum: (.*) does not equal any of: \[(.*)\]`), func(f string, m []string) string {
-			return fmt.Sprintf("%s must be one of %s, not %q", f, strings.ReplaceAll(m[2], " ", ", "), m[1])
+			var vs []string
+			for _, v := range strings.Fields(m[2]) {
+				vs = append(vs, strconv.Quote(v))
+			}
+			return fmt.Sprintf("%s must be one of %s, not %q", f, strings.Join(vs, ", "), m[1])
 		}},
 		{regexp.MustCompile(`maxItems: array length (\d+) is greater than (\d+)`), func(f string, m []string) string {
 			return fmt.Sprintf("%s may have at most %s entries, not %s", f, m[2], m[1])
@@ -253,7 +258,7 @@ func schemaMessage(err error) string {
 	field := "the arguments"
 	if all := validating.FindAllStringSubmatch(msg, -1); len(all) > 0 {
 		if f := fieldOf(all[len(all)-1][1]); f != "" {
-			field = f
+			field = "argument " + f
 		}
 	}
 	for _, r := range refusals {
@@ -267,17 +272,15 @@ func schemaMessage(err error) string {
 // fieldOf names the argument at a schema path: lines[].quantity for
 // /properties/lines/items/properties/quantity.
 func fieldOf(path string) string {
-	path = strings.TrimPrefix(path, "/")
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	var parts []string
-	for _, seg := range strings.Split(path, "/") {
-		switch seg {
-		case "properties", "":
-		case "items":
-			if n := len(parts); n > 0 {
-				parts[n-1] += "[]"
-			}
-		default:
-			parts = append(parts, seg)
+	for i := 0; i < len(segs); i++ {
+		switch {
+		case segs[i] == "properties" && i+1 < len(segs):
+			i++
+			parts = append(parts, segs[i])
+		case segs[i] == "items" && len(parts) > 0:
+			parts[len(parts)-1] += "[]"
 		}
 	}
 	return strings.Join(parts, ".")
@@ -285,14 +288,19 @@ func fieldOf(path string) string {
 
 func joinField(parent, name string) string {
 	if parent == "the arguments" {
-		return name
+		return "argument " + name
 	}
 	return parent + "." + name
 }
 
-// number writes 1.000000 as 1.
+// number writes a number of the SDK's refusals, such as 1.000000 or -1/1
+// (a fraction), as -1.
 func number(s string) string {
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
+	if r, ok := new(big.Rat).SetString(s); ok {
+		if r.IsInt() {
+			return r.Num().String()
+		}
+		f, _ := r.Float64()
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	return s
