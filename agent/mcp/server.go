@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -106,14 +107,17 @@ func (s *Server) Close() error {
 // Handler serves MCP over streamable HTTP. Every request must carry an
 // agent-scope bearer token; the agent it names is who the tools act for.
 // The server is stateless: each request stands alone, so a revoked token is
-// refused from its next request on. Calls are answered with an event
-// stream, on which a long wait sends progress notifications before its
-// result.
+// refused from its next request on. A call that carries a progress token is
+// answered on an event stream, on which a long wait sends progress
+// notifications before its result; any other with a single JSON response,
+// which costs a charge less.
 func (s *Server) Handler() http.Handler {
-	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.mcp },
-		&sdk.StreamableHTTPOptions{Stateless: true, Logger: s.Logger})
-	authed := auth.RequireBearerToken(verified, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(h)
-	return http.NewCrossOriginProtection().Handler(&front{s: s, next: authed})
+	serve := func(stream bool) http.Handler {
+		h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.mcp },
+			&sdk.StreamableHTTPOptions{Stateless: true, JSONResponse: !stream, Logger: s.Logger})
+		return auth.RequireBearerToken(verified, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(h)
+	}
+	return http.NewCrossOriginProtection().Handler(&front{s: s, plain: serve(false), stream: serve(true)})
 }
 
 // errWrongScope is why a user token is refused on /mcp.
@@ -137,12 +141,13 @@ func (s *Server) verify(ctx context.Context, token string) (*auth.TokenInfo, err
 
 // front is what answers /mcp before the SDK does: it refuses a request
 // without a valid agent token with a 401 that says why, in JSON and in
-// WWW-Authenticate, and answers a call of a method MCP does not have with
+// WWW-Authenticate; answers a call of a method MCP does not have with
 // JSON-RPC's method-not-found error, as over stdio, where the SDK would
-// answer HTTP 400 in plain text.
+// answer HTTP 400 in plain text; and streams the answer to a call that
+// carries a progress token.
 type front struct {
-	s    *Server
-	next http.Handler
+	s             *Server
+	plain, stream http.Handler
 }
 
 // tokenKey carries the token front verified to the SDK's bearer check.
@@ -171,11 +176,15 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), tokenKey{}, info))
 	call := f.peek(r)
 	if call == nil {
-		f.next.ServeHTTP(w, r)
+		f.plain.ServeHTTP(w, r)
 		return
 	}
+	next := f.plain
+	if call.Params.Meta["progressToken"] != nil {
+		next = f.stream
+	}
 	cw := &catchWriter{ResponseWriter: w}
-	f.next.ServeHTTP(cw, r)
+	next.ServeHTTP(cw, r)
 	cw.finish(call)
 }
 
@@ -199,6 +208,9 @@ func refuse(w http.ResponseWriter, err error) {
 type rpcCall struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
+	Params struct {
+		Meta map[string]any `json:"_meta"`
+	} `json:"params"`
 }
 
 // maxPeek bounds the body front reads to see which method is called.
@@ -344,7 +356,7 @@ func codeErrors(next sdk.MethodHandler) sdk.MethodHandler {
 // waitLength is how long a wait lasts for the timeout_seconds an agent gave.
 func waitLength(seconds float64) (time.Duration, error) {
 	switch {
-	case seconds < 0 || seconds > MaxWait.Seconds() || seconds != seconds:
+	case seconds < 0 || seconds > MaxWait.Seconds() || math.IsNaN(seconds):
 		return 0, wallet.Errorf(wallet.EINVALID, "timeout_seconds must be from 0 to %d.", int(MaxWait.Seconds()))
 	case seconds == 0:
 		return DefaultWait, nil

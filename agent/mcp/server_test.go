@@ -333,8 +333,9 @@ func post(tb testing.TB, d *Daemon, token, body string) (*http.Response, []byte)
 // TestHTTPRefusals answers over HTTP as MCP clients expect: a 401 names
 // the Bearer scheme in WWW-Authenticate and says why in the daemon's JSON
 // error shape; a call of a method MCP does not have gets JSON-RPC's
-// -32601, as over stdio, not an HTTP 400 in plain text; and a tool call is
-// answered on an event stream, where progress can go before the result.
+// -32601, as over stdio, not an HTTP 400 in plain text; and a tool call
+// with a progress token is answered on an event stream, where progress can
+// go before the result.
 func TestHTTPRefusals(t *testing.T) {
 	d := MustOpenDaemon(t)
 	for _, tc := range []struct{ name, token, says string }{
@@ -386,11 +387,16 @@ func TestHTTPRefusals(t *testing.T) {
 		}
 	})
 
-	t.Run("a tool call streams", func(t *testing.T) {
-		resp, body := post(t, d, d.AgentToken, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"list_catalog","arguments":{}}}`)
+	t.Run("a call with a progress token streams", func(t *testing.T) {
+		resp, body := post(t, d, d.AgentToken, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"list_catalog","arguments":{},"_meta":{"progressToken":"p"}}}`)
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") ||
 			!strings.Contains(string(body), "luckin_coffee") {
 			t.Errorf("%d %s: %.200s, want the result on an event stream", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		resp, body = post(t, d, d.AgentToken, `{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"list_catalog","arguments":{}}}`)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" ||
+			!strings.Contains(string(body), "luckin_coffee") {
+			t.Errorf("%d %s: %.200s, want the result as JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 	})
 }
