@@ -82,3 +82,10 @@ func (db *DB) ForceTransfer(ctx context.Context, debit, credit string, amount in
 	err := db.write(ctx, func(l *ltx) error { return l.transfer(t) })
 	return t, err
 }
+
+// Watched is how many orders and mandates have watchers.
+func Watched(db *DB) int {
+	db.watches.mu.Lock()
+	defer db.watches.mu.Unlock()
+	return len(db.watches.m)
+}

@@ -554,6 +554,7 @@ func (l *ltx) putMandate(m *Mandate, event string, c *Charge, method string) err
 	if err := l.put(bucketMandates, itob(m.ID), v); err != nil {
 		return err
 	}
+	l.changed(WatchMandate, m.ID)
 	return l.auditMandate(event, m, c, method)
 }
 

@@ -519,6 +519,7 @@ func (l *ltx) putOrder(o *Order, event string) error {
 	if err != nil {
 		return err
 	}
+	l.changed(WatchOrder, o.ID)
 	return l.audit("order", entry)
 }
 

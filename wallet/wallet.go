@@ -132,6 +132,8 @@ type DB struct {
 	// onExpire are told of the orders a sweep expires (OnExpire).
 	expireMu sync.Mutex
 	onExpire []func(*Order)
+	// watches are told of the orders and mandates a write changed (Watch).
+	watches watches
 }
 
 // NewDB returns a ledger at path that screens every debit through screen.
@@ -429,6 +431,9 @@ type ltx struct {
 	bound map[string]RecordHash
 	last  *AuditEntry
 	logs  []logRecord // to log once the write commits
+	// touched are the orders and mandates the write changed, whose
+	// watchers are told once it commits.
+	touched []watchKey
 }
 
 // write runs fn as one durable ledger write. fn may run more than once.
@@ -437,11 +442,12 @@ type ltx struct {
 func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
 	var kept error
 	var logs []logRecord
+	var touched []watchKey
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		kept = nil
 		l := &ltx{Tx: tx, db: db, now: db.Now()}
 		err := fn(l)
-		logs = l.logs
+		logs, touched = l.logs, l.touched
 		var k keptError
 		if errors.As(err, &k) {
 			kept, err = k.err, nil
@@ -454,6 +460,7 @@ func (db *DB) write(ctx context.Context, fn func(*ltx) error) error {
 	if err != nil {
 		return err
 	}
+	db.watches.signal(touched)
 	db.flush(ctx, logs)
 	return kept
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,26 @@ type Forwarder struct {
 	session *sdk.ClientSession
 	tools   []*sdk.Tool
 	init    *sdk.InitializeResult
+
+	// waiting are the agent's calls in flight that carry a progress token,
+	// by the token: where the daemon's progress notifications go.
+	waiting sync.Map // progressKey → *sdk.ServerSession
+}
+
+// progressKey is a progress token as a map key: the same token, whether a
+// number or a string, from the agent and back from the daemon.
+func progressKey(token any) string { return fmt.Sprintf("%T:%v", token, token) }
+
+// relay passes a progress notification of the daemon on to the agent whose
+// call it is about.
+func (f *Forwarder) relay(ctx context.Context, req *sdk.ProgressNotificationClientRequest) {
+	v, ok := f.waiting.Load(progressKey(req.Params.ProgressToken))
+	if !ok {
+		return
+	}
+	if err := v.(*sdk.ServerSession).NotifyProgress(ctx, req.Params); err != nil {
+		f.Logger.Warn("relay a progress notification", "err", err)
+	}
 }
 
 // NewForwarder returns a forwarder to the daemon's MCP endpoint.
@@ -67,7 +88,8 @@ func (f *Forwarder) Open(ctx context.Context) error {
 		next = tr
 	}
 	f.rt = &bearerTransport{token: f.Token, next: next}
-	f.client = sdk.NewClient(&sdk.Implementation{Name: "voicepay-mcp", Version: "1"}, nil)
+	f.client = sdk.NewClient(&sdk.Implementation{Name: "voicepay-mcp", Version: "1"},
+		&sdk.ClientOptions{ProgressNotificationHandler: f.relay})
 	cs, err := f.connect(ctx)
 	if err != nil {
 		return err
@@ -121,6 +143,7 @@ func (f *Forwarder) Serve(ctx context.Context, in io.ReadCloser, out io.WriteClo
 		}
 	}
 	srv := sdk.NewServer(impl, opts)
+	srv.AddReceivingMiddleware(codeErrors)
 	for _, t := range f.tools {
 		srv.AddTool(t, f.forward)
 	}
@@ -129,9 +152,17 @@ func (f *Forwarder) Serve(ctx context.Context, in io.ReadCloser, out io.WriteClo
 
 // forward makes one call on the daemon. A call that cannot reach it is tried
 // once more on a new connection, which is safe: every mutating tool is
-// idempotent by its key, the others only read.
+// idempotent by its key, the others only read. The call's progress token
+// goes with it, and the daemon's progress notifications come back to the
+// agent.
 func (f *Forwarder) forward(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
 	params := &sdk.CallToolParams{Name: req.Params.Name, Arguments: req.Params.Arguments}
+	if token := req.Params.GetProgressToken(); token != nil && req.Session != nil {
+		params.Meta = sdk.Meta{"progressToken": token}
+		k := progressKey(token)
+		f.waiting.Store(k, req.Session)
+		defer f.waiting.Delete(k)
+	}
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
 		var cs *sdk.ClientSession
@@ -156,7 +187,7 @@ func (f *Forwarder) forward(ctx context.Context, req *sdk.CallToolRequest) (*sdk
 		e = wallet.Errorf(wallet.EUNAUTHORIZED, "%v; the person must issue a new one with voicepay agent add NAME.", err)
 	}
 	res := &sdk.CallToolResult{}
-	res.SetError(e)
+	setError(res, e)
 	return res, nil
 }
 
@@ -234,12 +265,26 @@ func (b *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case err == nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden):
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		resp.Body.Close()
-		b.refused = strings.TrimSpace(string(body))
+		b.refused = refusalOf(body)
 		resp.Body = io.NopCloser(strings.NewReader(string(body)))
 	case err == nil:
 		b.refused, b.down = "", false
 	}
 	return resp, err
+}
+
+// refusalOf is the reason in the daemon's 401 body: its JSON error's
+// message, or the body as it is.
+func refusalOf(body []byte) string {
+	var r struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &r) == nil && r.Error.Message != "" {
+		return r.Error.Message
+	}
+	return strings.TrimSpace(string(body))
 }
 
 // reset starts a connection to endpoint.

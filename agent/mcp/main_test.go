@@ -96,6 +96,18 @@ func MustOpenDaemon(tb testing.TB, opt ...agenttest.Option) *Daemon {
 // server starts.
 func MustOpenDaemonWith(tb testing.TB, prep func(*agenttest.Hub), opt ...agenttest.Option) *Daemon {
 	tb.Helper()
+	return mustOpenDaemon(tb, prep, nil, opt...)
+}
+
+// MustOpenDaemonTools is MustOpenDaemon with tune run on the MCP server
+// before it serves.
+func MustOpenDaemonTools(tb testing.TB, tune func(*mcp.Server), opt ...agenttest.Option) *Daemon {
+	tb.Helper()
+	return mustOpenDaemon(tb, nil, tune, opt...)
+}
+
+func mustOpenDaemon(tb testing.TB, prep func(*agenttest.Hub), tune func(*mcp.Server), opt ...agenttest.Option) *Daemon {
+	tb.Helper()
 	h := agenttest.MustOpenHub(tb, opt...)
 	if prep != nil {
 		prep(h)
@@ -115,6 +127,9 @@ func MustOpenDaemonWith(tb testing.TB, prep func(*agenttest.Hub), opt ...agentte
 	tools := mcp.NewServer(h.Hub)
 	tools.Logger = slog.New(h.Logs)
 	tools.PollInterval = 10 * time.Millisecond
+	if tune != nil {
+		tune(tools)
+	}
 	d := &Daemon{Hub: h, Server: s, Tools: tools, User: user, UserToken: userToken, AgentToken: agentToken}
 	mcp.SetWaiting(tools, d.waits.waiting)
 	tools.Register(s)
@@ -154,21 +169,26 @@ func Connect(ctx context.Context, endpoint, token string) (*sdk.ClientSession, e
 	return connectWith(ctx, endpoint, token, &http.Transport{})
 }
 
-func connectWith(ctx context.Context, endpoint, token string, tr *http.Transport) (*sdk.ClientSession, error) {
-	client := sdk.NewClient(&sdk.Implementation{Name: "test-agent", Version: "1"}, nil)
+func connectWith(ctx context.Context, endpoint, token string, tr *http.Transport, opts ...*sdk.ClientOptions) (*sdk.ClientSession, error) {
+	var o *sdk.ClientOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	client := sdk.NewClient(&sdk.Implementation{Name: "test-agent", Version: "1"}, o)
 	hc := &http.Client{Transport: bearer{token, tr}}
 	return client.Connect(ctx, &sdk.StreamableClientTransport{Endpoint: endpoint, HTTPClient: hc,
 		DisableStandaloneSSE: true, MaxRetries: -1}, nil)
 }
 
-// MustConnect connects with token. Cleanup closes the session and its
-// connections, so that none keeps the server from shutting down.
-func (d *Daemon) MustConnect(tb testing.TB, token string) *sdk.ClientSession {
+// MustConnect connects with token, and the client's options if given.
+// Cleanup closes the session and its connections, so that none keeps the
+// server from shutting down.
+func (d *Daemon) MustConnect(tb testing.TB, token string, opts ...*sdk.ClientOptions) *sdk.ClientSession {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	tr := &http.Transport{}
-	cs, err := connectWith(ctx, d.Endpoint(), token, tr)
+	cs, err := connectWith(ctx, d.Endpoint(), token, tr, opts...)
 	if err != nil {
 		tb.Fatalf("connect: %v", err)
 	}

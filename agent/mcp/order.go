@@ -2,8 +2,8 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -24,13 +24,13 @@ type CreateOrderIn struct {
 // ItemIn is a catalog item of an order.
 type ItemIn struct {
 	Item     string `json:"item" jsonschema:"the catalog item id, e.g. latte"`
-	Quantity int    `json:"quantity,omitempty" jsonschema:"how many; 1 when left out"`
+	Quantity *int   `json:"quantity,omitempty" jsonschema:"how many, 1 to 99; 1 when left out"`
 }
 
 // LineIn is a free line of an order.
 type LineIn struct {
 	Name      string `json:"name" jsonschema:"what is bought, as the person will hear it"`
-	Quantity  int    `json:"quantity,omitempty" jsonschema:"how many; 1 when left out"`
+	Quantity  *int   `json:"quantity,omitempty" jsonschema:"how many, 1 to 99; 1 when left out"`
 	UnitPrice int64  `json:"unit_price" jsonschema:"the price of one, in minor units (1800 is 18 yuan)"`
 }
 
@@ -42,7 +42,7 @@ type OrderIn struct {
 // WaitOrderIn is what wait_order takes.
 type WaitOrderIn struct {
 	OrderID        uint64  `json:"order_id" jsonschema:"the id create_order returned"`
-	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"how long to wait at most, in seconds; default 60, at most 300"`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"how long to wait at most, in seconds, 0 to 300; 0 or left out for 25"`
 }
 
 // Order is an order as an agent sees it: the order as every surface shows
@@ -108,34 +108,36 @@ func (s *Server) createOrder(ctx context.Context, req *sdk.CallToolRequest, in C
 	}
 	p := agent.OrderProposal{Merchant: in.Merchant, Memo: in.Memo}
 	for _, it := range in.Items {
-		p.Items = append(p.Items, agent.ProposedItem{Item: it.Item, Quantity: orOne(it.Quantity)})
+		p.Items = append(p.Items, agent.ProposedItem{Item: it.Item, Quantity: quantity(it.Quantity)})
 	}
 	for _, ln := range in.Lines {
-		p.Lines = append(p.Lines, agent.ProposedLine{Name: ln.Name, Quantity: orOne(ln.Quantity), UnitPrice: ln.UnitPrice})
+		p.Lines = append(p.Lines, agent.ProposedLine{Name: ln.Name, Quantity: quantity(ln.Quantity), UnitPrice: ln.UnitPrice})
 	}
 	o, err := s.Hub.ProposeOrder(ctx, ag, in.IdempotencyKey, p)
 	if err != nil {
-		return nil, nil, s.fail(toolCreateOrder, ag, err)
+		return nil, nil, s.fail(toolCreateOrder, ag, s.suggest(err, in))
 	}
 	v := viewOrder(o, s.now())
 	return text("Proposed to the person. " + v.summary()), v, nil
 }
 
-func orOne(n int) int {
-	if n == 0 {
+// quantity is a line's quantity: 1 when the agent left it out. An explicit
+// 0 stays 0, and is refused.
+func quantity(n *int) int {
+	if n == nil {
 		return 1
 	}
-	return n
+	return *n
 }
 
 // agentOrder reads an order the agent proposed; anyone else's is not found,
 // so that an agent learns nothing of the person's other orders.
 func (s *Server) agentOrder(ctx context.Context, ag string, id uint64) (*wallet.Order, error) {
 	o, err := s.Hub.DB.Order(ctx, id)
-	if err != nil {
+	if err != nil && !errors.Is(err, wallet.ErrNotFound) {
 		return nil, err
 	}
-	if o.Agent != ag {
+	if err != nil || o.Agent != ag {
 		return nil, wallet.Errorf(wallet.ENOTFOUND, "There is no order %d of this agent.", id)
 	}
 	return o, nil
@@ -159,50 +161,43 @@ func (s *Server) waitOrder(ctx context.Context, req *sdk.CallToolRequest, in Wai
 	if err != nil {
 		return nil, nil, err
 	}
-	wait := DefaultWait
-	switch {
-	case in.TimeoutSeconds < 0 || math.IsNaN(in.TimeoutSeconds):
-		return nil, nil, wallet.Errorf(wallet.EINVALID, "timeout_seconds must be 0 or more.")
-	case in.TimeoutSeconds >= MaxWait.Seconds():
-		wait = MaxWait
-	case in.TimeoutSeconds > 0:
-		wait = time.Duration(in.TimeoutSeconds * float64(time.Second))
+	wait, err := waitLength(in.TimeoutSeconds)
+	if err != nil {
+		return nil, nil, err
 	}
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(s.PollInterval)
-	defer tick.Stop()
-	for {
+	out := &WaitOrderOut{}
+	end, err := s.await(ctx, req, wallet.WatchOrder, in.OrderID, wait, fmt.Sprintf("order %d", in.OrderID), func() (bool, error) {
 		o, err := s.agentOrder(ctx, ag, in.OrderID)
 		if err != nil {
-			return nil, nil, s.fail(toolWaitOrder, ag, err)
+			return false, err
 		}
-		v := viewOrder(o, s.now())
-		out := &WaitOrderOut{Order: v, Decided: v.decided()}
-		if out.Decided {
-			return text(v.summary()), out, nil
-		}
-		if s.waiting != nil {
-			s.waiting(in.OrderID)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, nil, s.fail(toolWaitOrder, ag, ctx.Err())
-		case <-deadline.C:
-			out.TimedOut = true
-			return text("Still waiting for the person. " + v.summary()), out, nil
-		case <-s.stop:
-			out.TimedOut = true
-			return text("voicepay is stopping; call wait_order again once it is back. " + v.summary()), out, nil
-		case <-tick.C:
-		}
+		out.Order = viewOrder(o, s.now())
+		out.Decided = out.Order.decided()
+		return out.Decided, nil
+	})
+	if err != nil {
+		return nil, nil, s.fail(toolWaitOrder, ag, err)
 	}
+	switch end {
+	case waitTimedOut:
+		out.TimedOut = true
+		return text("Still waiting for the person; call wait_order again to keep waiting. " + out.Order.summary()), out, nil
+	case waitStopping:
+		out.TimedOut = true
+		return text("voicepay is stopping; call wait_order again once it is back. " + out.Order.summary()), out, nil
+	}
+	return text(out.Order.summary()), out, nil
 }
 
 func (s *Server) cancelOrder(ctx context.Context, req *sdk.CallToolRequest, in OrderIn) (*sdk.CallToolResult, *Order, error) {
 	ag, err := agentOf(req)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Another agent's order is not found, as it is to get_order: an agent
+	// learns nothing of orders that are not its own.
+	if _, err := s.agentOrder(ctx, ag, in.OrderID); err != nil {
+		return nil, nil, s.fail(toolCancelOrder, ag, err)
 	}
 	o, err := s.Hub.CancelAgentOrder(ctx, ag, fmt.Sprintf("cancel:%d", in.OrderID), in.OrderID)
 	if err != nil {

@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/mcp"
@@ -21,6 +25,7 @@ import (
 // The tools, as the daemon lists them.
 var wantTools = []string{"create_order", "get_order", "wait_order", "cancel_order", "get_balance",
 	"list_transactions", "request_tip", "propose_subscription", "record_usage", "get_subscription",
+	"wait_mandate", "list_catalog", "search_catalog",
 	"list_orders", "list_mandates", "find_by_key", "cancel_subscription", "refund_payment"}
 
 // rawRPC posts one JSON-RPC request to /mcp and returns the HTTP status and
@@ -62,7 +67,7 @@ func rawRPC(tb testing.TB, d *Daemon, token, body string) (int, map[string]any) 
 	return resp.StatusCode, msg
 }
 
-// TestTools checks the tool list on the wire: the ten tools, each stating
+// TestTools checks the tool list on the wire: every tool, each stating
 // readOnlyHint, destructiveHint and idempotentHint, none that confirms,
 // authorizes or approves, and every description telling the agent that the
 // person confirms by voice and that it must never ask for the PIN.
@@ -110,8 +115,8 @@ func TestTools(t *testing.T) {
 		t.Errorf("tools %v, want %v", names, wantTools)
 	}
 	readOnly := map[string]bool{"get_order": true, "wait_order": true, "get_balance": true,
-		"list_transactions": true, "get_subscription": true, "list_orders": true, "list_mandates": true,
-		"find_by_key": true}
+		"list_transactions": true, "get_subscription": true, "wait_mandate": true, "list_catalog": true,
+		"search_catalog": true, "list_orders": true, "list_mandates": true, "find_by_key": true}
 	for _, raw := range tools {
 		tool := raw.(map[string]any)
 		ann := tool["annotations"].(map[string]any)
@@ -307,4 +312,191 @@ func TestAgentsEndpoints(t *testing.T) {
 	if err := Call(ctx, cs, "get_balance", nil, nil); err == nil {
 		t.Error("a revoked agent still reads the balance")
 	}
+}
+
+// post sends a JSON-RPC body to /mcp as a streamable HTTP client does.
+func post(tb testing.TB, d *Daemon, token, body string) (*http.Response, []byte) {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, d.Endpoint(), strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// TestHTTPRefusals answers over HTTP as MCP clients expect: a 401 names
+// the Bearer scheme in WWW-Authenticate and says why in the daemon's JSON
+// error shape; a call of a method MCP does not have gets JSON-RPC's
+// -32601, as over stdio, not an HTTP 400 in plain text; and a tool call
+// with a progress token is answered on an event stream, where progress can
+// go before the result.
+func TestHTTPRefusals(t *testing.T) {
+	d := MustOpenDaemon(t)
+	for _, tc := range []struct{ name, token, says string }{
+		{"none", "", "no bearer token"},
+		{"made up", "vp_a_0123456789", "not valid"},
+		{"user", d.UserToken, "user token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := post(t, d, tc.token, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401", resp.StatusCode)
+			}
+			if h := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(h, "Bearer ") || !strings.Contains(h, `error="invalid_token"`) {
+				t.Errorf("WWW-Authenticate %q, want a Bearer challenge", h)
+			}
+			var e struct {
+				Error wallet.Error `json:"error"`
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" || json.Unmarshal(body, &e) != nil {
+				t.Fatalf("%s body %s, want the JSON error", ct, body)
+			}
+			if e.Error.Code != wallet.EUNAUTHORIZED || !strings.Contains(e.Error.Message, tc.says) {
+				t.Errorf("error %+v, want unauthorized saying %q", e.Error, tc.says)
+			}
+		})
+	}
+
+	t.Run("unknown method", func(t *testing.T) {
+		resp, body := post(t, d, d.AgentToken, `{"jsonrpc":"2.0","id":7,"method":"tools/frobnicate","params":{}}`)
+		var msg struct {
+			ID    int `json:"id"`
+			Error struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &msg) != nil {
+			t.Fatalf("%d %s, want a JSON-RPC error", resp.StatusCode, body)
+		}
+		if msg.ID != 7 || msg.Error.Code != -32601 || !strings.Contains(msg.Error.Message, "tools/frobnicate") {
+			t.Errorf("got %s, want -32601 for id 7", body)
+		}
+	})
+
+	t.Run("a malformed request stays a 400", func(t *testing.T) {
+		resp, _ := post(t, d, d.AgentToken, `{"jsonrpc":"2.0","id":8,"method":"tools/call"}`)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("status %d, want 400", resp.StatusCode)
+		}
+	})
+
+	t.Run("a call with a progress token streams", func(t *testing.T) {
+		resp, body := post(t, d, d.AgentToken, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"list_catalog","arguments":{},"_meta":{"progressToken":"p"}}}`)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") ||
+			!strings.Contains(string(body), "luckin_coffee") {
+			t.Errorf("%d %s: %.200s, want the result on an event stream", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		resp, body = post(t, d, d.AgentToken, `{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"list_catalog","arguments":{}}}`)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" ||
+			!strings.Contains(string(body), "luckin_coffee") {
+			t.Errorf("%d %s: %.200s, want the result as JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	})
+}
+
+// TestToolErrorContent gives every tool error its code as structured
+// content beside the text, the SDK's refusals by schema too, which read as
+// sentences; and another agent's order or mandate is not found by every
+// tool, in the same words as one that does not exist.
+func TestToolErrorContent(t *testing.T) {
+	d := MustOpenDaemon(t)
+	cs := d.MustConnect(t, d.AgentToken)
+	var o mcp.Order
+	MustCall(t, cs, "create_order", map[string]any{"merchant": "kfc", "idempotency_key": "o",
+		"items": []any{map[string]any{"item": "cola"}}}, &o)
+	var m mcp.Mandate
+	MustCall(t, cs, "propose_subscription", map[string]any{"payee": "claude_dev", "unit": "use", "unit_price": 100,
+		"cap": 1000, "idempotency_key": "m"}, &m)
+	_, token := d.MustPair("mallory", wallet.ScopeAgent)
+	other := d.MustConnect(t, token)
+
+	call := func(cs *sdk.ClientSession, tool string, args map[string]any) (string, mcp.ToolError) {
+		t.Helper()
+		res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: tool, Arguments: args})
+		if err != nil || !res.IsError {
+			t.Fatalf("%s %v: %v %v, want a tool error", tool, args, res, err)
+		}
+		var e mcp.ToolError
+		b, _ := json.Marshal(res.StructuredContent)
+		if err := json.Unmarshal(b, &e); err != nil || e.Code == "" || e.Message == "" {
+			t.Fatalf("%s: structured content %s, want {code, message, retryable}", tool, b)
+		}
+		if text := res.Content[0].(*sdk.TextContent).Text; text != e.Code+": "+e.Message {
+			t.Errorf("%s: text %q, structured %+v", tool, text, e)
+		}
+		return strings.ReplaceAll(e.Message, fmt.Sprint(args[idKey(args)]), "N"), e
+	}
+	for _, tc := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"get_order", map[string]any{"order_id": o.ID}},
+		{"wait_order", map[string]any{"order_id": o.ID, "timeout_seconds": 0.05}},
+		{"cancel_order", map[string]any{"order_id": o.ID}},
+		{"get_subscription", map[string]any{"subscription_id": m.ID}},
+		{"record_usage", map[string]any{"subscription_id": m.ID, "units": 1, "idempotency_key": "u"}},
+		{"wait_mandate", map[string]any{"mandate_id": m.ID, "timeout_seconds": 0.05}},
+	} {
+		t.Run(tc.tool, func(t *testing.T) {
+			theirs, e := call(other, tc.tool, tc.args)
+			if e.Code != wallet.ENOTFOUND || e.Retryable {
+				t.Errorf("another agent's: %+v, want not_found", e)
+			}
+			missing := maps.Clone(tc.args)
+			missing[idKey(tc.args)] = 999
+			none, _ := call(other, tc.tool, missing)
+			if theirs != none {
+				t.Errorf("another agent's: %q; one that does not exist: %q", theirs, none)
+			}
+		})
+	}
+	if o2, _ := d.DB.Order(context.Background(), o.ID); o2.State != wallet.Drafted {
+		t.Errorf("another agent's calls left the order %s", o2.State)
+	}
+
+	for _, tc := range []struct {
+		name, tool string
+		args       map[string]any
+		says       string
+	}{
+		{"quantity 0", "create_order", map[string]any{"merchant": "kfc", "idempotency_key": "q",
+			"items": []any{map[string]any{"item": "cola", "quantity": 0}}}, `Argument items[].quantity must be at least 1, not 0.`},
+		{"quantity -1", "create_order", map[string]any{"merchant": "kfc", "idempotency_key": "q",
+			"lines": []any{map[string]any{"name": "x", "unit_price": 1, "quantity": -1}}}, `Argument lines[].quantity must be at least 1, not -1.`},
+		{"limit", "list_transactions", map[string]any{"limit": 101}, `Argument limit must be at most 100, not 101.`},
+		{"unit", "propose_subscription", map[string]any{"payee": "claude_dev", "unit": "hour", "unit_price": 100,
+			"cap": 1000, "idempotency_key": "h"}, `Argument unit must be one of "use", "minute", not "hour".`},
+		{"unknown argument", "get_order", map[string]any{"order_id": 1, "approved": true}, `Argument approved is not a parameter of this tool.`},
+		{"missing", "get_order", map[string]any{}, `Argument order_id is required.`},
+		{"type", "get_order", map[string]any{"order_id": "one"}, `Argument order_id must be an integer, not one.`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, e := call(cs, tc.tool, tc.args)
+			if e.Code != wallet.EINVALID || e.Message != tc.says {
+				t.Errorf("got %+v, want invalid: %s", e, tc.says)
+			}
+		})
+	}
+}
+
+// idKey is the id argument of args.
+func idKey(args map[string]any) string {
+	for _, k := range []string{"order_id", "subscription_id", "mandate_id"} {
+		if _, ok := args[k]; ok {
+			return k
+		}
+	}
+	return ""
 }

@@ -25,10 +25,15 @@ const maxAudioUpload = 25 << 20
 
 // transcribe answers POST /v1/audio/transcriptions the way OpenAI's API
 // does: a multipart form with "file" (a WAV file here) and "model", and a
-// "response_format" of json (the default), text or verbose_json. Any valid
-// voicepay token is accepted as the API key; transcription moves no money.
+// "response_format" of json (the default), text or verbose_json. A user
+// token is the API key; an agent token is refused here, as everywhere but
+// /mcp.
 func (s *Server) transcribe(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.authenticate(r); err != nil {
+	d, err := s.authenticate(r)
+	if err == nil && d.Scope != wallet.ScopeUser {
+		err = wallet.Errorf(wallet.EUNAUTHORIZED, "This needs a user token; agents may only propose, through /mcp.")
+	}
+	if err != nil {
 		s.writeError(w, err)
 		return
 	}

@@ -148,6 +148,7 @@ func TestTranscriptionBackends(t *testing.T) {
 func TestTranscriptionEndpoint(t *testing.T) {
 	h := agenttest.MustOpenHub(t)
 	_, token := h.MustPair("glasses", wallet.ScopeUser)
+	_, agentToken := h.MustPair("claude", wallet.ScopeAgent)
 	rec, err := sphinx.New(sphinx.Config{Grammar: h.Parser.Grammar()})
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +198,7 @@ func TestTranscriptionEndpoint(t *testing.T) {
 		{"text", token, map[string]string{"model": "whisper-1", "response_format": "text"}, wav, 200, "confirm the order\n"},
 		{"verbose_json", token, map[string]string{"response_format": "verbose_json"}, wav, 200, `"task":"transcribe"`},
 		{"no token", "", map[string]string{"model": "whisper-1"}, wav, 401, wallet.EUNAUTHORIZED},
+		{"agent token", agentToken, map[string]string{"model": "whisper-1"}, wav, 401, "user token"},
 		{"no file", token, map[string]string{"model": "whisper-1"}, nil, 400, "file field"},
 		{"not audio", token, nil, []byte("this is not a wav file"), 400, wallet.EINVALID},
 		{"truncated", token, nil, wav[:60], 400, wallet.EINVALID},
