@@ -232,7 +232,7 @@ func (f *Forwarder) connect(ctx context.Context) (*sdk.ClientSession, error) {
 func (f *Forwarder) explain(err error) error {
 	endpoint := f.rt.where()
 	if msg, ok := f.rt.refusal(); ok {
-		return fmt.Errorf("%w at %s: %s", ErrRefused, endpoint, msg)
+		return fmt.Errorf("%w at %s: %s", ErrRefused, endpoint, strings.TrimSuffix(msg, "."))
 	}
 	if f.rt.unreachable() {
 		return fmt.Errorf("%w at %s", ws.ErrDaemonDown, strings.TrimSuffix(endpoint, Path))

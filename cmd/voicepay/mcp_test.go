@@ -62,7 +62,7 @@ func startDaemon(t *testing.T) *liveDaemon {
 	if out := d.run("say", "1 2 3 4"); !strings.Contains(out, "Payments are enabled") {
 		t.Fatalf("enable payments: %s", out)
 	}
-	d.AgentToken = strings.TrimSpace(d.run("agent", "add", "claude"))
+	d.AgentToken = strings.TrimSpace(d.run("agent", "add", "claude", "--allow", "balance"))
 	if !strings.HasPrefix(d.AgentToken, "vp_a_") {
 		t.Fatalf("agent add printed %q, want a token", d.AgentToken)
 	}
@@ -514,7 +514,7 @@ func TestMCPRefused(t *testing.T) {
 
 	// A stdio session outlives a restart of the daemon: calls meanwhile are
 	// refused as unavailable, and go through again once it is back.
-	cursor := strings.TrimSpace(d.run("agent", "add", "cursor"))
+	cursor := strings.TrimSpace(d.run("agent", "add", "cursor", "--allow", "balance"))
 	cs2, err := d.stdio(cursor)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
