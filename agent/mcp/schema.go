@@ -199,6 +199,51 @@ func searchCatalogSchema() *jsonschema.Schema {
 	return s
 }
 
+// enum lists the values a string property takes.
+func enum(p *jsonschema.Schema, values []string) {
+	for _, v := range values {
+		p.Enum = append(p.Enum, v)
+	}
+}
+
+func listOrdersSchema() *jsonschema.Schema {
+	s := schemaOf[ListOrdersIn]()
+	enum(prop(s, "state"), orderStates)
+	whole(prop(s, "limit"), 1, maxListLimit)
+	return s
+}
+
+func listMandatesSchema() *jsonschema.Schema {
+	s := schemaOf[ListMandatesIn]()
+	enum(prop(s, "kind"), mandateKinds)
+	enum(prop(s, "state"), mandateStates)
+	whole(prop(s, "limit"), 1, maxListLimit)
+	return s
+}
+
+func findByKeySchema() *jsonschema.Schema {
+	s := schemaOf[FindByKeyIn]()
+	idempotencyKey(s)
+	return s
+}
+
+func cancelSubscriptionSchema() *jsonschema.Schema {
+	s := schemaOf[CancelSubscriptionIn]()
+	recordID(s, "mandate_id")
+	idempotencyKey(s)
+	return s
+}
+
+func refundSchema() *jsonschema.Schema {
+	s := schemaOf[RefundIn]()
+	recordID(s, "order_id")
+	recordID(s, "charge_id")
+	minorUnits(s, "amount")
+	bounded(prop(s, "reason"), 0, wallet.MaxNote)
+	idempotencyKey(s)
+	return s
+}
+
 // validation pulls apart the SDK's refusal of arguments that do not match a
 // schema: "validating /properties/lines/items/properties/quantity:
 // minimum: -1 is less than 1.000000".

@@ -68,7 +68,15 @@ var bad = []struct {
 	{"create_order", "too many lines", with(order(map[string]any{"item": "latte"}), "items", repeat(map[string]any{"item": "latte"}, wallet.MaxLines+1)), true},
 	{"create_order", "a blank key", with(order(map[string]any{"item": "latte"}), "idempotency_key", "  "), true},
 	{"create_order", "an over-long key", with(order(map[string]any{"item": "latte"}), "idempotency_key", strings.Repeat("k", 201)), true},
-	{"list_transactions", "limit 101", map[string]any{"limit": 101}, false},
+	{"list_transactions", "limit 101", map[string]any{"limit": 101}, true},
+	{"list_orders", "limit 101", map[string]any{"limit": 101}, true},
+	{"list_orders", `state "open"`, map[string]any{"state": "open"}, true},
+	{"list_mandates", `kind "gift"`, map[string]any{"kind": "gift"}, true},
+	{"list_mandates", "limit -1", map[string]any{"limit": -1}, true},
+	{"find_by_key", "an over-long key", map[string]any{"idempotency_key": strings.Repeat("k", 201)}, true},
+	{"cancel_subscription", "a blank key", map[string]any{"mandate_id": 1, "idempotency_key": ""}, true},
+	{"refund_payment", "amount too high", map[string]any{"order_id": 1, "amount": wallet.MaxAmount + 1, "idempotency_key": "r"}, true},
+	{"refund_payment", "an over-long reason", map[string]any{"order_id": 1, "reason": strings.Repeat("r", wallet.MaxNote+1), "idempotency_key": "r"}, true},
 	{"wait_order", "timeout 301", map[string]any{"order_id": 1, "timeout_seconds": 301}, true},
 	{"wait_order", "timeout -1", map[string]any{"order_id": 1, "timeout_seconds": -1}, true},
 	{"wait_mandate", "timeout 301", map[string]any{"mandate_id": 1, "timeout_seconds": 301}, true},
@@ -138,6 +146,9 @@ func good(o, m uint64) map[string]map[string]any {
 		"wait_mandate":         {"mandate_id": m, "timeout_seconds": 0.01},
 		"list_catalog":         {},
 		"search_catalog":       {"query": "latte"},
+		"list_orders":          {"state": "drafted", "limit": 5},
+		"list_mandates":        {"kind": "subscription", "state": "active"},
+		"find_by_key":          {"idempotency_key": "approved"},
 	}
 }
 

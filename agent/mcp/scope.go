@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/voicepay/voicepay/agent"
@@ -255,19 +254,16 @@ func viewRefund(r *wallet.Refund) *Refund {
 		Currency: r.Currency, Reason: r.Reason, Transfer: r.Transfer, Time: r.Time, Receipt: r.Signature}
 }
 
-// maxList is the most any list tool returns at once; defaultList when the
-// agent does not say.
-const (
-	maxList     = 100
-	defaultList = 20
-)
+// defaultList is how many a list tool returns when the agent does not
+// say; maxListLimit the most.
+const defaultList = 20
 
 func listLimit(n int) (int, error) {
 	switch {
 	case n == 0:
 		return defaultList, nil
-	case n < 0 || n > maxList:
-		return 0, wallet.Errorf(wallet.EINVALID, "limit is from 1 to %d, not %d.", maxList, n)
+	case n < 0 || n > maxListLimit:
+		return 0, wallet.Errorf(wallet.EINVALID, "limit is from 1 to %d, not %d.", maxListLimit, n)
 	}
 	return n, nil
 }
@@ -289,45 +285,21 @@ func oneOf(what, v string, allowed []string) error {
 	return wallet.Errorf(wallet.EINVALID, "%s is one of %s, not %q.", what, strings.Join(allowed, ", "), v)
 }
 
-// schema is the input schema of T with the limits the server enforces:
-// enums, integer bounds and the idempotency key's length.
-func schema[T any](enums map[string][]string, bounds map[string][2]float64) *jsonschema.Schema {
-	sc, err := jsonschema.For[T](nil)
-	if err != nil {
-		panic(fmt.Sprintf("input schema of %T: %v", *new(T), err))
-	}
-	for name, values := range enums {
-		for _, v := range values {
-			sc.Properties[name].Enum = append(sc.Properties[name].Enum, v)
-		}
-	}
-	for name, b := range bounds {
-		lo, hi := b[0], b[1]
-		sc.Properties[name].Minimum, sc.Properties[name].Maximum = &lo, &hi
-	}
-	if p, ok := sc.Properties["idempotency_key"]; ok {
-		lo, hi := 1, 200
-		p.MinLength, p.MaxLength = &lo, &hi
-	}
-	return sc
-}
-
 // addAgentTools adds the tools of this file, and the scope middleware that
 // every tool call passes.
 func (s *Server) addAgentTools() {
-	limit := map[string][2]float64{"limit": {1, maxList}}
 	sdk.AddTool(s.mcp, &sdk.Tool{Name: toolListOrders, Title: "List this agent's orders",
 		Description: "List the orders this agent proposed, newest first, optionally only those in one state " +
 			"(drafted, confirmed, paid, cancelled or expired); limit 1 to 100, default 20. Orders of other " +
 			"agents, the person's own, and those of an earlier pairing of this agent's name are never listed." +
 			personConfirms,
-		InputSchema: schema[ListOrdersIn](map[string][]string{"state": orderStates}, limit),
+		InputSchema: listOrdersSchema(),
 		Annotations: hints(true, false, true)}, s.listOrders)
 	sdk.AddTool(s.mcp, &sdk.Tool{Name: toolListMandates, Title: "List this agent's subscriptions and tip allowances",
 		Description: "List the subscriptions and tip allowances this agent proposed, newest first, optionally " +
 			"only of one kind (tip or subscription) or in one state (proposed, active, exhausted, expired, " +
 			"revoked or declined); limit 1 to 100, default 20." + personConfirms,
-		InputSchema: schema[ListMandatesIn](map[string][]string{"kind": mandateKinds, "state": mandateStates}, limit),
+		InputSchema: listMandatesSchema(),
 		Annotations: hints(true, false, true)}, s.listMandates)
 	sdk.AddTool(s.mcp, &sdk.Tool{Name: toolFindByKey, Title: "Find a request by its idempotency key",
 		Description: "Find what this agent made with one of its idempotency keys, as a merchant queries by its " +
@@ -336,13 +308,13 @@ func (s *Server) addAgentTools() {
 			"the refund (refund_payment), as it stands now. Use it to recover after a lost answer instead of " +
 			"calling again with a new key. Keys are remembered for 24 hours; after that, or for a key never " +
 			"used, the answer is not_found." + personConfirms,
-		InputSchema: schema[FindByKeyIn](nil, nil),
+		InputSchema: findByKeySchema(),
 		Annotations: hints(true, false, true)}, s.findByKey)
 	sdk.AddTool(s.mcp, &sdk.Tool{Name: toolCancelSubscription, Title: "End this agent's subscription",
 		Description: "End a subscription or tip allowance this agent proposed: a proposal is withdrawn " +
 			"(declined), an approved one revoked, and nothing more can be charged under it. The person is " +
 			"not asked; they can always end it themselves. One already ended is returned as it is." + personConfirms,
-		InputSchema: schema[CancelSubscriptionIn](nil, nil),
+		InputSchema: cancelSubscriptionSchema(),
 		Annotations: hints(false, true, true)}, s.cancelSubscription)
 	sdk.AddTool(s.mcp, &sdk.Tool{Name: toolRefundPayment, Title: "Refund a payment",
 		Description: "Give money back to the person, all or part of one payment this agent was paid: a paid " +
@@ -350,7 +322,7 @@ func (s *Server) addAgentTools() {
 			"(charge_id). The payee returns the amount (default: all that is left) to the person's wallet " +
 			"through the ledger, with a signed receipt, and the person's history shows it. Refunds of one " +
 			"payment never add up to more than it paid. Money only moves toward the person." + personConfirms,
-		InputSchema: schema[RefundIn](nil, map[string][2]float64{"amount": {0, wallet.MaxAmount}}),
+		InputSchema: refundSchema(),
 		Annotations: hints(false, false, true)}, s.refundPayment)
 	s.mcp.AddReceivingMiddleware(s.scope)
 }

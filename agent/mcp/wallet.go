@@ -78,11 +78,10 @@ func (s *Server) listTransactions(ctx context.Context, req *sdk.CallToolRequest,
 	if err != nil {
 		return nil, nil, s.fail(toolListTransactions, ag, err)
 	}
-	limit := in.Limit
-	if limit <= 0 {
-		limit = 20
+	limit, err := listLimit(in.Limit)
+	if err != nil {
+		return nil, nil, err
 	}
-	limit = min(limit, 100)
 	ts, err := s.Hub.DB.AgentTransfers(ctx, ag, d.Created, limit)
 	if err != nil {
 		return nil, nil, s.fail(toolListTransactions, ag, err)
