@@ -99,7 +99,7 @@ func (s *Server) searchCatalog(_ context.Context, _ *sdk.CallToolRequest, in Sea
 	slices.SortStableFunc(found, func(a, b scored) int { return a.score - b.score })
 	out := &CatalogMatches{Currency: c.Currency, Matches: []CatalogMatch{}}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d matches for %q, best first.", min(len(found), maxMatches), in.Query)
+	fmt.Fprintf(&b, "%s for %q, best first.", counted(min(len(found), maxMatches), "match", "matches"), in.Query)
 	for _, f := range found[:min(len(found), maxMatches)] {
 		out.Matches = append(out.Matches, f.CatalogMatch)
 		if f.Kind == "merchant" {

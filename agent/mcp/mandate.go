@@ -108,9 +108,9 @@ func viewMandate(m *wallet.Mandate) *Mandate {
 	case wallet.MandateExpired:
 		v.Next = "Expired: propose a new one if the person still wants it."
 	case wallet.MandateRevoked:
-		v.Next = "The person revoked it: charge nothing more under it."
+		v.Next = "Revoked, by the person or by this agent: charge nothing more under it."
 	case wallet.MandateDeclined:
-		v.Next = "The person declined it: do not propose it again unasked."
+		v.Next = "Declined by the person, or withdrawn by this agent: do not propose it again unasked."
 	}
 	return v
 }

@@ -348,7 +348,7 @@ func (s *Server) listOrders(ctx context.Context, req *sdk.CallToolRequest, in Li
 	}
 	out := &OrderList{Orders: make([]*Order, 0, len(os))}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d orders, newest first.", len(os))
+	fmt.Fprintf(&b, "%s, newest first.", counted(len(os), "order", "orders"))
 	now := s.now()
 	for _, o := range os {
 		v := viewOrder(o, now)
@@ -385,7 +385,7 @@ func (s *Server) listMandates(ctx context.Context, req *sdk.CallToolRequest, in 
 	}
 	out := &MandateList{Mandates: make([]*Mandate, 0, len(ms))}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d subscriptions and tip allowances, newest first.", len(ms))
+	fmt.Fprintf(&b, "%s, newest first.", counted(len(ms), "subscription or tip allowance", "subscriptions and tip allowances"))
 	for _, m := range ms {
 		v := viewMandate(m)
 		out.Mandates = append(out.Mandates, v)

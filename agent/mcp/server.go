@@ -456,3 +456,11 @@ func (s *Server) progress(ctx context.Context, req *sdk.CallToolRequest, token a
 		s.Logger.Warn("send a progress notification", "err", err)
 	}
 }
+
+// counted is n of a thing, in the singular for one.
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

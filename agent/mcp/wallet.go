@@ -88,7 +88,7 @@ func (s *Server) listTransactions(ctx context.Context, req *sdk.CallToolRequest,
 	}
 	out := &Transactions{Transactions: make([]Transaction, 0, len(ts))}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d transactions, newest first.", len(ts))
+	fmt.Fprintf(&b, "%s, newest first.", counted(len(ts), "transaction", "transactions"))
 	for _, t := range ts {
 		x := Transaction{ID: t.ID, Kind: t.Effect(wallet.UserAccount), Counterparty: t.Credit, Amount: t.Amount,
 			Currency: t.Currency, Time: t.Time, Ref: t.Ref}
