@@ -590,7 +590,8 @@ func TestSkillSnippets(t *testing.T) {
 		t.Errorf("front matter name %q, description %q", meta.Name, meta.Description)
 	}
 	for _, must := range []string{"PIN", "mandate_cap", "mandate_expired", "mandate_revoked", "mandate_not_active",
-		"risk_blocked", "insufficient_funds", "conflict", "unauthorized"} {
+		"risk_blocked", "insufficient_funds", "conflict", "unauthorized", "rate_limited", "too_many_waiting",
+		"progressToken", "resetTimeoutOnProgress", "--sandbox", "--allow balance", "WWW-Authenticate", "retryable"} {
 		if !strings.Contains(text, must) {
 			t.Errorf("SKILL.md does not mention %s", must)
 		}
