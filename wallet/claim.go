@@ -111,6 +111,12 @@ func (l *ltx) fileClaim(r ClaimRequest) (*Claim, error) {
 		return nil, &Error{Code: ECONFLICT, cause: ErrClaimExists,
 			Message: fmt.Sprintf("Payment %d already has claim %d.", t.ID, first)}
 	}
+	left, err := l.unrefunded(t)
+	if err != nil {
+		return nil, err
+	} else if left <= 0 {
+		return nil, Errorf(ESTATE, "Payment %d was refunded in full by its payee; there is nothing to claim.", t.ID)
+	}
 	ev, err := evidence(l.Tx, l.db.PublicKey(), t)
 	if err != nil {
 		return nil, fmt.Errorf("gather evidence: %w", err)
@@ -119,7 +125,7 @@ func (l *ltx) fileClaim(r ClaimRequest) (*Claim, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Claim{ID: id, Transfer: t.ID, Amount: t.Amount, Currency: t.Currency, Payee: t.Credit,
+	c := &Claim{ID: id, Transfer: t.ID, Amount: left, Currency: t.Currency, Payee: t.Credit,
 		PayeeName: ev.payeeName, Paid: t.Time, Reason: r.Reason, Device: r.Device, State: ClaimReview,
 		Evidence: ev.reasons, Filed: l.now}
 	if err := l.put(bucketClaims, claimIndex(t.ID), itob(c.ID)); err != nil {
@@ -137,8 +143,22 @@ func (l *ltx) fileClaim(r ClaimRequest) (*Claim, error) {
 // ErrClaimExists is the conflict of a second claim on one payment.
 var ErrClaimExists = &Error{Code: ECONFLICT, Message: "That payment already has a claim."}
 
-// reimburse pays c back from the compensation fund and records it as to.
+// reimburse pays c back from the compensation fund and records it as to:
+// what of the payment its payee has not refunded meanwhile, and nothing
+// when the payee refunded all of it.
 func (l *ltx) reimburse(c *Claim, to ClaimState) error {
+	paid, err := getTransfer(l.Tx, c.Transfer)
+	if err != nil {
+		return err
+	}
+	left, err := l.unrefunded(paid)
+	if err != nil {
+		return err
+	}
+	if c.Amount = min(c.Amount, max(left, 0)); c.Amount == 0 {
+		c.State, c.Decided = to, l.now
+		return l.putClaim(c, string(to))
+	}
 	t := &Transfer{Kind: Single, Debit: CompensationAccount, Credit: UserAccount, Amount: c.Amount,
 		Ref: fmt.Sprintf("claim:%d", c.ID)}
 	if err := l.transfer(t); err != nil {

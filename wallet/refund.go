@@ -37,17 +37,20 @@ type RefundRequest struct {
 
 // Refund is money given back of one payment.
 type Refund struct {
-	ID       uint64    `json:"id"`
-	Agent    string    `json:"agent"`
-	Payment  string    `json:"payment"` // what was paid: "order:12" or "charge:7"
-	Payee    string    `json:"payee"`   // the account the money came back from
-	Amount   int64     `json:"amount"`
-	Currency string    `json:"currency"`
-	Reason   string    `json:"reason,omitempty"`
-	Transfer uint64    `json:"transfer"`
-	Paid     int64     `json:"paid"`     // what the payment paid
-	Refunded int64     `json:"refunded"` // of it refunded so far, this refund included
-	Time     time.Time `json:"time"`
+	ID       uint64 `json:"id"`
+	Agent    string `json:"agent"`
+	Payment  string `json:"payment"` // what was paid: "order:12" or "charge:7"
+	Payee    string `json:"payee"`   // the account the money came back from
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+	Reason   string `json:"reason,omitempty"`
+	Transfer uint64 `json:"transfer"`
+	Paid     int64  `json:"paid"`     // what the payment paid
+	Refunded int64  `json:"refunded"` // of it refunded so far, this refund included
+	// To is the account paid back when not the person's: the compensation
+	// fund, when it had already paid the person back on a claim.
+	To   string    `json:"to,omitempty"`
+	Time time.Time `json:"time"`
 	// Signature is the wallet's Ed25519 signature over the refund's
 	// fields (VerifyRefund): the person's receipt for it.
 	Signature string `json:"signature"`
@@ -64,7 +67,8 @@ func (r *Refund) signed() []byte {
 		Currency string `json:"currency"`
 		Transfer uint64 `json:"transfer"`
 		Time     string `json:"time"`
-	}{r.ID, r.Agent, r.Payment, r.Payee, r.Amount, r.Currency, r.Transfer, r.Time.UTC().Format(time.RFC3339Nano)})
+		To       string `json:"to,omitempty"`
+	}{r.ID, r.Agent, r.Payment, r.Payee, r.Amount, r.Currency, r.Transfer, r.Time.UTC().Format(time.RFC3339Nano), r.To})
 	return append([]byte("voicepay refund v1\x00"), b...)
 }
 
@@ -134,12 +138,23 @@ func (l *ltx) refund(r RefundRequest) (*Refund, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Transfer{Kind: Single, Debit: p.payee, Credit: UserAccount, Amount: amount, Ref: fmt.Sprintf("refund:%d", id)}
+	// A payment the compensation fund already paid back is refunded to the
+	// fund: the person was made whole once.
+	to := UserAccount
+	if c, err := l.claimOf(p.ref); err != nil {
+		return nil, err
+	} else if c != nil && c.State.Paid() && c.Amount > 0 {
+		to = CompensationAccount
+	}
+	t := &Transfer{Kind: Single, Debit: p.payee, Credit: to, Amount: amount, Ref: fmt.Sprintf("refund:%d", id)}
 	if err := l.transfer(t); err != nil {
 		return nil, err
 	}
 	f := &Refund{ID: id, Agent: r.Agent, Payment: p.ref, Payee: p.payee, Amount: amount, Currency: l.db.Currency,
 		Reason: r.Reason, Transfer: t.ID, Paid: p.paid, Refunded: done + amount, Time: l.now}
+	if to != UserAccount {
+		f.To = to
+	}
 	f.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(l.db.key, f.signed()))
 	v, err := json.Marshal(f)
 	if err != nil {
