@@ -13,10 +13,11 @@ const (
 	EventOrderUpdated   = "order.updated"
 	EventPaymentResult  = "payment.result"
 	EventError          = "error"
-	EventMandateUpdated = "mandate.updated" // a tip or subscription was approved, declined or revoked
-	EventProposal       = "proposal"        // an agent proposed an order, a tip or a subscription
-	EventMandateCharged = "mandate.charged" // an agent charged under a mandate the person approved
-	EventVerifyRequest  = "verify.request"  // the dialog waits for a passkey verification on the phone
+	EventMandateUpdated = "mandate.updated"  // a tip or subscription was approved, declined or revoked
+	EventProposal       = "proposal"         // an agent proposed an order, a tip or a subscription
+	EventMandateCharged = "mandate.charged"  // an agent charged under a mandate the person approved
+	EventVerifyRequest  = "verify.request"   // the dialog waits for a passkey verification on the phone
+	EventRefunded       = "payment.refunded" // an agent gave back all or part of a payment
 )
 
 // Event is one structured event of a turn, or one an agent's action caused.
@@ -32,6 +33,7 @@ type Event struct {
 	Status  string         `json:"status,omitempty"`  // payment.result: "paid"
 	Error   *wallet.Error  `json:"error,omitempty"`   // error
 	Verify  *Verification  `json:"verify,omitempty"`  // verify.request
+	Refund  *wallet.Refund `json:"refund,omitempty"`  // payment.refunded
 	// Replayed marks an event of a turn that was resent: the answer the
 	// turn gave the first time, given again.
 	Replayed bool `json:"replayed,omitempty"`

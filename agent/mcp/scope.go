@@ -245,13 +245,14 @@ type Refund struct {
 	Currency string    `json:"currency"`
 	Reason   string    `json:"reason,omitempty"`
 	Transfer uint64    `json:"transfer" jsonschema:"the ledger transfer from the payee back to the person"`
+	To       string    `json:"to,omitempty" jsonschema:"the account paid back when not the person's: the compensation fund, which had already paid the person back on a claim"`
 	Time     time.Time `json:"time"`
 	Receipt  string    `json:"receipt" jsonschema:"the wallet's Ed25519 signature over the refund, base64"`
 }
 
 func viewRefund(r *wallet.Refund) *Refund {
 	return &Refund{ID: r.ID, Payment: r.Payment, Amount: r.Amount, Paid: r.Paid, Refunded: r.Refunded,
-		Currency: r.Currency, Reason: r.Reason, Transfer: r.Transfer, Time: r.Time, Receipt: r.Signature}
+		Currency: r.Currency, Reason: r.Reason, Transfer: r.Transfer, To: r.To, Time: r.Time, Receipt: r.Signature}
 }
 
 // defaultList is how many a list tool returns when the agent does not
@@ -436,7 +437,7 @@ func (s *Server) cancelSubscription(ctx context.Context, req *sdk.CallToolReques
 	if err := needKey(in.IdempotencyKey); err != nil {
 		return nil, nil, err
 	}
-	m, err := s.Hub.DB.CancelAgentMandate(ctx, wallet.AgentRequestKey(ag, in.IdempotencyKey), ag, in.MandateID)
+	m, err := s.Hub.EndAgentMandate(ctx, ag, in.IdempotencyKey, in.MandateID)
 	if err != nil {
 		return nil, nil, s.fail(toolCancelSubscription, ag, err)
 	}
@@ -452,13 +453,17 @@ func (s *Server) refundPayment(ctx context.Context, req *sdk.CallToolRequest, in
 	if err := needKey(in.IdempotencyKey); err != nil {
 		return nil, nil, err
 	}
-	r, err := s.Hub.DB.RefundPayment(ctx, wallet.AgentRequestKey(ag, in.IdempotencyKey), wallet.RefundRequest{
-		Agent: ag, OrderID: in.OrderID, ChargeID: in.ChargeID, Amount: in.Amount, Reason: in.Reason})
+	r, err := s.Hub.RefundPayment(ctx, ag, in.IdempotencyKey, wallet.RefundRequest{
+		OrderID: in.OrderID, ChargeID: in.ChargeID, Amount: in.Amount, Reason: in.Reason})
 	if err != nil {
 		return nil, nil, s.fail(toolRefundPayment, ag, err)
 	}
 	v := viewRefund(r)
-	return text(fmt.Sprintf("Refunded %s of %s to the person; %s of %s paid is refunded so far.",
-		agent.Money(v.Amount, v.Currency), v.Payment, agent.Money(v.Refunded, v.Currency),
+	to := "the person"
+	if r.To == wallet.CompensationAccount {
+		to = "the compensation fund, which had already paid the person back on their claim"
+	}
+	return text(fmt.Sprintf("Refunded %s of %s to %s; %s of %s paid is refunded so far.",
+		agent.Money(v.Amount, v.Currency), v.Payment, to, agent.Money(v.Refunded, v.Currency),
 		agent.Money(v.Paid, v.Currency))), v, nil
 }

@@ -262,6 +262,10 @@ function handle(ev) {
       refreshWallet();
       refreshMandates();
       break;
+    case "payment.refunded":
+      if (ev.text) announce(ev.text);
+      refreshWallet();
+      break;
     case "error":
       state.failed = ev.reply_to || true;
       break;
