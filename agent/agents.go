@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/voicepay/voicepay/wallet"
@@ -76,4 +77,39 @@ func RevokeAgent(ctx context.Context, db *wallet.DB, name string) error {
 		return err
 	}
 	return db.RevokeDevice(ctx, name)
+}
+
+// RevokeAgent revokes an agent as the package's RevokeAgent does, and
+// tells every open session what that ended: its orders withdrawn, and its
+// tip allowances and subscriptions ended, each card updated.
+func (h *Hub) RevokeAgent(ctx context.Context, name string) error {
+	live, _ := h.DB.FindOrders(ctx, wallet.OrderFilter{Agent: name, Live: true})
+	mandates, _ := h.DB.FindMandates(ctx, wallet.MandateFilter{Agent: name, States: []wallet.MandateState{
+		wallet.MandateProposed, wallet.MandateActive, wallet.MandateExhausted}})
+	if err := RevokeAgent(ctx, h.DB, name); err != nil {
+		return err
+	}
+	var ended []string
+	for _, o := range live {
+		if o, err := h.DB.Order(ctx, o.ID); err == nil {
+			ended = append(ended, "its order from "+shop(o))
+			h.announce(fmt.Sprintf("revoked:order:%d", o.ID), Event{Type: EventOrderUpdated, Order: ViewOrder(o, h.DB.Now())})
+		}
+	}
+	for _, m := range mandates {
+		if m, err := h.DB.Mandate(ctx, m.ID); err == nil {
+			what := "its subscription to "
+			if m.Kind == wallet.MandateTip {
+				what = "its tip allowance for "
+			}
+			ended = append(ended, what+payee(m))
+			h.announce(fmt.Sprintf("revoked:mandate:%d", m.ID), Event{Type: EventMandateUpdated, Mandate: ViewMandate(m)})
+		}
+	}
+	text := fmt.Sprintf("Your agent %s was revoked; its token no longer works.", name)
+	if len(ended) > 0 {
+		text = fmt.Sprintf("Your agent %s was revoked: %s ended, and nothing more can be charged by it.", name, join(ended))
+	}
+	h.announce("", Event{Type: EventAgentRevoked, Text: text})
+	return nil
 }

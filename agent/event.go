@@ -18,6 +18,7 @@ const (
 	EventMandateCharged = "mandate.charged"  // an agent charged under a mandate the person approved
 	EventVerifyRequest  = "verify.request"   // the dialog waits for a passkey verification on the phone
 	EventRefunded       = "payment.refunded" // an agent gave back all or part of a payment
+	EventAgentRevoked   = "agent.revoked"    // the person revoked an agent: what that ended
 )
 
 // Event is one structured event of a turn, or one an agent's action caused.

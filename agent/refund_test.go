@@ -61,3 +61,38 @@ func TestAgentRefundTold(t *testing.T) {
 	}
 	Quiet(t, events) // ended already: nothing new
 }
+
+// TestRevokeAgentTold: revoking an agent through the hub tells every open
+// session what that ended, and updates each card.
+func TestRevokeAgentTold(t *testing.T) {
+	ctx := context.Background()
+	h, _ := MustOpenAgent(t)
+	events, cancel := h.Subscribe()
+	defer cancel()
+	o := mustPropose(t, h, "k1", Lattes)
+	Next(t, events)
+	m, err := h.ProposeSubscription(ctx, "claude", "s1", Metered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Next(t, events)
+	if err := h.RevokeAgent(ctx, "claude"); err != nil {
+		t.Fatal(err)
+	}
+	e := Next(t, events)
+	if e.Type != agent.EventOrderUpdated || e.Order == nil || e.Order.ID != o.ID || e.Order.State != string(wallet.Cancelled) {
+		t.Errorf("first event %+v, want the order cancelled", e)
+	}
+	e = Next(t, events)
+	if e.Type != agent.EventMandateUpdated || e.Mandate == nil || e.Mandate.ID != m.ID || e.Mandate.State != string(wallet.MandateDeclined) {
+		t.Errorf("second event %+v, want the subscription declined", e)
+	}
+	e = Next(t, events)
+	want := `Your agent claude was revoked: its order from Luckin Coffee and its subscription to "acme_cloud" ended, and nothing more can be charged by it.`
+	if e.Type != agent.EventAgentRevoked || e.Text != want {
+		t.Errorf("revoked event %s %q, want %q", e.Type, e.Text, want)
+	}
+	if err := h.RevokeAgent(ctx, "claude"); wallet.AsError(err).Code != wallet.ENOTFOUND {
+		t.Errorf("revoke again: %v, want not_found", err)
+	}
+}

@@ -60,7 +60,7 @@ func (s *Server) revokeAgent(w http.ResponseWriter, r *http.Request, _ *wallet.D
 	if !s.decode(w, r, &req) {
 		return
 	}
-	if err := agent.RevokeAgent(r.Context(), s.Hub.DB, req.Name); err != nil {
+	if err := s.Hub.RevokeAgent(r.Context(), req.Name); err != nil {
 		s.writeError(w, err)
 		return
 	}

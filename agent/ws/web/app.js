@@ -263,8 +263,10 @@ function handle(ev) {
       refreshMandates();
       break;
     case "payment.refunded":
+    case "agent.revoked":
       if (ev.text) announce(ev.text);
       refreshWallet();
+      refreshMandates();
       break;
     case "error":
       state.failed = ev.reply_to || true;
