@@ -202,6 +202,7 @@ func (d *dialog) command() error {
 			return wallet.Errorf(wallet.EUNSUPPORTED, "I can't do %q yet.", d.res.Intent)
 		}
 		d.say("Sorry, that isn't something I can do. Say \"what can I say\" to hear the commands.")
+		d.turn.NotUnderstood = true
 		return nil
 	}
 	if !c.anyState {

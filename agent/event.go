@@ -38,6 +38,9 @@ type Event struct {
 	// Replayed marks an event of a turn that was resent: the answer the
 	// turn gave the first time, given again.
 	Replayed bool `json:"replayed,omitempty"`
+	// NotUnderstood marks the reply of a turn in which nothing was heard or
+	// understood: nothing was done, and the person may say it again.
+	NotUnderstood bool `json:"not_understood,omitempty"`
 
 	// speech is Text without what an agent wrote in its own words (a memo
 	// or a note): what a loudspeaker may say next to a microphone that
@@ -67,6 +70,8 @@ type Turn struct {
 	// Secret marks a turn that answered a PIN or code prompt: what was said
 	// is a secret, which a surface never logs nor shows.
 	Secret bool `json:"-"`
+	// NotUnderstood marks a turn in which nothing was heard or understood.
+	NotUnderstood bool `json:"not_understood,omitempty"`
 }
 
 func (t *Turn) emit(e Event) { t.Events = append(t.Events, e) }

@@ -249,9 +249,9 @@ func (s *Session) heard(ctx context.Context, heard Heard, deliver func(*Turn)) *
 func (s *Session) unheard(deliver func(*Turn)) *Turn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := &Turn{Reply: "Sorry, I didn't catch that.", State: s.State()}
+	t := &Turn{Reply: "Sorry, I didn't catch that.", State: s.State(), NotUnderstood: true}
 	t.emit(Event{Type: EventIntent, Intent: &intent.Result{Intent: intent.None}})
-	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State, NotUnderstood: true})
 	if deliver != nil {
 		deliver(t)
 	}

@@ -274,7 +274,7 @@ func (s *Session) settle(ctx context.Context, t *Turn, named int) {
 	}
 	t.State = st
 	t.Reply = s.hub.marked(t.Reply)
-	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State})
+	t.emit(Event{Type: EventReply, Text: t.Reply, State: t.State, NotUnderstood: t.NotUnderstood})
 	s.keepAnswer(named, t)
 	if err := s.hub.DB.SaveSession(ctx, s.device, &s.st); err != nil {
 		s.hub.Logger.Error("save session", "device", s.device, "err", err)

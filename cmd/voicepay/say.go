@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/agent/ws"
-	"github.com/voicepay/voicepay/wallet"
 )
 
 // SayCommand runs one dialog turn on the daemon, as if the person had said
@@ -42,14 +42,21 @@ func (c *SayCommand) Run(ctx context.Context, args []string) error {
 	return printTurn(events, *asJSON)
 }
 
+// errNotUnderstood is the failure of a turn in which nothing was
+// understood: nothing was done.
+var errNotUnderstood = errors.New("not understood: nothing was done")
+
 // printTurn prints a turn's reply (or all its events as JSON lines) and
 // returns its error, if it had one.
 func printTurn(events []ws.ServerEvent, asJSON bool) error {
-	var failed *wallet.Error
+	var failed error
 	enc := json.NewEncoder(os.Stdout)
 	for _, e := range events {
-		if e.Type == agent.EventError {
+		if e.Type == agent.EventError && e.Error != nil {
 			failed = e.Error
+		}
+		if e.Type == agent.EventReply && e.NotUnderstood && failed == nil {
+			failed = errNotUnderstood
 		}
 		if asJSON {
 			enc.Encode(e)
