@@ -53,7 +53,31 @@ func (s *Session) Grammar() *intent.Graph {
 	if sn.asked != nil && sn.asked.Report != 0 {
 		in = append(in, intent.AnswerYes, intent.AnswerNo) // "File a claim for ...? Say yes to file."
 	}
+	if slices.Contains(in, intent.SubscriptionCancel) {
+		return s.hub.Parser.GrammarNaming(s.hub.payeeNames(), in...)
+	}
 	return s.hub.Parser.Grammar(in...)
+}
+
+// payeeNames are the names of the payees of the tip allowances and
+// subscriptions that are live, other than catalog merchants, whose names
+// the grammar has: "cancel my subscription to acme cloud" is heard by the
+// name the person hears. If the ledger cannot be read, there are none.
+func (h *Hub) payeeNames() []string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	ms, err := h.DB.FindMandates(ctx, wallet.MandateFilter{States: []wallet.MandateState{
+		wallet.MandateProposed, wallet.MandateActive, wallet.MandateExhausted}})
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, m := range ms {
+		if _, ok := wallet.MerchantOf(m.Payee); !ok {
+			names = append(names, m.PayeeName)
+		}
+	}
+	return names
 }
 
 // listening is what a state listens for (Accepts), less the answers to an

@@ -12,22 +12,23 @@ import (
 // Parser turns text into intents. It is built once by Compile and is safe
 // for concurrent use.
 type Parser struct {
-	templates []template
-	rules     map[string]expr
-	lists     []*list
-	vocab     map[string]int32 // word → id; words not in it have id -1
-	skip      trie             // phrases a match may drop
-	states    []state          // the automaton; state 0 starts every match
-	merchants []string         // merchant ids by index
-	item      int              // index in lists of {item}
-	payee     int              // index in lists of {payee}
-	mandate   int              // index in lists of {mandate}, or -1 when the file has none
-	times     []int            // the values of the file's {times} list, by value index
-	sources   int              // len(lists) + the quantity, amount and skip scanners
-	pool      sync.Pool        // *scratch
-	speech    *grammar         // the sentences as rules of words, for Grammar
-	graphMu   sync.Mutex
-	graphs    map[string]*Graph // Grammar's graphs by their intent rules
+	templates   []template
+	rules       map[string]expr
+	lists       []*list
+	vocab       map[string]int32 // word → id; words not in it have id -1
+	skip        trie             // phrases a match may drop
+	states      []state          // the automaton; state 0 starts every match
+	merchants   []string         // merchant ids by index
+	item        int              // index in lists of {item}
+	payee       int              // index in lists of {payee}
+	mandate     int              // index in lists of {mandate}, or -1 when the file has none
+	times       []int            // the values of the file's {times} list, by value index
+	sources     int              // len(lists) + the quantity, amount and skip scanners
+	pool        sync.Pool        // *scratch
+	speech      *grammar         // the sentences as rules of words, for Grammar
+	graphMu     sync.Mutex
+	graphs      map[string]*Graph // Grammar's graphs by their intent rules
+	namedGraphs map[string]*Graph // GrammarNaming's, by their intent rules and names
 }
 
 // template is one sentence of an intent, parsed.
