@@ -31,6 +31,10 @@ END {
 	mcp16 = "BenchmarkRecordUsage/conns=16"
 	printf "%-52s %12.0f %12s\n", "MCP record_usage calls/s, 1 connection", metric[mcp1, "calls/s"], ""
 	printf "%-52s %12.0f %12s\n", "MCP record_usage calls/s, 16 connections", metric[mcp16, "calls/s"], ""
+	if (bat > 0) {
+		printf "%-52s %11.1f%% %12s\n", "record_usage / raw Batch, 1 connection", 100 * metric[mcp1, "calls/s"] / bat, ""
+		printf "%-52s %11.1f%% %12s\n", "record_usage / raw Batch, 16 connections", 100 * metric[mcp16, "calls/s"] / bat, ""
+	}
 	printf "%-52s %9.1f ms %12s\n", "MCP record_usage p99, 1 connection", metric[mcp1, "p99-ms"], ""
 	printf "%-52s %9.1f ms %12s\n", "MCP record_usage p99, 16 connections", metric[mcp16, "p99-ms"], ""
 	clean = metric["BenchmarkAcceptance", "clean-%"]
