@@ -36,7 +36,9 @@ Usage:
   voicepay wallet balance|history|topup AMOUNT|unfreeze|compact
   voicepay audit verify          check the audit chain and re-derive balances
   voicepay audit log             print the audit chain (--since 24h, --json)
-  voicepay agent add NAME|list|revoke NAME  pair, list or revoke AI agents
+  voicepay agent add NAME [--allow G,...] [--deny G,...]|list|revoke NAME
+                                 pair, list or revoke AI agents; grants are
+                                 orders, tips, subscriptions (by default) and balance
   voicepay device pair NAME|list|revoke NAME  pair, list or revoke your glasses or phone
   voicepay claim file TRANSFER [--reason TEXT]|list|approve ID|reject ID [--note TEXT]
                                  report an unauthorized payment; review claims
