@@ -312,13 +312,7 @@ func (s *Server) waitMandate(ctx context.Context, req *sdk.CallToolRequest, in W
 	if err != nil {
 		return nil, nil, s.fail(toolWaitMandate, ag, err)
 	}
-	switch end {
-	case waitTimedOut:
-		out.TimedOut = true
-		return text("Still waiting for the person; call wait_mandate again to keep waiting. " + out.Mandate.summary()), out, nil
-	case waitStopping:
-		out.TimedOut = true
-		return text("voicepay is stopping; call wait_mandate again once it is back. " + out.Mandate.summary()), out, nil
-	}
-	return text(out.Mandate.summary()), out, nil
+	lead, timedOut := end.said(toolWaitMandate)
+	out.TimedOut = timedOut
+	return text(lead + out.Mandate.summary()), out, nil
 }

@@ -178,15 +178,9 @@ func (s *Server) waitOrder(ctx context.Context, req *sdk.CallToolRequest, in Wai
 	if err != nil {
 		return nil, nil, s.fail(toolWaitOrder, ag, err)
 	}
-	switch end {
-	case waitTimedOut:
-		out.TimedOut = true
-		return text("Still waiting for the person; call wait_order again to keep waiting. " + out.Order.summary()), out, nil
-	case waitStopping:
-		out.TimedOut = true
-		return text("voicepay is stopping; call wait_order again once it is back. " + out.Order.summary()), out, nil
-	}
-	return text(out.Order.summary()), out, nil
+	lead, timedOut := end.said(toolWaitOrder)
+	out.TimedOut = timedOut
+	return text(lead + out.Order.summary()), out, nil
 }
 
 func (s *Server) cancelOrder(ctx context.Context, req *sdk.CallToolRequest, in OrderIn) (*sdk.CallToolResult, *Order, error) {

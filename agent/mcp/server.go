@@ -464,3 +464,15 @@ func counted(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// said is how a wait of tool ended, told to the agent: what to say before
+// the summary, and whether the wait ran out without a decision.
+func (e waitEnd) said(tool string) (lead string, timedOut bool) {
+	switch e {
+	case waitTimedOut:
+		return "Still waiting for the person; call " + tool + " again to keep waiting. ", true
+	case waitStopping:
+		return "voicepay is stopping; call " + tool + " again once it is back. ", true
+	}
+	return "", false
+}
