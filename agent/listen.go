@@ -53,10 +53,14 @@ func (s *Session) Grammar() *intent.Graph {
 	if sn.asked != nil && sn.asked.Report != 0 {
 		in = append(in, intent.AnswerYes, intent.AnswerNo) // "File a claim for ...? Say yes to file."
 	}
+	var extra intent.Extra
 	if slices.Contains(in, intent.SubscriptionCancel) {
-		return s.hub.Parser.GrammarNaming(s.hub.payeeNames(), in...)
+		extra.Payees = s.hub.payeeNames()
 	}
-	return s.hub.Parser.Grammar(in...)
+	if sn.asked != nil && len(sn.asked.Orders) > 0 {
+		extra.Sentences = s.hub.whichAnswers(sn.asked.Orders)
+	}
+	return s.hub.Parser.GrammarPlus(extra, in...)
 }
 
 // payeeNames are the names of the payees of the tip allowances and

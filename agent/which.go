@@ -1,9 +1,11 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/voicepay/voicepay/intent"
 	"github.com/voicepay/voicepay/wallet"
@@ -275,4 +277,36 @@ func (d *dialog) readAgent(words []string, agent string) bool {
 	r.Text = d.in.Text
 	d.res, d.pick = r, &orderPick{agent: agent}
 	return true
+}
+
+// whichAnswers are the ways to answer "Which one?" about orders ids, as
+// numbered in the question, that the grammar of the next utterance takes:
+// by number ("number two", "two", "the second one"), by shop ("the kfc
+// one") and by agent ("the one from claude"). pickOrder reads them.
+func (h *Hub) whichAnswers(ids []uint64) []string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var out []string
+	for i, id := range ids {
+		n := intent.NumberWords(i + 1)
+		out = append(out, "number "+n, n)
+		if i < len(ordinals) {
+			out = append(out, "the "+ordinals[i]+" one", ordinals[i]+" one")
+		}
+		o, err := h.DB.Order(ctx, id)
+		if err != nil {
+			continue
+		}
+		shops := []string{o.PayeeName}
+		if m, ok := h.Catalog.Merchant(merchantOf(o)); ok {
+			shops = append(shops, m.Say...)
+		}
+		for _, shop := range shops {
+			out = append(out, "the "+shop+" one", "the "+shop+" order", shop)
+		}
+		if o.Agent != "" {
+			out = append(out, "the one from "+o.Agent, "from "+o.Agent, o.Agent+"'s order")
+		}
+	}
+	return out
 }
