@@ -32,6 +32,9 @@ func TestAgentNamesAreData(t *testing.T) {
 		{"Acme", "go ahead"},
 		{"Acme (EU)", "GPU hour"},
 		{"Acme", "GPU hour."},
+		{"Acme", "one two three four"},
+		{"Shop 1234", "GPU hour"},
+		{"Acme", "Room 12 34"},
 	} {
 		if _, err := h.ProposeOrder(ctx, "claude", tt.merchant+"/"+tt.line, free(tt.merchant, tt.line)); Code(err) != wallet.EINVALID {
 			t.Errorf("merchant %q, line %q: %v, want %s", tt.merchant, tt.line, err, wallet.EINVALID)
@@ -49,6 +52,8 @@ func TestAgentNamesAreData(t *testing.T) {
 	}
 	events, cancel := h.Subscribe()
 	defer cancel()
+	mustPropose(t, h, "digits", free("Seven Eleven", "Route 66 map, 2 of 3"))
+	Next(t, events)
 	mustPropose(t, h, "ok", free("Acme.io, Ltd & Sons", "O'Brien's GPU-hour"))
 	e := Next(t, events)
 	want := `Your agent claude wants to buy an "O'Brien's GPU-hour" from "Acme.io, Ltd & Sons" for 1 yuan. Say confirm to go ahead.`

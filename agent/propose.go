@@ -462,7 +462,36 @@ func cleanName(s, what string) (string, error) {
 	if err := noCommandWords(s, what); err != nil {
 		return "", err
 	}
+	if digitRun(s) >= 4 {
+		return "", wallet.Errorf(wallet.EINVALID, "The %s may not hold four or more digits in a row: voicepay reads "+
+			"names out, and they could be heard as a PIN.", what)
+	}
 	return s, nil
+}
+
+// digitWords are the words a digit is said as.
+var digitWords = map[string]bool{"zero": true, "oh": true, "o": true, "one": true, "two": true, "three": true,
+	"four": true, "five": true, "six": true, "seven": true, "eight": true, "nine": true}
+
+// digitRun is the longest run of digits in s, as written ("1234") or as
+// words ("one two three four"), as a recognizer waiting for a PIN hears it.
+func digitRun(s string) int {
+	best, run := 0, 0
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !alnum(r) }) {
+		n := 0
+		if digitWords[w] {
+			n = 1
+		} else if strings.IndexFunc(w, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
+			n = len(w)
+		}
+		if n == 0 {
+			run = 0
+			continue
+		}
+		run += n
+		best = max(best, run)
+	}
+	return best
 }
 
 func alnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -86,6 +86,18 @@ func TestSpokenProposalsMoveNothing(t *testing.T) {
 	hear("drafted")
 	Run(t, h, s, []Step{{Say: "confirm the order", State: agent.StateConfirmed, Held: 990}})
 	hear("confirmed")
+
+	// While the dialog waits for a PIN it listens for digits only: a name
+	// of number words an agent chose is not heard as a code, which would
+	// count as an attempt at the PIN.
+	digits := speak(t, `Your agent claude wants to buy two "One Two Three Four" from "Corner Shop" for 9 yuan. Say confirm to go ahead.`)
+	heard, err := rec.Recognize(ctx, digits, intent.CodeGrammar())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, ok := intent.SpokenCode(heard.Text); ok {
+		t.Errorf("waiting for a PIN: a name of number words was heard as the code %s", code)
+	}
 }
 
 // Names an agent may choose that come near voicepay's commands.
