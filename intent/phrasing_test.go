@@ -160,8 +160,10 @@ func TestPhrasing(t *testing.T) {
 		floor, noneAt float64
 		showMisses    bool
 	}{
-		{"dev", "testdata/phrasing_dev.tsv", 0, 0, true},
-		{"heldout", "testdata/phrasing_heldout.tsv", 0, 0, os.Getenv("VOICEPAY_SHOW_HELDOUT") != ""},
+		// The floors are the measure when the sets were written, less a
+		// margin: dev 99.6%, held out 90.7%, out of domain 100% none.
+		{"dev", "testdata/phrasing_dev.tsv", 0.97, 0.95, true},
+		{"heldout", "testdata/phrasing_heldout.tsv", 0.88, 0.95, os.Getenv("VOICEPAY_SHOW_HELDOUT") != ""},
 	} {
 		s := scorePhrasing(t, p, readPhrasing(t, set.path))
 		t.Logf("%s: in domain %d/%d = %.1f%%; out of domain left none %d/%d = %.1f%%",
