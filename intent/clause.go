@@ -1,6 +1,9 @@
 package intent
 
-import "regexp"
+import (
+	"reflect"
+	"regexp"
+)
 
 // clauseBreak is what sets a clause of typed text apart: a comma, a
 // semicolon, a dash or dots.
@@ -8,10 +11,10 @@ var clauseBreak = regexp.MustCompile(`\s*(?:[,;]|\s-+\s|\.{2,}|…)\s*`)
 
 // asides are the intents a clause may carry when the rest of its sentence
 // is talk around it ("I'm thirsty, get me something to drink"): orders,
-// changes of the order and questions. Nothing that moves money, and
+// changes of the order, questions and a call for help. Nothing that moves money, and
 // nothing that cancels, freezes or turns payments off, is read from part
 // of a sentence.
-var asides = map[string]bool{OrderCreate: true, OrderModify: true, OrderAdd: true, OrderRemove: true,
+var asides = map[string]bool{Help: true, OrderCreate: true, OrderModify: true, OrderAdd: true, OrderRemove: true,
 	OrderQuery: true, OrderRecall: true, CatalogQuery: true, BalanceQuery: true, HistoryQuery: true,
 	SubscriptionQuery: true}
 
@@ -41,6 +44,8 @@ func (p *Parser) clause(res Result, typed bool) Result {
 		r := p.parse(part, typed)
 		switch {
 		case r.Intent == None:
+		case found.Intent != None && sameReading(found, r):
+			// the command said twice ("help, how do I pay")
 		case found.Intent != None || !asides[r.Intent]:
 			return res // two commands, or one not read from a part
 		default:
@@ -52,4 +57,10 @@ func (p *Parser) clause(res Result, typed bool) Result {
 	}
 	found.Text, found.Confidence = res.Text, min(found.Confidence, confidences[1])
 	return found
+}
+
+// sameReading reports whether two clauses read as the same command with
+// the same slots.
+func sameReading(a, b Result) bool {
+	return a.Intent == b.Intent && reflect.DeepEqual(a.Slots, b.Slots)
 }

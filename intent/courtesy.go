@@ -27,10 +27,16 @@ var (
 	thanks = phraseList("thanks", "thank you", "thanks a lot", "thanks so much", "thank you so much",
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
 		"appreciate it", "i appreciate it", "if possible", "if you can", "if you could", "when you can",
-		"when you get a chance", "for me", "and thanks", "and thank you")
+		"when you get a chance", "for me", "and thanks", "and thank you",
+		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude")
 	// minding asks a command with its verb in -ing: "would you mind
 	// ordering me a latte" is "order me a latte".
 	minding = phraseList("would you mind", "do you mind", "would you mind please")
+	// leadIns are the words that may come before a request and stay:
+	// "actually, could you make it two" is "actually make it two", "and
+	// can you add a coke" is "and add a coke".
+	leadIns = map[string]bool{"actually": true, "no": true, "oh": true, "and": true, "also": true, "yes": true,
+		"yeah": true, "ok": true, "okay": true, "so": true, "wait": true, "sorry": true, "right": true, "well": true}
 	// verbs are the -ing forms of the commands' verbs, for minding.
 	verbs = map[string]string{"ordering": "order", "getting": "get", "buying": "buy", "grabbing": "grab",
 		"adding": "add", "changing": "change", "making": "make", "cancelling": "cancel", "canceling": "cancel",
@@ -61,6 +67,10 @@ func dropCourtesy(words []string) []string {
 		words = append([]string{verbs[words[n]]}, words[n+1:]...)
 	} else if n := trimStart(words, requests); n > 0 && n < len(words) {
 		words = words[n:]
+	} else if len(words) > 1 && leadIns[words[0]] {
+		if n := trimStart(words[1:], requests); n > 0 && n+1 < len(words) {
+			words = append(words[:1:1], words[n+1:]...)
+		}
 	}
 	for n := trimEnd(words, thanks); n > 0; n = trimEnd(words, thanks) {
 		words = words[:len(words)-n]
