@@ -108,3 +108,31 @@ func TestCancelByDisplayName(t *testing.T) {
 		t.Errorf("tip %+v, %v", m, err)
 	}
 }
+
+// TestCancelByPartOfName: "cancel the acme subscription" names the payee
+// "acme_cloud" by the first word of its name, when no other payee's name
+// starts with it; when two do, it names neither.
+func TestCancelByPartOfName(t *testing.T) {
+	h, s := MustOpenAgent(t)
+	ctx := context.Background()
+	acme := mustSubscribe(t, h, "acme", Metered)
+	Run(t, h, s, []Step{
+		{Say: "approve the subscription", State: agent.StateIdle},
+		{Say: "cancel the acme subscription", Typed: true, State: agent.StateIdle,
+			Reply: `Cancelled your subscription to "acme_cloud"; your agent claude can charge nothing more under it.`},
+	})
+	if m, _ := h.DB.Mandate(ctx, acme.ID); m.State != wallet.MandateRevoked {
+		t.Fatalf("acme_cloud's subscription is %s, want revoked", m.State)
+	}
+	one, two := Metered, Metered
+	one.Payee, two.Payee = "bright_data", "bright_sky"
+	mustSubscribe(t, h, "one", one)
+	mustSubscribe(t, h, "two", two)
+	turn := s.Say(ctx, agent.Input{Text: "cancel the bright subscription"})
+	for _, id := range []string{"bright_data", "bright_sky"} {
+		ms, err := h.DB.FindMandates(ctx, wallet.MandateFilter{Payee: wallet.PayeeAccount(id)})
+		if err != nil || len(ms) != 1 || ms[0].State != wallet.MandateProposed {
+			t.Errorf("%q: %q; %s's subscription %+v %v, want still proposed", "cancel the bright subscription", turn.Reply, id, ms, err)
+		}
+	}
+}

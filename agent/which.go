@@ -239,21 +239,48 @@ func (d *dialog) readNames() {
 	if err != nil {
 		return
 	}
+	// The whole name first; else the first word of a longer one ("the
+	// acme subscription"), if it names one payee only.
+	var partial []*wallet.Mandate
+	var partialRes []intent.Result
 	for _, m := range ms {
 		name := textWords(m.PayeeName)
-		i := indexWords(words, name)
-		if len(name) == 0 || i < 0 {
+		if len(name) == 0 {
 			continue
 		}
-		text := strings.Join(slices.Concat(words[:i], []string{"the", "developer"}, words[i+len(name):]), " ")
-		r := d.s.hub.Parser.Parse(text)
-		if r.Intent == intent.SubscriptionCancel && r.Slots.Payee == "developer" {
-			r.Text = d.in.Text
-			d.res, d.payeeNamed = r, payee(m)
-			d.res.Slots.Payee = m.Payee
+		if r, ok := d.cancelsPayee(words, name); ok {
+			d.namePayee(r, m)
 			return
 		}
+		if len(name) > 1 && len(name[0]) >= 3 {
+			if r, ok := d.cancelsPayee(words, name[:1]); ok {
+				partial, partialRes = append(partial, m), append(partialRes, r)
+			}
+		}
 	}
+	if len(partial) > 0 && !slices.ContainsFunc(partial, func(m *wallet.Mandate) bool { return m.Payee != partial[0].Payee }) {
+		d.namePayee(partialRes[0], partial[0])
+	}
+}
+
+// cancelsPayee reads words as a cancellation of a subscription to the
+// payee said as name: with name put for "the developer", the templates
+// read it so.
+func (d *dialog) cancelsPayee(words, name []string) (intent.Result, bool) {
+	i := indexWords(words, name)
+	if i < 0 {
+		return intent.Result{}, false
+	}
+	text := strings.Join(slices.Concat(words[:i], []string{"the", "developer"}, words[i+len(name):]), " ")
+	r := d.s.hub.Parser.Parse(text)
+	return r, r.Intent == intent.SubscriptionCancel && r.Slots.Payee == "developer"
+}
+
+// namePayee takes r, read with the developer for m's payee, as the turn.
+func (d *dialog) namePayee(r intent.Result, m *wallet.Mandate) {
+	r.Text = d.in.Text
+	d.res, d.payeeNamed = r, payee(m)
+	d.res.Slots.Payee = m.Payee
 }
 
 // readAgent reads words that name agent ("claude's", "from claude", "by
