@@ -231,10 +231,14 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 	}
 	defer sp.Close()
 	fmt.Fprintln(os.Stderr, "voicepay: listening on the microphone; say \"enable alipay payment function\" to start")
+	// The microphone is deaf while voicepay speaks next to it, and for a
+	// moment after, so that it never hears voicepay's own words.
+	ear := voice.NewHalfDuplex(m)
 	var speaking sync.Mutex // one sentence at a time: a reply, or what an agent proposed
 	say := func(text string) {
 		speaking.Lock()
 		defer speaking.Unlock()
+		defer ear.Speaking()()
 		if err := speak(ctx, text); err != nil {
 			logger.Warn("speak", "err", err)
 		}
@@ -256,7 +260,7 @@ func listen(ctx context.Context, hub *agent.Hub, parser *intent.Parser, speakRep
 		unsubscribe()
 		<-announced
 	}()
-	err = sess.Listen(ctx, m, sp, agent.Listener{Turn: func(t *agent.Turn, heard agent.Heard) {
+	err = sess.Listen(ctx, ear, sp, agent.Listener{Turn: func(t *agent.Turn, heard agent.Heard) {
 		logTurn(logger, os.Stderr, t, heard)
 		if speakReplies {
 			say(t.Reply)
