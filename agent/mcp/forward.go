@@ -183,6 +183,7 @@ func (f *Forwarder) forward(ctx context.Context, req *sdk.CallToolRequest) (*sdk
 	}
 	f.Logger.Warn("forward a tool call", "tool", req.Params.Name, "err", err)
 	e := wallet.Errorf(EUNAVAILABLE, "%v; the person must start it (voicepay serve), then retry with the same idempotency key.", err)
+	e.Retryable = true
 	if errors.Is(err, ErrRefused) {
 		e = wallet.Errorf(wallet.EUNAUTHORIZED, "%v; the person must issue a new one with voicepay agent add NAME.", err)
 	}

@@ -291,11 +291,15 @@ func agentOf(req *sdk.CallToolRequest) (string, error) {
 }
 
 // fail turns err into the tool error an agent sees: the coded error's
-// "code: message". Internal faults are logged here and shown as internal.
+// "code: message". Internal faults are logged here and shown as internal,
+// retryable: the same call, with the same key, may go through later.
 func (s *Server) fail(tool, ag string, err error) error {
 	e := wallet.AsError(err)
 	if e.Code == wallet.EINTERNAL {
 		s.Logger.Error("tool failed", "tool", tool, "agent", ag, "err", err)
+		internal := *e
+		internal.Retryable = true
+		return &internal
 	}
 	return e
 }

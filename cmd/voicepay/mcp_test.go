@@ -528,6 +528,12 @@ func TestMCPRefused(t *testing.T) {
 	if refused, err := call(cs2, "get_balance", nil, nil); err != nil || !strings.HasPrefix(refused, "unavailable: ") {
 		t.Errorf("a call with the daemon down: %v %q, want unavailable", err, refused)
 	}
+	// It says to retry with the same key: it is retryable.
+	if res, err := cs2.CallTool(context.Background(), &sdk.CallToolParams{Name: "get_balance"}); err != nil || !res.IsError {
+		t.Errorf("a call with the daemon down: %v %v", res, err)
+	} else if b, _ := json.Marshal(res.StructuredContent); !strings.Contains(string(b), `"retryable":true`) {
+		t.Errorf("unavailable: %s, want retryable", b)
+	}
 	d.start()
 	var bal struct{ Balance int64 }
 	mustCall(t, cs2, "get_balance", nil, &bal)
