@@ -68,21 +68,17 @@ func (s *Server) getBalance(ctx context.Context, req *sdk.CallToolRequest, _ NoI
 }
 
 func (s *Server) listTransactions(ctx context.Context, req *sdk.CallToolRequest, in TransactionsIn) (*sdk.CallToolResult, *Transactions, error) {
-	ag, err := agentOf(req)
-	if err != nil {
-		return nil, nil, err
-	}
 	// An agent sees its own transfers only: those of its orders, the
 	// charges under its mandates and its refunds, since its pairing.
-	d, err := s.Hub.DB.Device(ctx, ag)
+	ag, since, err := s.pairing(ctx, req)
 	if err != nil {
-		return nil, nil, s.fail(toolListTransactions, ag, err)
+		return nil, nil, err
 	}
 	limit, err := listLimit(in.Limit)
 	if err != nil {
 		return nil, nil, err
 	}
-	ts, err := s.Hub.DB.AgentTransfers(ctx, ag, d.Created, limit)
+	ts, err := s.Hub.DB.AgentTransfers(ctx, ag, since, limit)
 	if err != nil {
 		return nil, nil, s.fail(toolListTransactions, ag, err)
 	}
