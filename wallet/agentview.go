@@ -3,7 +3,6 @@ package wallet
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -29,7 +28,8 @@ func AgentRequestKey(agent, key string) string { return "agent:" + agent + "/" +
 // means its "agent" field is not agent. A true is checked on the decoded
 // record. Names are device ids, which JSON stores as they are.
 func mentionsAgent(v []byte, agent string) bool {
-	return bytes.Contains(v, []byte(`"agent":"`+agent+`"`))
+	b, err := unpack(v)
+	return err != nil || bytes.Contains(b, []byte(`"agent":"`+agent+`"`))
 }
 
 // notFound is the refusal of something an agent did not make, or that is
@@ -394,9 +394,10 @@ func (l *ltx) endOrders(agent string) error {
 	return nil
 }
 
-// jsonUnmarshal decodes a stored record, naming it in the error.
+// jsonUnmarshal decodes a stored record, packed or plain, naming it in the
+// error.
 func jsonUnmarshal(b []byte, v any, what string) error {
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := decodeStored(b, v); err != nil {
 		return fmt.Errorf("decode %s: %w", what, err)
 	}
 	return nil

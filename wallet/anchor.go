@@ -147,7 +147,7 @@ func checkAnchor(tx *bolt.Tx, a *anchor, err error) string {
 		return ""
 	}
 	var e AuditEntry
-	if v := tx.Bucket(bucketAudit).Get(itob(a.Seq)); v == nil || json.Unmarshal(v, &e) != nil || e.Hash != a.Hash {
+	if v := tx.Bucket(bucketAudit).Get(itob(a.Seq)); v == nil || decodeStored(v, &e) != nil || e.Hash != a.Hash {
 		return fmt.Sprintf("%v (entry %d is not the anchored one: the chain was edited and re-chained)", ErrAnchor, a.Seq)
 	}
 	return ""

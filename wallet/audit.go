@@ -90,7 +90,7 @@ func (e *AuditEntry) encode() []byte {
 // before it, which entries store no longer.
 func decodeEntry(v []byte, prev string) (AuditEntry, error) {
 	var e AuditEntry
-	if err := json.Unmarshal(v, &e); err != nil {
+	if err := decodeStored(v, &e); err != nil {
 		return e, err
 	}
 	if e.Prev == "" {
@@ -111,22 +111,36 @@ func (l *ltx) audit(kind string, v any) error {
 	return l.appendEntry(kind, data, nil)
 }
 
-// appendEntry appends an entry to the chain, and remembers it as the
-// write's last, to which flushRecords adds the records the write bound.
+// appendEntry appends an entry to the chain. The entry stays the write's
+// last, unwritten, until the write appends another or ends: flushRecords
+// adds the records the write bound to it and writes it. Each entry is then
+// stored once, whole, which keeps the pages of the chain full.
 func (l *ltx) appendEntry(kind string, data json.RawMessage, recs []RecordHash) error {
-	b := l.Bucket(bucketAudit)
-	seq, err := b.NextSequence()
+	prev, err := l.writeLast()
 	if err != nil {
 		return err
 	}
-	e := &AuditEntry{Seq: seq, Time: l.now, Kind: kind, Data: data, Records: recs,
-		Prev: string(l.Bucket(bucketMeta).Get(auditHead))}
-	e.Hash = e.sum()
-	if err := b.Put(itob(seq), e.encode()); err != nil {
+	seq, err := l.Bucket(bucketAudit).NextSequence()
+	if err != nil {
 		return err
 	}
-	l.last = e
-	return l.Bucket(bucketMeta).Put(auditHead, []byte(e.Hash))
+	l.last = &AuditEntry{Seq: seq, Time: l.now, Kind: kind, Data: data, Records: recs, Prev: prev}
+	return nil
+}
+
+// writeLast stores the write's last entry, if it has one not yet stored,
+// and moves the chain's head to it. It returns the head.
+func (l *ltx) writeLast() (string, error) {
+	meta := l.Bucket(bucketMeta)
+	e := l.last
+	if e == nil || e.Hash != "" {
+		return string(meta.Get(auditHead)), nil
+	}
+	e.Hash = e.sum()
+	if err := l.Bucket(bucketAudit).Put(itob(e.Seq), pack(e.encode())); err != nil {
+		return "", err
+	}
+	return e.Hash, meta.Put(auditHead, []byte(e.Hash))
 }
 
 // AuditLog returns entries after seq, oldest first, at most limit (all when

@@ -221,6 +221,7 @@ func editAudit(tx *bolt.Tx, kind string, edit func([]byte) []byte) error {
 	b := tx.Bucket([]byte("audit"))
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
+		v = unpacked(v)
 		var e wallet.AuditEntry
 		if err := json.Unmarshal(v, &e); err != nil {
 			return err

@@ -135,7 +135,7 @@ func (db *DB) MandateCharges(ctx context.Context, id uint64) ([]*Charge, error) 
 		}
 		for ; k != nil && string(k[:8]) == string(prefix); k, v = c.Prev() {
 			var ch Charge
-			if err := json.Unmarshal(v, &ch); err != nil {
+			if err := decodeStored(v, &ch); err != nil {
 				return fmt.Errorf("decode charge %x: %w", k, err)
 			}
 			out = append(out, &ch)

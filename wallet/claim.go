@@ -288,7 +288,7 @@ func (db *DB) Payments(ctx context.Context, limit int) ([]Payment, error) {
 		c := tx.Bucket(bucketTransfer).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
 			var t Transfer
-			if err := json.Unmarshal(v, &t); err != nil {
+			if err := decodeStored(v, &t); err != nil {
 				return fmt.Errorf("decode transfer %x: %w", k, err)
 			}
 			if t.Debit != UserAccount || (t.Kind != Single && t.Kind != Post) {
@@ -316,7 +316,7 @@ func payeeName(tx *bolt.Tx, t *Transfer) string {
 	}
 	switch kind {
 	case "order":
-		json.Unmarshal(tx.Bucket(bucketOrders).Get(itob(n)), &named)
+		decodeStored(tx.Bucket(bucketOrders).Get(itob(n)), &named)
 	case "mandate":
 		json.Unmarshal(tx.Bucket(bucketMandates).Get(itob(n)), &named)
 	}

@@ -86,7 +86,7 @@ func evidence(tx *bolt.Tx, pub ed25519.PublicKey, t *Transfer) (*claimEvidence, 
 func (ev *claimEvidence) order(tx *bolt.Tx, pub ed25519.PublicKey, t *Transfer, id uint64, at *moment) error {
 	v := tx.Bucket(bucketOrders).Get(itob(id))
 	var o Order
-	if v == nil || json.Unmarshal(v, &o) != nil || o.Receipt == nil {
+	if v == nil || decodeStored(v, &o) != nil || o.Receipt == nil {
 		ev.add(EvidenceNoReceipt)
 		return nil
 	}
@@ -159,7 +159,7 @@ func mandateCharges(tx *bolt.Tx, id uint64) ([]*Charge, error) {
 	prefix := itob(id)
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var ch Charge
-		if err := json.Unmarshal(v, &ch); err != nil {
+		if err := decodeStored(v, &ch); err != nil {
 			return nil, fmt.Errorf("decode charge %x: %w", k, err)
 		}
 		out = append(out, &ch)
@@ -187,7 +187,7 @@ func momentOf(tx *bolt.Tx, id uint64) (*moment, error) {
 			Kind string          `json:"kind"`
 			Data json.RawMessage `json:"data"`
 		}
-		if err := json.Unmarshal(v, &e); err != nil {
+		if err := decodeStored(v, &e); err != nil {
 			return nil, fmt.Errorf("decode audit entry %x: %w", k, err)
 		}
 		var d struct {

@@ -89,3 +89,6 @@ func Watched(db *DB) int {
 	defer db.watches.mu.Unlock()
 	return len(db.watches.m)
 }
+
+// Unpack is the JSON of a value as the ledger stores it, packed or plain.
+func Unpack(v []byte) ([]byte, error) { return unpack(v) }

@@ -37,7 +37,7 @@ func idempotent[T any](l *ltx, op, key string, params any, fn func() (T, error))
 	b := l.Bucket(bucketIdem)
 	if v := b.Get(k); v != nil {
 		var rec idemRecord
-		if err := json.Unmarshal(v, &rec); err != nil {
+		if err := decodeStored(v, &rec); err != nil {
 			return zero, fmt.Errorf("decode idempotency record: %w", err)
 		}
 		if rec.Params != digest {
@@ -79,7 +79,7 @@ func recall[T any](db *DB, op, key string) (T, bool, error) {
 		return out, false, err
 	}
 	var rec idemRecord
-	if err := json.Unmarshal(v, &rec); err != nil {
+	if err := decodeStored(v, &rec); err != nil {
 		return out, false, fmt.Errorf("decode idempotency record: %w", err)
 	}
 	if err := json.Unmarshal(rec.Result, &out); err != nil {

@@ -430,7 +430,7 @@ func (db *DB) Orders(ctx context.Context, limit int) ([]*Order, error) {
 		c := tx.Bucket(bucketOrders).Cursor()
 		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
 			var o Order
-			if err := json.Unmarshal(v, &o); err != nil {
+			if err := decodeStored(v, &o); err != nil {
 				return fmt.Errorf("decode order %x: %w", k, err)
 			}
 			out = append(out, &o)
@@ -446,7 +446,7 @@ func getOrder(tx *bolt.Tx, id uint64) (*Order, error) {
 		return nil, fmt.Errorf("order %d: %w", id, ErrNotFound)
 	}
 	var o Order
-	if err := json.Unmarshal(v, &o); err != nil {
+	if err := decodeStored(v, &o); err != nil {
 		return nil, fmt.Errorf("decode order %d: %w", id, err)
 	}
 	return &o, nil

@@ -81,7 +81,7 @@ func idemBefore(v []byte, t time.Time) bool {
 	var rec struct {
 		At int64 `json:"at"`
 	}
-	return json.Unmarshal(v, &rec) == nil && rec.At != 0 && rec.At < t.Unix()
+	return decodeStored(v, &rec) == nil && rec.At != 0 && rec.At < t.Unix()
 }
 
 // prunable is what verification needs to know of pruned records: the

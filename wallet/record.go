@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
@@ -35,8 +36,9 @@ var boundBuckets = [][]byte{bucketTransfer, bucketOrders, bucketMandates, bucket
 type RecordHash struct {
 	Bucket string `json:"b"`
 	Key    string `json:"k"` // hex
-	// Hash is the SHA-256 of the stored bytes, in unpadded base64 (in hex
-	// in entries written before that: both are read); empty once deleted.
+	// Hash is the first 128 bits of the SHA-256 of the stored bytes, in
+	// unpadded base64 (see recordHash; entries written before hold all 256
+	// bits, in base64 or hex, and all are read); empty once deleted.
 	Hash string `json:"h"`
 }
 
@@ -86,25 +88,43 @@ func boundKey(bucket, key []byte) bool {
 	return string(bucket) != string(bucketMeta) || string(key) != string(auditHead)
 }
 
-// recordHash is the hash that binds the stored bytes v: base64, a third
-// shorter than hex, since every write puts a few on the chain for good.
+// recordHash is the hash that binds the stored bytes v: the first 128 bits
+// of their SHA-256, in unpadded base64. Every write puts a few on the chain
+// for good, and 128 bits leave no second value to find with the same hash;
+// the chain's own links keep all 256.
 func recordHash(v []byte) string {
 	sum := sha256.Sum256(v)
-	return base64.RawStdEncoding.EncodeToString(sum[:])
+	return base64.RawStdEncoding.EncodeToString(sum[:bindingSize])
 }
 
-// hashOf reports whether hash, in either encoding, binds v.
+// bindingSize is how many bytes of a record's SHA-256 its binding keeps.
+const bindingSize = 16
+
+// hashOf reports whether hash binds v, in any form entries have held it:
+// the whole SHA-256 in hex or in base64, or its first 128 bits in base64.
 func hashOf(hash string, v []byte) bool {
-	if len(hash) == hex.EncodedLen(sha256.Size) {
-		sum := sha256.Sum256(v)
+	sum := sha256.Sum256(v)
+	switch len(hash) {
+	case hex.EncodedLen(sha256.Size):
 		return hash == hex.EncodeToString(sum[:])
+	case base64.RawStdEncoding.EncodedLen(sha256.Size):
+		return hash == base64.RawStdEncoding.EncodeToString(sum[:])
 	}
-	return hash == recordHash(v)
+	return hash == base64.RawStdEncoding.EncodeToString(sum[:bindingSize])
 }
 
-// put stores a record and binds it to the chain.
+// put stores a record and binds it to the chain. A record rewritten with
+// the bytes it has is left as it is, and not bound again: its binding
+// stands.
 func (l *ltx) put(bucket, key, v []byte) error {
-	if err := l.Bucket(bucket).Put(key, v); err != nil {
+	if packed[string(bucket)] {
+		v = pack(v)
+	}
+	b := l.Bucket(bucket)
+	if old := b.Get(key); old != nil && bytes.Equal(old, v) {
+		return nil
+	}
+	if err := b.Put(key, v); err != nil {
 		return err
 	}
 	l.bind(bucket, key, recordHash(v))
@@ -128,30 +148,29 @@ func (l *ltx) bind(bucket, key []byte, hash string) {
 	l.bound[r.Bucket+"/"+r.Key] = r
 }
 
-// flushRecords adds the records this write bound to its last audit entry,
-// or to a new "records" entry when it made none.
+// flushRecords ends a write on the chain: it adds the records the write
+// bound to its last audit entry, or to a new "records" entry when it made
+// none, and stores that entry.
 func (l *ltx) flushRecords() error {
-	if len(l.bound) == 0 {
-		return nil
+	if len(l.bound) > 0 {
+		recs := make([]RecordHash, 0, len(l.bound))
+		for _, r := range l.bound {
+			recs = append(recs, r)
+		}
+		sort.Slice(recs, func(i, j int) bool {
+			return recs[i].Bucket+"/"+recs[i].Key < recs[j].Bucket+"/"+recs[j].Key
+		})
+		l.bound = nil
+		if l.last == nil || l.last.Hash != "" {
+			if err := l.appendEntry("records", json.RawMessage(`{}`), recs); err != nil {
+				return err
+			}
+		} else {
+			l.last.Records = append(l.last.Records, recs...)
+		}
 	}
-	recs := make([]RecordHash, 0, len(l.bound))
-	for _, r := range l.bound {
-		recs = append(recs, r)
-	}
-	sort.Slice(recs, func(i, j int) bool {
-		return recs[i].Bucket+"/"+recs[i].Key < recs[j].Bucket+"/"+recs[j].Key
-	})
-	l.bound = nil
-	if l.last == nil {
-		return l.appendEntry("records", json.RawMessage(`{}`), recs)
-	}
-	e := l.last
-	e.Records = append(e.Records, recs...)
-	e.Hash = e.sum()
-	if err := l.Bucket(bucketAudit).Put(itob(e.Seq), e.encode()); err != nil {
-		return err
-	}
-	return l.Bucket(bucketMeta).Put(auditHead, []byte(e.Hash))
+	_, err := l.writeLast()
+	return err
 }
 
 // bindChunk is how many records one binding entry lists.
@@ -291,7 +310,7 @@ func (v *auditVerifier) checkReceipts(tx *bolt.Tx) {
 	v.checkRefunds(tx, pub)
 	tx.Bucket(bucketOrders).ForEach(func(k, b []byte) error {
 		var o Order
-		if err := json.Unmarshal(b, &o); err != nil {
+		if err := decodeStored(b, &o); err != nil {
 			v.problem("%s: undecodable: %v", recordName(string(bucketOrders), k), err)
 			return nil
 		}

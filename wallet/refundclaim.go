@@ -1,7 +1,6 @@
 package wallet
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,7 +37,7 @@ func (l *ltx) paymentRef(t *Transfer) (string, error) {
 	}
 	for ; k != nil && binaryID(k[:8]) == n; k, v = c.Prev() {
 		var ch Charge
-		if err := json.Unmarshal(v, &ch); err != nil {
+		if err := decodeStored(v, &ch); err != nil {
 			return "", fmt.Errorf("decode charge %x: %w", k, err)
 		}
 		if ch.Transfer == t.ID {

@@ -50,6 +50,16 @@ func editBolt(t *testing.T, path string, edit func(tx *bolt.Tx) error) {
 	}
 }
 
+// unpacked is the JSON of a value as the ledger stores it, as a person
+// editing the file by hand would first unpack it. Written back plain, it
+// reads the same.
+func unpacked(v []byte) []byte {
+	if b, err := wallet.Unpack(v); err == nil {
+		return b
+	}
+	return v
+}
+
 // editJSON rewrites the JSON record at key in bucket with edit.
 func editJSON(tx *bolt.Tx, bucket string, key []byte, edit func(map[string]any)) error {
 	b := tx.Bucket([]byte(bucket))
@@ -58,7 +68,7 @@ func editJSON(tx *bolt.Tx, bucket string, key []byte, edit func(map[string]any))
 		return fmt.Errorf("no %s record %q", bucket, key)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(v, &m); err != nil {
+	if err := json.Unmarshal(unpacked(v), &m); err != nil {
 		return err
 	}
 	edit(m)
@@ -111,7 +121,7 @@ func TestTamperRecords(t *testing.T) {
 			}
 			var e wallet.AuditEntry
 			_, v := b.Cursor().Last()
-			if err := json.Unmarshal(v, &e); err != nil {
+			if err := json.Unmarshal(unpacked(v), &e); err != nil {
 				return err
 			}
 			if err := b.SetSequence(e.Seq); err != nil {
@@ -193,7 +203,7 @@ func rechain(tx *bolt.Tx, edit func(*wallet.AuditEntry)) error {
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var e wallet.AuditEntry
-		if err := json.Unmarshal(v, &e); err != nil {
+		if err := json.Unmarshal(unpacked(v), &e); err != nil {
 			return err
 		}
 		edit(&e)
@@ -258,7 +268,7 @@ func TestAnchor(t *testing.T) {
 				}
 				for i, r := range e.Records {
 					if id != 0 && r.Bucket == "transfers" && r.Key == hex.EncodeToString(u64(id)) {
-						v := bytes.Replace(tx.Bucket([]byte("transfers")).Get(u64(id)),
+						v := bytes.Replace(unpacked(tx.Bucket([]byte("transfers")).Get(u64(id))),
 							[]byte(`"amount":100000,`), []byte(`"amount":10000000,`), 1)
 						tx.Bucket([]byte("transfers")).Put(u64(id), v)
 						e.Records[i].Hash = recordHash(v)

@@ -66,7 +66,7 @@ func getTransfer(tx *bolt.Tx, id uint64) (*Transfer, error) {
 		return nil, fmt.Errorf("transfer %d: %w", id, ErrNotFound)
 	}
 	var t Transfer
-	if err := json.Unmarshal(v, &t); err != nil {
+	if err := decodeStored(v, &t); err != nil {
 		return nil, fmt.Errorf("decode transfer %d: %w", id, err)
 	}
 	return &t, nil
@@ -264,7 +264,7 @@ func (db *DB) transferPage(account string, before uint64, limit int) ([]*Transfe
 		}
 		for ; k != nil; k, v = c.Prev() {
 			var t Transfer
-			if err := json.Unmarshal(v, &t); err != nil {
+			if err := decodeStored(v, &t); err != nil {
 				return fmt.Errorf("decode transfer %x: %w", k, err)
 			}
 			if account != "" && t.Debit != account && t.Credit != account {
