@@ -22,6 +22,7 @@ import (
 
 	"github.com/voicepay/voicepay/agent"
 	"github.com/voicepay/voicepay/intent"
+	"github.com/voicepay/voicepay/voice"
 	"github.com/voicepay/voicepay/voice/sphinx"
 )
 
@@ -165,7 +166,8 @@ func (r *Recognizer) take(ctx context.Context) (*sphinx.Recognizer, error) {
 	}
 }
 
-// Recognize hears a whole utterance, listening for grammar.
+// Recognize hears a whole utterance, listening for grammar: the person's
+// own speech in it, without the quieter talk around (voice.Foreground).
 func (r *Recognizer) Recognize(ctx context.Context, samples []int16, grammar *intent.Graph) (agent.Heard, error) {
 	rec, err := r.take(ctx)
 	if err != nil {
@@ -175,7 +177,7 @@ func (r *Recognizer) Recognize(ctx context.Context, samples []int16, grammar *in
 	if err := rec.SetGrammar(ctx, grammar); err != nil {
 		return agent.Heard{}, err
 	}
-	res, err := rec.Decode(ctx, samples)
+	res, err := rec.Decode(ctx, voice.Foreground(samples))
 	if err != nil {
 		return agent.Heard{}, err
 	}
