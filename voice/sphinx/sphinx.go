@@ -387,7 +387,7 @@ func (r *Recognizer) decodeWhole(ctx context.Context, samples []int16, partial b
 	}
 	res := r.result(samples, partial)
 	if !partial {
-		if err := r.verify(ctx, &res, samples); err != nil {
+		if err := r.verify(ctx, &res, samples, true); err != nil {
 			return Result{}, fmt.Errorf("sphinx: %w", err)
 		}
 	}
