@@ -363,10 +363,14 @@ func TestManifestParses(t *testing.T) {
 // MoneyConfig is the configuration voicepay runs the recognizer with: every
 // hypothesis the parser would read as an intent that acts (moves money,
 // changes an order, freezes the wallet: all but questions) must also pass
-// the verification pass.
+// the verification pass, those that move money by beating its loop
+// outright.
 func MoneyConfig(tb testing.TB) sphinx.Config {
 	p := MustParser(tb)
-	return sphinx.Config{Verify: func(text string) bool { return intent.Acts(p.Parse(text).Intent) }}
+	return sphinx.Config{
+		Verify: func(text string) bool { return intent.Acts(p.Parse(text).Intent) },
+		Money:  func(text string) bool { return intent.MovesMoney(p.Parse(text).Intent) },
+	}
 }
 
 // logOutcomes logs every clip that did not come out right.

@@ -109,6 +109,15 @@ type Config struct {
 	// Verification, in a second pass over the same audio: those a caller
 	// would act on with money. Nil verifies nothing.
 	Verify func(text string) bool
+	// Money picks, among the hypotheses Verify picks, those that would
+	// move money: they must beat the verification loop outright. The
+	// others also pass with a speech margin of at least Margin (see
+	// confidence.go). Nil picks all of them.
+	Money func(text string) bool
+	// Margin is the least speech margin, in nats per frame, that passes a
+	// hypothesis the verification loop beat. Default: DefaultMargin;
+	// negative: none passes that way.
+	Margin float64
 	// Verification is the loop of that second pass. Default:
 	// DefaultVerification.
 	Verification Garbage
@@ -147,6 +156,7 @@ func (c *Config) setDefaults() {
 		}
 	}
 	or(&c.NoiseFloor, DefaultNoiseFloor)
+	or(&c.Margin, DefaultMargin)
 	or(&c.Beam, DefaultBeam)
 	or(&c.WordBeam, DefaultWordBeam)
 	or(&c.PhoneBeam, DefaultPhoneBeam)

@@ -141,6 +141,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -362,20 +363,31 @@ func (d *decoder) scoredHyp() (string, int) {
 	return C.GoString(h), int(score)
 }
 
-// segment is a word of the final hypothesis with its frames.
+// segment is a word of the final hypothesis with its frames, first to
+// last, and its acoustic score: the log likelihood of its frames, in the
+// library's units (see scoreNats).
 type segment struct {
 	word       string
 	start, end int
+	ascr       int
 }
 
 func (d *decoder) segments() []segment {
 	var out []segment
 	for it := C.ps_seg_iter(d.ps); it != nil; it = C.ps_seg_next(it) {
 		var sf, ef C.int
+		var ascr, lscr, lback C.int32
 		C.ps_seg_frames(it, &sf, &ef)
-		out = append(out, segment{word: C.GoString(C.ps_seg_word(it)), start: int(sf), end: int(ef)})
+		C.ps_seg_prob(it, &ascr, &lscr, &lback)
+		out = append(out, segment{word: C.GoString(C.ps_seg_word(it)), start: int(sf), end: int(ef), ascr: int(ascr)})
 	}
 	return out
+}
+
+// natsPerUnit is the natural log of one unit of the library's scores: its
+// log base, and scores shifted right by 10 bits (SENSCR_SHIFT).
+func (d *decoder) natsPerUnit() float64 {
+	return 1024 * math.Log(float64(C.logmath_get_base(C.ps_get_logmath(d.ps))))
 }
 
 // frameDuration is the decoder's frame step (-frate 100).

@@ -29,10 +29,10 @@ func TestUnexplained(t *testing.T) {
 		segs []segment
 		want int
 	}{
-		{"the sentence covers the speech", []segment{{"<sil>", 0, 19}, {"pay", 20, 109}, {"<sil>", 110, 139}}, 0},
-		{"silence swallows speech", []segment{{"<sil>", 0, 19}, {"pay", 20, 69}, {"<sil>", 70, 139}}, 40},
-		{"noise swallows speech", []segment{{"pay", 0, 89}, {"[NOISE]", 90, 109}, {"<sil>", 110, 139}}, 20},
-		{"words are not checked", []segment{{"pay", 0, 139}}, 0},
+		{"the sentence covers the speech", []segment{{word: "<sil>", start: 0, end: 19}, {word: "pay", start: 20, end: 109}, {word: "<sil>", start: 110, end: 139}}, 0},
+		{"silence swallows speech", []segment{{word: "<sil>", start: 0, end: 19}, {word: "pay", start: 20, end: 69}, {word: "<sil>", start: 70, end: 139}}, 40},
+		{"noise swallows speech", []segment{{word: "pay", start: 0, end: 89}, {word: "[NOISE]", start: 90, end: 109}, {word: "<sil>", start: 110, end: 139}}, 20},
+		{"words are not checked", []segment{{word: "pay", start: 0, end: 139}}, 0},
 	} {
 		if got := unexplained(audio, c.segs); got != c.want {
 			t.Errorf("%s: %d loud frames, want %d", c.name, got, c.want)
@@ -40,16 +40,16 @@ func TestUnexplained(t *testing.T) {
 		// A streamed utterance may number its frames on from the last one.
 		shifted := make([]segment, len(c.segs))
 		for i, s := range c.segs {
-			shifted[i] = segment{s.word, s.start + 300, s.end + 300}
+			shifted[i] = segment{word: s.word, start: s.start + 300, end: s.end + 300}
 		}
 		if got := unexplained(audio, shifted); got != c.want {
 			t.Errorf("%s, frames numbered from 300: %d loud frames, want %d", c.name, got, c.want)
 		}
 	}
-	if got := unexplained(tone(100, false), []segment{{"<sil>", 0, 99}}); got != 0 {
+	if got := unexplained(tone(100, false), []segment{{word: "<sil>", start: 0, end: 99}}); got != 0 {
 		t.Errorf("noise alone: %d loud frames, want 0", got)
 	}
-	if got := unexplained(nil, []segment{{"<sil>", 0, 99}}); got != 0 {
+	if got := unexplained(nil, []segment{{word: "<sil>", start: 0, end: 99}}); got != 0 {
 		t.Errorf("no audio: %d loud frames, want 0", got)
 	}
 }

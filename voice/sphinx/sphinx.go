@@ -24,7 +24,9 @@
 // picked by Config.Verify for two further checks: their silences must hold
 // next to no loud audio (silence.go), and in a second pass over the same
 // audio the one sentence heard must beat a stricter loop of free words and
-// phones (Config.Verification).
+// phones (Config.Verification), or, if it moves no money (Config.Money),
+// explain the speech clearly better than the loop's path does
+// (confidence.go).
 //
 // The library's grammar search computes no posterior probabilities (its
 // ps_get_prob is 0, probability 1, for every grammar hypothesis), so
@@ -82,10 +84,16 @@ type Result struct {
 	// Why names the check that rejected it, for logs: "garbage" (the
 	// first pass's loop won), "unexplained" (a silence held speech; see
 	// silence.go), "unexplained money" (the stricter count for sentences
-	// Config.Verify picks) or "verification" (the second pass's loop won).
+	// Config.Verify picks) or "verification" (the second pass's loop won,
+	// and the speech margin did not make up for it).
 	Why string
-	// Verified says the sentence passed the verification pass.
+	// Verified says the sentence passed the verification pass: it beat the
+	// loop, or, moving no money, lost to it but had a speech margin of at
+	// least Config.Margin (see confidence.go).
 	Verified bool
+	// Margin is the speech margin, in nats per frame, of a sentence the
+	// verification loop beat, accepted or not; 0 for any other.
+	Margin float64
 	// Heard is the decoder's raw hypothesis, garbage included ("_/p _the"),
 	// for logs.
 	Heard string
@@ -94,8 +102,9 @@ type Result struct {
 	// Audio is the length of the audio; Elapsed the time spent decoding it.
 	Audio, Elapsed time.Duration
 
-	loud  int // the most loud frames in a stretch the decoder called silence
-	score int // the decoder's path score of Heard
+	loud  int       // the most loud frames in a stretch the decoder called silence
+	score int       // the decoder's path score of Heard
+	segs  []segment // the segments of Heard
 }
 
 // Word is a word of a result, with its start and end in the audio.
@@ -378,7 +387,7 @@ func (r *Recognizer) decodeWhole(ctx context.Context, samples []int16, partial b
 	}
 	res := r.result(samples, partial)
 	if !partial {
-		if err := r.verify(ctx, &res, samples); err != nil {
+		if err := r.verify(ctx, &res, samples, true); err != nil {
 			return Result{}, fmt.Errorf("sphinx: %w", err)
 		}
 	}
@@ -422,6 +431,7 @@ func (r *Recognizer) result(samples []int16, goesOn bool) Result {
 		return res
 	}
 	segs = r.dec.segments()
+	res.segs = segs
 	checked := segs
 	for goesOn && len(checked) > 0 && !isWord(checked[len(checked)-1].word) {
 		checked = checked[:len(checked)-1]

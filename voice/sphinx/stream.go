@@ -74,7 +74,7 @@ func (s *Stream) End() (Result, error) {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
 	res := s.r.result(s.keep, false)
-	if err := s.r.verify(s.ctx, &res, s.keep); err != nil {
+	if err := s.r.verify(s.ctx, &res, s.keep, false); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
 	res.Elapsed = s.spent + time.Since(t)

@@ -9,8 +9,13 @@ import (
 // may hold no more than maxMoneyLoudFrames loud frames (see silence.go).
 // Then the second pass runs over samples: the one sentence heard, alone,
 // against the verification loop. If the loop wins, the result is
-// rejected. The search in use is restored.
-func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) error {
+// rejected, unless the sentence does not move money and its speech margin
+// clears Config.Margin (see confidence.go). whole says the first pass
+// decoded samples whole, as the second pass does: only then are the two
+// passes' scores of the same features, normalized over the whole
+// utterance, and only then may the margin pass the sentence. The search in
+// use is restored.
+func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16, whole bool) error {
 	if res.Text == "" || r.cfg.Verify == nil || !r.cfg.Verify(res.Text) || !r.cfg.Verification.on() {
 		return nil
 	}
@@ -38,8 +43,11 @@ func (r *Recognizer) verify(ctx context.Context, res *Result, samples []int16) e
 		return err
 	}
 	if r.dec.hyp() != res.Text {
-		res.reject("verification")
-		return nil
+		res.Margin = speechMargin(res.segs, r.dec.segments()) * r.dec.natsPerUnit()
+		if !whole || r.cfg.Margin < 0 || res.Margin < r.cfg.Margin || r.cfg.Money == nil || r.cfg.Money(res.Text) {
+			res.reject("verification")
+			return nil
+		}
 	}
 	res.Verified, res.Confidence = true, Verified
 	return nil
