@@ -86,10 +86,13 @@ func New(parser *intent.Parser, decoders int) (*Recognizer, error) {
 		// rose from 45% to 73%, for about 6 points of clean commands
 		// (BenchmarkAcceptance in voice/sphinx).
 		Verify: func(text string) bool { return intent.Acts(parser.ParseSpeech(text).Intent) },
-		// Of those, a sentence that moves money must beat the pass's loop
-		// outright; the others may also pass by their speech margin
-		// (voice/sphinx/confidence.go).
-		Money: func(text string) bool { return intent.MovesMoney(parser.ParseSpeech(text).Intent) },
+		// Of those, a sentence that moves money, or freezes the wallet,
+		// must beat the pass's loop outright; the others may also pass by
+		// their speech margin (voice/sphinx/confidence.go).
+		Money: func(text string) bool {
+			i := parser.ParseSpeech(text).Intent
+			return intent.MovesMoney(i) || i == intent.WalletFreeze
+		},
 	}
 	r := &Recognizer{QueueWait: DefaultQueueWait, MaxWaiting: DefaultWaitingPerDecoder * decoders,
 		idle: make(chan *sphinx.Recognizer, decoders), all: all, size: decoders, done: make(chan struct{})}
