@@ -114,23 +114,11 @@ func (m *sceneMaker) noise(rng *rand.Rand, c voicetest.Clip, clip, clean []int16
 	default:
 		return nil, fmt.Errorf("%s: no noise %q", c.File, c.Noise)
 	}
-	level := noiseLevel(clip, clean)
+	level := voicetest.MixedLevel(clip, clean)
 	for i, v := range voicetest.Normalize(x) {
 		x[i] = v * level
 	}
 	return x, nil
-}
-
-// noiseLevel is the RMS of the noise mixed into a clip: fixtures.sh mixes
-// the clean clip at half its level with the noise, sample for sample.
-func noiseLevel(noisy, clean []int16) float64 {
-	n := min(len(noisy), len(clean))
-	var sq float64
-	for i := range n {
-		v := float64(noisy[i]) - float64(clean[i])/2
-		sq += v * v
-	}
-	return math.Sqrt(sq / float64(max(1, n)))
 }
 
 // talkers picks the babble's talkers: each says clean clips of the set, of

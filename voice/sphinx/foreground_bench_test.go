@@ -125,7 +125,7 @@ func noiseAround(tb testing.TB, c clip, n int, cleans []clip) (x []int16, from, 
 		noise = voicetest.WhiteNoise(rng, 1, before+after)
 	}
 	if c.noisy {
-		level = mixedLevel(noisy, clean)
+		level = voicetest.MixedLevel(noisy, clean)
 		voicetest.Normalize(noise)
 	}
 	x = make([]int16, 0, before+len(noisy)+after)
@@ -139,18 +139,6 @@ func noiseAround(tb testing.TB, c clip, n int, cleans []clip) (x []int16, from, 
 	}
 	from, to = voicetest.SpeechExtent(clean)
 	return x, before + from, before + to
-}
-
-// mixedLevel is the RMS of the noise fixtures.sh mixed into a clip, which
-// mixes the clean clip at half its level with the noise.
-func mixedLevel(noisy, clean []int16) float64 {
-	n := min(len(noisy), len(clean))
-	var sq float64
-	for i := range n {
-		v := float64(noisy[i]) - float64(clean[i])/2
-		sq += v * v
-	}
-	return math.Sqrt(sq / float64(max(1, n)))
 }
 
 // utteranceOver runs the endpointer over x and returns the first utterance

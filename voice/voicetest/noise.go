@@ -128,3 +128,16 @@ func Normalize(x []float64) []float64 {
 	}
 	return x
 }
+
+// MixedLevel is the RMS of the noise mixed into a noisy fixture clip:
+// fixtures.sh mixes the clean clip at half its level with the noise,
+// sample for sample.
+func MixedLevel(noisy, clean []int16) float64 {
+	n := min(len(noisy), len(clean))
+	var sq float64
+	for i := range n {
+		v := float64(noisy[i]) - float64(clean[i])/2
+		sq += v * v
+	}
+	return math.Sqrt(sq / float64(max(1, n)))
+}
