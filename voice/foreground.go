@@ -7,16 +7,16 @@ import (
 )
 
 // Foreground trims an utterance to the speech of the person nearest the
-// microphone, and returns a part of samples. In a café the endpointer starts on the talk around before the
-// person speaks, and waits through it after they stop, so an utterance
-// holds a second or more of other voices at each end; the recognizer, which
-// must account for every frame, then hears those voices as words or
-// rejects the whole utterance. The person's own speech is louder: Foreground
-// finds the first and the last 10 ms frame within foregroundSpan of the
-// utterance's loud level (its 95th percentile), or foregroundAbove over its
-// quiet level, whichever is lower, and keeps from
-// foregroundBefore before the first to foregroundAfter after the last,
-// which keeps soft onsets and fading ends. It trims an end only when that
+// microphone, and returns a part of samples. In a café the endpointer
+// starts on the talk around before the person speaks, and waits through it
+// after they stop, so an utterance holds a second or more of other voices
+// at each end; the recognizer, which must account for every frame, then
+// hears those voices as words or rejects the whole utterance. The person's
+// own speech is louder: Foreground finds the first and the last 10 ms
+// frame within foregroundSpan of the utterance's loud level (its 95th
+// percentile), or foregroundAbove over its quiet level, whichever is
+// lower, and keeps from foregroundBefore before the first to
+// foregroundAfter after the last, which keeps soft onsets and fading ends. It trims an end only when that
 // takes foregroundLeast or more: speech in a quiet room, or with no talk
 // before or after it, comes back as it is, as does an utterance shorter
 // than foregroundMin.
