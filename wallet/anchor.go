@@ -146,8 +146,7 @@ func checkAnchor(tx *bolt.Tx, a *anchor, err error) string {
 	if a.Seq == 0 {
 		return ""
 	}
-	var e AuditEntry
-	if v := tx.Bucket(bucketAudit).Get(itob(a.Seq)); v == nil || decodeStored(v, &e) != nil || e.Hash != a.Hash {
+	if hash, err := hashAt(tx.Bucket(bucketAudit), a.Seq); err != nil || hash != a.Hash {
 		return fmt.Sprintf("%v (entry %d is not the anchored one: the chain was edited and re-chained)", ErrAnchor, a.Seq)
 	}
 	return ""

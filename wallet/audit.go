@@ -29,7 +29,26 @@ type AuditEntry struct {
 	Records []RecordHash `json:"records,omitempty"`
 	Prev    string       `json:"prev"`
 	Hash    string       `json:"hash"`
+	// stored is the hash as the entry stores it: all of it, or its check
+	// (see encode).
+	stored string
 }
+
+// An entry stores its whole hash only when its sequence is a multiple of
+// hashEvery, and otherwise only its check: the first 64 bits of it, in
+// hex. The hash is the link the next entry's hash covers, so readers
+// recompute it from the entry and the one before (decodeEntry). The check
+// still names an entry edited on its own, and the whole hashes at every
+// hashEvery-th entry and at the head let a reader who starts part way
+// along the chain (hashAt) find any entry's hash from at most hashEvery of
+// them. Storing every hash whole cost a payment 600 bytes.
+const (
+	hashEvery = 64
+	checkLen  = 16
+)
+
+// check is the part of hash an entry stores when it does not store all of it.
+func check(hash string) string { return hash[:min(len(hash), checkLen)] }
 
 var auditHead = []byte("audit_head")
 
@@ -82,12 +101,17 @@ func (e *AuditEntry) encode() []byte {
 		b = append(b, ']')
 	}
 	b = append(b, `,"hash":"`...)
-	b = append(b, e.Hash...)
+	if e.Seq%hashEvery == 0 {
+		b = append(b, e.Hash...)
+	} else {
+		b = append(b, check(e.Hash)...)
+	}
 	return append(b, `"}`...)
 }
 
 // decodeEntry decodes a stored entry; prev is the hash of the entry
-// before it, which entries store no longer.
+// before it, which entries store no longer. An entry that stores only its
+// check gets its whole hash recomputed.
 func decodeEntry(v []byte, prev string) (AuditEntry, error) {
 	var e AuditEntry
 	if err := decodeStored(v, &e); err != nil {
@@ -96,7 +120,56 @@ func decodeEntry(v []byte, prev string) (AuditEntry, error) {
 	if e.Prev == "" {
 		e.Prev = prev
 	}
+	e.stored = e.Hash
+	if len(e.Hash) != hashLen {
+		e.Hash = e.sum()
+	}
 	return e, nil
+}
+
+// hashLen is the length of a whole entry hash, in hex.
+const hashLen = 2 * sha256.Size
+
+// intact reports whether e holds what its stored hash, or check, says.
+func (e *AuditEntry) intact() bool {
+	sum := e.sum()
+	if len(e.stored) == hashLen {
+		return e.stored == sum
+	}
+	return e.stored == check(sum)
+}
+
+// hashAt returns the hash of entry seq of the chain in b: the hash it
+// stores, or, for an entry that stores its check, the hash recomputed
+// from the last entry before it that stores its whole hash (or from the
+// first entry).
+func hashAt(b *bolt.Bucket, seq uint64) (string, error) {
+	c := b.Cursor()
+	k, v := c.Seek(itob(seq))
+	if k == nil || btoi(k) != seq {
+		return "", fmt.Errorf("entry %d is not on the chain", seq)
+	}
+	var back [][]byte // the entries to recompute, newest first
+	prev := ""
+	for ; k != nil; k, v = c.Prev() {
+		e, err := decodeEntry(v, "-")
+		if err != nil {
+			return "", fmt.Errorf("decode audit entry %x: %w", k, err)
+		}
+		if len(e.stored) == hashLen {
+			prev = e.stored
+			break
+		}
+		back = append(back, v)
+	}
+	for i := len(back) - 1; i >= 0; i-- {
+		e, err := decodeEntry(back[i], prev)
+		if err != nil {
+			return "", err
+		}
+		prev = e.Hash
+	}
+	return prev, nil
 }
 
 // audit appends one entry to the chain in the current transaction.
@@ -150,12 +223,11 @@ func (db *DB) AuditLog(ctx context.Context, after uint64, limit int) ([]AuditEnt
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
 		var prev string
-		if k, v := c.Seek(itob(after)); after > 0 && k != nil && btoi(k) == after {
-			e, err := decodeEntry(v, "")
-			if err != nil {
-				return fmt.Errorf("decode audit entry %x: %w", k, err)
+		if k, _ := c.Seek(itob(after)); after > 0 && k != nil && btoi(k) == after {
+			var err error
+			if prev, err = hashAt(tx.Bucket(bucketAudit), after); err != nil {
+				return err
 			}
-			prev = e.Hash
 		}
 		for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
 			e, err := decodeEntry(v, prev)
@@ -251,6 +323,7 @@ type auditVerifier struct {
 	bound   map[string]RecordHash // the latest binding of each record, by bucket/key
 	pruned  prunable              // the idempotency records pruned
 	prev    string                // hash of the last entry read
+	lost    bool                  // prev is unknown: an entry did not match its check
 	want    uint64                // sequence the next entry should have
 }
 
@@ -307,10 +380,19 @@ func (v *auditVerifier) checkLink(k []byte, e *AuditEntry) {
 	if e.Prev != v.prev {
 		v.problem("entry %d: link to previous entry is broken", e.Seq)
 	}
-	if e.sum() != e.Hash {
+	whole := len(e.stored) == hashLen
+	switch {
+	case v.lost && !whole:
+		// After an entry that does not match its check, the hashes that
+		// link the next ones are unknown until one stores its whole hash.
+		return
+	case v.lost:
+		v.lost = false
+	case !e.intact():
 		// The hash covers the previous entry's hash, which newer entries
 		// do not store: it is the link.
 		v.problem("entry %d: hash does not match its contents, or its link to previous entry is broken", e.Seq)
+		v.lost = !whole
 	}
 	v.prev = e.Hash
 }
