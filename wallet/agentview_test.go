@@ -239,7 +239,7 @@ func TestFindAgentKey(t *testing.T) {
 		}
 	}
 	db.Clock.Advance(db.IdempotencyWindow + time.Hour)
-	if _, err := db.PruneIdempotency(ctx); err != nil {
+	if _, err := db.Prune(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.FindAgentKey(ctx, Claude, since, "o1"); !errors.Is(err, wallet.ErrNotFound) {

@@ -321,7 +321,7 @@ type auditVerifier struct {
 	derived map[string]*Account   // account totals replayed from the chain
 	holds   map[uint64]*Transfer  // pending transfers not yet posted or voided
 	bound   map[string]RecordHash // the latest binding of each record, by bucket/key
-	pruned  prunable              // the idempotency records pruned
+	pruned  prunable              // the records pruned
 	prev    string                // hash of the last entry read
 	lost    bool                  // prev is unknown: an entry did not match its check
 	want    uint64                // sequence the next entry should have
@@ -356,7 +356,7 @@ func (v *auditVerifier) walk(tx *bolt.Tx) bool {
 		v.checkLink(k, &e)
 		for _, rec := range e.Records {
 			v.bound[rec.Bucket+"/"+rec.Key] = rec
-			v.pruned.bind(rec.Bucket+"/"+rec.Key, rec.Bucket, &e)
+			v.pruned.bind(rec.Bucket+"/"+rec.Key, rec.Bucket, rec.Key, &e)
 		}
 		switch e.Kind {
 		case "transfer":

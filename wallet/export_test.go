@@ -1,6 +1,10 @@
 package wallet
 
-import "context"
+import (
+	"context"
+
+	bolt "go.etcd.io/bbolt"
+)
 
 // SetNoSync turns off fsync, for benchmarks that only need a large ledger
 // to exist quickly.
@@ -92,3 +96,6 @@ func Watched(db *DB) int {
 
 // Unpack is the JSON of a value as the ledger stores it, packed or plain.
 func Unpack(v []byte) ([]byte, error) { return unpack(v) }
+
+// View reads the ledger's bbolt file in a read transaction.
+func (db *DB) View(fn func(*bolt.Tx) error) error { return db.view(fn) }

@@ -184,7 +184,7 @@ func advance(db *DB, d time.Duration, n int) {
 // sweeper does once an hour: the payments and charges call it every hour of
 // their clock.
 func prune(b *testing.B, db *DB) {
-	if _, err := db.PruneIdempotency(context.Background()); err != nil {
+	if _, err := db.Prune(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -2,6 +2,8 @@ package wallet_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +29,7 @@ func TestPruneIdempotency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := db.PruneIdempotency(ctx)
+	n, err := db.Prune(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestPruneIdempotency(t *testing.T) {
 	if n == 0 {
 		t.Fatalf("pruned nothing")
 	}
-	if again, _ := db.PruneIdempotency(ctx); again != 0 {
+	if again, _ := db.Prune(ctx); again != 0 {
 		t.Errorf("a second prune deleted %d records, want 0", again)
 	}
 	t.Run("recent key replays", func(t *testing.T) {
@@ -69,7 +71,67 @@ func TestPruneIdempotencyOff(t *testing.T) {
 	db := MustOpenDB(t, WithSetup(func(w *wallet.DB) { w.IdempotencyWindow = 0 }))
 	db.MustTopup(t, 100)
 	db.Clock.Advance(365 * 24 * time.Hour)
-	if n, err := db.PruneIdempotency(context.Background()); n != 0 || err != nil {
+	if n, err := db.Prune(context.Background()); n != 0 || err != nil {
 		t.Errorf("pruned %d, %v; want nothing", n, err)
 	}
+}
+
+// TestPruneRiskCounters prunes the risk counters whose time has passed:
+// the repeats of a payment two days old, its hour and its day. It keeps
+// the counters still in use and whether a payee was ever paid; the ledger
+// still verifies, and a counter still in use that goes missing is found.
+func TestPruneRiskCounters(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	db.MustTopup(t, 100000)
+	db.MustAuthorize(t, db.MustConfirm(t, db.MustCreate(t, Lattes(1)).ID).ID)
+	old := statsKeys(t, db)
+	db.Clock.Advance(49 * time.Hour)
+	db.MustAuthorize(t, db.MustConfirm(t, db.MustCreate(t, Lattes(2)).ID).ID)
+	if _, err := db.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := db.Prune(ctx); again != 0 || err != nil {
+		t.Errorf("a second prune deleted %d records, %v; want 0", again, err)
+	}
+	kept := statsKeys(t, db)
+	var recent string
+	for k := range kept {
+		if strings.HasPrefix(k, "repeat:") {
+			recent = k
+		}
+	}
+	for k := range old {
+		switch {
+		case strings.HasPrefix(k, "payee:") && !kept[k]:
+			t.Errorf("pruned %q: whether a payee was paid is kept for good", k)
+		case !strings.HasPrefix(k, "payee:") && kept[k]:
+			t.Errorf("kept %q, two days old", k)
+		}
+	}
+	if len(kept) != 4 || recent == "" {
+		t.Errorf("kept %v, want the payee, and the repeats, hour and day of the recent payment", kept)
+	}
+	CheckLedger(t, db.DB)
+	db.MustClose()
+
+	editBolt(t, db.Path, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("stats")).Delete([]byte(recent))
+	})
+	wantTampered(t, db.Path, fmt.Sprintf("risk counter %q was deleted", recent))
+}
+
+// statsKeys are the keys of db's risk counters.
+func statsKeys(t *testing.T, db *DB) map[string]bool {
+	keys := map[string]bool{}
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("stats")).ForEach(func(k, _ []byte) error {
+			keys[string(k)] = true
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }

@@ -56,6 +56,7 @@ type Decision struct {
 type debitStats struct {
 	Total int64 `json:"total"`
 	Count int   `json:"count"`
+	At    int64 `json:"at,omitempty"` // when last written, in Unix time: for Prune
 }
 
 func dayKey(t time.Time) string  { return "day:" + t.Format("2006-01-02") }
@@ -86,6 +87,7 @@ func (l *ltx) stats(key string) (debitStats, error) {
 }
 
 func (l *ltx) putStats(key string, s debitStats) error {
+	s.At = l.now.Unix()
 	v, err := json.Marshal(s)
 	if err != nil {
 		return err

@@ -25,8 +25,8 @@ func (db *DB) sweeper(ctx context.Context, interval time.Duration) {
 				continue
 			}
 			pruned = time.Now()
-			if _, err := db.PruneIdempotency(ctx); err != nil && ctx.Err() == nil {
-				db.Logger.Error("prune idempotency records", "err", err)
+			if _, err := db.Prune(ctx); err != nil && ctx.Err() == nil {
+				db.Logger.Error("prune", "err", err)
 			}
 		}
 	}

@@ -85,7 +85,7 @@ type DB struct {
 	// calls Sweep, though every call that touches one still refuses it.
 	SweepInterval time.Duration
 	// IdempotencyWindow is how long an idempotency key is remembered: the
-	// sweeper prunes older records hourly (PruneIdempotency), and a retry
+	// sweeper prunes older records hourly (Prune), and a retry
 	// after that long is a new request. Zero or less keeps them for good.
 	IdempotencyWindow time.Duration
 	// VerifyOnOpen makes Open verify the whole ledger (VerifyAudit) and
