@@ -69,7 +69,7 @@ func (db *DB) Compact(ctx context.Context) (*Compaction, error) {
 
 // copyCompacted copies src into a new file at path with bbolt's Compact.
 func copyCompacted(path string, src *bolt.DB) error {
-	dst, err := bolt.Open(path, 0o600, nil)
+	dst, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: pageSize})
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,11 @@ package wallet_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/voicepay/voicepay/wallet"
 )
@@ -49,4 +52,38 @@ func TestCompact(t *testing.T) {
 		t.Errorf("balance after compaction: got %d, want %d", got, want)
 	}
 	re.MustCreate(t, Lattes(2)) // and it takes writes
+}
+
+// TestCompactPageSize rewrites a ledger made with 4 KiB pages, as ledgers
+// were made before, with the 16 KiB pages of a new one.
+func TestCompactPageSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wallet.db")
+	b, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	db := MustOpenDB(t, WithPath(path))
+	db.MustTopup(t, 1000)
+	db.MustClose()
+	if got := pageSizeOf(t, path); got != 4096 {
+		t.Fatalf("the older ledger has pages of %d bytes, want 4096", got)
+	}
+	if _, err := wallet.NewDB(path, NewRiskScreen()).Compact(context.Background()); err != nil {
+		t.Fatalf("compact: %v", err)
+	}
+	if got := pageSizeOf(t, path); got != 16384 {
+		t.Errorf("the compacted ledger has pages of %d bytes, want 16384", got)
+	}
+	MustOpenDB(t, WithPath(path)).MustTopup(t, 1000)
+}
+
+// pageSizeOf is the page size of the bbolt file at path.
+func pageSizeOf(t *testing.T, path string) int {
+	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	return b.Info().PageSize
 }
