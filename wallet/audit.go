@@ -79,12 +79,11 @@ func (e *AuditEntry) sum() string {
 // JSON, and re-encoding it on the ledger's write path is measurable. Prev
 // is left out: it is the hash of the entry before, which Hash covers, so
 // readers fill it in (decodeEntry) and storing it cost every entry 75
-// bytes. Entries written before that carry it, and are read the same.
+// bytes. So is Seq, which is the entry's key. Entries written before that
+// carry them, and are read the same.
 func (e *AuditEntry) encode() []byte {
 	b := make([]byte, 0, len(e.Data)+256)
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendUint(b, e.Seq, 10)
-	b = append(b, `,"time":"`...)
+	b = append(b, `{"time":"`...)
 	b = e.Time.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","kind":`...)
 	b = strconv.AppendQuote(b, e.Kind)
@@ -109,13 +108,17 @@ func (e *AuditEntry) encode() []byte {
 	return append(b, `"}`...)
 }
 
-// decodeEntry decodes a stored entry; prev is the hash of the entry
-// before it, which entries store no longer. An entry that stores only its
-// check gets its whole hash recomputed.
-func decodeEntry(v []byte, prev string) (AuditEntry, error) {
+// decodeEntry decodes the entry stored as v under key k; prev is the hash
+// of the entry before it. Entries store neither their sequence, which is
+// their key, nor prev, and one that stores only its check gets its whole
+// hash recomputed.
+func decodeEntry(k, v []byte, prev string) (AuditEntry, error) {
 	var e AuditEntry
 	if err := decodeStored(v, &e); err != nil {
 		return e, err
+	}
+	if e.Seq == 0 && len(k) == 8 {
+		e.Seq = btoi(k)
 	}
 	if e.Prev == "" {
 		e.Prev = prev
@@ -149,10 +152,10 @@ func hashAt(b *bolt.Bucket, seq uint64) (string, error) {
 	if k == nil || btoi(k) != seq {
 		return "", fmt.Errorf("entry %d is not on the chain", seq)
 	}
-	var back [][]byte // the entries to recompute, newest first
+	var back [][2][]byte // the keys and entries to recompute, newest first
 	prev := ""
 	for ; k != nil; k, v = c.Prev() {
-		e, err := decodeEntry(v, "-")
+		e, err := decodeEntry(k, v, "-")
 		if err != nil {
 			return "", fmt.Errorf("decode audit entry %x: %w", k, err)
 		}
@@ -160,10 +163,10 @@ func hashAt(b *bolt.Bucket, seq uint64) (string, error) {
 			prev = e.stored
 			break
 		}
-		back = append(back, v)
+		back = append(back, [2][]byte{k, v})
 	}
 	for i := len(back) - 1; i >= 0; i-- {
-		e, err := decodeEntry(back[i], prev)
+		e, err := decodeEntry(back[i][0], back[i][1], prev)
 		if err != nil {
 			return "", err
 		}
@@ -230,7 +233,7 @@ func (db *DB) AuditLog(ctx context.Context, after uint64, limit int) ([]AuditEnt
 			}
 		}
 		for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
-			e, err := decodeEntry(v, prev)
+			e, err := decodeEntry(k, v, prev)
 			if err != nil {
 				return fmt.Errorf("decode audit entry %x: %w", k, err)
 			}
@@ -347,7 +350,7 @@ func (v *auditVerifier) account(id string) *Account {
 func (v *auditVerifier) walk(tx *bolt.Tx) bool {
 	c := tx.Bucket(bucketAudit).Cursor()
 	for k, b := c.First(); k != nil; k, b = c.Next() {
-		e, err := decodeEntry(b, v.prev)
+		e, err := decodeEntry(k, b, v.prev)
 		if err != nil {
 			v.problem("entry %x: undecodable: %v", k, err)
 			return false

@@ -226,6 +226,7 @@ func editAudit(tx *bolt.Tx, kind string, edit func([]byte) []byte) error {
 		if err := json.Unmarshal(v, &e); err != nil {
 			return err
 		}
+		e.Seq = binary.BigEndian.Uint64(k)
 		if e.Kind != kind {
 			continue
 		}

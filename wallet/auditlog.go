@@ -19,7 +19,7 @@ func (db *DB) AuditSince(ctx context.Context, since time.Time) ([]AuditEntry, er
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			e, err := decodeEntry(v, prev)
+			e, err := decodeEntry(k, v, prev)
 			if err != nil {
 				return fmt.Errorf("decode audit entry %x: %w", k, err)
 			}

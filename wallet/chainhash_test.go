@@ -3,6 +3,7 @@ package wallet_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -53,18 +54,22 @@ func TestEntryHashes(t *testing.T) {
 	editBolt(t, db.Path, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("audit")).ForEach(func(k, v []byte) error {
 			var e struct {
-				Seq  uint64 `json:"seq"`
-				Hash string `json:"hash"`
+				Seq  *uint64 `json:"seq"`
+				Hash string  `json:"hash"`
 			}
 			if err := json.Unmarshal(unpacked(v), &e); err != nil {
 				return err
 			}
-			want := all[e.Seq-1].Hash
-			if e.Seq%64 != 0 {
+			seq := binary.BigEndian.Uint64(k)
+			if e.Seq != nil {
+				t.Errorf("entry %d stores its sequence, which is its key", seq)
+			}
+			want := all[seq-1].Hash
+			if seq%64 != 0 {
 				want = want[:16]
 			}
 			if e.Hash != want {
-				t.Errorf("entry %d stores hash %q, want %q", e.Seq, e.Hash, want)
+				t.Errorf("entry %d stores hash %q, want %q", seq, e.Hash, want)
 			}
 			return nil
 		})

@@ -206,6 +206,7 @@ func rechain(tx *bolt.Tx, edit func(*wallet.AuditEntry)) error {
 		if err := json.Unmarshal(unpacked(v), &e); err != nil {
 			return err
 		}
+		e.Seq = binary.BigEndian.Uint64(k)
 		edit(&e)
 		e.Prev = prev
 		e.Hash = resum(e)
