@@ -13,7 +13,7 @@ import (
 func orderEntry(o *Order, event string, v []byte) (json.RawMessage, error) {
 	if event != "created" && event != "modified" {
 		var err error
-		if v, err = json.Marshal(summarize(o)); err != nil {
+		if v, err = json.Marshal(summarize(o, event)); err != nil {
 			return nil, err
 		}
 	}
@@ -26,22 +26,24 @@ func orderEntry(o *Order, event string, v []byte) (json.RawMessage, error) {
 // none of what the person agreed to (a confirmation, a payment, an end):
 // the fields of Order that say whose order it is, for how much, and where
 // it stands. The whole order went on the chain when it was created or
-// modified; the hold, the risk decision and the receipt each have their
-// own entry; and the record binding of the same entry holds the hash of
-// the whole order as stored. Copying all of it into every event tripled
-// what a payment put on the chain.
+// modified; the hold and the risk decision each have their own entry; and
+// the record binding of the same entry holds the hash of the whole order
+// as stored. Copying all of it into every event tripled what a payment put
+// on the chain. The entry of the payment carries the whole signed receipt
+// (ledgers written before gave it an entry of its own, "receipt"); later
+// ones name only who paid and how.
 type orderSummary struct {
-	ID        uint64          `json:"id"`
-	Payee     string          `json:"payee"`
-	PayeeName string          `json:"payee_name"`
-	Total     int64           `json:"total"`
-	Currency  string          `json:"currency"`
-	State     OrderState      `json:"state"`
-	Channel   string          `json:"channel"`
-	Agent     string          `json:"agent,omitempty"`
-	Version   int             `json:"version"`
-	HoldID    uint64          `json:"hold_id,omitempty"`
-	Receipt   *receiptSummary `json:"receipt,omitempty"`
+	ID        uint64     `json:"id"`
+	Payee     string     `json:"payee"`
+	PayeeName string     `json:"payee_name"`
+	Total     int64      `json:"total"`
+	Currency  string     `json:"currency"`
+	State     OrderState `json:"state"`
+	Channel   string     `json:"channel"`
+	Agent     string     `json:"agent,omitempty"`
+	Version   int        `json:"version"`
+	HoldID    uint64     `json:"hold_id,omitempty"`
+	Receipt   any        `json:"receipt,omitempty"` // *Receipt or *receiptSummary
 }
 
 // receiptSummary names who paid an order and how; the receipt itself is on
@@ -51,10 +53,13 @@ type receiptSummary struct {
 	Method string `json:"method"`
 }
 
-func summarize(o *Order) orderSummary {
+func summarize(o *Order, event string) orderSummary {
 	s := orderSummary{ID: o.ID, Payee: o.Payee, PayeeName: o.PayeeName, Total: o.Total, Currency: o.Currency,
 		State: o.State, Channel: o.Channel, Agent: o.Agent, Version: o.Version, HoldID: o.HoldID}
-	if o.Receipt != nil {
+	switch {
+	case o.Receipt != nil && event == "paid":
+		s.Receipt = o.Receipt
+	case o.Receipt != nil:
 		s.Receipt = &receiptSummary{Device: o.Receipt.Device, Method: o.Receipt.Method}
 	}
 	return s

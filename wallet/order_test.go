@@ -84,7 +84,8 @@ func TestOrderFlow(t *testing.T) {
 		t.Errorf("verify receipt of the stored order: %v", err)
 	}
 	if !slices.ContainsFunc(db.MustAudit(t), func(e wallet.AuditEntry) bool {
-		return e.Kind == "receipt" && strings.Contains(string(e.Data), r.Signature)
+		return e.Kind == "order" && strings.Contains(string(e.Data), `"event":"paid"`) &&
+			strings.Contains(string(e.Data), r.Signature)
 	}) {
 		t.Error("the receipt is not on the audit chain")
 	}
