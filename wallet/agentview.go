@@ -138,8 +138,8 @@ func (db *DB) AgentTransfers(ctx context.Context, agent string, since time.Time,
 		mine := map[string]bool{}
 		c := tx.Bucket(bucketTransfer).Cursor()
 		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
-			var t Transfer
-			if err := jsonUnmarshal(v, &t, "transfer"); err != nil {
+			t, err := readTransfer(tx, k, v)
+			if err != nil {
 				return err
 			}
 			if !since.IsZero() && t.Time.Before(stop) {
@@ -154,7 +154,7 @@ func (db *DB) AgentTransfers(ctx context.Context, agent string, since time.Time,
 				mine[t.Ref] = ok
 			}
 			if ok {
-				out = append(out, &t)
+				out = append(out, t)
 			}
 		}
 		return nil

@@ -323,6 +323,8 @@ type auditVerifier struct {
 	r       *AuditReport
 	derived map[string]*Account   // account totals replayed from the chain
 	holds   map[uint64]*Transfer  // pending transfers not yet posted or voided
+	// transfers is the entry of each transfer on the chain, by id.
+	transfers map[uint64]uint64
 	bound   map[string]RecordHash // the latest binding of each record, by bucket/key
 	pruned  prunable              // the records pruned
 	prev    string                // hash of the last entry read
@@ -409,6 +411,10 @@ func (v *auditVerifier) replay(e *AuditEntry) {
 		return
 	}
 	v.r.Transfers++
+	if v.transfers == nil {
+		v.transfers = map[uint64]uint64{}
+	}
+	v.transfers[t.ID] = e.Seq
 	var held *Transfer
 	if t.Kind == Post || t.Kind == Void {
 		if held = v.holds[t.PendingID]; held == nil {
@@ -436,10 +442,34 @@ func (v *auditVerifier) checkHead(tx *bolt.Tx) {
 	v.r.Head = v.prev
 }
 
-// checkTransfers checks that the ledger holds as many transfers as the chain.
+// checkTransfers checks that the ledger holds as many transfers as the
+// chain, and that each one the transfers bucket keeps as a reference
+// (entryRef) refers to its own entry on the chain. Transfers stored whole
+// are bound to the chain, and checkRecords checks them.
 func (v *auditVerifier) checkTransfers(tx *bolt.Tx) {
-	if n := tx.Bucket(bucketTransfer).Stats().KeyN; n != v.r.Transfers {
+	b := tx.Bucket(bucketTransfer)
+	if n := b.Stats().KeyN; n != v.r.Transfers {
 		v.problem("ledger has %d transfers, the audit chain %d", n, v.r.Transfers)
+	}
+	b.ForEach(func(k, val []byte) error {
+		seq, ok := refEntry(val)
+		if !ok {
+			return nil
+		}
+		switch at, on := v.transfers[btoi(k)]; {
+		case !on:
+			v.problem("%s was added outside voicepay: no audit entry wrote it", recordName(string(bucketTransfer), k))
+		case at != seq:
+			v.problem("%s was edited: it refers to audit entry %d, not to its own entry %d",
+				recordName(string(bucketTransfer), k), seq, at)
+		}
+		return nil
+	})
+	for id := range v.transfers {
+		_, bound := v.bound[string(bucketTransfer)+"/"+hex.EncodeToString(itob(id))]
+		if !bound && b.Get(itob(id)) == nil {
+			v.problem("%s was deleted", recordName(string(bucketTransfer), itob(id)))
+		}
 	}
 }
 

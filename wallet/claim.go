@@ -287,15 +287,15 @@ func (db *DB) Payments(ctx context.Context, limit int) ([]Payment, error) {
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketTransfer).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
-			var t Transfer
-			if err := decodeStored(v, &t); err != nil {
-				return fmt.Errorf("decode transfer %x: %w", k, err)
+			t, err := readTransfer(tx, k, v)
+			if err != nil {
+				return err
 			}
 			if t.Debit != UserAccount || (t.Kind != Single && t.Kind != Post) {
 				continue
 			}
 			p := Payment{Transfer: t.ID, Amount: t.Amount, Currency: t.Currency, Payee: t.Credit,
-				PayeeName: payeeName(tx, &t), Time: t.Time}
+				PayeeName: payeeName(tx, t), Time: t.Time}
 			if id := tx.Bucket(bucketClaims).Get(claimIndex(t.ID)); id != nil {
 				p.Claim = binaryID(id)
 			}

@@ -16,7 +16,8 @@ import (
 )
 
 // A record is one value the ledger stores outside the audit chain: a
-// transfer, an order and its receipt, a mandate or charge, a device, the
+// transfer stored whole (as ledgers written before store them), an order
+// and its receipt, a mandate or charge, a device, the
 // credentials and lockout state, a pairing code, a passkey, a risk counter,
 // an idempotency record, a claim or a ledger setting. Every write that puts or
 // deletes one binds it to the chain: the audit entry the write makes (or a
@@ -25,7 +26,8 @@ import (
 // edited, added or deleted behind voicepay's back.
 //
 // Not bound: the accounts, open holds and the open-order index, which
-// verification re-derives from the chain and the records; the audit bucket
+// verification re-derives from the chain and the records; the references
+// to the transfers on the chain, which it checks against them; the audit bucket
 // itself; the chain head; and dialog sessions, which are opaque,
 // rewritten on every turn, and trusted for nothing: every step that moves
 // money re-reads the order from the ledger.
@@ -82,6 +84,14 @@ func (r *RecordHash) UnmarshalJSON(b []byte) error {
 // recordsBound marks a ledger whose records are all bound to the chain: a
 // new one, or an older one once bindRecords has run.
 var recordsBound = []byte("records_bound")
+
+// indexed reports whether the value v of bucket refers to the audit entry
+// that holds the record (see entryRef): it is checked against the chain
+// itself, not bound to it.
+func indexed(bucket, v []byte) bool {
+	_, ok := refEntry(v)
+	return ok && string(bucket) == string(bucketTransfer)
+}
 
 // boundKey reports whether key of bucket is bound to the chain.
 func boundKey(bucket, key []byte) bool {
@@ -192,7 +202,7 @@ func (l *ltx) bindRecords() (int, error) {
 	n := 0
 	for _, name := range boundBuckets {
 		err := l.Bucket(name).ForEach(func(k, v []byte) error {
-			if v == nil || !boundKey(name, k) {
+			if v == nil || !boundKey(name, k) || indexed(name, v) {
 				return nil
 			}
 			n++
@@ -274,7 +284,7 @@ func (v *auditVerifier) checkRecords(tx *bolt.Tx) {
 	seen := map[string]bool{}
 	for _, name := range boundBuckets {
 		tx.Bucket(name).ForEach(func(k, b []byte) error {
-			if b == nil || !boundKey(name, k) {
+			if b == nil || !boundKey(name, k) || indexed(name, b) {
 				return nil
 			}
 			id := string(name) + "/" + hex.EncodeToString(k)

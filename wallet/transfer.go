@@ -65,9 +65,53 @@ func getTransfer(tx *bolt.Tx, id uint64) (*Transfer, error) {
 	if v == nil {
 		return nil, fmt.Errorf("transfer %d: %w", id, ErrNotFound)
 	}
+	return readTransfer(tx, itob(id), v)
+}
+
+// A transfer is stored once, whole, in its entry on the audit chain. The
+// transfers bucket keeps, under the transfer's id, where that entry is: a
+// mark and the entry's sequence (entryRef). It is an index, so it is not
+// bound to the chain: verification checks each one against the entry it
+// names (checkTransfers). Ledgers written before store each transfer whole
+// in the bucket too, bound like any record, and are read the same.
+const entryRefMark = 0x02
+
+// entryRef is how the transfers bucket refers to the audit entry seq.
+func entryRef(seq uint64) []byte { return binary.BigEndian.AppendUint64([]byte{entryRefMark}, seq) }
+
+// refEntry is the sequence of the audit entry v refers to, false when v is
+// a transfer stored whole.
+func refEntry(v []byte) (uint64, bool) {
+	if len(v) != 9 || v[0] != entryRefMark {
+		return 0, false
+	}
+	return btoi(v[1:]), true
+}
+
+// readTransfer reads the transfer stored under key k as v: from the entry
+// v refers to, or from v itself.
+func readTransfer(tx *bolt.Tx, k, v []byte) (*Transfer, error) {
 	var t Transfer
-	if err := decodeStored(v, &t); err != nil {
-		return nil, fmt.Errorf("decode transfer %d: %w", id, err)
+	seq, ok := refEntry(v)
+	if !ok {
+		if err := decodeStored(v, &t); err != nil {
+			return nil, fmt.Errorf("decode transfer %x: %w", k, err)
+		}
+		return &t, nil
+	}
+	var e struct {
+		Kind string          `json:"kind"`
+		Data json.RawMessage `json:"data"`
+	}
+	stored := tx.Bucket(bucketAudit).Get(itob(seq))
+	if stored == nil {
+		return nil, fmt.Errorf("transfer %x: its audit entry %d is missing", k, seq)
+	}
+	if err := decodeStored(stored, &e); err != nil || e.Kind != "transfer" {
+		return nil, fmt.Errorf("transfer %x: audit entry %d is not its transfer: %v", k, seq, err)
+	}
+	if err := json.Unmarshal(e.Data, &t); err != nil {
+		return nil, fmt.Errorf("decode transfer %x: %w", k, err)
 	}
 	return &t, nil
 }
@@ -95,17 +139,13 @@ func (l *ltx) transfer(t *Transfer) error {
 	if err := checkApplied(dr, cr, t); err != nil {
 		return err
 	}
-	v, err := l.putTransfer(t)
-	if err != nil {
+	if err := l.putTransfer(t); err != nil {
 		return err
 	}
 	if err := putAccount(l.Tx, dr); err != nil {
 		return err
 	}
-	if err := putAccount(l.Tx, cr); err != nil {
-		return err
-	}
-	return l.audit("transfer", json.RawMessage(v))
+	return putAccount(l.Tx, cr)
 }
 
 // resolveHold checks t's kind, amount and accounts. A post or void takes its
@@ -166,32 +206,32 @@ func checkApplied(dr, cr *Account, t *Transfer) error {
 	return nil
 }
 
-// putTransfer stores t under a new id, opens the hold a pending transfer
-// places or closes the one a post or void resolves, and returns t as
-// stored.
-func (l *ltx) putTransfer(t *Transfer) ([]byte, error) {
-	seq, err := l.Bucket(bucketTransfer).NextSequence()
+// putTransfer gives t a new id, appends it to the audit chain, stores
+// where, and opens the hold a pending transfer places or closes the one a
+// post or void resolves.
+func (l *ltx) putTransfer(t *Transfer) error {
+	id, err := l.Bucket(bucketTransfer).NextSequence()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	t.ID = seq
+	t.ID = id
 	v, err := json.Marshal(t)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := l.put(bucketTransfer, itob(t.ID), v); err != nil {
-		return nil, err
+	if err := l.audit("transfer", json.RawMessage(v)); err != nil {
+		return err
+	}
+	if err := l.Bucket(bucketTransfer).Put(itob(t.ID), entryRef(l.last.Seq)); err != nil {
+		return err
 	}
 	switch t.Kind {
 	case Pending:
-		err = l.Bucket(bucketHolds).Put(itob(t.ID), []byte(t.Expires.UTC().Format(time.RFC3339Nano)))
+		return l.Bucket(bucketHolds).Put(itob(t.ID), []byte(t.Expires.UTC().Format(time.RFC3339Nano)))
 	case Post, Void:
-		err = l.Bucket(bucketHolds).Delete(itob(t.PendingID))
+		return l.Bucket(bucketHolds).Delete(itob(t.PendingID))
 	}
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return nil
 }
 
 // applyTransfer changes the two accounts' totals for t. held is the pending
@@ -263,9 +303,9 @@ func (db *DB) transferPage(account string, before uint64, limit int) ([]*Transfe
 			}
 		}
 		for ; k != nil; k, v = c.Prev() {
-			var t Transfer
-			if err := decodeStored(v, &t); err != nil {
-				return fmt.Errorf("decode transfer %x: %w", k, err)
+			t, err := readTransfer(tx, k, v)
+			if err != nil {
+				return err
 			}
 			if account != "" && t.Debit != account && t.Credit != account {
 				continue
@@ -274,7 +314,7 @@ func (db *DB) transferPage(account string, before uint64, limit int) ([]*Transfe
 				next = out[len(out)-1].ID // one more is left
 				break
 			}
-			out = append(out, &t)
+			out = append(out, t)
 		}
 		return nil
 	})
