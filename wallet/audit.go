@@ -321,15 +321,15 @@ func verify(tx *bolt.Tx, r *AuditReport) error {
 // verify walks the chain.
 type auditVerifier struct {
 	r       *AuditReport
-	derived map[string]*Account   // account totals replayed from the chain
-	holds   map[uint64]*Transfer  // pending transfers not yet posted or voided
+	derived map[string]*Account  // account totals replayed from the chain
+	holds   map[uint64]*Transfer // pending transfers not yet posted or voided
 	// transfers is the entry of each transfer on the chain, by id.
 	transfers map[uint64]uint64
-	bound   map[string]RecordHash // the latest binding of each record, by bucket/key
-	pruned  prunable              // the records pruned
-	prev    string                // hash of the last entry read
-	lost    bool                  // prev is unknown: an entry did not match its check
-	want    uint64                // sequence the next entry should have
+	bound     map[string]RecordHash // the latest binding of each record, by bucket/key
+	pruned    prunable              // the records pruned
+	prev      string                // hash of the last entry read
+	lost      bool                  // prev is unknown: an entry did not match its check
+	want      uint64                // sequence the next entry should have
 }
 
 func (v *auditVerifier) problem(format string, args ...any) {
