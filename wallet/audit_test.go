@@ -288,19 +288,42 @@ func TestRecordHashEncodings(t *testing.T) {
 }
 
 // TestRecordBindingForms checks that a binding reads the same from the
-// object older entries store and from the array newer ones store.
+// object older entries store and from the arrays newer ones store, and
+// that entries store a key of text as text, in the entry the ledger writes.
 func TestRecordBindingForms(t *testing.T) {
 	want := wallet.RecordHash{Bucket: "transfers", Key: "0000000000000001", Hash: "abc"}
-	for _, tc := range []struct{ name, stored string }{
-		{"object, key in hex", `{"b":"transfers","k":"0000000000000001","h":"abc"}`},
-		{"array, key in base64", `["transfers","AAAAAAAAAAE","abc"]`},
+	text := wallet.RecordHash{Bucket: "idempotency", Key: hex.EncodeToString([]byte("create_order\x00a\"b")), Hash: "abc"}
+	for _, tc := range []struct {
+		name, stored string
+		want         wallet.RecordHash
+	}{
+		{"object, key in hex", `{"b":"transfers","k":"0000000000000001","h":"abc"}`, want},
+		{"array, key in base64", `["transfers","AAAAAAAAAAE","abc"]`, want},
+		{"array, key of text", `["idempotency","=create_order\u0000a\"b","abc"]`, text},
+		{"array, key of text in base64", `["idempotency","Y3JlYXRlX29yZGVyAGEiYg","abc"]`, text},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got wallet.RecordHash
-			if err := json.Unmarshal([]byte(tc.stored), &got); err != nil || got != want {
-				t.Errorf("got %+v, %v; want %+v", got, err, want)
+			if err := json.Unmarshal([]byte(tc.stored), &got); err != nil || got != tc.want {
+				t.Errorf("got %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
+	}
+	db := MustOpenDB(t)
+	db.MustTopup(t, 100)
+	log := db.MustAudit(t)
+	var stored []byte
+	db.MustClose()
+	editBolt(t, db.Path, func(tx *bolt.Tx) error {
+		k, v := tx.Bucket([]byte("audit")).Cursor().Last()
+		stored = unpacked(v)
+		if e := log[len(log)-1]; binary.BigEndian.Uint64(k) != e.Seq || len(e.Records) == 0 {
+			return fmt.Errorf("the last entry %d binds %v", e.Seq, e.Records)
+		}
+		return nil
+	})
+	if !bytes.Contains(stored, []byte(`["idempotency","=topup\u0000`)) {
+		t.Errorf("the top-up's entry %s does not store its idempotency key as text", stored)
 	}
 	var bad wallet.RecordHash
 	if err := json.Unmarshal([]byte(`["transfers","AAAAAAAAAAE"]`), &bad); err == nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -44,20 +45,59 @@ type RecordHash struct {
 	Hash string `json:"h"`
 }
 
-// appendRecord appends r as entries store it: ["bucket","key","hash"], the
-// key in unpadded base64. Entries written before stored the object
-// {"b":"bucket","k":"key in hex","h":"hash"}, half as long again; both are
-// read (UnmarshalJSON), and both hash the same, since an entry's hash
-// covers the key in hex whichever way it is stored.
+// appendRecord appends r as entries store it: ["bucket","key","hash"].
+// A key of printable ASCII with at most one NUL (ids such as
+// "day:2026-04-15" and "create_order\x00glasses/turn:…") is stored as its
+// text after a "=",
+// which packing finds again in the entry's own data and times; any other
+// key (a big-endian number) in unpadded base64, which has no "=". Entries
+// written before stored the object {"b":"bucket","k":"key in hex",
+// "h":"hash"}, half as long again, or the key in base64 whatever it was;
+// all are read (UnmarshalJSON), and all hash the same, since an entry's
+// hash covers the key in hex whichever way it is stored.
 func appendRecord(b []byte, r RecordHash) []byte {
 	key, _ := hex.DecodeString(r.Key)
 	b = append(b, '[')
 	b = strconv.AppendQuote(b, r.Bucket)
+	b = append(b, ',')
+	if textKey(key) {
+		b = appendJSONString(b, "="+string(key))
+	} else {
+		b = append(b, '"')
+		b = base64.RawStdEncoding.AppendEncode(b, key)
+		b = append(b, '"')
+	}
 	b = append(b, `,"`...)
-	b = base64.RawStdEncoding.AppendEncode(b, key)
-	b = append(b, `","`...)
 	b = append(b, r.Hash...)
 	return append(b, `"]`...)
+}
+
+// textKey reports whether a binding stores key as text: a key of printable
+// ASCII with at most one NUL, and not empty. A number's key of eight bytes
+// is mostly NULs, shorter in base64.
+func textKey(key []byte) bool {
+	for _, c := range key {
+		if c != 0 && (c < 0x20 || c > 0x7e) {
+			return false
+		}
+	}
+	return len(key) > 0 && bytes.Count(key, []byte{0}) <= 1
+}
+
+// appendJSONString appends s, printable ASCII and NULs, as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := range len(s) {
+		switch c := s[i]; c {
+		case 0:
+			b = append(b, `\u0000`...)
+		case '"', '\\':
+			b = append(b, '\\', c)
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // UnmarshalJSON reads a binding in either of the forms entries store.
@@ -73,9 +113,11 @@ func (r *RecordHash) UnmarshalJSON(b []byte) error {
 	if len(a) != 3 {
 		return fmt.Errorf("record binding of %d fields, not 3", len(a))
 	}
-	key, err := base64.RawStdEncoding.DecodeString(a[1])
-	if err != nil {
-		return fmt.Errorf("record key %q: %w", a[1], err)
+	key, err := []byte(strings.TrimPrefix(a[1], "=")), error(nil)
+	if !strings.HasPrefix(a[1], "=") {
+		if key, err = base64.RawStdEncoding.DecodeString(a[1]); err != nil {
+			return fmt.Errorf("record key %q: %w", a[1], err)
+		}
 	}
 	*r = RecordHash{Bucket: a[0], Key: hex.EncodeToString(key), Hash: a[2]}
 	return nil
