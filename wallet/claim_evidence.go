@@ -86,7 +86,7 @@ func evidence(tx *bolt.Tx, pub ed25519.PublicKey, t *Transfer) (*claimEvidence, 
 func (ev *claimEvidence) order(tx *bolt.Tx, pub ed25519.PublicKey, t *Transfer, id uint64, at *moment) error {
 	v := tx.Bucket(bucketOrders).Get(itob(id))
 	var o Order
-	if v == nil || decodeStored(v, &o) != nil || o.Receipt == nil {
+	if v == nil || decodeOrder(v, &o) != nil || o.Receipt == nil {
 		ev.add(EvidenceNoReceipt)
 		return nil
 	}

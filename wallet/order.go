@@ -427,7 +427,7 @@ func (db *DB) Orders(ctx context.Context, limit int) ([]*Order, error) {
 		c := tx.Bucket(bucketOrders).Cursor()
 		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
 			var o Order
-			if err := decodeStored(v, &o); err != nil {
+			if err := decodeOrder(v, &o); err != nil {
 				return fmt.Errorf("decode order %x: %w", k, err)
 			}
 			out = append(out, &o)
@@ -443,10 +443,37 @@ func getOrder(tx *bolt.Tx, id uint64) (*Order, error) {
 		return nil, fmt.Errorf("order %d: %w", id, ErrNotFound)
 	}
 	var o Order
-	if err := decodeStored(v, &o); err != nil {
+	if err := decodeOrder(v, &o); err != nil {
 		return nil, fmt.Errorf("decode order %d: %w", id, err)
 	}
 	return &o, nil
+}
+
+// storedOrder is o as the orders bucket stores it: a receipt that proves o
+// is stored without the order's hash, which is o's own (Order.Hash) and
+// which the receipt's signature covers. It is a quarter of what a paid
+// order could not pack. Any other receipt is stored as it is.
+func storedOrder(o *Order) ([]byte, error) {
+	if o.Receipt == nil || o.Receipt.OrderHash != o.Hash() {
+		return json.Marshal(o)
+	}
+	s, r := *o, *o.Receipt
+	r.OrderHash, s.Receipt = "", &r
+	return json.Marshal(&s)
+}
+
+// decodeOrder decodes an order as the orders bucket stores it, giving its
+// receipt back the order's hash when it was stored without. An order
+// edited since its receipt was signed then has a receipt whose signature
+// fails, as before.
+func decodeOrder(v []byte, o *Order) error {
+	if err := decodeStored(v, o); err != nil {
+		return err
+	}
+	if o.Receipt != nil && o.Receipt.OrderHash == "" {
+		o.Receipt.OrderHash = o.Hash()
+	}
+	return nil
 }
 
 // openOrder loads an order that can still change. An order whose time has
@@ -497,7 +524,7 @@ func (l *ltx) expire(o *Order) error {
 // change on the audit chain.
 func (l *ltx) putOrder(o *Order, event string) error {
 	o.Updated = l.now
-	v, err := json.Marshal(o)
+	v, err := storedOrder(o)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package wallet_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/voicepay/voicepay/wallet"
 )
@@ -83,6 +86,15 @@ func TestOrderFlow(t *testing.T) {
 	if err := wallet.VerifyReceipt(db.PublicKey(), stored, stored.Receipt); err != nil {
 		t.Errorf("verify receipt of the stored order: %v", err)
 	}
+	// The orders bucket keeps the receipt without the order's own hash,
+	// which reading puts back.
+	db.View(func(tx *bolt.Tx) error {
+		v := unpacked(tx.Bucket([]byte("orders")).Get(u64(o.ID)))
+		if !bytes.Contains(v, []byte(`"order_hash":""`)) || bytes.Contains(v, []byte(r.OrderHash)) {
+			t.Errorf("stored order %s, want its receipt without the order's hash", v)
+		}
+		return nil
+	})
 	if !slices.ContainsFunc(db.MustAudit(t), func(e wallet.AuditEntry) bool {
 		return e.Kind == "order" && strings.Contains(string(e.Data), `"event":"paid"`) &&
 			strings.Contains(string(e.Data), r.Signature)

@@ -362,7 +362,7 @@ func (v *auditVerifier) checkReceipts(tx *bolt.Tx) {
 	v.checkRefunds(tx, pub)
 	tx.Bucket(bucketOrders).ForEach(func(k, b []byte) error {
 		var o Order
-		if err := decodeStored(b, &o); err != nil {
+		if err := decodeOrder(b, &o); err != nil {
 			v.problem("%s: undecodable: %v", recordName(string(bucketOrders), k), err)
 			return nil
 		}
