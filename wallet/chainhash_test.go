@@ -3,11 +3,14 @@ package wallet_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -95,4 +98,41 @@ func TestEntryHashes(t *testing.T) {
 	if len(r.Problems) != 1 || !strings.HasPrefix(r.Problems[0], "entry 10: hash does not match its contents") {
 		t.Errorf("problems %q, want one naming entry 10", r.Problems)
 	}
+}
+
+// TestBindingsByKey reads a ledger whose entries name idempotency records
+// by their keys, as ledgers written before name them, not by digests: it
+// verifies, and an edit to one of those records is still named.
+func TestBindingsByKey(t *testing.T) {
+	db := tamperWallet(t)
+	editBolt(t, db.Path, func(tx *bolt.Tx) error {
+		keys := map[string]string{} // hex of a key's digest to hex of the key
+		tx.Bucket([]byte("idempotency")).ForEach(func(k, _ []byte) error {
+			sum := sha256.Sum256(k)
+			keys[hex.EncodeToString(append([]byte{0xff}, sum[:16]...))] = hex.EncodeToString(k)
+			return nil
+		})
+		return rechain(tx, func(e *wallet.AuditEntry) {
+			for i, r := range e.Records {
+				if r.Bucket == "idempotency" {
+					if keys[r.Key] == "" {
+						t.Errorf("entry %d binds idempotency record %s, not a digest of a key", e.Seq, r.Key)
+					}
+					e.Records[i].Key = keys[r.Key]
+				}
+			}
+		})
+	})
+	for _, name := range []string{"wallet.anchor", "anchor.key"} {
+		if err := os.Remove(filepath.Join(filepath.Dir(db.Path), name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db = MustOpenDB(t, WithPath(db.Path))
+	db.MustTopup(t, 100) // and a new record, named by its digest, beside them
+	db.MustClose()
+	editBolt(t, db.Path, func(tx *bolt.Tx) error {
+		return editJSON(tx, "idempotency", []byte("topup\x00topup-1"), func(m map[string]any) { m["at"] = 1 })
+	})
+	wantTampered(t, db.Path, `idempotency record "topup\x00topup-1": its amount or fields were edited`)
 }

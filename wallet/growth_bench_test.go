@@ -2,10 +2,12 @@ package wallet_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +128,9 @@ func measureLedger(b *testing.B, path string) ledgerSize {
 // growPayments makes n payments as the dialog makes them: each turn saves
 // the session, the first drafts the order, the second confirms it (the
 // hold) and the third authorizes it (the post and the receipt), each under
-// its own idempotency key, a few seconds apart.
+// its own idempotency key, a few seconds apart. The keys are as long as
+// the dialog's keys for a client's event ids: the device, the id, when it
+// was first seen and a digest of what was said.
 func growPayments(b *testing.B, db *DB, from, n int) {
 	ctx := context.Background()
 	auth := wallet.Authorization{Device: "glasses", Method: "session"}
@@ -138,7 +142,9 @@ func growPayments(b *testing.B, db *DB, from, n int) {
 	turn := func(key string) string {
 		state.Turn++
 		advance(db, 5*time.Second, int(state.Turn))
-		return fmt.Sprintf("glasses/turn:%d.%d:%s", from, state.Turn, key)
+		at := strconv.FormatInt(db.Clock.Now().UnixNano(), 36)
+		said := sha256.Sum256([]byte(key + at))
+		return fmt.Sprintf("glasses/id:t%d-%s@%s.%x:%s", state.Turn, at, at, said[:12], key)
 	}
 	save := func() {
 		if err := db.SaveSession(ctx, "glasses", &state); err != nil {

@@ -152,6 +152,37 @@ func recordHash(v []byte) string {
 // bindingSize is how many bytes of a record's SHA-256 its binding keeps.
 const bindingSize = 16
 
+// bindKey is the key a binding names the record key of bucket by: the key
+// itself, or for an idempotency record its digest: keyDigest and the first
+// 128 bits of the key's SHA-256. An idempotency key holds a client's ids,
+// times and hashes, up to a hundred bytes that packing cannot shorten, and
+// the chain keeps three of them for every payment for good. Bindings
+// written before name idempotency records by their keys, and are read the
+// same (boundID).
+func bindKey(bucket, key []byte) []byte {
+	if string(bucket) != string(bucketIdem) {
+		return key
+	}
+	sum := sha256.Sum256(key)
+	return append([]byte{keyDigest}, sum[:bindingSize]...)
+}
+
+// keyDigest starts the digest of an idempotency key; the keys themselves
+// start with the name of an operation.
+const keyDigest = 0xff
+
+// boundID is how v.bound knows the record key of bucket: by bindKey, or,
+// for a record bound before bindKey named it by a digest, by its key.
+func (v *auditVerifier) boundID(bucket, key []byte) string {
+	id := string(bucket) + "/" + hex.EncodeToString(bindKey(bucket, key))
+	if _, ok := v.bound[id]; !ok {
+		if old := string(bucket) + "/" + hex.EncodeToString(key); v.bound[old].Bucket != "" {
+			return old
+		}
+	}
+	return id
+}
+
 // hashOf reports whether hash binds v, in any form entries have held it:
 // the whole SHA-256 in hex or in base64, or its first 128 bits in base64.
 func hashOf(hash string, v []byte) bool {
@@ -196,7 +227,7 @@ func (l *ltx) bind(bucket, key []byte, hash string) {
 	if l.bound == nil {
 		l.bound = map[string]RecordHash{}
 	}
-	r := RecordHash{Bucket: string(bucket), Key: hex.EncodeToString(key), Hash: hash}
+	r := RecordHash{Bucket: string(bucket), Key: hex.EncodeToString(bindKey(bucket, key)), Hash: hash}
 	l.bound[r.Bucket+"/"+r.Key] = r
 }
 
@@ -248,7 +279,7 @@ func (l *ltx) bindRecords() (int, error) {
 				return nil
 			}
 			n++
-			recs = append(recs, RecordHash{Bucket: string(name), Key: hex.EncodeToString(k), Hash: recordHash(v)})
+			recs = append(recs, RecordHash{Bucket: string(name), Key: hex.EncodeToString(bindKey(name, k)), Hash: recordHash(v)})
 			if len(recs) == bindChunk {
 				return flush()
 			}
@@ -298,6 +329,9 @@ func recordName(bucket string, key []byte) string {
 	case string(bucketStats):
 		return fmt.Sprintf("risk counter %q", key)
 	case string(bucketIdem):
+		if len(key) == 1+bindingSize && key[0] == keyDigest {
+			return fmt.Sprintf("idempotency record of key digest %x", key[1:7])
+		}
 		return fmt.Sprintf("idempotency record %q", key)
 	case string(bucketMeta):
 		return fmt.Sprintf("ledger setting %q", key)
@@ -329,7 +363,7 @@ func (v *auditVerifier) checkRecords(tx *bolt.Tx) {
 			if b == nil || !boundKey(name, k) || indexed(name, b) {
 				return nil
 			}
-			id := string(name) + "/" + hex.EncodeToString(k)
+			id := v.boundID(name, k)
 			seen[id] = true
 			want, ok := v.bound[id]
 			switch {
