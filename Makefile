@@ -86,7 +86,7 @@ bench: fixtures
 	@echo "benchmarking the ledger against raw bbolt (about 20 s)..."
 	@$(GO) test -run '^$$' -bench 'Payment|Bolt' -benchtime 3s ./wallet >> bin/bench.txt
 	@echo "measuring what the ledger file grows by a payment and a usage charge (about 2 min)..."
-	@$(GO) test -run '^$$' -bench 'LedgerGrowth' -benchtime 2000x ./wallet >> bin/bench.txt
+	@$(GO) test -run '^$$' -bench 'LedgerGrowth' -benchtime 6000x ./wallet >> bin/bench.txt
 	@echo "benchmarking MCP record_usage on 1 and 16 connections (about 20 s)..."
 	@$(GO) test -run '^$$' -bench 'RecordUsage' -benchtime 3000x ./agent/mcp >> bin/bench.txt
 	@echo "benchmarking speech recognition on the fixtures (about 2 min)..."

@@ -22,10 +22,11 @@ END {
 	gc = "BenchmarkLedgerGrowth/charge"
 	grown = ((gp, "B/payment") in metric)
 	if (grown) {
-		printf "%-52s %10.0f B %12s\n", "ledger growth a payment (dialog, steady state)", metric[gp, "B/payment"], "< 2048 B"
-		printf "%-52s %10.0f B %12s\n", "  of it in pages in use", metric[gp, "inuse-B/payment"], ""
-		printf "%-52s %10.0f B %12s\n", "ledger growth a usage charge (record_usage)", metric[gc, "B/charge"], "< 2048 B"
-		printf "%-52s %10.0f B %12s\n", "  of it in pages in use", metric[gc, "inuse-B/charge"], ""
+		printf "%-52s %10.0f B %12s\n", "ledger growth a payment (dialog, kept for good)", metric[gp, "kept-B/payment"], "< 2048 B"
+		printf "%-52s %10.0f B %12s\n", "  the file's extent", metric[gp, "B/payment"], "< 2048 B"
+		printf "%-52s %10.0f B %12s\n", "  pages in use, idempotency records included", metric[gp, "inuse-B/payment"], ""
+		printf "%-52s %10.0f B %12s\n", "ledger growth a usage charge (record_usage)", metric[gc, "kept-B/charge"], "< 2048 B"
+		printf "%-52s %10.0f B %12s\n", "  the file's extent", metric[gc, "B/charge"], "< 2048 B"
 	}
 	mcp1 = "BenchmarkRecordUsage/conns=1"
 	mcp16 = "BenchmarkRecordUsage/conns=16"
@@ -127,8 +128,8 @@ END {
 	if (lat95 > 150) { print "MISS: streamed end-of-speech-to-intent p95 is over 150 ms"; bad = 1 }
 	if (p99 >= 50) { print "MISS: parse p99 is over 50 µs"; bad = 1 }
 	if (bat > 0 && pay < bat / 2) { print "MISS: payments are under half the raw Batch rate"; bad = 1 }
-	if (grown && metric[gp, "B/payment"] >= 2048) { print "MISS: the ledger grows 2 KB or more a payment"; bad = 1 }
-	if (grown && metric[gc, "B/charge"] >= 2048) { print "MISS: the ledger grows 2 KB or more a usage charge"; bad = 1 }
+	if (grown && (metric[gp, "B/payment"] >= 2048 || metric[gp, "kept-B/payment"] >= 2048)) { print "MISS: the ledger grows 2 KB or more a payment"; bad = 1 }
+	if (grown && (metric[gc, "B/charge"] >= 2048 || metric[gc, "kept-B/charge"] >= 2048)) { print "MISS: the ledger grows 2 KB or more a usage charge"; bad = 1 }
 	exit bad
 }
 

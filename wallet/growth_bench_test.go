@@ -34,7 +34,10 @@ const (
 // of the file bbolt has written (B/op: its pages, free ones included, but
 // not the room it grows the file by ahead of need, up to 16 MiB at a time),
 // and bbolt's own count of the pages the buckets use times the page size
-// (inuse-B/op), which leaves out the free pages the file keeps for reuse.
+// (inuse-B/op), which leaves out the free pages the file keeps for reuse;
+// and the same without the idempotency records (kept-B/op), whose pages
+// the pruning of a day's window holds steady, so that what a run adds is
+// what the ledger keeps for good.
 func BenchmarkLedgerGrowth(b *testing.B) {
 	b.Run("payment", func(b *testing.B) { benchGrowth(b, "payment", paymentWarmup, growPayments) })
 	b.Run("charge", func(b *testing.B) { benchGrowth(b, "charge", chargeWarmup, growCharges) })
@@ -63,6 +66,7 @@ func benchGrowth(b *testing.B, unit string, warmup int, grow grower) {
 	after, _ := reopenMeasured(b, db)
 	b.ReportMetric(float64(after.extent-before.extent)/float64(b.N), "B/"+unit)
 	b.ReportMetric(float64(after.inuse-before.inuse)/float64(b.N), "inuse-B/"+unit)
+	b.ReportMetric(float64(after.inuse-after.idem-before.inuse+before.idem)/float64(b.N), "kept-B/"+unit)
 	b.ReportMetric(100*float64(after.data)/float64(max(after.inuse, 1)), "fill-%")
 	b.Logf("%d %ss: file %d -> %d bytes, written %d -> %d, in use %d -> %d, free pages %d\n%s", b.N, unit,
 		before.file, after.file, before.extent, after.extent, before.inuse, after.inuse, after.free, after.buckets)
@@ -73,6 +77,7 @@ type ledgerSize struct {
 	file    int64  // the file's size
 	extent  int64  // the pages bbolt has written, free ones included
 	inuse   int64  // the buckets' pages, times the page size
+	idem    int64  // the same of the idempotency bucket
 	data    int64  // the bytes those pages hold
 	free    int    // free and pending pages
 	buckets string // per bucket: keys, pages in use and fill
@@ -111,6 +116,9 @@ func measureLedger(b *testing.B, path string) ledgerSize {
 			bs := bk.Stats()
 			inuse := int64(bs.BranchAlloc + bs.LeafAlloc)
 			s.inuse += inuse
+			if string(name) == "idempotency" {
+				s.idem = inuse
+			}
 			s.data += int64(bs.BranchInuse + bs.LeafInuse)
 			if inuse > 0 {
 				lines = append(lines, fmt.Sprintf("  %-12s %7d keys %9d B in pages, %3.0f%% full, %d leaves, %d overflow",
