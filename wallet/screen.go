@@ -52,15 +52,20 @@ type Decision struct {
 	Bounds  []int64  `json:"bounds,omitempty"` // the limit behind each rule, 0 for none
 }
 
-// debitStats is what the wallet keeps per day and hour to compute features.
+// debitStats is what the wallet keeps per day to compute features: the
+// debits screened through that day, and through its latest hour that had
+// any. Ledgers written before keep each hour in a record of its own
+// ("hour:2006-01-02T15"), which Prune deletes once the hour is past.
 type debitStats struct {
-	Total int64 `json:"total"`
-	Count int   `json:"count"`
-	At    int64 `json:"at,omitempty"` // when last written, in Unix time: for Prune
+	Total     int64  `json:"total"`
+	Count     int    `json:"count"`
+	Hour      string `json:"hour,omitempty"` // "15"
+	HourCount int    `json:"hour_count,omitempty"`
+	At        int64  `json:"at,omitempty"` // when last written, in Unix time: for Prune
 }
 
-func dayKey(t time.Time) string  { return "day:" + t.Format("2006-01-02") }
-func hourKey(t time.Time) string { return "hour:" + t.Format("2006-01-02T15") }
+func dayKey(t time.Time) string { return "day:" + t.Format("2006-01-02") }
+func hourOf(t time.Time) string { return t.Format("15") }
 func repeatKey(payee string, amount int64) string {
 	return fmt.Sprintf("repeat:%s:%d", payee, amount)
 }
@@ -124,16 +129,20 @@ func (l *ltx) screen(d Debit, ref string) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	hour, err := l.stats(hourKey(l.now))
-	if err != nil {
-		return Decision{}, err
+	if day.Hour != hourOf(l.now) {
+		// A ledger written before kept the hour in a record of its own.
+		hour, err := l.stats("hour:" + l.now.Format("2006-01-02T15"))
+		if err != nil {
+			return Decision{}, err
+		}
+		day.Hour, day.HourCount = hourOf(l.now), hour.Count
 	}
 	repeats := repeatKeyOf(d, ref)
 	reps, err := l.recentRepeats(repeats)
 	if err != nil {
 		return Decision{}, err
 	}
-	d.DayTotal, d.HourCount, d.Repeats = day.Total, hour.Count, len(reps)
+	d.DayTotal, d.HourCount, d.Repeats = day.Total, day.HourCount, len(reps)
 	d.PayeeSeen = l.Bucket(bucketStats).Get([]byte(payeeKey(d.Payee))) != nil
 	dec := l.db.screen.Screen(d)
 	switch dec.Action {
@@ -167,12 +176,8 @@ func (l *ltx) screen(d Debit, ref string) (Decision, error) {
 	}
 	day.Total += d.Amount
 	day.Count++
-	hour.Total += d.Amount
-	hour.Count++
+	day.HourCount++
 	if err := l.putStats(dayKey(l.now), day); err != nil {
-		return dec, err
-	}
-	if err := l.putStats(hourKey(l.now), hour); err != nil {
 		return dec, err
 	}
 	v, err := json.Marshal(append(reps, l.now))
