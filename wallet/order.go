@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -447,33 +446,6 @@ func getOrder(tx *bolt.Tx, id uint64) (*Order, error) {
 		return nil, fmt.Errorf("decode order %d: %w", id, err)
 	}
 	return &o, nil
-}
-
-// storedOrder is o as the orders bucket stores it: a receipt that proves o
-// is stored without the order's hash, which is o's own (Order.Hash) and
-// which the receipt's signature covers. It is a quarter of what a paid
-// order could not pack. Any other receipt is stored as it is.
-func storedOrder(o *Order) ([]byte, error) {
-	if o.Receipt == nil || o.Receipt.OrderHash != o.Hash() {
-		return json.Marshal(o)
-	}
-	s, r := *o, *o.Receipt
-	r.OrderHash, s.Receipt = "", &r
-	return json.Marshal(&s)
-}
-
-// decodeOrder decodes an order as the orders bucket stores it, giving its
-// receipt back the order's hash when it was stored without. An order
-// edited since its receipt was signed then has a receipt whose signature
-// fails, as before.
-func decodeOrder(v []byte, o *Order) error {
-	if err := decodeStored(v, o); err != nil {
-		return err
-	}
-	if o.Receipt != nil && o.Receipt.OrderHash == "" {
-		o.Receipt.OrderHash = o.Hash()
-	}
-	return nil
 }
 
 // openOrder loads an order that can still change. An order whose time has
