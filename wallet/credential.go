@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -124,8 +125,20 @@ func (db *DB) pinDigestFor(ctx context.Context, pin string) (digest, salt []byte
 	if db.OnPINHash != nil {
 		db.OnPINHash()
 	}
-	return pinHash(pin, c.Salt, passes, memory), c.Salt, nil
+	digest = pinHash(pin, c.Salt, passes, memory)
+	if memory >= bigHash {
+		// The hash leaves its memory as garbage, and the next ones took as
+		// much again before the collector caught up: five wrong PINs at
+		// once held 325 MiB. PINs are checked at a person's pace, and the
+		// lockout stops a burst after five, so return it at once.
+		debug.FreeOSMemory()
+	}
+	return digest, c.Salt, nil
 }
+
+// bigHash is the hash memory, in KiB, from which a PIN check gives its
+// memory back as soon as it is done.
+const bigHash = 8 << 10
 
 // pinIfAsked passes on pinDigestFor's answer for a PIN that is checked only
 // if risk asks for it: a lockout or a malformed PIN then refuses the call
