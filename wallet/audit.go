@@ -37,16 +37,16 @@ type AuditEntry struct {
 
 // An entry stores its whole hash only when its sequence is a multiple of
 // hashEvery, and otherwise only its check: the first 64 bits of it, in
-// unpadded base64. The hash is the link the next entry's hash covers, so readers
-// recompute it from the entry and the one before (decodeEntry). The check
-// still names an entry edited on its own, and the whole hashes at every
-// hashEvery-th entry and at the head let a reader who starts part way
-// along the chain (hashAt) find any entry's hash from at most hashEvery of
-// them. Storing every hash whole cost a payment 600 bytes.
+// unpadded base64. The hash is the link the next entry's hash covers, so
+// readers recompute it from the entry and the one before (decodeEntry).
+// The check still names an entry edited on its own, and the whole hashes
+// at every hashEvery-th entry and at the head let a reader who starts part
+// way along the chain (hashAt) find any entry's hash from at most
+// hashEvery of them. Storing every hash whole cost a payment 690 bytes.
 const hashEvery = 64
 
-// check is the part of hash, in hex, that an entry stores when it does not
-// store all of it.
+// check is the part of hash (in hex) that an entry stores when it does
+// not store all of it.
 func check(hash string) string {
 	b, _ := hex.DecodeString(hash[:min(len(hash), 16)])
 	return base64.RawStdEncoding.EncodeToString(b)
