@@ -18,10 +18,11 @@ import (
 //     ledger grew by, three for every payment, each with the result it
 //     returned;
 //   - the risk counters whose time has passed: the repeats of a payee and
-//     amount none of which is still in the repeat window, the count of an
-//     hour more than two hours gone and the total of a day more than two
-//     days gone. Payments to many payees and amounts left one counter each
-//     for good. Whether a payee was ever paid is kept.
+//     amount none of which is still in the repeat window, the total of a
+//     day more than two days gone, and, in ledgers written before the day's
+//     counter counted its hour, the count of an hour more than two hours
+//     gone. Payments to many payees and amounts left one counter each for
+//     good. Whether a payee was ever paid is kept.
 //
 // A prune is one "prune" entry on the audit chain for each kind of record
 // it deletes, saying which went (those of a bucket, and of a key prefix,
@@ -85,7 +86,7 @@ func (db *DB) Prune(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(slices.Concat(due...)) == 0 {
+	if !slices.ContainsFunc(due, func(keys [][]byte) bool { return len(keys) > 0 }) {
 		return 0, nil
 	}
 	var n int
