@@ -28,8 +28,10 @@ type claimStep struct {
 }
 
 // claimAnswer reads this turn as the answer to the claim question q asked:
-// a payment named (any text the parser does not take for a command), a yes
-// or a no. Anything else leaves the question behind.
+// a payment named (text the parser does not take for a command, short
+// enough to be an answer or naming one of the payments listed), a yes or
+// a no. Anything else leaves the question behind: "I need to pay the
+// electric bill tomorrow" is not an answer to "Which payment?".
 func (d *dialog) claimAnswer(q *question) {
 	switch d.res.Intent {
 	case intent.AnswerNo, intent.OrderCancel:
@@ -39,7 +41,7 @@ func (d *dialog) claimAnswer(q *question) {
 			d.claimed = &claimStep{transfer: q.Report, file: true}
 		}
 	case intent.None:
-		if q.Claim {
+		if q.Claim && d.namesPayment() {
 			d.claimed = &claimStep{asked: true}
 		}
 	default:
@@ -76,6 +78,25 @@ func (d *dialog) claim() error {
 	d.s.st.Asked = &question{Report: p.Transfer}
 	d.say("File a claim for %s? Say yes to file.", d.paymentPhrase(p))
 	return nil
+}
+
+// claimAnswerWords is the most words an answer to "Which payment?" has
+// when it names none of the payments listed ("starbucks", "the coffee
+// one"): it is asked again. Longer text is something else.
+const claimAnswerWords = 4
+
+// namesPayment reports whether this turn's text may answer "Which
+// payment?": short, or naming one of the payments listed.
+func (d *dialog) namesPayment() bool {
+	if len(strings.Fields(d.in.Text)) <= claimAnswerWords {
+		return true
+	}
+	ps, err := d.db().Payments(d.ctx, claimListed)
+	if err != nil {
+		return true // the claim turn says the error
+	}
+	_, ok := d.pickPayment(ps)
+	return ok
 }
 
 // askPayment lists the latest payments and asks which one to report.

@@ -37,6 +37,12 @@ func TestClaimDialog(t *testing.T) {
 		{Say: "starbucks", State: agent.StateIdle, Typed: true,
 			Reply: "I didn't find that payment. The last ones: 15.90 yuan to Hema today, 36 yuan to Luckin Coffee today; " +
 				"say the shop or the amount."},
+		{Say: "i need to pay the electric bill tomorrow", State: agent.StateIdle, Typed: true, Reply: noneReply},
+		{Say: "I didn't make that payment", State: agent.StateIdle, Reply: whichPayment},
+		{Say: "the one at luckin coffee this morning", State: agent.StateIdle, Typed: true,
+			Reply: "File a claim for 36 yuan to Luckin Coffee today? Say yes to file."},
+		{Say: "no", State: agent.StateIdle, Typed: true, Reply: "Okay, no claim is filed."},
+		{Say: "I didn't make that payment", State: agent.StateIdle, Reply: whichPayment},
 		{Say: "luckin coffee", State: agent.StateIdle, Typed: true,
 			Reply: "File a claim for 36 yuan to Luckin Coffee today? Say yes to file."},
 	})

@@ -177,7 +177,7 @@ func (p *Parser) saysNothing(part string, typed bool) bool {
 func (p *Parser) words(part string, typed bool) []string {
 	words := normalize(part)
 	if typed {
-		words = dropCourtesy(dropHesitations(words))
+		words = typedWords(words)
 	}
 	return words
 }

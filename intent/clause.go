@@ -6,17 +6,40 @@ import (
 )
 
 // clauseBreak is what sets a clause of typed text apart: a comma, a
-// semicolon, a dash or dots.
-var clauseBreak = regexp.MustCompile(`\s*(?:[,;]|\s-+\s|\.{2,}|…)\s*`)
+// semicolon, a colon, a dash, dots, or the end of a sentence before the
+// next.
+var clauseBreak = regexp.MustCompile(`\s*(?:[,;:]|\s-+\s|\.{2,}|…|[.?!]+\s)\s*`)
 
 // asides are the intents a clause may carry when the rest of its sentence
 // is talk around it ("I'm thirsty, get me something to drink"): orders,
-// changes of the order, questions and a call for help. Nothing that moves money, and
-// nothing that cancels, freezes or turns payments off, is read from part
-// of a sentence.
+// changes of the order, questions and a call for help. Nothing that moves
+// money is read from part of a sentence, and what cancels, freezes or
+// turns payments off only as ends says.
 var asides = map[string]bool{Help: true, OrderCreate: true, OrderModify: true, OrderAdd: true, OrderRemove: true,
 	OrderQuery: true, OrderRecall: true, CatalogQuery: true, BalanceQuery: true, HistoryQuery: true,
 	SubscriptionQuery: true}
+
+// ends are the intents that end or turn something off, read from a
+// clause only when the clause names what it ends and says it in full or
+// nearly, never by a loose reading: "I no longer want them; cancel the
+// order" cancels, "the meeting is cancelled, cancel it" does not. They
+// move no money.
+var ends = map[string]bool{OrderCancel: true, PaymentDisable: true, WalletFreeze: true, SubscriptionCancel: true,
+	ClaimFile: true}
+
+// endsNamed reports whether r, read from a clause of words, is one of the
+// ends that the clause may carry.
+func (p *Parser) endsNamed(r Result, words []string) bool {
+	if !ends[r.Intent] || r.Confidence <= confidences[MaxSkips] {
+		return false
+	}
+	for _, w := range words {
+		if id, ok := p.vocab[w]; objectWords[w] || ok && p.names[id] {
+			return true
+		}
+	}
+	return false
+}
 
 // conditions open a clause that makes the sentence a condition or a
 // story, not a command: "if I had money, I'd buy a latte".
@@ -46,7 +69,7 @@ func (p *Parser) clause(res Result, typed bool) Result {
 		case r.Intent == None:
 		case found.Intent != None && sameReading(found, r):
 			// the command said twice ("help, how do I pay")
-		case found.Intent != None || !asides[r.Intent]:
+		case found.Intent != None || !asides[r.Intent] && !p.endsNamed(r, words):
 			return res // two commands, or one not read from a part
 		default:
 			found = r

@@ -8,7 +8,8 @@ import (
 
 // TestParseClause reads a typed sentence by the one clause of it that is a
 // command, when the others are talk around it; never a command that moves
-// money, cancels or freezes, and never from speech.
+// money, one that cancels or freezes only when it names what, and never
+// from speech.
 func TestParseClause(t *testing.T) {
 	p := MustDefaultParser(t)
 	for _, tc := range []struct {
@@ -20,7 +21,9 @@ func TestParseClause(t *testing.T) {
 		{"pay attention, what's my balance", intent.BalanceQuery},
 		{"the meeting is cancelled, cancel it", intent.None},
 		{"they earned it, tip the developer five yuan", intent.None},
-		{"the lights are on, freeze my wallet", intent.None},
+		{"the lights are on, freeze my wallet", intent.WalletFreeze},
+		{"I no longer want the lattes; cancel the order, please", intent.OrderCancel},
+		{"the bill is too high, cancel it", intent.None},
 		{"if I had money, I'd buy a latte", intent.None},
 		{"yesterday, I ordered two lattes", intent.None},
 		{"buy a latte, cancel it", intent.None},

@@ -29,6 +29,7 @@ type Parser struct {
 	graphMu     sync.Mutex
 	graphs      map[string]*Graph // Grammar's graphs by their intent rules
 	namedGraphs map[string]*Graph // GrammarNaming's, by their intent rules and names
+	names       map[int32]bool    // the words of names, which a loose reading keeps
 }
 
 // template is one sentence of an intent, parsed.
@@ -78,6 +79,7 @@ func Compile(templates []byte, v Vocabulary) (*Parser, error) {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	p.sources = len(p.lists) + scanners
+	p.names = p.nameWords()
 	p.pool.New = func() any { return new(scratch) }
 	// The graph of every intent bounds the graph of any of them, so
 	// building it here is the one check Grammar needs.

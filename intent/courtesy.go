@@ -22,13 +22,26 @@ var (
 		"can you", "can you please", "can you just", "would you", "would you please", "would you kindly",
 		"would you be able to", "will you", "will you please", "are you able to", "kindly",
 		"please could you", "please can you", "please would you", "i was wondering if you could",
-		"is it possible to", "do me a favor and")
+		"is it possible to", "do me a favor and", "would it be possible to", "is it still possible to",
+		"i would be grateful if you could", "i would appreciate it if you could", "please be so kind as to",
+		"be so kind as to", "please to")
 	// thanks close a sentence, one or more of them.
 	thanks = phraseList("thanks", "thank you", "thanks a lot", "thanks so much", "thank you so much",
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
 		"appreciate it", "i appreciate it", "if possible", "if you can", "if you could", "when you can",
 		"when you get a chance", "for me", "and thanks", "and thank you",
-		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude")
+		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude", "if you please", "for the time being",
+		"for now", "right now", "at once", "right away", "immediately", "as soon as possible", "asap",
+		"from now on", "already")
+	// plainer says a formal phrase the plain way, anywhere in typed text:
+	// "i wish to pay" is "i want to pay".
+	plainer = [][2][]string{
+		{{"i", "wish", "to"}, {"i", "want", "to"}},
+		{{"i", "should", "like"}, {"i", "would", "like"}},
+		{{"i", "would", "want"}, {"i", "want"}},
+		{{"in", "place", "of"}, {"instead", "of"}},
+		{{"rather", "than"}, {"instead", "of"}},
+	}
 	// minding asks a command with its verb in -ing: "would you mind
 	// ordering me a latte" is "order me a latte".
 	minding = phraseList("would you mind", "do you mind", "would you mind please")
@@ -78,6 +91,19 @@ func dropCourtesy(words []string) []string {
 	return words
 }
 
+// plain rewrites the formal phrases of words the plain way (see plainer).
+func plain(words []string) []string {
+	for i := 0; i < len(words); i++ {
+		for _, r := range plainer {
+			if from, to := r[0], r[1]; i+len(from) <= len(words) && slices.Equal(words[i:i+len(from)], from) {
+				words = slices.Concat(words[:i:i], to, words[i+len(from):])
+				break
+			}
+		}
+	}
+	return words
+}
+
 // trimStart is the length of the phrase of list that words start with, or 0.
 func trimStart(words []string, list [][]string) int {
 	for _, p := range list {
@@ -96,4 +122,11 @@ func trimEnd(words []string, list [][]string) int {
 		}
 	}
 	return 0
+}
+
+// typedWords are the words of typed text that its command is read from:
+// without hesitations and the courtesy at its edges, formal phrases said
+// plainly.
+func typedWords(words []string) []string {
+	return dropCourtesy(plain(dropHesitations(words)))
 }

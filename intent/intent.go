@@ -47,6 +47,14 @@
 // The work is linear in the number of words; utterances longer than
 // MaxWords words or MaxBytes bytes are None without matching.
 //
+// Typed text that matches no template whole is read, in turn, as a cart of
+// several things (cart.go), as an order of something the catalog lacks
+// (unknown.go), by the one clause of it that is a command (clause.go), and
+// last by a loose reading that drops the words around and inside its
+// command that only colour it (loose.go). Chat shorthand ("u", "r",
+// "nvm") and formal phrases ("i wish to", "in place of") read plainly
+// first (normalize.go, courtesy.go).
+//
 // # Confidence
 //
 // A complete match of a template scores FullMatch (0.97). A match that had to

@@ -5,8 +5,10 @@ import "slices"
 // token is a word of the utterance and its id in the parser's vocabulary,
 // -1 for a word no template, list or skip phrase uses.
 type token struct {
-	text string
-	id   int32
+	text  string
+	id    int32
+	free  bool // a loose reading may drop it (see loose.go)
+	light bool // a word of grammar, not of content (see loose.go)
 }
 
 // span is a match of a list or scanner that ends before toks[end], with its
@@ -27,6 +29,8 @@ type caps struct {
 	part     int32
 	quantity int32
 	skips    int32 // skip phrases dropped
+	drops    int32 // words a loose reading dropped
+	heavy    int32 // of them, words of content
 	amount   int64
 	// conflict is set when two paths with different slots met in one state:
 	// the sentence reads two ways, and money does not move on it.
@@ -38,6 +42,9 @@ func sameSlots(a, b caps) bool {
 		a.times == b.times && a.from == b.from && a.part == b.part && a.quantity == b.quantity && a.amount == b.amount &&
 		a.conflict == b.conflict
 }
+
+// cost is how many phrases and words a path dropped.
+func (c *caps) cost() int32 { return c.skips + c.drops }
 
 func (c *caps) set(kind slotKind, v int64) {
 	switch kind {
@@ -82,6 +89,7 @@ type scratch struct {
 	cache    []spanRange // (pos, source) → spans; n < 0 until computed
 	last     int         // the furthest position a thread waits at
 	overflow bool
+	loose    int32 // how many free words a path may drop; 0 but in a loose reading
 }
 
 type spanRange struct{ start, n int32 }
@@ -112,9 +120,9 @@ func (sc *scratch) add(pos int, s int32, c caps) {
 	if i, ok := sc.seen.get(key); ok {
 		old := &sc.threads[i].caps
 		switch {
-		case c.skips < old.skips:
+		case c.cost() < old.cost():
 			*old = c
-		case c.skips == old.skips && !sameSlots(*old, c):
+		case c.cost() == old.cost() && !sameSlots(*old, c):
 			old.conflict = true
 		}
 		return
@@ -185,7 +193,10 @@ func (p *Parser) read(text string, typed bool) Result {
 	if r := p.unknown(res, words, typed, false); r.Intent != None {
 		return r
 	}
-	return p.clause(res, typed)
+	if r := p.clause(res, typed); r.Intent != None || !typed {
+		return r
+	}
+	return p.loose(res)
 }
 
 // parseWhole matches the utterance against the templates, and returns its
@@ -208,24 +219,31 @@ func (p *Parser) matchText(text string, typed bool) (Result, int32, []string) {
 		return res, -1, nil
 	}
 	if typed {
-		words = dropCourtesy(dropHesitations(words))
+		words = typedWords(words)
 	}
 	if len(words) == 0 {
 		return res, -1, nil
 	}
-	sc.toks = sc.toks[:0]
-	for _, w := range words {
-		id, ok := p.vocab[w]
-		if !ok {
-			id = -1
-		}
-		sc.toks = append(sc.toks, token{w, id})
-	}
+	p.tokens(sc, words, 0)
 	tmpl, c, ok := p.match(sc)
 	if !ok {
 		return res, -1, slices.Clone(words)
 	}
 	return p.result(res, tmpl, c), tmpl, nil
+}
+
+// tokens puts the words in sc.toks, and lets a match drop up to loose of
+// them that are free (see loose.go).
+func (p *Parser) tokens(sc *scratch, words []string, loose int32) {
+	sc.toks = sc.toks[:0]
+	sc.loose = loose
+	for _, w := range words {
+		id, ok := p.vocab[w]
+		if !ok {
+			id = -1
+		}
+		sc.toks = append(sc.toks, token{text: w, id: id, free: loose > 0 && p.free(w, id), light: lightWords[w]})
+	}
 }
 
 // match runs the automaton over sc.toks and returns the best complete
@@ -260,6 +278,14 @@ func (p *Parser) match(sc *scratch) (int32, caps, bool) {
 					sc.add(int(s.end), th.state, c)
 				}
 			}
+			if tok := sc.toks[pos]; th.caps.drops < sc.loose && tok.free {
+				c := th.caps
+				c.drops++
+				if !tok.light {
+					c.heavy++
+				}
+				sc.add(pos+1, th.state, c)
+			}
 		}
 		if sc.overflow {
 			return 0, caps{}, false
@@ -269,7 +295,7 @@ func (p *Parser) match(sc *scratch) (int32, caps, bool) {
 	for _, ti := range sc.at[n] {
 		th := sc.threads[ti]
 		for _, t := range p.states[th.state].accepts {
-			if p.templates[t].moves && th.caps.skips == 0 {
+			if p.templates[t].moves && th.caps.cost() == 0 {
 				money.add(p.templates[t].intent, th.caps)
 			}
 		}
@@ -279,10 +305,10 @@ func (p *Parser) match(sc *scratch) (int32, caps, bool) {
 		th := sc.threads[ti]
 		for _, t := range p.states[th.state].accepts {
 			moves := p.templates[t].moves
-			if moves && (th.caps.skips > 0 || th.caps.conflict || money.ambiguous(p.templates[t].intent)) {
+			if moves && (th.caps.cost() > 0 || th.caps.conflict || money.ambiguous(p.templates[t].intent)) {
 				continue // money moves only on a complete match that reads one way
 			}
-			if !found || better(th.caps.skips, moves, t, bestCaps.skips, p.templates[best].moves, best) {
+			if !found || better(th.caps.cost(), moves, t, bestCaps.cost(), p.templates[best].moves, best) {
 				best, bestCaps, found = t, th.caps, true
 			}
 		}
@@ -329,9 +355,9 @@ func (m *readings) ambiguous(intent string) bool {
 	return m.full
 }
 
-func better(skips int32, moves bool, t int32, bestSkips int32, bestMoves bool, best int32) bool {
-	if skips != bestSkips {
-		return skips < bestSkips
+func better(cost int32, moves bool, t int32, bestCost int32, bestMoves bool, best int32) bool {
+	if cost != bestCost {
+		return cost < bestCost
 	}
 	if moves != bestMoves {
 		return !moves
@@ -343,7 +369,7 @@ func better(skips int32, moves bool, t int32, bestSkips int32, bestMoves bool, b
 func (p *Parser) result(res Result, t int32, c caps) Result {
 	tm := &p.templates[t]
 	res.Intent = tm.intent
-	res.Confidence = confidences[c.skips]
+	res.Confidence = confidences[min(c.cost(), MaxSkips)]
 	s := tm.defaults
 	if c.quantity > 0 {
 		s.Quantity = int(c.quantity)

@@ -51,6 +51,18 @@ var contractions = map[string][]string{
 	"pls":       {"please"},
 	"plz":       {"please"},
 	"thx":       {"thanks"},
+	"ty":        {"thank", "you"},
+	// chat shorthand
+	"u":   {"you"},
+	"ur":  {"your"},
+	"r":   {"are"},
+	"em":  {"them"},
+	"ya":  {"yeah"},
+	"nvm": {"never", "mind"},
+	"rn":  {"right", "now"},
+	"cuz": {"because"},
+	"coz": {"because"},
+	"tho": {"though"},
 }
 
 // clean reports whether text is fit to move money: valid UTF-8 whose
@@ -226,6 +238,8 @@ func appendWords(dst []string, text string) []string {
 			w := text[start:i]
 			if x, ok := contractions[w]; ok {
 				dst = append(dst, x...)
+			} else if n, ok := times(w); ok {
+				dst = append(dst, n...)
 			} else {
 				dst = append(dst, w)
 			}
@@ -233,6 +247,21 @@ func appendWords(dst []string, text string) []string {
 		start = i + 1
 	}
 	return dst
+}
+
+// times splits a count written against its "x", as in "latte x2" or "2x
+// americano", into the number and the "x".
+func times(w string) ([]string, bool) {
+	digits := func(s string) bool {
+		return s != "" && len(s) <= 2 && strings.Trim(s, "0123456789") == ""
+	}
+	switch {
+	case len(w) > 1 && w[0] == 'x' && digits(w[1:]):
+		return []string{"x", w[1:]}, true
+	case len(w) > 1 && w[len(w)-1] == 'x' && digits(w[:len(w)-1]):
+		return []string{w[:len(w)-1], "x"}, true
+	}
+	return nil, false
 }
 
 // thousands reports whether s starts with exactly three digits, as after the

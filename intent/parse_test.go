@@ -55,6 +55,8 @@ var inDomain = []parseCase{
 	{"Buy 2 Lattes from Luckin Coffee!", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
 	// a merchant that does not sell the item: kept as said for the dialog
 	{"buy fries from luckin", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "fries", Quantity: 1}},
+	{"latte x2", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "latte", Quantity: 2}},
+	{"2x americano", intent.OrderCreate, intent.Slots{Merchant: "luckin_coffee", Item: "americano", Quantity: 2}},
 
 	// order.modify
 	{"make it three", intent.OrderModify, intent.Slots{Quantity: 3}},
@@ -332,7 +334,10 @@ func TestParseSkipsFillers(t *testing.T) {
 		{"so what's my balance", intent.BalanceQuery, 0.87},
 		{"well, so, show my recent payments", intent.HistoryQuery, 0.77},
 		{"so well you know buy a latte", intent.OrderCreate, 0.67},
-		{"so well you know like buy a latte", intent.None, 0},
+		// past MaxSkips, only a loose reading finds the order, at the
+		// lowest confidence; it never finds money
+		{"so well you know like buy a latte", intent.OrderCreate, 0.67},
+		{"so well you know like pay", intent.None, 0},
 		{"freeze my wallet you know", intent.WalletFreeze, 0.87},
 		{"i guess two americanos", intent.OrderCreate, 0.87},
 		// money never moves on a match that dropped a word

@@ -1,0 +1,151 @@
+package intent
+
+// A loose reading is the last try at typed text that nothing else read:
+// the command in it, with words around and inside it dropped that only
+// colour it ("please freeze my wallet for the time being", "kindly
+// remind me what is in my basket"). It is read only for the intents of
+// looseIntents, never for one that moves money, and only when what it
+// drops is free: a word the templates use, or a word of manner
+// (mannerWords), but no name of a thing, no number, no negation or
+// condition and no verb that says what to do (keyWords). A word nothing
+// knows ("cancel my dentist appointment") is the sentence's own topic,
+// and keeps it out of the domain.
+
+// maxLooseDrops is the most words a loose reading drops; it drops at most
+// half the sentence.
+const maxLooseDrops = 5
+
+// looseIntents are the intents a loose reading may find: orders and
+// changes to them, questions, help, and the requests that ask for the PIN
+// or for more before they act. Nothing that moves money, and no bare yes
+// or no.
+var looseIntents = map[string]bool{OrderCreate: true, OrderModify: true, OrderAdd: true, OrderRemove: true,
+	OrderQuery: true, OrderRecall: true, CatalogQuery: true, BalanceQuery: true, HistoryQuery: true,
+	SubscriptionQuery: true, Help: true, OrderCancel: true, PaymentEnable: true, PaymentDisable: true,
+	WalletFreeze: true, WalletUnfreeze: true, ClaimFile: true, SubscriptionCancel: true}
+
+// mannerWords are words the templates do not use that only say how a
+// thing is asked: a loose reading may drop them.
+var mannerWords = wordSet("kindly exactly very quite simply accordingly asap sir madam dear pardon gladly " +
+	"perhaps possibly possible grateful appreciate appreciated able therefore however still once being truly " +
+	"surely basically honestly literally lol haha btw pretty super kinda sorta rn tho though cheers quickly quick " +
+	"entirely completely fully fast properly")
+
+// keyWords say what to do, or turn it around; a loose reading keeps them.
+var keyWords = wordSet("not no never nothing nobody none neither nor without if unless when whenever whether " +
+	"did cancel remove delete add pay confirm freeze lock unlock unfreeze disable enable tip approve accept " +
+	"decline reject refuse change switch swap replace stop start turn off on buy order get instead help " +
+	"go ahead proceed check show tell place send give make put take keep " +
+	"time large small medium tall big regular iced hot " + objectList)
+
+// objectList are the words that name what voicepay acts on. A loose
+// reading that cancels, turns off or freezes keeps one of them, or a name:
+// "let's not go there" cancels nothing.
+const objectList = "order orders wallet account payment payments subscription subscriptions tip tips cart basket"
+
+var objectWords = wordSet(objectList)
+
+// destructive are the intents of looseIntents that end something.
+var destructive = map[string]bool{OrderCancel: true, PaymentDisable: true, WalletFreeze: true, SubscriptionCancel: true}
+
+// lightWords are words of grammar: a loose reading keeps at least two
+// words that are not, and drops no more of those than it keeps.
+var lightWords = wordSet("the a an my your our this that these those it them to of for with in on at and or " +
+	"please some any me us i you we is are be am was just now then so")
+
+func wordSet(words string) map[string]bool {
+	set := map[string]bool{}
+	w := 0
+	for i := 0; i <= len(words); i++ {
+		if i == len(words) || words[i] == ' ' {
+			if i > w {
+				set[words[w:i]] = true
+			}
+			w = i + 1
+		}
+	}
+	return set
+}
+
+// free reports whether a loose reading may drop the word w, of id id.
+func (p *Parser) free(w string, id int32) bool {
+	if keyWords[w] || notThings[w] || p.names[id] {
+		return false
+	}
+	if _, ok := numberWords[w]; ok || quantityWords[w] {
+		return false
+	}
+	return id >= 0 || mannerWords[w]
+}
+
+// loose reads typed text loosely, as above.
+func (p *Parser) loose(res Result) Result {
+	if len(res.Text) > MaxBytes {
+		return res
+	}
+	sc := p.pool.Get().(*scratch)
+	defer p.pool.Put(sc)
+	words, ok := sc.norm.split(res.Text, MaxWords)
+	if !ok {
+		return res
+	}
+	words = typedWords(words)
+	if len(words) < 3 {
+		return res
+	}
+	p.tokens(sc, words, int32(min(maxLooseDrops, len(words)/2)))
+	t, c, ok := p.match(sc)
+	if !ok || c.drops == 0 || !looseIntents[p.templates[t].intent] {
+		return res
+	}
+	content := int32(0)
+	for _, tok := range sc.toks {
+		if !tok.light {
+			content++
+		}
+	}
+	if kept := content - c.heavy; kept < 2 || c.heavy > kept {
+		return res // more talk than command: "please go ahead with the order" is not "the order"
+	}
+	r := p.result(res, t, c)
+	r.Confidence = confidences[MaxSkips]
+	switch r.Intent {
+	case OrderModify, OrderAdd, OrderRemove:
+		if r.Slots.Item == "" && r.Slots.From == "" && len(r.Slots.Items) == 0 {
+			return res // "one more time", "make it a large": a count alone is no change
+		}
+	}
+	if destructive[r.Intent] && !p.namesObject(sc.toks) {
+		return res
+	}
+	return r
+}
+
+// namesObject reports whether toks name what voicepay acts on.
+func (p *Parser) namesObject(toks []token) bool {
+	for _, t := range toks {
+		if objectWords[t.text] || p.names[t.id] {
+			return true
+		}
+	}
+	return false
+}
+
+// nameWords are the ids of the words of names: merchants, items, payees
+// and the like, whose every word a loose reading keeps.
+func (p *Parser) nameWords() map[int32]bool {
+	names := map[int32]bool{}
+	for _, l := range p.lists {
+		if l.slot == slotNone {
+			continue
+		}
+		for _, ph := range l.phrases {
+			for _, w := range ph.words {
+				if id, ok := p.vocab[w]; ok {
+					names[id] = true
+				}
+			}
+		}
+	}
+	return names
+}
