@@ -41,6 +41,21 @@ var (
 		{{"i", "would", "want"}, {"i", "want"}},
 		{{"in", "place", "of"}, {"instead", "of"}},
 		{{"rather", "than"}, {"instead", "of"}},
+		{{"would", "appreciate"}, {"would", "like"}},
+		{{"i", "am", "going", "to", "need"}, {"i", "need"}},
+		{{"make", "an", "order", "of"}, {"order"}},
+		{{"place", "an", "order", "of"}, {"order"}},
+		{{"include", "also"}, {"add"}},
+		{{"also", "include"}, {"add"}},
+		{{"include"}, {"add"}},
+		{{"offer"}, {"have"}},
+		{{"are", "available"}, {"do", "you", "have"}},
+		{{"is", "available"}, {"do", "you", "have"}},
+		{{"remains"}, {"is", "left"}},
+		{{"previous"}, {"recent"}},
+		{{"agreed", "to"}, {"approved"}},
+		{{"proceed", "with"}, {"go", "ahead", "with"}},
+		{{"stop", "paying", "by", "voice"}, {"turn", "off", "voice", "payments"}},
 	}
 	// minding asks a command with its verb in -ing: "would you mind
 	// ordering me a latte" is "order me a latte".
