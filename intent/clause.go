@@ -30,15 +30,7 @@ var ends = map[string]bool{OrderCancel: true, PaymentDisable: true, WalletFreeze
 // endsNamed reports whether r, read from a clause of words, is one of the
 // ends that the clause may carry.
 func (p *Parser) endsNamed(r Result, words []string) bool {
-	if !ends[r.Intent] || r.Confidence <= confidences[MaxSkips] {
-		return false
-	}
-	for _, w := range words {
-		if id, ok := p.vocab[w]; objectWords[w] || ok && p.names[id] {
-			return true
-		}
-	}
-	return false
+	return ends[r.Intent] && r.Confidence > confidences[MaxSkips] && p.namesObject(words)
 }
 
 // conditions open a clause that makes the sentence a condition or a

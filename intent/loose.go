@@ -1,5 +1,7 @@
 package intent
 
+import "strings"
+
 // A loose reading is the last try at typed text that nothing else read:
 // the command in it, with words around and inside it dropped that only
 // colour it ("please freeze my wallet for the time being", "kindly
@@ -55,14 +57,8 @@ var lightWords = wordSet("the a an my your our this that these those it them to 
 
 func wordSet(words string) map[string]bool {
 	set := map[string]bool{}
-	w := 0
-	for i := 0; i <= len(words); i++ {
-		if i == len(words) || words[i] == ' ' {
-			if i > w {
-				set[words[w:i]] = true
-			}
-			w = i + 1
-		}
+	for _, w := range strings.Fields(words) {
+		set[w] = true
 	}
 	return set
 }
@@ -115,16 +111,16 @@ func (p *Parser) loose(res Result) Result {
 			return res // "one more time", "make it a large": a count alone is no change
 		}
 	}
-	if destructive[r.Intent] && !p.namesObject(sc.toks) {
+	if destructive[r.Intent] && !p.namesObject(words) {
 		return res
 	}
 	return r
 }
 
-// namesObject reports whether toks name what voicepay acts on.
-func (p *Parser) namesObject(toks []token) bool {
-	for _, t := range toks {
-		if objectWords[t.text] || p.names[t.id] {
+// namesObject reports whether words name what voicepay acts on.
+func (p *Parser) namesObject(words []string) bool {
+	for _, w := range words {
+		if id, ok := p.vocab[w]; objectWords[w] || ok && p.names[id] {
 			return true
 		}
 	}
