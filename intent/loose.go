@@ -7,11 +7,11 @@ import "strings"
 // colour it ("please freeze my wallet for the time being", "kindly
 // remind me what is in my basket"). It is read only for the intents of
 // looseIntents, never for one that moves money, and only when what it
-// drops is free: a word the templates use, or a word of manner
-// (mannerWords), but no name of a thing, no number, no negation or
-// condition and no verb that says what to do (keyWords). A word nothing
-// knows ("cancel my dentist appointment") is the sentence's own topic,
-// and keeps it out of the domain.
+// drops is free: a word of grammar, of manner or of padding (lightWords,
+// mannerWords, softWords), but no name of a thing, no number, no negation
+// or condition and no verb that says what to do (keyWords). Any other
+// word ("cancel my dentist appointment", "what can I say to my boss") is
+// the sentence's own topic, and keeps it out of the domain.
 
 // maxLooseDrops is the most words a loose reading drops; it drops at most
 // half the sentence.
@@ -32,6 +32,13 @@ var mannerWords = wordSet("kindly exactly very quite simply accordingly asap sir
 	"perhaps possibly possible grateful appreciate appreciated able therefore however still once being truly " +
 	"surely basically honestly literally lol haha btw pretty super kinda sorta rn tho though cheers quickly quick " +
 	"entirely completely fully fast properly")
+
+// softWords are words the templates use that only soften or pad what is
+// asked: a loose reading may drop them. Other words of the templates name
+// people, places and things ("my boss", "the meeting"), and stay.
+var softWords = wordSet("much really also too actually again right here there remind know think like well " +
+	"maybe sure okay ok all whole entire anyway currently today lately recently kind sort mind want do does back " +
+	"prefer as let have has had confirmed altogether food stuff afternoon morning evening tonight")
 
 // keyWords say what to do, or turn it around; a loose reading keeps them.
 var keyWords = wordSet("not no never nothing nobody none neither nor without if unless when whenever whether " +
@@ -71,7 +78,7 @@ func (p *Parser) free(w string, id int32) bool {
 	if _, ok := numberWords[w]; ok || quantityWords[w] {
 		return false
 	}
-	return id >= 0 || mannerWords[w]
+	return lightWords[w] || mannerWords[w] || softWords[w]
 }
 
 // loose reads typed text loosely, as above.
@@ -127,17 +134,18 @@ func (p *Parser) namesObject(words []string) bool {
 	return false
 }
 
-// nameWords are the ids of the words of names: merchants, items, payees
-// and the like, whose every word a loose reading keeps.
+// nameWords are the ids of the words of the names of merchants, items and
+// payees, less the words of grammar ("box of eggs"): a loose reading keeps
+// them.
 func (p *Parser) nameWords() map[int32]bool {
 	names := map[int32]bool{}
 	for _, l := range p.lists {
-		if l.slot == slotNone {
+		if l.slot != slotMerchant && l.slot != slotItem && l.slot != slotPayee {
 			continue
 		}
 		for _, ph := range l.phrases {
 			for _, w := range ph.words {
-				if id, ok := p.vocab[w]; ok {
+				if id, ok := p.vocab[w]; ok && !lightWords[w] {
 					names[id] = true
 				}
 			}
