@@ -206,6 +206,9 @@ func (d *dialog) readChange() error {
 		}
 		return nil // else modify says there is no order
 	}
+	if s.From == "" && s.Part > 0 && len(o.Lines) == 1 {
+		s.From = o.Lines[0].Item // "make one of them a cappuccino"
+	}
 	merchant, ok := wallet.MerchantOf(o.Payee)
 	if !ok || slices.ContainsFunc(o.Lines, func(l wallet.Line) bool { return l.Item == "" }) || s.Times == 0 && s.From == "" {
 		return nil

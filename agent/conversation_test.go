@@ -193,6 +193,10 @@ func TestPartialSwap(t *testing.T) {
 			Reply: "Changed to a latte, two coconut lattes and two americanos, 86 yuan. Say confirm to place the order."},
 		{Say: "double the cappuccinos", State: agent.StateDrafted, Typed: true, Code: wallet.EINVALID,
 			Reply: "Your order has no cappuccinos: it is a latte, two coconut lattes and two americanos."},
+		{Say: "cancel the order", State: agent.StateIdle, Typed: true},
+		{Say: "two lattes", State: agent.StateDrafted, Typed: true},
+		{Say: "make one of them a cappuccino", State: agent.StateDrafted, Typed: true,
+			Reply: "Changed to a latte and a cappuccino, 36 yuan. Say confirm to place the order."},
 	})
 }
 

@@ -12,12 +12,13 @@ var clauseBreak = regexp.MustCompile(`\s*(?:[,;:]|\s-+\s|\.{2,}|…|[.?!]+\s)\s*
 
 // asides are the intents a clause may carry when the rest of its sentence
 // is talk around it ("I'm thirsty, get me something to drink"): orders,
-// changes of the order, questions and a call for help. Nothing that moves
-// money is read from part of a sentence, and what cancels, freezes or
-// turns payments off only as ends says.
+// changes of the order, questions, a call for help, and turning payments
+// on or unfreezing, which ask for the PIN before they act. Nothing that
+// moves money is read from part of a sentence, and what cancels, freezes
+// or turns payments off only as ends says.
 var asides = map[string]bool{Help: true, OrderCreate: true, OrderModify: true, OrderAdd: true, OrderRemove: true,
 	OrderQuery: true, OrderRecall: true, CatalogQuery: true, BalanceQuery: true, HistoryQuery: true,
-	SubscriptionQuery: true}
+	SubscriptionQuery: true, PaymentEnable: true, WalletUnfreeze: true}
 
 // ends are the intents that end or turn something off, read from a
 // clause only when the clause names what it ends and says it in full or

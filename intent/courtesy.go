@@ -32,7 +32,8 @@ var (
 		"when you get a chance", "for me", "and thanks", "and thank you",
 		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude", "if you please", "for the time being",
 		"for now", "right now", "at once", "right away", "immediately", "as soon as possible", "asap",
-		"from now on", "already")
+		"from now on", "already", "real quick", "would you", "would ya", "will you", "ta", "na", "do the needful",
+		"and do the needful", "and revert", "please and thanks", "please and thank you")
 	// plainer says a formal phrase the plain way, anywhere in typed text:
 	// "i wish to pay" is "i want to pay".
 	plainer = [][2][]string{
@@ -56,6 +57,22 @@ var (
 		{{"agreed", "to"}, {"approved"}},
 		{{"proceed", "with"}, {"go", "ahead", "with"}},
 		{{"stop", "paying", "by", "voice"}, {"turn", "off", "voice", "payments"}},
+		{{"paying", "by", "voice"}, {"voice", "payments"}},
+		{{"i", "am", "going", "to", "go", "ahead", "and"}, {}},
+		{{"i", "reckon"}, {}},
+		{{"reckon"}, {}},
+		{{"could", "i", "trouble", "you", "for"}, {"can", "i", "have"}},
+		{{"can", "i", "trouble", "you", "for"}, {"can", "i", "have"}},
+		{{"sort", "me", "out", "with"}, {"get", "me"}},
+		{{"chuck", "us"}, {"give", "me"}},
+		{{"agents", "subscription"}, {"subscription"}},
+		{{"agents", "tip"}, {"tip"}},
+		{{"pending", "subscription"}, {"subscription"}},
+		{{"pending", "tip"}, {"tip"}},
+		{{"waiting", "subscription"}, {"subscription"}},
+		{{"proposed", "subscription"}, {"subscription"}},
+		{{"got", "approved"}, {"approved"}},
+		{{"transaction", "history"}, {"payment", "history"}},
 	}
 	// minding asks a command with its verb in -ing: "would you mind
 	// ordering me a latte" is "order me a latte".

@@ -36,8 +36,9 @@ var mannerWords = wordSet("kindly exactly very quite simply accordingly asap sir
 // softWords are words the templates use that only soften or pad what is
 // asked: a loose reading may drop them. Other words of the templates name
 // people, places and things ("my boss", "the meeting"), and stay.
-var softWords = wordSet("much really also too actually again right here there remind know think like well " +
+var softWords = wordSet("much really also too actually again here there remind know think like well " +
 	"maybe sure okay ok all whole entire anyway currently today lately recently kind sort mind want do does back " +
+	"cold warm " +
 	"prefer as let have has had confirmed altogether food stuff afternoon morning evening tonight")
 
 // keyWords say what to do, or turn it around; a loose reading keeps them.
@@ -45,7 +46,7 @@ var keyWords = wordSet("not no never nothing nobody none neither nor without if 
 	"did cancel remove delete add pay confirm freeze lock unlock unfreeze disable enable tip approve accept " +
 	"decline reject refuse change switch swap replace stop start turn off on buy order get instead help " +
 	"go ahead proceed check show tell place send give make put take keep " +
-	"time large small medium tall big regular iced hot " + objectList)
+	"time large small medium tall big regular iced hot right correct fine good wrong " + objectList)
 
 // objectList are the words that name what voicepay acts on. A loose
 // reading that cancels, turns off or freezes keeps one of them, or a name:

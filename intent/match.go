@@ -187,13 +187,21 @@ func (p *Parser) read(text string, typed bool) Result {
 	if res.Intent != None || len(words) == 0 {
 		return res
 	}
+	if typed {
+		if r := p.correct(res, words); r.Intent != None {
+			return r
+		}
+	}
 	if r := p.cart(res, typed); r.Intent != None {
 		return r
 	}
 	if r := p.unknown(res, words, typed, false); r.Intent != None {
 		return r
 	}
-	if r := p.clause(res, typed); r.Intent != None || !typed {
+	if !typed {
+		return res
+	}
+	if r := p.clause(res, typed); r.Intent != None {
 		return r
 	}
 	return p.loose(res)

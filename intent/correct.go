@@ -1,0 +1,50 @@
+package intent
+
+import "strings"
+
+// corrections are what people type when they take back what they just
+// typed: "a latte, no wait, a cappuccino".
+var corrections = phraseList("no wait", "wait no", "no sorry", "sorry no", "no actually", "actually no", "sorry",
+	"i mean", "i meant", "or rather", "scratch that", "no make that", "no make it")
+
+// correct reads typed text that corrects itself by what comes after its
+// last correction: the words after it, read alone, as the person's own
+// ("a latte, no wait, a cappuccino please" orders a cappuccino). When the
+// words after it only change the thing or the count ("three colas, no
+// actually make that two"), they change what the words before it ordered
+// or added. Nothing that moves money is read this way.
+func (p *Parser) correct(res Result, words []string) Result {
+	at, n := -1, 0
+	for i := 1; i < len(words); i++ {
+		if k := trimStart(words[i:], corrections); k > 0 {
+			at, n = i, k
+			i += k - 1
+		}
+	}
+	if at < 0 || at+n >= len(words) {
+		return res
+	}
+	after := p.Parse(strings.Join(words[at+n:], " "))
+	if after.Intent == None || MovesMoney(after.Intent) || !asides[after.Intent] {
+		return res
+	}
+	before := p.Parse(strings.Join(words[:at], " "))
+	s := after.Slots
+	switch {
+	case before.Intent != OrderCreate && before.Intent != OrderAdd:
+	case after.Intent == OrderModify && s.From == "" && s.Times == 0 && len(s.Items) == 0 && len(before.Slots.Items) == 0:
+		// "a latte, no, make it an americano": the thing or the count of what was ordered
+		if s.Item != "" {
+			before.Slots.Item, before.Slots.Class = s.Item, ""
+			if s.Merchant != "" {
+				before.Slots.Merchant = s.Merchant
+			}
+		}
+		if s.Quantity > 0 {
+			before.Slots.Quantity = s.Quantity
+		}
+		after.Intent, after.Slots = before.Intent, before.Slots
+	}
+	after.Text, after.Confidence = res.Text, min(after.Confidence, confidences[1])
+	return after
+}
