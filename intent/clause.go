@@ -3,6 +3,7 @@ package intent
 import (
 	"reflect"
 	"regexp"
+	"slices"
 )
 
 // clauseBreak is what sets a clause of typed text apart: a comma, a
@@ -79,4 +80,68 @@ func (p *Parser) clause(res Result, typed bool) Result {
 // the same slots.
 func sameReading(a, b Result) bool {
 	return a.Intent == b.Intent && reflect.DeepEqual(a.Slots, b.Slots)
+}
+
+// saysSomething reports whether w, in a clause of talk, says what to do
+// (keyWords), or names a number (but "the one") or a thing: that talk is
+// of something else.
+func (p *Parser) saysSomething(w string) bool {
+	if _, ok := numberWords[w]; ok && w != "one" || keyWords[w] || quantityWords[w] || w[0] >= '0' && w[0] <= '9' {
+		return true
+	}
+	id, ok := p.vocab[w]
+	return ok && p.names[id]
+}
+
+// maxTalkWords is the most words of a clause of talk around a command
+// that moves money.
+const maxTalkWords = 6
+
+// holdBack are words that, anywhere in a sentence, keep a command that
+// moves money from being read out of one of its clauses: a negation, a
+// doubt, a condition, a time other than now, or someone else's words
+// ("she said, pay the bill").
+var holdBack = wordSet("not no never nothing nobody wait hold maybe perhaps later tomorrow tonight yet if unless " +
+	"when whenever before after until whether or said says told tell tells asked ask asks should would could " +
+	"might must")
+
+// moneyClause reads typed text whose one command moves money, said in
+// full in a clause of its own, when every other clause is a yes or a few
+// words of talk that say nothing to do, and nothing in the sentence holds
+// it back: "pay now
+// please, I'm in a rush", "yep, that's the one, confirm it". The
+// command is a complete match of its clause, so it keeps its confidence.
+func (p *Parser) moneyClause(res Result) Result {
+	parts := clauseBreak.Split(res.Text, 8)
+	if len(parts) < 2 || len(parts) > 4 {
+		return res
+	}
+	found := Result{Intent: None}
+	for _, part := range parts {
+		words := normalize(part)
+		if len(words) == 0 {
+			continue
+		}
+		for _, w := range words {
+			if holdBack[w] {
+				return res
+			}
+		}
+		r := p.Parse(part)
+		switch {
+		case r.Intent == AnswerYes:
+		case MovesMoney(r.Intent):
+			if r.Confidence < FullMatch || len(words) < 2 || found.Intent != None && !sameReading(found, r) {
+				return res // a bare "confirm" may be a word of the talk: "confirm, the meeting is at three"
+			}
+			found = r
+		case r.Intent != None || len(words) > maxTalkWords || slices.ContainsFunc(words, p.saysSomething):
+			return res // another command, or talk of something else ("great, confirm the meeting")
+		}
+	}
+	if found.Intent == None {
+		return res
+	}
+	found.Text = res.Text
+	return found
 }

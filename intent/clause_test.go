@@ -7,9 +7,9 @@ import (
 )
 
 // TestParseClause reads a typed sentence by the one clause of it that is a
-// command, when the others are talk around it; never a command that moves
-// money, one that cancels or freezes only when it names what, and never
-// from speech.
+// command, when the others are talk around it: one that moves money only
+// when said in full among a few words of talk, one that cancels or
+// freezes only when it names what, and never from speech.
 func TestParseClause(t *testing.T) {
 	p := MustDefaultParser(t)
 	for _, tc := range []struct {
@@ -20,7 +20,18 @@ func TestParseClause(t *testing.T) {
 		{"I'm at the office, can you order two lattes from luckin", intent.OrderCreate},
 		{"pay attention, what's my balance", intent.BalanceQuery},
 		{"the meeting is cancelled, cancel it", intent.None},
-		{"they earned it, tip the developer five yuan", intent.None},
+		// a command that moves money, said in full, with a yes or a few
+		// words of talk, and nothing that holds it back
+		{"they earned it, tip the developer five yuan", intent.TipSend},
+		{"pay now please, I'm in a rush", intent.PaymentAuthorize},
+		{"yep, that's the one, confirm it", intent.OrderConfirm},
+		{"I'm not sure, pay for it", intent.None},
+		{"confirm, the meeting is at three", intent.None},
+		{"great, confirm the meeting", intent.None},
+		{"she said, pay for it", intent.None},
+		{"if it's cheap, pay for it", intent.None},
+		{"pay for it, then cancel the order", intent.None},
+		{"the weather is lovely today and the birds are singing, pay for it", intent.None},
 		{"the lights are on, freeze my wallet", intent.WalletFreeze},
 		{"I no longer want the lattes; cancel the order, please", intent.OrderCancel},
 		{"the bill is too high, cancel it", intent.None},
@@ -32,7 +43,7 @@ func TestParseClause(t *testing.T) {
 		if got.Intent != tc.intent {
 			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
 		}
-		if got.Intent != intent.None && got.Confidence >= intent.FullMatch {
+		if got.Intent != intent.None && got.Confidence >= intent.FullMatch && !intent.MovesMoney(got.Intent) {
 			t.Errorf("Parse(%q) has confidence %v: a clause is no complete match", tc.text, got.Confidence)
 		}
 		if tc.intent != intent.None {

@@ -33,7 +33,7 @@ var (
 		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude", "if you please", "for the time being",
 		"for now", "right now", "at once", "right away", "immediately", "as soon as possible", "asap",
 		"from now on", "already", "real quick", "would you", "would ya", "will you", "ta", "na", "do the needful",
-		"and do the needful", "and revert", "please and thanks", "please and thank you")
+		"and do the needful", "and revert", "please and thanks", "please and thank you", "then")
 	// plainer says a formal phrase the plain way, anywhere in typed text:
 	// "i wish to pay" is "i want to pay".
 	plainer = [][2][]string{

@@ -201,6 +201,9 @@ func (p *Parser) read(text string, typed bool) Result {
 	if !typed {
 		return res
 	}
+	if r := p.moneyClause(res); r.Intent != None {
+		return r
+	}
 	if r := p.clause(res, typed); r.Intent != None {
 		return r
 	}
