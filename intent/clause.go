@@ -22,15 +22,15 @@ var asides = map[string]bool{Help: true, OrderCreate: true, OrderModify: true, O
 	SubscriptionQuery: true, PaymentEnable: true, WalletUnfreeze: true}
 
 // ends are the intents that end or turn something off, read from a
-// clause only when the clause names what it ends and says it in full or
-// nearly, never by a loose reading: "I no longer want them; cancel the
-// order" cancels, "the meeting is cancelled, cancel it" does not. They
+// clause only when the sentence names what it ends and the clause says it
+// in full or nearly, never by a loose reading: "forget the lattes, cancel
+// please" cancels, "the meeting is cancelled, cancel it" does not. They
 // move no money.
 var ends = map[string]bool{OrderCancel: true, PaymentDisable: true, WalletFreeze: true, SubscriptionCancel: true,
 	ClaimFile: true}
 
-// endsNamed reports whether r, read from a clause of words, is one of the
-// ends that the clause may carry.
+// endsNamed reports whether r, read from a clause of a sentence of words,
+// is one of the ends that the clause may carry.
 func (p *Parser) endsNamed(r Result, words []string) bool {
 	return ends[r.Intent] && r.Confidence > confidences[MaxSkips] && p.namesObject(words)
 }
@@ -49,7 +49,7 @@ func (p *Parser) clause(res Result, typed bool) Result {
 	if !typed || len(parts) < 2 || len(parts) > 6 {
 		return res
 	}
-	found := res
+	found, all := res, plain(normalize(res.Text))
 	for _, part := range parts {
 		words := normalize(part)
 		if len(words) == 0 {
@@ -60,14 +60,20 @@ func (p *Parser) clause(res Result, typed bool) Result {
 		}
 		r := p.parse(part, typed)
 		switch {
-		case r.Intent == None:
+		case r.Intent == None, r.Intent == AnswerYes && asides[found.Intent]:
+			// talk, or a yes before or after the command ("go on then, I'll have a latte")
 		case found.Intent != None && sameReading(found, r):
 			// the command said twice ("help, how do I pay")
-		case found.Intent != None || !asides[r.Intent] && !p.endsNamed(r, words):
+		case found.Intent == AnswerYes && asides[r.Intent]:
+			found = r
+		case found.Intent != None || !asides[r.Intent] && !p.endsNamed(r, all) && r.Intent != AnswerYes:
 			return res // two commands, or one not read from a part
 		default:
 			found = r
 		}
+	}
+	if found.Intent == AnswerYes {
+		return res // a yes and talk: "yes, I love that song" confirms nothing
 	}
 	if found.Intent == None {
 		return res
@@ -102,8 +108,8 @@ const maxTalkWords = 6
 // doubt, a condition, a time other than now, or someone else's words
 // ("she said, pay the bill").
 var holdBack = wordSet("not no never nothing nobody wait hold maybe perhaps later tomorrow tonight yet if unless " +
-	"when whenever before after until whether or said says told tell tells asked ask asks should would could " +
-	"might must")
+	"when whenever before after until whether or said says told tell tells asked ask asks should might must " +
+	"but")
 
 // moneyClause reads typed text whose one command moves money, said in
 // full in a clause of its own, when every other clause is a yes or a few
@@ -116,7 +122,7 @@ func (p *Parser) moneyClause(res Result) Result {
 	if len(parts) < 2 || len(parts) > 4 {
 		return res
 	}
-	found := Result{Intent: None}
+	found, talk := Result{Intent: None}, false
 	for _, part := range parts {
 		words := normalize(part)
 		if len(words) == 0 {
@@ -130,17 +136,23 @@ func (p *Parser) moneyClause(res Result) Result {
 		r := p.Parse(part)
 		switch {
 		case r.Intent == AnswerYes:
+			if found.Intent == None {
+				found = r // a yes said twice over ("looks good, go ahead") is a yes
+			}
 		case MovesMoney(r.Intent):
-			if r.Confidence < FullMatch || len(words) < 2 || found.Intent != None && !sameReading(found, r) {
+			if r.Confidence < FullMatch || len(words) < 2 || found.Intent != None && found.Intent != AnswerYes &&
+				!sameReading(found, r) {
 				return res // a bare "confirm" may be a word of the talk: "confirm, the meeting is at three"
 			}
 			found = r
 		case r.Intent != None || len(words) > maxTalkWords || slices.ContainsFunc(words, p.saysSomething):
 			return res // another command, or talk of something else ("great, confirm the meeting")
+		default:
+			talk = true
 		}
 	}
-	if found.Intent == None {
-		return res
+	if found.Intent == None || found.Intent == AnswerYes && talk {
+		return res // "yes, I love that song" confirms nothing
 	}
 	found.Text = res.Text
 	return found

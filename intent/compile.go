@@ -30,6 +30,7 @@ type Parser struct {
 	graphs      map[string]*Graph // Grammar's graphs by their intent rules
 	namedGraphs map[string]*Graph // GrammarNaming's, by their intent rules and names
 	names       map[int32]bool    // the words of names, which a loose reading keeps
+	elidable    map[int32]bool    // the words of grammar a loose reading may leave out
 }
 
 // template is one sentence of an intent, parsed.
@@ -80,6 +81,7 @@ func Compile(templates []byte, v Vocabulary) (*Parser, error) {
 	}
 	p.sources = len(p.lists) + scanners
 	p.names = p.nameWords()
+	p.elidable = p.elidableWords()
 	p.pool.New = func() any { return new(scratch) }
 	// The graph of every intent bounds the graph of any of them, so
 	// building it here is the one check Grammar needs.

@@ -24,7 +24,7 @@ var (
 		"please could you", "please can you", "please would you", "i was wondering if you could",
 		"is it possible to", "do me a favor and", "would it be possible to", "is it still possible to",
 		"i would be grateful if you could", "i would appreciate it if you could", "please be so kind as to",
-		"be so kind as to", "please to")
+		"be so kind as to", "please to", "do the needful and")
 	// thanks close a sentence, one or more of them.
 	thanks = phraseList("thanks", "thank you", "thanks a lot", "thanks so much", "thank you so much",
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
@@ -33,7 +33,7 @@ var (
 		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude", "if you please", "for the time being",
 		"for now", "right now", "at once", "right away", "immediately", "as soon as possible", "asap",
 		"from now on", "already", "real quick", "would you", "would ya", "will you", "ta", "na", "do the needful",
-		"and do the needful", "and revert", "please and thanks", "please and thank you", "then")
+		"and do the needful", "and revert", "please and thanks", "please and thank you", "then", "these days", "so far", "looking like")
 	// plainer says a formal phrase the plain way, anywhere in typed text:
 	// "i wish to pay" is "i want to pay".
 	plainer = [][2][]string{
@@ -73,6 +73,8 @@ var (
 		{{"proposed", "subscription"}, {"subscription"}},
 		{{"got", "approved"}, {"approved"}},
 		{{"transaction", "history"}, {"payment", "history"}},
+		{{"share", "my"}, {"show", "my"}},
+		{{"whatve"}, {"what", "have"}},
 	}
 	// minding asks a command with its verb in -ing: "would you mind
 	// ordering me a latte" is "order me a latte".

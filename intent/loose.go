@@ -38,7 +38,7 @@ var mannerWords = wordSet("kindly exactly very quite simply accordingly asap sir
 // people, places and things ("my boss", "the meeting"), and stay.
 var softWords = wordSet("much really also too actually again here there remind know think like well " +
 	"maybe sure okay ok all whole entire anyway currently today lately recently kind sort mind want do does back " +
-	"cold warm " +
+	"cold warm else " +
 	"prefer as let have has had confirmed altogether food stuff afternoon morning evening tonight")
 
 // keyWords say what to do, or turn it around; a loose reading keeps them.
@@ -94,7 +94,7 @@ func (p *Parser) loose(res Result) Result {
 		return res
 	}
 	words = typedWords(words)
-	if len(words) < 3 {
+	if len(words) < 2 {
 		return res
 	}
 	p.tokens(sc, words, int32(min(maxLooseDrops, len(words)/2)))
@@ -153,4 +153,16 @@ func (p *Parser) nameWords() map[int32]bool {
 		}
 	}
 	return names
+}
+
+// elidableWords are the ids of the words of grammar that typed shorthand
+// leaves out ("unfreeze wallet", "kfc menu").
+func (p *Parser) elidableWords() map[int32]bool {
+	ids := map[int32]bool{}
+	for _, w := range strings.Fields("the my a an this your") {
+		if id, ok := p.vocab[w]; ok {
+			ids[id] = true
+		}
+	}
+	return ids
 }

@@ -49,3 +49,25 @@ func TestParseLoose(t *testing.T) {
 		}
 	}
 }
+
+// TestParseShorthand reads typed shorthand that leaves out the words of
+// grammar ("unfreeze wallet"), loosely, and a yes said twice over as a
+// yes; a yes with talk is no yes.
+func TestParseShorthand(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, tc := range []struct {
+		text, intent string
+	}{
+		{"unfreeze wallet", intent.WalletUnfreeze},
+		{"freeze wallet", intent.WalletFreeze},
+		{"kfc menu", intent.CatalogQuery},
+		{"looks good, go ahead", intent.AnswerYes},
+		{"yes, I love that song", intent.None},
+		{"go on then, I'll have a coconut latte", intent.OrderCreate},
+		{"just a moment", intent.None},
+	} {
+		if got := p.Parse(tc.text); got.Intent != tc.intent {
+			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
+		}
+	}
+}

@@ -289,6 +289,17 @@ func (p *Parser) match(sc *scratch) (int32, caps, bool) {
 					sc.add(int(s.end), th.state, c)
 				}
 			}
+			if th.caps.drops < sc.loose {
+				// a loose reading may also leave out a word of grammar the
+				// template has: "unfreeze wallet" is "unfreeze my wallet"
+				for _, e := range st.words {
+					if p.elidable[e.tok] {
+						c := th.caps
+						c.drops++
+						sc.add(pos, e.to, c)
+					}
+				}
+			}
 			if tok := sc.toks[pos]; th.caps.drops < sc.loose && tok.free {
 				c := th.caps
 				c.drops++

@@ -53,16 +53,17 @@ var contractions = map[string][]string{
 	"thx":       {"thanks"},
 	"ty":        {"thank", "you"},
 	// chat shorthand
-	"u":   {"you"},
-	"ur":  {"your"},
-	"r":   {"are"},
-	"em":  {"them"},
-	"ya":  {"yeah"},
-	"nvm": {"never", "mind"},
-	"rn":  {"right", "now"},
-	"cuz": {"because"},
-	"coz": {"because"},
-	"tho": {"though"},
+	"u":    {"you"},
+	"ur":   {"your"},
+	"r":    {"are"},
+	"em":   {"them"},
+	"ya":   {"yeah"},
+	"nvm":  {"never", "mind"},
+	"rn":   {"right", "now"},
+	"cuz":  {"because"},
+	"coz":  {"because"},
+	"tho":  {"though"},
+	"yall": {"you"},
 }
 
 // clean reports whether text is fit to move money: valid UTF-8 whose
