@@ -37,8 +37,8 @@ const phraseDir = "../testdata/phrases"
 // TestCorpus. The floor rises as the understanding grows, up to
 // corpusTarget, and is never lowered to let a change through; when the
 // corpus grows by sentences written afresh (chat.yaml and formal.yaml
-// took it from 99% to 97%, assistant.yaml and regional.yaml to 95%), it
-// is set anew by the same rule.
+// took it from 99% to 97%, assistant.yaml, regional.yaml and plain.yaml
+// to 95%), it is set anew by the same rule.
 const corpusFloor = 0.95
 
 // corpusTarget is where the floor is headed: at least 98% of in-domain

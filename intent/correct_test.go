@@ -33,3 +33,27 @@ func TestParseCorrection(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTail reads a typed order or question by the words before what
+// it is for or by when, and nothing else that way.
+func TestParseTail(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, tc := range []struct {
+		text, intent string
+	}{
+		{"order three americanos for the team meeting", intent.OrderCreate},
+		{"two cokes from KFC before 3pm", intent.OrderCreate},
+		{"what's my balance before I confirm", intent.BalanceQuery},
+		{"pay for it before the meeting", intent.None},
+		{"buy a house for my family", intent.None},
+		{"enable alipay payment function for my neighbor", intent.None},
+		{"the coffee at my office is terrible lol", intent.None},
+		{"a latte for when my boss is here", intent.None},
+		{"add milk to my shopping list for tomorrow", intent.None},
+	} {
+		got := p.Parse(tc.text)
+		if got.Intent != tc.intent {
+			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
+		}
+	}
+}

@@ -57,7 +57,7 @@ var (
 		{{"agreed", "to"}, {"approved"}},
 		{{"proceed", "with"}, {"go", "ahead", "with"}},
 		{{"stop", "paying", "by", "voice"}, {"turn", "off", "voice", "payments"}},
-		{{"paying", "by", "voice"}, {"voice", "payments"}},
+		{{"off", "paying", "by", "voice"}, {"off", "voice", "payments"}},
 		{{"i", "am", "going", "to", "go", "ahead", "and"}, {}},
 		{{"i", "reckon"}, {}},
 		{{"reckon"}, {}},

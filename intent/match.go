@@ -207,6 +207,9 @@ func (p *Parser) read(text string, typed bool) Result {
 	if r := p.clause(res, typed); r.Intent != None {
 		return r
 	}
+	if r := p.tail(res, words); r.Intent != None {
+		return r
+	}
 	return p.loose(res)
 }
 
