@@ -114,9 +114,9 @@ var holdBack = wordSet("not no never nothing nobody wait hold maybe perhaps late
 // moneyClause reads typed text whose one command moves money, said in
 // full in a clause of its own, when every other clause is a yes or a few
 // words of talk that say nothing to do, and nothing in the sentence holds
-// it back: "pay now
-// please, I'm in a rush", "yep, that's the one, confirm it". The
-// command is a complete match of its clause, so it keeps its confidence.
+// it back: "pay now please, I'm in a rush", "yep, that's the one, confirm
+// it". The command is a complete match of its clause, so it keeps its
+// confidence.
 func (p *Parser) moneyClause(res Result) Result {
 	parts := clauseBreak.Split(res.Text, 8)
 	if len(parts) < 2 || len(parts) > 4 {

@@ -30,12 +30,16 @@ var (
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
 		"appreciate it", "i appreciate it", "if possible", "if you can", "if you could", "when you can",
 		"when you get a chance", "for me", "and thanks", "and thank you",
-		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude", "if you please", "for the time being",
-		"for now", "right now", "at once", "right away", "immediately", "as soon as possible", "asap",
-		"from now on", "already", "real quick", "would you", "would ya", "will you", "ta", "na", "do the needful",
-		"and do the needful", "and revert", "please and thanks", "please and thank you", "then", "these days", "so far", "looking like")
-	// plainer says a formal phrase the plain way, anywhere in typed text:
-	// "i wish to pay" is "i want to pay".
+		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude", "if you please", "please and thanks",
+		"please and thank you", "ta", "na", "would you", "would ya", "will you", "do the needful",
+		"and do the needful", "and revert",
+		// and when, said of now
+		"for the time being", "for now", "right now", "at once", "right away", "immediately",
+		"as soon as possible", "asap", "from now on", "already", "real quick", "then", "these days", "so far",
+		"looking like")
+	// plainer says formal, regional and roundabout phrases the plain way,
+	// anywhere in typed text: "i wish to pay" is "i want to pay", "could i
+	// trouble you for a latte" is "can i have a latte".
 	plainer = [][2][]string{
 		{{"i", "wish", "to"}, {"i", "want", "to"}},
 		{{"i", "should", "like"}, {"i", "would", "like"}},
