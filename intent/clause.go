@@ -13,26 +13,46 @@ var clauseBreak = regexp.MustCompile(`\s*(?:[,;:]|\s-+\s|\.{2,}|…|[.?!]+\s)\s*
 
 // asides are the intents a clause may carry when the rest of its sentence
 // is talk around it ("I'm thirsty, get me something to drink"): orders,
-// changes of the order, questions, a call for help, and turning payments
-// on or unfreezing, which ask for the PIN before they act. Nothing that
+// changes of the order, questions, a call for help, turning payments on
+// or unfreezing, which ask for the PIN before they act, and reporting a
+// payment, which asks which one. Nothing that
 // moves money is read from part of a sentence, and what cancels, freezes
 // or turns payments off only as ends says.
 var asides = map[string]bool{Help: true, OrderCreate: true, OrderModify: true, OrderAdd: true, OrderRemove: true,
 	OrderQuery: true, OrderRecall: true, CatalogQuery: true, BalanceQuery: true, HistoryQuery: true,
-	SubscriptionQuery: true, PaymentEnable: true, WalletUnfreeze: true}
+	SubscriptionQuery: true, PaymentEnable: true, WalletUnfreeze: true, ClaimFile: true}
 
 // ends are the intents that end or turn something off, read from a
-// clause only when the sentence names what it ends and the clause says it
-// in full or nearly, never by a loose reading: "forget the lattes, cancel
-// please" cancels, "the meeting is cancelled, cancel it" does not. They
-// move no money.
-var ends = map[string]bool{OrderCancel: true, PaymentDisable: true, WalletFreeze: true, SubscriptionCancel: true,
-	ClaimFile: true}
+// clause only when the sentence names what it ends, the clause says it in
+// full or nearly, never by a loose reading, and the other clauses are
+// short talk that asks for nothing else: "forget the lattes, cancel please"
+// cancels, "the meeting is cancelled, cancel it" does not. They move no
+// money.
+var ends = map[string]bool{OrderCancel: true, PaymentDisable: true, WalletFreeze: true, SubscriptionCancel: true}
 
 // endsNamed reports whether r, read from a clause of a sentence of words,
 // is one of the ends that the clause may carry.
 func (p *Parser) endsNamed(r Result, words []string) bool {
 	return ends[r.Intent] && r.Confidence > confidences[MaxSkips] && p.namesObject(words)
+}
+
+// quiet reports whether the clauses of parts but one are short talk that
+// asks for nothing else: "I have changed my mind; I would like a coconut
+// latte instead" does not cancel.
+func quiet(parts []string, but string) bool {
+	for _, part := range parts {
+		words := plain(normalize(part))
+		if part != but && (len(words) > maxTalkWords || slices.ContainsFunc(words, asksElse)) {
+			return false
+		}
+	}
+	return true
+}
+
+// asksElse reports whether w asks for something else than what a clause
+// ends.
+func asksElse(w string) bool {
+	return w == "instead" || w == "like" || w == "rather"
 }
 
 // conditions open a clause that makes the sentence a condition or a
@@ -66,7 +86,8 @@ func (p *Parser) clause(res Result, typed bool) Result {
 			// the command said twice ("help, how do I pay")
 		case found.Intent == AnswerYes && asides[r.Intent]:
 			found = r
-		case found.Intent != None || !asides[r.Intent] && !p.endsNamed(r, all) && r.Intent != AnswerYes:
+		case found.Intent != None || !asides[r.Intent] && !(p.endsNamed(r, all) && quiet(parts, part)) &&
+			r.Intent != AnswerYes:
 			return res // two commands, or one not read from a part
 		default:
 			found = r

@@ -62,6 +62,7 @@ var (
 		{{"proceed", "with"}, {"go", "ahead", "with"}},
 		{{"stop", "paying", "by", "voice"}, {"turn", "off", "voice", "payments"}},
 		{{"off", "paying", "by", "voice"}, {"off", "voice", "payments"}},
+		{{"on", "paying", "by", "voice"}, {"on", "voice", "payments"}},
 		{{"i", "am", "going", "to", "go", "ahead", "and"}, {}},
 		{{"i", "reckon"}, {}},
 		{{"reckon"}, {}},
