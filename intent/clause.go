@@ -7,9 +7,9 @@ import (
 )
 
 // clauseBreak is what sets a clause of typed text apart: a comma, a
-// semicolon, a colon, a dash, dots, or the end of a sentence before the
-// next.
-var clauseBreak = regexp.MustCompile(`\s*(?:[,;:]|\s-+\s|\.{2,}|…|[.?!]+\s)\s*`)
+// semicolon, a colon before a space (not the one of "6:30"), a dash,
+// dots, or the end of a sentence before the next.
+var clauseBreak = regexp.MustCompile(`\s*(?:[,;]|:\s|\s-+\s|\.{2,}|…|[.?!]+\s)\s*`)
 
 // asides are the intents a clause may carry when the rest of its sentence
 // is talk around it ("I'm thirsty, get me something to drink"): orders,
@@ -25,7 +25,7 @@ var asides = map[string]bool{Help: true, OrderCreate: true, OrderModify: true, O
 // ends are the intents that end or turn something off, read from a
 // clause only when the sentence names what it ends, the clause says it in
 // full or nearly, never by a loose reading, and the other clauses are
-// short talk that asks for nothing else: "forget the lattes, cancel please"
+// talk that asks for nothing else: "forget the lattes, cancel please"
 // cancels, "the meeting is cancelled, cancel it" does not. They move no
 // money.
 var ends = map[string]bool{OrderCancel: true, PaymentDisable: true, WalletFreeze: true, SubscriptionCancel: true}
@@ -36,13 +36,12 @@ func (p *Parser) endsNamed(r Result, words []string) bool {
 	return ends[r.Intent] && r.Confidence > confidences[MaxSkips] && p.namesObject(words)
 }
 
-// quiet reports whether the clauses of parts but one are short talk that
-// asks for nothing else: "I have changed my mind; I would like a coconut
-// latte instead" does not cancel.
+// quiet reports whether the clauses of parts but one are talk that asks
+// for nothing else: "I have changed my mind; I would like a coconut latte
+// instead" does not cancel.
 func quiet(parts []string, but string) bool {
 	for _, part := range parts {
-		words := plain(normalize(part))
-		if part != but && (len(words) > maxTalkWords || slices.ContainsFunc(words, asksElse)) {
+		if part != but && slices.ContainsFunc(plain(normalize(part)), asksElse) {
 			return false
 		}
 	}

@@ -35,6 +35,8 @@ func TestParseClause(t *testing.T) {
 		{"the lights are on, freeze my wallet", intent.WalletFreeze},
 		{"I no longer want the lattes; cancel the order, please", intent.OrderCancel},
 		{"the bill is too high, cancel it", intent.None},
+		{"set an alarm for 6:30", intent.None},
+		{"I lost my phone on the subway, lock my wallet right now", intent.WalletFreeze},
 		{"I have changed my mind; I would like a coconut latte instead of the plain latte", intent.None},
 		{"if I had money, I'd buy a latte", intent.None},
 		{"yesterday, I ordered two lattes", intent.None},
