@@ -48,6 +48,7 @@ func TestParseTail(t *testing.T) {
 		{"buy a house for my family", intent.None},
 		{"enable alipay payment function for my neighbor", intent.None},
 		{"the coffee at my office is terrible lol", intent.None},
+		{"the one for thirty six yuan", intent.None},
 		{"a latte for when my boss is here", intent.None},
 		{"add milk to my shopping list for tomorrow", intent.None},
 	} {

@@ -113,11 +113,8 @@ func (p *Parser) loose(res Result) Result {
 	}
 	r := p.result(res, t, c)
 	r.Confidence = confidences[MaxSkips]
-	switch r.Intent {
-	case OrderModify, OrderAdd, OrderRemove:
-		if r.Slots.Item == "" && r.Slots.From == "" && len(r.Slots.Items) == 0 {
-			return res // "one more time", "make it a large": a count alone is no change
-		}
+	if countOnly(r) {
+		return res // "one more time", "make it a large": a count alone is no change
 	}
 	if destructive[r.Intent] && !p.namesObject(words) {
 		return res

@@ -33,15 +33,30 @@ func (p *Parser) tail(res Result, words []string) Result {
 			continue
 		}
 		when := words[i] != "for" && words[i] != "by" // "before I confirm" may name a command
-		if slices.ContainsFunc(words[i+1:], func(w string) bool { return notTail[w] || keyWords[w] && !when }) {
-			continue
+		if slices.ContainsFunc(words[i+1:], func(w string) bool { return notTail[w] || keyWords[w] && !when || money(w) }) {
+			continue // "the one for thirty six yuan" names a payment by its amount
 		}
 		r := p.Parse(strings.Join(words[:i], " "))
-		if !tailed[r.Intent] || r.Slots.Unknown != "" || r.Slots.UnknownShop != "" {
+		if !tailed[r.Intent] || r.Slots.Unknown != "" || r.Slots.UnknownShop != "" || countOnly(r) {
 			continue
 		}
 		r.Text, r.Confidence = res.Text, min(r.Confidence, confidences[1])
 		return r
 	}
 	return res
+}
+
+// money reports whether w says an amount of money: a unit of it.
+func money(w string) bool {
+	return w == "yuan" || w == "kuai" || w == "rmb" || w == "fen" || w == "jiao" || w == "bucks" || w == "dollars"
+}
+
+// countOnly reports whether r changes the order by a count alone, which
+// says nothing without what it counts ("the one").
+func countOnly(r Result) bool {
+	switch r.Intent {
+	case OrderModify, OrderAdd, OrderRemove:
+		return r.Slots.Item == "" && r.Slots.From == "" && len(r.Slots.Items) == 0
+	}
+	return false
 }
