@@ -28,7 +28,7 @@ func ExampleFallback_Parse() {
 		return
 	}
 
-	text := "could I trouble you for a couple of lattes"
+	text := "I'd kill for a couple of lattes right about now"
 	res := p.Parse(text)
 	if res.Intent == intent.None {
 		r, ok, err := fb.Parse(context.Background(), text)
@@ -42,5 +42,5 @@ func ExampleFallback_Parse() {
 	b, _ := json.Marshal(res)
 	fmt.Println(string(b))
 	// Output:
-	// {"text":"could I trouble you for a couple of lattes","intent":"order.create","slots":{"merchant":"luckin_coffee","item":"latte","quantity":2},"confidence":0.5}
+	// {"text":"I'd kill for a couple of lattes right about now","intent":"order.create","slots":{"merchant":"luckin_coffee","item":"latte","quantity":2},"confidence":0.5}
 }
