@@ -82,21 +82,14 @@ func (p *Parser) free(w string, id int32) bool {
 	return lightWords[w] || mannerWords[w] || softWords[w]
 }
 
-// loose reads typed text loosely, as above.
-func (p *Parser) loose(res Result) Result {
-	if len(res.Text) > MaxBytes {
+// loose reads typed text loosely, as above, from its words as matchText
+// left them.
+func (p *Parser) loose(res Result, words []string) Result {
+	if len(words) < 2 {
 		return res
 	}
 	sc := p.pool.Get().(*scratch)
 	defer p.pool.Put(sc)
-	words, ok := sc.norm.split(res.Text, MaxWords)
-	if !ok {
-		return res
-	}
-	words = typedWords(words)
-	if len(words) < 2 {
-		return res
-	}
 	p.tokens(sc, words, int32(min(maxLooseDrops, len(words)/2)))
 	t, c, ok := p.match(sc)
 	if !ok || c.drops == 0 || !looseIntents[p.templates[t].intent] {

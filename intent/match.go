@@ -210,7 +210,7 @@ func (p *Parser) read(text string, typed bool) Result {
 	if r := p.tail(res, words); r.Intent != None {
 		return r
 	}
-	return p.loose(res)
+	return p.loose(res, words)
 }
 
 // parseWhole matches the utterance against the templates, and returns its

@@ -46,10 +46,8 @@ func (p *Parser) tail(res Result, words []string) Result {
 	return res
 }
 
-// money reports whether w says an amount of money: a unit of it.
-func money(w string) bool {
-	return w == "yuan" || w == "kuai" || w == "rmb" || w == "fen" || w == "jiao" || w == "bucks" || w == "dollars"
-}
+// money reports whether w is a unit of money (see money.go).
+func money(w string) bool { return isMajorUnit(w) || isMinorUnit(w) || isTenthUnit(w) }
 
 // countOnly reports whether r changes the order by a count alone, which
 // says nothing without what it counts ("the one").
