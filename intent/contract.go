@@ -18,11 +18,13 @@ import (
 // as it is written with its apostrophe: {"i", "would"} to "i'd". Forms
 // written without one ("cannot", "nevermind") are words of their own and
 // not listed, and neither is "i've": "have" as "to have" ("can I have a
-// latte") is not contracted in speech.
+// latte") is not contracted in speech. Nor are the contractions only
+// typed ("what'd", "how much's").
 var spokenContractions = func() map[[2]string]string {
 	out := map[[2]string]string{}
+	unspoken := wordSet("ive whatd muchs")
 	for bare, words := range contractions {
-		if len(words) != 2 || bare == "ive" {
+		if len(words) != 2 || unspoken[bare] {
 			continue
 		}
 		if c := apostrophized(bare, words[0]); c != "" {

@@ -24,7 +24,21 @@ var (
 		"please could you", "please can you", "please would you", "i was wondering if you could",
 		"is it possible to", "do me a favor and", "would it be possible to", "is it still possible to",
 		"i would be grateful if you could", "i would appreciate it if you could", "please be so kind as to",
-		"be so kind as to", "please to", "do the needful and")
+		"be so kind as to", "please to", "do the needful and",
+		// hedged requests: asked as a question, meant as a command
+		"do you think you could", "do you think you can", "do you think we could", "do you think i could",
+		"i was wondering if i could", "i was wondering if we could", "i was wondering if you would",
+		"i wonder if you could", "i wonder if i could", "i was hoping you could", "i was hoping to",
+		"any chance you could", "any chance we could", "any chance i could", "any chance you can",
+		"is there any chance you could", "any chance of", "is it ok if i", "is it okay if i", "is it alright if i",
+		"is it all right if i", "is it fine if i", "is it ok if we", "is it okay if we", "is it alright if we",
+		"is it ok to", "is it okay to", "is it alright to", "would it be ok to", "would it be okay to",
+		"would it be alright to", "would it be all right to", "would it be fine to", "would it be ok if i",
+		"would it be okay if i", "would it be alright if i", "would it be all right if i", "would it be ok if we",
+		"would it be alright if we", "would it be too much trouble to", "could i maybe", "could i possibly",
+		"could i perhaps", "could we maybe", "could we possibly", "could we perhaps", "could you maybe",
+		"could you perhaps", "can i maybe", "can we maybe", "shall we", "shall we go ahead and", "shall i",
+		"why do not we", "why do not you", "how about we", "would you be so kind as to")
 	// thanks close a sentence, one or more of them.
 	thanks = phraseList("thanks", "thank you", "thanks a lot", "thanks so much", "thank you so much",
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
@@ -36,7 +50,11 @@ var (
 		// and when, said of now
 		"for the time being", "for now", "right now", "at once", "right away", "immediately",
 		"as soon as possible", "asap", "from now on", "already", "real quick", "then", "these days", "so far",
-		"looking like")
+		"looking like",
+		// and leave to say no
+		"if that is alright", "if that is all right", "if that is ok", "if that is okay", "if that is fine",
+		"if that works", "if you do not mind", "if it is not too much bother", "only if it is not too much bother",
+		"if it is not too much trouble", "do you think", "for a bit", "for a while")
 	// plainer says formal, regional and roundabout phrases the plain way,
 	// anywhere in typed text: "i wish to pay" is "i want to pay", "could i
 	// trouble you for a latte" is "can i have a latte".
@@ -64,6 +82,7 @@ var (
 		{{"off", "paying", "by", "voice"}, {"off", "voice", "payments"}},
 		{{"on", "paying", "by", "voice"}, {"on", "voice", "payments"}},
 		{{"i", "am", "going", "to", "go", "ahead", "and"}, {}},
+		{{"do", "you", "reckon"}, {"do", "you", "think"}},
 		{{"i", "reckon"}, {}},
 		{{"reckon"}, {}},
 		{{"could", "i", "trouble", "you", "for"}, {"can", "i", "have"}},
@@ -83,7 +102,7 @@ var (
 	}
 	// minding asks a command with its verb in -ing: "would you mind
 	// ordering me a latte" is "order me a latte".
-	minding = phraseList("would you mind", "do you mind", "would you mind please")
+	minding = phraseList("would you mind", "do you mind", "would you mind please", "mind", "any chance of")
 	// leadIns are the words that may come before a request and stay:
 	// "actually, could you make it two" is "actually make it two", "and
 	// can you add a coke" is "and add a coke".
@@ -96,8 +115,22 @@ var (
 		"telling": "tell", "reading": "read", "freezing": "freeze", "turning": "turn", "enabling": "enable",
 		"disabling": "disable", "removing": "remove", "swapping": "swap", "doubling": "double",
 		"placing": "place", "sending": "send", "giving": "give", "leaving": "leave", "approving": "approve",
-		"declining": "decline", "switching": "switch", "locking": "lock", "unfreezing": "unfreeze"}
+		"declining": "decline", "switching": "switch", "locking": "lock", "unfreezing": "unfreeze",
+		"explaining": "explain", "listing": "list", "rejecting": "reject", "unlocking": "unlock",
+		"reporting": "report", "activating": "activate", "putting": "put", "pulling": "pull", "taking": "take",
+		"throwing": "throw", "dropping": "drop", "scrapping": "scrap", "letting": "let", "flagging": "flag",
+		"accepting": "accept", "authorizing": "authorize", "authorising": "authorise", "settling": "settle",
+		"starting": "start", "stopping": "stop", "reminding": "remind", "sorting": "sort"}
 )
+
+// commandVerbs are the verbs of verbs, as a command says them.
+var commandVerbs = func() map[string]bool {
+	out := map[string]bool{}
+	for _, v := range verbs {
+		out[v] = true
+	}
+	return out
+}()
 
 func phraseList(phrases ...string) [][]string {
 	out := make([][]string, len(phrases))
@@ -119,6 +152,8 @@ func dropCourtesy(words []string) []string {
 		words = append([]string{verbs[words[n]]}, words[n+1:]...)
 	} else if n := trimStart(words, requests); n > 0 && n < len(words) {
 		words = words[n:]
+	} else if len(words) > 1 && words[0] == "just" && commandVerbs[words[1]] {
+		words = words[1:] // "just pay": but "just a latte" is all the order
 	} else if len(words) > 1 && leadIns[words[0]] {
 		if n := trimStart(words[1:], requests); n > 0 && n+1 < len(words) {
 			words = append(words[:1:1], words[n+1:]...)

@@ -33,3 +33,26 @@ func TestParseCourtesyInside(t *testing.T) {
 		}
 	}
 }
+
+// TestParseHedged reads requests asked as a question or with leave to say
+// no ("would it be ok to", "any chance of", "if that's alright") as the
+// request.
+func TestParseHedged(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, tc := range []struct{ text, intent string }{
+		{"mind checking my balance?", intent.BalanceQuery},
+		{"any chance of one more latte?", intent.OrderAdd},
+		{"any chance of adding an americano to that?", intent.OrderAdd},
+		{"do you reckon you could sort me out with a zinger burger?", intent.OrderCreate},
+		{"I think I'd like a couple of cappuccinos, if that's alright", intent.OrderCreate},
+		{"would it be ok to pay for that now?", intent.PaymentAuthorize},
+		{"is it alright if I settle up now?", intent.PaymentAuthorize},
+		{"just pay", intent.PaymentAuthorize},
+		{"just a latte", intent.OrderModify},
+		{"would it be ok to pay the rent tomorrow?", intent.None},
+	} {
+		if got := p.Parse(tc.text); got.Intent != tc.intent {
+			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
+		}
+	}
+}
