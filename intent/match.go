@@ -195,6 +195,9 @@ func (p *Parser) read(text string, typed bool) Result {
 	if r := p.cart(res, typed); r.Intent != None {
 		return r
 	}
+	if r := p.misspelt(res, words, typed); r.Intent != None {
+		return r
+	}
 	if r := p.unknown(res, words, typed, false); r.Intent != None {
 		return r
 	}
@@ -208,6 +211,12 @@ func (p *Parser) read(text string, typed bool) Result {
 		return r
 	}
 	if r := p.tail(res, words); r.Intent != None {
+		return r
+	}
+	if r := p.runOn(res, words); r.Intent != None {
+		return r
+	}
+	if r := p.indirect(res, words); r.Intent != None {
 		return r
 	}
 	return p.loose(res, words)
