@@ -3,14 +3,15 @@ package intent
 import (
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // maxCartLines bounds the things one sentence may name.
 const maxCartLines = 20
 
 // cartJoin is what people put between the things of one order: commas,
-// "and", "plus", "with".
-var cartJoin = regexp.MustCompile(`(?i)\s*(?:[,;]|\band\b|\bplus\b|\bwith\b|\bas well as\b)\s*`)
+// "and", "plus", "with"; typed, "+", "&" and "n".
+var cartJoin = regexp.MustCompile(`(?i)\s*(?:[,;+&]|\band\b|\bn\b|\bplus\b|\bwith\b|\bas well as\b)\s*`)
 
 // cart reads a sentence that names several things at once, "a latte and two
 // americanos from luckin", when no template matches it whole. Each part
@@ -27,6 +28,9 @@ var cartJoin = regexp.MustCompile(`(?i)\s*(?:[,;]|\band\b|\bplus\b|\bwith\b|\bas
 // money, so a part that needed a dropped word only lowers the confidence.
 func (p *Parser) cart(res Result, typed bool) Result {
 	parts := cartJoin.Split(res.Text, maxCartLines+1)
+	if len(parts) < 2 && typed {
+		parts = cartJoin.Split(p.joinCounts(res.Text), maxCartLines+1)
+	}
 	if len(parts) < 2 || len(parts) > maxCartLines {
 		return res
 	}
@@ -47,6 +51,39 @@ func (p *Parser) cart(res Result, typed bool) Result {
 		return res
 	}
 	return p.finishCart(res, c)
+}
+
+// joinCounts is typed text with a comma put before each count that comes
+// between the names of two things, when each part it makes orders a
+// thing of its own: "one latte one cappuccino" is "one latte, one
+// cappuccino". Else it is text.
+func (p *Parser) joinCounts(text string) string {
+	words := normalize(text)
+	var parts []string
+	start := 0
+	for i := 1; i < len(words)-1; i++ {
+		_, count := numberWords[words[i]]
+		if (count || words[i][0] >= '0' && words[i][0] <= '9') && p.isName(words[i-1]) && p.isName(words[i+1]) {
+			parts, start = append(parts, strings.Join(words[start:i], " ")), i
+		}
+	}
+	if parts == nil {
+		return text
+	}
+	parts = append(parts, strings.Join(words[start:], " "))
+	for _, part := range parts {
+		if !orders(p.parse(part, true)) {
+			return text // "latte two kfc"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// isName reports whether w is a word of the name of a merchant, an item
+// or a payee.
+func (p *Parser) isName(w string) bool {
+	id, ok := p.vocab[w]
+	return ok && p.names[id]
 }
 
 // cartReading is a cart as its parts are read.

@@ -38,7 +38,7 @@ var (
 		"would it be alright if we", "would it be too much trouble to", "could i maybe", "could i possibly",
 		"could i perhaps", "could we maybe", "could we possibly", "could we perhaps", "could you maybe",
 		"could you perhaps", "can i maybe", "can we maybe", "shall we", "shall we go ahead and", "shall i",
-		"why do not we", "why do not you", "how about we", "would you be so kind as to")
+		"why do not we", "why do not you", "how about we", "would you be so kind as to", "i think", "i suppose")
 	// thanks close a sentence, one or more of them.
 	thanks = phraseList("thanks", "thank you", "thanks a lot", "thanks so much", "thank you so much",
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
