@@ -38,8 +38,9 @@ const phraseDir = "../testdata/phrases"
 // corpusTarget, and is never lowered to let a change through; when the
 // corpus grows by sentences written afresh (chat.yaml and formal.yaml
 // took it from 99% to 97%, assistant.yaml, regional.yaml and plain.yaml
-// to 95%, conversations.yaml to 94%), it is set anew by the same rule.
-const corpusFloor = 0.94
+// to 95%, conversations.yaml to 94%, hurried.yaml, indirect.yaml and
+// onthego.yaml to 91%), it is set anew by the same rule.
+const corpusFloor = 0.91
 
 // corpusTarget is where the floor is headed: at least 98% of in-domain
 // sentences give the right intent and slots in their state.
