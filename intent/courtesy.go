@@ -59,6 +59,8 @@ var (
 	// anywhere in typed text: "i wish to pay" is "i want to pay", "could i
 	// trouble you for a latte" is "can i have a latte".
 	plainer = [][2][]string{
+		{{"i", "think", "so"}, {"yes"}},
+		{{"i", "suppose", "so"}, {"yes"}},
 		{{"i", "wish", "to"}, {"i", "want", "to"}},
 		{{"i", "should", "like"}, {"i", "would", "like"}},
 		{{"i", "would", "want"}, {"i", "want"}},

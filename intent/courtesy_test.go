@@ -50,6 +50,9 @@ func TestParseHedged(t *testing.T) {
 		{"just pay", intent.PaymentAuthorize},
 		{"just a latte", intent.OrderModify},
 		{"would it be ok to pay the rent tomorrow?", intent.None},
+		{"I think so, yes", intent.AnswerYes},
+		{"yea thats right", intent.AnswerYes},
+		{"never mind the lattes", intent.OrderRemove},
 	} {
 		if got := p.Parse(tc.text); got.Intent != tc.intent {
 			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)

@@ -58,6 +58,7 @@ var contractions = map[string][]string{
 	"r":     {"are"},
 	"em":    {"them"},
 	"ya":    {"yeah"},
+	"yea":   {"yeah"},
 	"nvm":   {"never", "mind"},
 	"rn":    {"right", "now"},
 	"cuz":   {"because"},
