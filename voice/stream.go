@@ -132,9 +132,14 @@ func (s *Stream) CloseWrite() error {
 	return nil
 }
 
-// Read implements Source.
+// Read implements Source. Once ctx is done it returns ctx's error, even
+// with audio queued: a source that never runs dry (a microphone) still
+// lets its reader stop.
 func (s *Stream) Read(ctx context.Context, buf []int16) (int, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		s.mu.Lock()
 		switch {
 		case s.closed:

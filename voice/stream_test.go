@@ -137,6 +137,19 @@ func TestStreamClose(t *testing.T) {
 	if _, err := s.Read(ctx, make([]int16, 10)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Read with nothing written: %v, want deadline exceeded", err)
 	}
+	// A cancelled context ends Read even with audio queued: a microphone
+	// that never runs dry still lets its reader stop.
+	if _, err := s.Write(make([]byte, 20)); err != nil { // ten samples
+		t.Fatal(err)
+	}
+	cancelled, stop := context.WithCancel(context.Background())
+	stop()
+	if n, err := s.Read(cancelled, make([]int16, 10)); !errors.Is(err, context.Canceled) || n != 0 {
+		t.Fatalf("Read with audio queued and a cancelled context: %d, %v; want 0, canceled", n, err)
+	}
+	if n, err := s.Read(context.Background(), make([]int16, 10)); err != nil || n != 10 {
+		t.Fatalf("Read after a cancelled Read: %d, %v; want the queued audio", n, err)
+	}
 	// Close ends a blocked Read.
 	done := make(chan error)
 	waiting := newWaitingCtx(context.Background(), nil)
