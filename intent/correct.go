@@ -21,14 +21,30 @@ func (p *Parser) correct(res Result, words []string) Result {
 			i += k - 1
 		}
 	}
-	if at < 0 || at+n >= len(words) {
-		return res
+	if at >= 0 && at+n < len(words) {
+		return p.corrected(res, strings.Join(words[:at], " "), strings.Join(words[at+n:], " "))
 	}
-	after := p.Parse(strings.Join(words[at+n:], " "))
+	// "three. no, four.": a no on its own between two clauses
+	parts := clauseBreak.Split(strings.TrimSpace(res.Text), 8)
+	for j := len(parts) - 2; j > 0; j-- {
+		if w := normalize(parts[j]); len(w) == 1 && noWords[w[0]] {
+			return p.corrected(res, strings.Join(parts[:j], ", "), strings.Join(parts[j+1:], ", "))
+		}
+	}
+	return res
+}
+
+// noWords take back what came before them when they stand alone.
+var noWords = wordSet("no nope nah")
+
+// corrected reads text corrected from what it said first, before, to
+// what it says after.
+func (p *Parser) corrected(res Result, first, then string) Result {
+	after := p.Parse(then)
 	if after.Intent == None || MovesMoney(after.Intent) || !asides[after.Intent] {
 		return res
 	}
-	before := p.Parse(strings.Join(words[:at], " "))
+	before := p.Parse(first)
 	s := after.Slots
 	switch {
 	case before.Intent != OrderCreate && before.Intent != OrderAdd:

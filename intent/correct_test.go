@@ -19,6 +19,11 @@ func TestParseCorrection(t *testing.T) {
 		{"I'll take a latte from Luckin, no sorry, make it an americano", intent.OrderCreate, "americano", 1},
 		{"add a cappuccino, no actually make it an americano", intent.OrderAdd, "americano", 1},
 		{"two lattes sorry three lattes", intent.OrderCreate, "latte", 3},
+		// a no standing alone between clauses
+		{"lattes, two. no, three.", intent.OrderCreate, "latte", 3},
+		{"a latte. no, a cappuccino", intent.OrderCreate, "cappuccino", 1},
+		{"three. no, four.", intent.OrderModify, "", 4},
+		{"a latte. no, pay for it", intent.None, "", 0},
 		// money moves only on a clear command
 		{"cancel it, no wait, pay", intent.None, "", 0},
 		{"a latte, no wait, confirm the order", intent.None, "", 0},
