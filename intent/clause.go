@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // clauseBreak is what sets a clause of typed text apart: a comma, a
@@ -99,8 +100,30 @@ func (p *Parser) clause(res Result, typed bool) Result {
 	if found.Intent == None {
 		return res
 	}
+	if m := p.mandateNamed(all); found.Intent == OrderCancel && m != "" {
+		// "I don't need that subscription, please cancel it"
+		found.Intent, found.Slots = SubscriptionCancel, Slots{Mandate: m}
+	}
 	found.Text, found.Confidence = res.Text, min(found.Confidence, confidences[1])
 	return found
+}
+
+// mandateNamed is the one kind of mandate words name, "tip" or
+// "subscription", when they name nothing of an order; else "".
+func (p *Parser) mandateNamed(words []string) string {
+	kind := ""
+	for _, w := range words {
+		switch k := strings.TrimSuffix(w, "s"); {
+		case k == "tip" || k == "subscription":
+			if kind != "" && kind != k {
+				return ""
+			}
+			kind = k
+		case w == "order" || w == "orders" || w == "cart" || w == "basket" || p.isName(w):
+			return ""
+		}
+	}
+	return kind
 }
 
 // sameReading reports whether two clauses read as the same command with

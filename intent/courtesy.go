@@ -54,7 +54,8 @@ var (
 		// and leave to say no
 		"if that is alright", "if that is all right", "if that is ok", "if that is okay", "if that is fine",
 		"if that works", "if you do not mind", "if it is not too much bother", "only if it is not too much bother",
-		"if it is not too much trouble", "do you think", "for a bit", "for a while")
+		"if it is not too much trouble", "do you think", "for a bit", "for a while", "as well",
+		"while you are at it")
 	// plainer says formal, regional and roundabout phrases the plain way,
 	// anywhere in typed text: "i wish to pay" is "i want to pay", "could i
 	// trouble you for a latte" is "can i have a latte".
@@ -101,6 +102,12 @@ var (
 		{{"transaction", "history"}, {"payment", "history"}},
 		{{"share", "my"}, {"show", "my"}},
 		{{"whatve"}, {"what", "have"}},
+		{{"side", "of"}, {}},
+		{{"subscription", "the", "agent", "suggested"}, {"subscription"}},
+		{{"subscription", "the", "agent", "proposed"}, {"subscription"}},
+		{{"subscription", "you", "suggested"}, {"subscription"}},
+		{{"subscription", "you", "proposed"}, {"subscription"}},
+		{{"tip", "the", "agent", "asked", "for"}, {"tip"}},
 	}
 	// minding asks a command with its verb in -ing: "would you mind
 	// ordering me a latte" is "order me a latte".

@@ -53,6 +53,8 @@ func TestParseHedged(t *testing.T) {
 		{"I think so, yes", intent.AnswerYes},
 		{"yea thats right", intent.AnswerYes},
 		{"never mind the lattes", intent.OrderRemove},
+		{"approve the subscription as well", intent.SubscriptionApprove},
+		{"Approve the subscription the agent suggested.", intent.SubscriptionApprove},
 	} {
 		if got := p.Parse(tc.text); got.Intent != tc.intent {
 			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
