@@ -209,8 +209,13 @@ func (d *dialog) readChange() error {
 	if s.From == "" && s.Part > 0 && len(o.Lines) == 1 {
 		s.From = o.Lines[0].Item // "make one of them a cappuccino"
 	}
-	if s.From == "" && s.Times == 0 && s.Item != "" && s.Quantity == 0 && len(o.Lines) == 1 {
-		d.res.Slots.Quantity = o.Lines[0].Quantity // "make them americanos": as many as there were
+	if s.From == "" && s.Times == 0 && len(s.Items) == 0 && len(o.Lines) == 1 {
+		// the one line as it will stand: "make them americanos" keeps the count, "make it three" the thing
+		if s.Item != "" && s.Quantity == 0 {
+			d.res.Slots.Quantity = o.Lines[0].Quantity
+		} else if s.Item == "" && s.Class == "" && s.Quantity > 0 {
+			d.res.Slots.Item = o.Lines[0].Item
+		}
 	}
 	merchant, ok := wallet.MerchantOf(o.Payee)
 	if !ok || slices.ContainsFunc(o.Lines, func(l wallet.Line) bool { return l.Item == "" }) || s.Times == 0 && s.From == "" {

@@ -85,6 +85,8 @@ func (p *Parser) clause(res Result, typed bool) Result {
 			// talk, or a yes before or after the command ("go on then, I'll have a latte")
 		case found.Intent != None && sameReading(found, r):
 			// the command said twice ("help, how do I pay")
+		case found.Intent != None && cancels[found.Intent] && cancels[r.Intent] && p.mandateNamed(all) != "":
+			// "cancel that subscription, I don't want it": one end, said twice
 		case found.Intent == AnswerYes && asides[r.Intent]:
 			found = r
 		case found.Intent != None || !asides[r.Intent] && !(p.endsNamed(r, all) && quiet(parts, part)) &&
@@ -107,6 +109,9 @@ func (p *Parser) clause(res Result, typed bool) Result {
 	found.Text, found.Confidence = res.Text, min(found.Confidence, confidences[1])
 	return found
 }
+
+// cancels are the intents that end an order or a mandate.
+var cancels = map[string]bool{OrderCancel: true, SubscriptionCancel: true}
 
 // mandateNamed is the one kind of mandate words name, "tip" or
 // "subscription", when they name nothing of an order; else "".

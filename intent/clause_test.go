@@ -35,6 +35,7 @@ func TestParseClause(t *testing.T) {
 		{"the lights are on, freeze my wallet", intent.WalletFreeze},
 		{"I no longer want the lattes; cancel the order, please", intent.OrderCancel},
 		{"I don't need that subscription, please cancel it.", intent.SubscriptionCancel},
+		{"Cancel that subscription, I don't want it", intent.SubscriptionCancel},
 		{"the bill is too high, cancel it", intent.None},
 		{"set an alarm for 6:30", intent.None},
 		{"I lost my phone on the subway, lock my wallet right now", intent.WalletFreeze},

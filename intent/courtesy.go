@@ -38,7 +38,8 @@ var (
 		"would it be alright if we", "would it be too much trouble to", "could i maybe", "could i possibly",
 		"could i perhaps", "could we maybe", "could we possibly", "could we perhaps", "could you maybe",
 		"could you perhaps", "can i maybe", "can we maybe", "shall we", "shall we go ahead and", "shall i",
-		"why do not we", "why do not you", "how about we", "would you be so kind as to", "i think", "i suppose")
+		"why do not we", "why do not you", "how about we", "would you be so kind as to", "i think", "i suppose",
+		"you can", "you may")
 	// thanks close a sentence, one or more of them.
 	thanks = phraseList("thanks", "thank you", "thanks a lot", "thanks so much", "thank you so much",
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
@@ -55,7 +56,7 @@ var (
 		"if that is alright", "if that is all right", "if that is ok", "if that is okay", "if that is fine",
 		"if that works", "if you do not mind", "if it is not too much bother", "only if it is not too much bother",
 		"if it is not too much trouble", "do you think", "for a bit", "for a while", "as well",
-		"while you are at it")
+		"while you are at it", "as a thank you", "as a thanks", "as thanks")
 	// plainer says formal, regional and roundabout phrases the plain way,
 	// anywhere in typed text: "i wish to pay" is "i want to pay", "could i
 	// trouble you for a latte" is "can i have a latte".
@@ -129,7 +130,7 @@ var (
 		"reporting": "report", "activating": "activate", "putting": "put", "pulling": "pull", "taking": "take",
 		"throwing": "throw", "dropping": "drop", "scrapping": "scrap", "letting": "let", "flagging": "flag",
 		"accepting": "accept", "authorizing": "authorize", "authorising": "authorise", "settling": "settle",
-		"starting": "start", "stopping": "stop", "reminding": "remind", "sorting": "sort"}
+		"starting": "start", "stopping": "stop", "reminding": "remind", "sorting": "sort", "charging": "charge", "processing": "process"}
 )
 
 // commandVerbs are the verbs of verbs, as a command says them.

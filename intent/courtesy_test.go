@@ -55,6 +55,10 @@ func TestParseHedged(t *testing.T) {
 		{"never mind the lattes", intent.OrderRemove},
 		{"approve the subscription as well", intent.SubscriptionApprove},
 		{"Approve the subscription the agent suggested.", intent.SubscriptionApprove},
+		{"you can unlock the wallet again", intent.WalletUnfreeze},
+		{"just charge me", intent.PaymentAuthorize},
+		{"send 2 yuan to the developer as a thank you", intent.TipSend},
+		{"you can keep the change", intent.None},
 	} {
 		if got := p.Parse(tc.text); got.Intent != tc.intent {
 			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
