@@ -16,6 +16,9 @@ var (
 	// greetings open a sentence, one or more of them.
 	greetings = phraseList("hi", "hello", "hey", "hiya", "yo", "hi there", "hello there", "hey there",
 		"excuse me", "good morning", "good afternoon", "good evening", "one more thing", "quick question")
+	// helps open a request for help with a command: "help me buy a latte".
+	helps = phraseList("help me", "help me to", "please help me", "please help me to", "can you help me",
+		"could you help me", "can you help me to", "could you help me to")
 	// requests open a sentence after its greetings, once: what follows is
 	// the command.
 	requests = phraseList("could you", "could you please", "could you possibly", "could you kindly", "could you just",
@@ -104,6 +107,16 @@ var (
 		{{"share", "my"}, {"show", "my"}},
 		{{"whatve"}, {"what", "have"}},
 		{{"side", "of"}, {}},
+		{{"lock", "my", "money"}, {"lock", "my", "wallet"}},
+		{{"turn", "off", "it"}, {"turn", "it", "off"}},
+		{{"turn", "on", "it"}, {"turn", "it", "on"}},
+		{{"what", "this", "app", "can", "do"}, {"what", "can", "this", "app", "do"}},
+		{{"how", "to", "use"}, {"how", "do", "i", "use"}},
+		{{"record", "of", "my", "payment"}, {"payment", "history"}},
+		{{"records", "of", "my", "payments"}, {"payment", "history"}},
+		{{"what", "i", "buy"}, {"what", "did", "i", "buy"}},
+		{{"what", "i", "order"}, {"what", "did", "i", "order"}},
+		{{"i", "agree", "the"}, {"i", "approve", "the"}},
 		{{"subscription", "the", "agent", "suggested"}, {"subscription"}},
 		{{"subscription", "the", "agent", "proposed"}, {"subscription"}},
 		{{"subscription", "you", "suggested"}, {"subscription"}},
@@ -161,6 +174,8 @@ func dropCourtesy(words []string) []string {
 	if n := trimStart(words, minding); n > 0 && n < len(words) && verbs[words[n]] != "" {
 		words = append([]string{verbs[words[n]]}, words[n+1:]...)
 	} else if n := trimStart(words, requests); n > 0 && n < len(words) {
+		words = words[n:]
+	} else if n := trimStart(words, helps); n > 0 && n < len(words) && commandVerbs[words[n]] {
 		words = words[n:]
 	} else if len(words) > 1 && words[0] == "just" && commandVerbs[words[1]] {
 		words = words[1:] // "just pay": but "just a latte" is all the order

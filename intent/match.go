@@ -242,7 +242,7 @@ func (p *Parser) matchText(text string, typed bool) (Result, int32, []string) {
 		return res, -1, nil
 	}
 	if typed {
-		words = typedWords(words)
+		words = p.measured(typedWords(words))
 	}
 	if len(words) == 0 {
 		return res, -1, nil

@@ -1,0 +1,64 @@
+package intent
+
+import "slices"
+
+// People who write English as a second language count things with a
+// measure word and no "of" ("one cup latte", "one box eggs", "two
+// bunch banana"), or count the measure alone ("make it four cup"); they
+// leave out the "to" after "want" ("I want order a latte"); and they ask
+// with the question word where its answer goes ("the latte is how much",
+// "Luckin have what coffee"). Typed text is read the plain way: "one
+// latte", "make it four", "I want to order", "how much is the latte",
+// "what coffee does luckin have".
+
+// measureWords count a thing by its serving or its pack.
+var measureWords = wordSet("cup cups box boxes bunch bunches carton cartons piece pieces portion portions " +
+	"serving servings bottle bottles glass glasses pack packs")
+
+// askHave are the verbs a question asks what a shop has with.
+var askHave = map[string]string{"have": "have", "has": "have", "sell": "sell", "sells": "sell"}
+
+// measured returns typed words said the plain way, as above.
+func (p *Parser) measured(words []string) []string {
+	var out []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case measureWords[w] && !p.isName(w) && i > 0 && isCount(words[i-1]) && (i+1 == len(words) ||
+			!p.isName(words[i+1]) && words[i+1] != "of"):
+			continue // "four cup": the count alone; but "one bunch" names bananas
+		case measureWords[w] && i+1 < len(words) && p.isName(words[i+1]):
+			continue // "one cup latte": one latte
+		case w == "in" && i+1 < len(words) && p.isName(words[i+1]):
+			out = append(out, "at") // "three lattes in luckin"
+			continue
+		case w == "want" && i+1 < len(words) && commandVerbs[words[i+1]]:
+			out = append(out, w, "to") // "I want order"
+			continue
+		}
+		out = append(out, w)
+	}
+	return inSitu(out)
+}
+
+// isCount reports whether w is a number, in words or digits.
+func isCount(w string) bool {
+	_, ok := numberWords[w]
+	return ok || w != "" && w[0] >= '0' && w[0] <= '9'
+}
+
+// inSitu moves the question word of a question asked in place to its
+// front: "the latte is how much" is "how much is the latte", "luckin have
+// what coffee" is "what coffee does luckin have".
+func inSitu(words []string) []string {
+	n := len(words)
+	if n > 3 && words[n-3] == "is" && words[n-2] == "how" && words[n-1] == "much" {
+		return slices.Concat([]string{"how", "much", "is"}, words[:n-3])
+	}
+	for i := 1; i+1 < n; i++ {
+		if verb, ok := askHave[words[i]]; ok && words[i+1] == "what" {
+			return slices.Concat(words[i+1:], []string{"does"}, words[:i], []string{verb})
+		}
+	}
+	return words
+}
