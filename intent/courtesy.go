@@ -59,7 +59,8 @@ var (
 		"if that is alright", "if that is all right", "if that is ok", "if that is okay", "if that is fine",
 		"if that works", "if you do not mind", "if it is not too much bother", "only if it is not too much bother",
 		"if it is not too much trouble", "do you think", "for a bit", "for a while", "as well",
-		"while you are at it", "as a thank you", "as a thanks", "as thanks")
+		"while you are at it", "as a thank you", "as a thanks", "as thanks",
+		"first")
 	// plainer says formal, regional and roundabout phrases the plain way,
 	// anywhere in typed text: "i wish to pay" is "i want to pay", "could i
 	// trouble you for a latte" is "can i have a latte".
@@ -117,6 +118,8 @@ var (
 		{{"what", "i", "buy"}, {"what", "did", "i", "buy"}},
 		{{"what", "i", "order"}, {"what", "did", "i", "order"}},
 		{{"i", "agree", "the"}, {"i", "approve", "the"}},
+		{{"i", "take"}, {"i", "will", "take"}},
+		{{"pay", "money"}, {"pay"}},
 		{{"subscription", "the", "agent", "suggested"}, {"subscription"}},
 		{{"subscription", "the", "agent", "proposed"}, {"subscription"}},
 		{{"subscription", "you", "suggested"}, {"subscription"}},

@@ -24,7 +24,7 @@ func (p *Parser) measured(words []string) []string {
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		switch {
-		case measureWords[w] && !p.isName(w) && i > 0 && isCount(words[i-1]) && (i+1 == len(words) ||
+		case measureWords[w] && !p.isName(w) && i > 0 && (isCount(words[i-1]) || words[i-1] == "more") && (i+1 == len(words) ||
 			!p.isName(words[i+1]) && words[i+1] != "of"):
 			continue // "four cup": the count alone; but "one bunch" names bananas
 		case measureWords[w] && i+1 < len(words) && p.isName(words[i+1]):
