@@ -8,9 +8,8 @@ import (
 )
 
 // clauseBreak is what sets a clause of typed text apart: a comma, a
-// semicolon, a colon before a space (not the one of "6:30"), a dash,
-// a long dash,
-// dots, or the end of a sentence before the next.
+// semicolon, a colon before a space (not the one of "6:30"), a dash, short
+// or long, dots, or the end of a sentence before the next.
 var clauseBreak = regexp.MustCompile(`\s*(?:[,;—–]|:\s|\s-+\s|\.{2,}|…|[.?!]+\s)\s*`)
 
 // asides are the intents a clause may carry when the rest of its sentence

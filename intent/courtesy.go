@@ -146,7 +146,8 @@ var (
 		"reporting": "report", "activating": "activate", "putting": "put", "pulling": "pull", "taking": "take",
 		"throwing": "throw", "dropping": "drop", "scrapping": "scrap", "letting": "let", "flagging": "flag",
 		"accepting": "accept", "authorizing": "authorize", "authorising": "authorise", "settling": "settle",
-		"starting": "start", "stopping": "stop", "reminding": "remind", "sorting": "sort", "charging": "charge", "processing": "process"}
+		"starting": "start", "stopping": "stop", "reminding": "remind", "sorting": "sort", "charging": "charge",
+		"processing": "process"}
 )
 
 // commandVerbs are the verbs of verbs, as a command says them.

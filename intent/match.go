@@ -182,6 +182,13 @@ func (p *Parser) parse(text string, typed bool) Result {
 	return res
 }
 
+// read matches text whole. When nothing matches, speech is tried as
+// several things at once (cart.go) and as a thing not sold (unknown.go);
+// typed text is tried, in turn, as a correction (correct.go), several
+// things, a slip of the keys (spell.go), a thing not sold, a money command
+// in a clause of its own and a command among clauses of talk (clause.go),
+// a command with a tail (tail.go), a run-on (runon.go), an indirect
+// question (indirect.go), and last loosely (loose.go).
 func (p *Parser) read(text string, typed bool) Result {
 	res, words := p.parseWhole(text, typed)
 	if res.Intent != None || len(words) == 0 {

@@ -24,9 +24,8 @@ func (p *Parser) measured(words []string) []string {
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		switch {
-		case measureWords[w] && !p.isName(w) && i > 0 && (isCount(words[i-1]) || words[i-1] == "more") && (i+1 == len(words) ||
-			!p.isName(words[i+1]) && words[i+1] != "of"):
-			continue // "four cup": the count alone; but "one bunch" names bananas
+		case p.countsAlone(words, i):
+			continue // "four cup": the count alone
 		case measureWords[w] && i+1 < len(words) && p.isName(words[i+1]):
 			continue // "one cup latte": one latte
 		case w == "in" && i+1 < len(words) && p.isName(words[i+1]):
@@ -39,6 +38,17 @@ func (p *Parser) measured(words []string) []string {
 		out = append(out, w)
 	}
 	return inSitu(out)
+}
+
+// countsAlone reports whether words[i] is a measure word that only
+// follows a count: "four cup", "one more cup for my friend"; but "one
+// bunch" names bananas, and "two cups of latte" keeps its cups.
+func (p *Parser) countsAlone(words []string, i int) bool {
+	w := words[i]
+	if !measureWords[w] || p.isName(w) || i == 0 || !isCount(words[i-1]) && words[i-1] != "more" {
+		return false
+	}
+	return i+1 == len(words) || !p.isName(words[i+1]) && words[i+1] != "of"
 }
 
 // isCount reports whether w is a number, in words or digits.
