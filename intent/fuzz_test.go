@@ -17,7 +17,8 @@ func FuzzParse(f *testing.F) {
 	for _, text := range outOfDomain {
 		f.Add(text)
 	}
-	for _, text := range []string{"um pay", "tip the developer ¥.5", "12,000.5", "k'f'c", "what’s", "\xff\xfe pay"} {
+	for _, text := range []string{"um pay", "tip the developer ¥.5", "12,000.5", "k'f'c", "what’s", "\xff\xfe pay",
+		"latte two kfc", "one cup latte one cup latte", "three. no, four.", "cancle teh ordr pls lol"} {
 		f.Add(text)
 	}
 	p := MustDefaultParser(f)
@@ -39,7 +40,9 @@ func FuzzParse(f *testing.F) {
 		if got.Intent != intent.None && (got.Confidence <= 0 || got.Confidence > intent.FullMatch) {
 			t.Errorf("Parse(%q) confidence %v out of range", text, got.Confidence)
 		}
-		if got.Slots.Amount < 0 || got.Slots.Quantity < 0 || got.Slots.Quantity > 99 {
+		// a count is read up to 999, so that the dialog can say the limit
+		// of 99 ("Up to 99 of one item") rather than not understand
+		if got.Slots.Amount < 0 || got.Slots.Quantity < 0 || got.Slots.Quantity > 999 {
 			t.Errorf("Parse(%q) slots %+v out of range", text, got.Slots)
 		}
 		if sp := p.ParseSpeech(text); intent.MovesMoney(sp.Intent) && sp.Confidence != intent.FullMatch {
