@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/voicepay/voicepay/intent"
 )
 
 // key is one setting: its dotted name and how to set it from text.
@@ -163,7 +165,7 @@ func suggest(name string) string {
 	// length of what was written.
 	best, bestDist := "", min(3, len(lower)/2)+1
 	for _, cand := range append(Keys(), sections...) {
-		if d := distance(lower, cand); d < bestDist {
+		if d := intent.Slips(lower, cand, bestDist-1); d < bestDist {
 			best, bestDist = cand, d
 		}
 	}
@@ -171,25 +173,4 @@ func suggest(name string) string {
 		return ""
 	}
 	return "did you mean " + best + "?"
-}
-
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -65,7 +65,7 @@ func (p *Parser) nearest(w string) string {
 		if len(v) < minSpellLen-1 || abs(len(v)-len(w)) > limit || !sameStart(v, w) {
 			continue
 		}
-		switch d := slips(w, v, limit); {
+		switch d := Slips(w, v, limit); {
 		case d < bestDist:
 			best, bestDist, ties = v, d, 1
 		case d == bestDist:
@@ -84,10 +84,10 @@ func sameStart(a, b string) bool {
 	return a[0] == b[0] || len(a) > 1 && len(b) > 1 && a[0] == b[1] && a[1] == b[0]
 }
 
-// slips is the number of slips between a and b (an edit distance that
-// counts two letters swapped as one), or limit+1 when it is more than
-// limit.
-func slips(a, b string, limit int) int {
+// Slips is the number of slips of the keys between a and b (an edit
+// distance that counts two letters swapped as one), or limit+1 when it is
+// more than limit.
+func Slips(a, b string, limit int) int {
 	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
