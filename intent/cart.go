@@ -79,13 +79,6 @@ func (p *Parser) joinCounts(text string) string {
 	return strings.Join(parts, ", ")
 }
 
-// isName reports whether w is a word of the name of a merchant, an item
-// or a payee.
-func (p *Parser) isName(w string) bool {
-	id, ok := p.vocab[w]
-	return ok && p.names[id]
-}
-
 // cartReading is a cart as its parts are read.
 type cartReading struct {
 	lines      []cartLine

@@ -143,8 +143,7 @@ func (p *Parser) saysSomething(w string) bool {
 	if _, ok := numberWords[w]; ok && w != "one" || keyWords[w] || quantityWords[w] || w[0] >= '0' && w[0] <= '9' {
 		return true
 	}
-	id, ok := p.vocab[w]
-	return ok && p.names[id]
+	return p.isName(w)
 }
 
 // maxTalkWords is the most words of a clause of talk around a command

@@ -118,11 +118,18 @@ func (p *Parser) loose(res Result, words []string) Result {
 // namesObject reports whether words name what voicepay acts on.
 func (p *Parser) namesObject(words []string) bool {
 	for _, w := range words {
-		if id, ok := p.vocab[w]; objectWords[w] || ok && p.names[id] {
+		if objectWords[w] || p.isName(w) {
 			return true
 		}
 	}
 	return false
+}
+
+// isName reports whether w is a word of the name of a merchant, an item
+// or a payee.
+func (p *Parser) isName(w string) bool {
+	id, ok := p.vocab[w]
+	return ok && p.names[id]
 }
 
 // nameWords are the ids of the words of the names of merchants, items and
