@@ -158,18 +158,23 @@ var holdBack = wordSet("not no never nothing nobody wait hold maybe perhaps late
 	"when whenever before after until whether or said says told tell tells asked ask asks should might must " +
 	"but")
 
-// moneyClause reads typed text whose one command moves money, said in
-// full in a clause of its own, when every other clause is a yes or a few
-// words of talk that say nothing to do, and nothing in the sentence holds
-// it back: "pay now please, I'm in a rush", "yep, that's the one, confirm
-// it". The command is a complete match of its clause, so it keeps its
-// confidence.
+// moneyClause reads typed text whose one command moves money or ends
+// something, said in full in a clause of its own, when every other clause
+// is a yes or a few words of talk that say nothing to do, and nothing in
+// the sentence holds it back: "pay now please, I'm in a rush", "yep,
+// that's the one, confirm it", "cancel that please, my bus is here". A
+// command that moves money is a complete match of its clause, so it keeps
+// its confidence. What ends something must come before the talk, where
+// "it" cannot be the talk's: "the bill is too high, cancel it" cancels
+// nothing.
 func (p *Parser) moneyClause(res Result) Result {
 	parts := clauseBreak.Split(res.Text, 8)
 	if len(parts) < 2 || len(parts) > 4 {
 		return res
 	}
-	found, talk := Result{Intent: None}, false
+	// before: talk came before the command, where "it" in the command may
+	// be the talk's ("the bill is too high, cancel it")
+	found, talk, before := Result{Intent: None}, false, false
 	for _, part := range parts {
 		words := normalize(part)
 		if len(words) == 0 {
@@ -186,21 +191,24 @@ func (p *Parser) moneyClause(res Result) Result {
 			if found.Intent == None {
 				found = r // a yes said twice over ("looks good, go ahead") is a yes
 			}
-		case MovesMoney(r.Intent):
+		case MovesMoney(r.Intent) || ends[r.Intent]:
 			if r.Confidence < FullMatch || len(words) < 2 || found.Intent != None && found.Intent != AnswerYes &&
 				!sameReading(found, r) {
 				return res // a bare "confirm" may be a word of the talk: "confirm, the meeting is at three"
 			}
-			found = r
+			found, before = r, talk
 		case r.Intent != None || len(words) > maxTalkWords || slices.ContainsFunc(words, p.saysSomething):
 			return res // another command, or talk of something else ("great, confirm the meeting")
 		default:
 			talk = true
 		}
 	}
-	if found.Intent == None || found.Intent == AnswerYes && talk {
-		return res // "yes, I love that song" confirms nothing
+	if found.Intent == None || found.Intent == AnswerYes && talk || ends[found.Intent] && before {
+		return res // "yes, I love that song" confirms nothing, "my bus is here, cancel it" cancels nothing
 	}
 	found.Text = res.Text
+	if ends[found.Intent] {
+		found.Confidence = min(found.Confidence, confidences[1]) // what ends is read from a part, as clause reads it
+	}
 	return found
 }

@@ -37,6 +37,10 @@ func TestParseClause(t *testing.T) {
 		{"I don't need that subscription, please cancel it.", intent.SubscriptionCancel},
 		{"Cancel that subscription, I don't want it", intent.SubscriptionCancel},
 		{"the bill is too high, cancel it", intent.None},
+		// what ends, said first and in full, with a reason after it
+		{"cancel that please, my bus is here", intent.OrderCancel},
+		{"stop the payments please, my son has the phone", intent.PaymentDisable},
+		{"my bus is here, cancel it", intent.None},
 		{"set an alarm for 6:30", intent.None},
 		{"I lost my phone on the subway, lock my wallet right now", intent.WalletFreeze},
 		{"I have changed my mind; I would like a coconut latte instead of the plain latte", intent.None},
