@@ -14,7 +14,8 @@ import (
 // way, never its middle, and a sentence of courtesy alone is nothing.
 var (
 	// greetings open a sentence, one or more of them.
-	greetings = phraseList("hi", "hello", "hey", "hiya", "yo", "hi there", "hello there", "hey there",
+	greetings = phraseList("hi", "hello", "hey", "hiya", "yo", "hi there", "hello there", "hey there", "hello dear",
+		"hi dear", "dear",
 		"excuse me", "good morning", "good afternoon", "good evening", "one more thing", "quick question")
 	// helps open a request for help with a command: "help me buy a latte".
 	helps = phraseList("help me", "help me to", "please help me", "please help me to", "can you help me",
@@ -48,7 +49,8 @@ var (
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
 		"appreciate it", "i appreciate it", "if possible", "if you can", "if you could", "when you can",
 		"when you get a chance", "for me", "and thanks", "and thank you",
-		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude", "if you please", "please and thanks",
+		"mate", "thanks mate", "cheers mate", "buddy", "pal", "dude", "dear", "thank you dear", "thanks dear",
+		"my dear", "love", "thanks love", "hun", "if you please", "please and thanks",
 		"please and thank you", "ta", "na", "would you", "would ya", "will you", "do the needful",
 		"and do the needful", "and revert",
 		// and when, said of now
@@ -64,7 +66,7 @@ var (
 	// plainer says formal, regional and roundabout phrases the plain way,
 	// anywhere in typed text: "i wish to pay" is "i want to pay", "could i
 	// trouble you for a latte" is "can i have a latte".
-	plainer = [][2][]string{
+	plainer = append([][2][]string{
 		{{"i", "think", "so"}, {"yes"}},
 		{{"i", "suppose", "so"}, {"yes"}},
 		{{"i", "wish", "to"}, {"i", "want", "to"}},
@@ -89,6 +91,8 @@ var (
 		{{"stop", "paying", "by", "voice"}, {"turn", "off", "voice", "payments"}},
 		{{"off", "paying", "by", "voice"}, {"off", "voice", "payments"}},
 		{{"on", "paying", "by", "voice"}, {"on", "voice", "payments"}},
+		{{"voice", "paying"}, {"voice", "payments"}},
+		{{"the", "paying"}, {"voice", "payments"}},
 		{{"i", "am", "going", "to", "go", "ahead", "and"}, {}},
 		{{"do", "you", "reckon"}, {"do", "you", "think"}},
 		{{"i", "reckon"}, {}},
@@ -125,7 +129,7 @@ var (
 		{{"subscription", "you", "suggested"}, {"subscription"}},
 		{{"subscription", "you", "proposed"}, {"subscription"}},
 		{{"tip", "the", "agent", "asked", "for"}, {"tip"}},
-	}
+	}, slices.Concat(mandateAsked(), payingByVoice())...)
 	// minding asks a command with its verb in -ing: "would you mind
 	// ordering me a latte" is "order me a latte".
 	minding = phraseList("would you mind", "do you mind", "would you mind please", "mind", "any chance of")
@@ -149,6 +153,41 @@ var (
 		"starting": "start", "stopping": "stop", "reminding": "remind", "sorting": "sort", "charging": "charge",
 		"processing": "process"}
 )
+
+// mandateAsked says a tip or a subscription with who asked for it the
+// plain way: "the subscription that the agent proposed", "that tip it asked
+// me about" are "the subscription", "the tip".
+func mandateAsked() [][2][]string {
+	var out [][2][]string
+	for _, m := range []string{"tip", "subscription", "tips", "subscriptions"} {
+		for _, d := range []string{"that", "this", "those"} {
+			out = append(out, [2][]string{{d, m}, {"the", m}})
+		}
+		for _, who := range []string{"the agent", "the assistant", "the ai", "the app", "you", "it", "they"} {
+			for _, asked := range []string{"asked for", "asked about", "asked me for", "asked me about", "asked me",
+				"proposed", "suggested", "wanted", "wants", "requested", "sent", "sent me", "mentioned",
+				"put forward", "came up with", "is asking for", "was asking for", "is asking about"} {
+				for _, rel := range []string{"", "that ", "which "} {
+					out = append(out, [2][]string{strings.Fields(m + " " + rel + who + " " + asked), {m}})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// payingByVoice says "switch paying by voice on" the plain way, "switch
+// voice payments on", after the verbs that turn payments on or off; "start
+// paying by voice" stays as it is.
+func payingByVoice() [][2][]string {
+	var out [][2][]string
+	for _, v := range []string{"switch", "turn", "disable", "enable", "activate", "deactivate", "stop"} {
+		for _, how := range []string{"paying by voice", "paying with my voice", "paying with voice"} {
+			out = append(out, [2][]string{strings.Fields(v + " " + how), {v, "voice", "payments"}})
+		}
+	}
+	return out
+}
 
 // commandVerbs are the verbs of verbs, as a command says them.
 var commandVerbs = func() map[string]bool {
@@ -228,8 +267,8 @@ func trimEnd(words []string, list [][]string) int {
 }
 
 // typedWords are the words of typed text that its command is read from:
-// without hesitations and the courtesy at its edges, formal phrases said
-// plainly.
+// without hesitations and the courtesy at its edges, words said twice said
+// once, formal phrases said plainly.
 func typedWords(words []string) []string {
-	return dropCourtesy(plain(dropHesitations(words)))
+	return dropCourtesy(plain(mended(dropHesitations(words))))
 }

@@ -1,0 +1,42 @@
+package intent
+
+import "slices"
+
+// Typed text, and dictated text above all, carries words said twice ("can
+// you can you pay", "confirm confirm") and words a keyboard split ("un
+// freeze my wallet"). Both are read as said once, whole.
+
+// unSplit are the words that a split "un" joins back into.
+var unSplit = map[string]bool{"freeze": true, "lock": true, "subscribe": true, "block": true, "do": true}
+
+// mended returns words with "un" joined to the word after it where they
+// make one of unSplit's words, and with a word or two said twice in a row
+// said once. Numbers, "please" and the words that say what to do are kept
+// as they are: "two two" is no slip to mend, and "pay pay" or "please
+// please pay" is not said plainly enough to act on.
+func mended(words []string) []string {
+	var out []string
+	for i := 0; i < len(words); i++ {
+		if words[i] == "un" && i+1 < len(words) && unSplit[words[i+1]] {
+			out = append(out, "un"+words[i+1])
+			i++
+			continue
+		}
+		out = append(out, words[i])
+	}
+	for n := 1; n <= 2; n++ {
+		for i := 0; i+2*n <= len(out); i++ {
+			if slices.Equal(out[i:i+n], out[i+n:i+2*n]) && !slices.ContainsFunc(out[i:i+n], kept) {
+				out = slices.Delete(out, i+n, i+2*n)
+				i--
+			}
+		}
+	}
+	return out
+}
+
+// kept reports whether w, said twice, stays said twice.
+func kept(w string) bool {
+	_, number := numberWords[w]
+	return number || keyWords[w] || w == "please" || w != "" && w[0] >= '0' && w[0] <= '9'
+}
