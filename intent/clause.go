@@ -180,7 +180,7 @@ func (p *Parser) moneyClause(res Result) Result {
 		if len(words) == 0 {
 			continue
 		}
-		for _, w := range words {
+		for _, w := range plain(words) { // "the tip the agent asked for" is "the tip", said by no one else
 			if holdBack[w] {
 				return res
 			}

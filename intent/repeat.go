@@ -3,8 +3,9 @@ package intent
 import "slices"
 
 // Typed text, and dictated text above all, carries words said twice ("can
-// you can you pay", "confirm confirm") and words a keyboard split ("un
-// freeze my wallet"). Both are read as said once, whole.
+// you can you pay", "confirm confirm"), words a keyboard split ("un
+// freeze my wallet") and "by" for "buy" ("by me a latte"). All are read as
+// meant.
 
 // unSplit are the words that a split "un" joins back into.
 var unSplit = map[string]bool{"freeze": true, "lock": true, "subscribe": true, "block": true, "do": true}
@@ -17,6 +18,10 @@ var unSplit = map[string]bool{"freeze": true, "lock": true, "subscribe": true, "
 func mended(words []string) []string {
 	var out []string
 	for i := 0; i < len(words); i++ {
+		if buyMeant(words, i) {
+			out = append(out, "buy")
+			continue
+		}
 		if words[i] == "un" && i+1 < len(words) && unSplit[words[i+1]] {
 			out = append(out, "un"+words[i+1])
 			i++
@@ -39,4 +44,19 @@ func mended(words []string) []string {
 func kept(w string) bool {
 	_, number := numberWords[w]
 	return number || keyWords[w] || w == "please" || w != "" && w[0] >= '0' && w[0] <= '9'
+}
+
+// buyMeant reports whether words[i] is "by" meaning "buy": first, before
+// what is bought ("by me a latte", "by two lattes"), or after "i" or "to"
+// ("what did i by", "i want to by a coke"). "by the way" stays.
+func buyMeant(words []string, i int) bool {
+	if words[i] != "by" || i+1 >= len(words) {
+		return false
+	}
+	if i > 0 {
+		return words[i-1] == "i" || words[i-1] == "to"
+	}
+	next := words[i+1]
+	_, number := numberWords[next]
+	return number || next == "me" || next == "us" || next == "a" || next == "an" || next == "some" || next == "to"
 }
