@@ -69,6 +69,9 @@ func (p *Parser) clause(res Result, typed bool) Result {
 	if !typed || len(parts) < 2 || len(parts) > 6 {
 		return res
 	}
+	if r := p.clauseRun(res, parts); r.Intent != None {
+		return r
+	}
 	found, all := res, plain(normalize(res.Text))
 	for _, part := range parts {
 		words := normalize(part)
@@ -108,6 +111,35 @@ func (p *Parser) clause(res Result, typed bool) Result {
 	found.Text, found.Confidence = res.Text, min(found.Confidence, confidences[1])
 	return found
 }
+
+// clauseRun reads typed text whose order of several things runs over
+// several clauses at its start or its end, and whose other clauses are
+// talk: "I need milk, eggs and bananas from Hema, it's for the weekend".
+// The talk asks for nothing else and tells no condition.
+func (p *Parser) clauseRun(res Result, parts []string) Result {
+	none := func(parts []string) bool {
+		for _, part := range parts {
+			words := normalize(part)
+			if len(words) > 0 && conditions[words[0]] || p.parse(part, true).Intent != None {
+				return false
+			}
+		}
+		return true
+	}
+	for k := len(parts) - 1; k >= 2; k-- {
+		for _, run := range [][2][]string{{parts[:k], parts[k:]}, {parts[len(parts)-k:], parts[:len(parts)-k]}} {
+			r := p.parse(strings.Join(run[0], ", "), true)
+			if clauseRuns[r.Intent] && len(r.Slots.Items) > 1 && r.Confidence > confidences[MaxSkips] && none(run[1]) {
+				r.Text, r.Confidence = res.Text, min(r.Confidence, confidences[1])
+				return r
+			}
+		}
+	}
+	return res
+}
+
+// clauseRuns are the intents clauseRun reads.
+var clauseRuns = map[string]bool{OrderCreate: true, OrderModify: true, OrderAdd: true}
 
 // cancels are the intents that end an order or a mandate.
 var cancels = map[string]bool{OrderCancel: true, SubscriptionCancel: true}

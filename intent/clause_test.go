@@ -41,6 +41,9 @@ func TestParseClause(t *testing.T) {
 		{"cancel that please, my bus is here", intent.OrderCancel},
 		{"stop the payments please, my son has the phone", intent.PaymentDisable},
 		{"my bus is here, cancel it", intent.None},
+		// an order of several things over several clauses, with talk after it
+		{"I need milk, eggs and bananas from Hema, it's for the weekend", intent.OrderCreate},
+		{"a zinger, fries and a coke, if it's still open", intent.None},
 		{"set an alarm for 6:30", intent.None},
 		{"I lost my phone on the subway, lock my wallet right now", intent.WalletFreeze},
 		{"I have changed my mind; I would like a coconut latte instead of the plain latte", intent.None},

@@ -43,7 +43,8 @@ var (
 		"could i perhaps", "could we maybe", "could we possibly", "could we perhaps", "could you maybe",
 		"could you perhaps", "can i maybe", "can we maybe", "shall we", "shall we go ahead and", "shall i",
 		"why do not we", "why do not you", "how about we", "would you be so kind as to", "i think", "i suppose",
-		"you can", "you may")
+		"you can", "you may", "be a dear and", "could you be a dear and", "would you be a dear and", "be a love and",
+		"could you be a love and")
 	// thanks close a sentence, one or more of them.
 	thanks = phraseList("thanks", "thank you", "thanks a lot", "thanks so much", "thank you so much",
 		"thank you very much", "many thanks", "cheers", "thanks in advance", "much appreciated",
@@ -92,8 +93,10 @@ var (
 		{{"off", "paying", "by", "voice"}, {"off", "voice", "payments"}},
 		{{"on", "paying", "by", "voice"}, {"on", "voice", "payments"}},
 		{{"voice", "paying"}, {"voice", "payments"}},
+		{{"fetch", "me"}, {"get", "me"}},
+		{{"fetch", "us"}, {"get", "us"}},
 		{{"payments", "by", "voice"}, {"voice", "payments"}},
-		{{"just", "the", "one"}, {"just", "one"}},
+		{{"it", "just", "the", "one"}, {"it", "one"}},
 		{{"i", "would", "like", "to", "see"}, {"show", "me"}},
 		{{"i", "want", "to", "see"}, {"show", "me"}},
 		{{"can", "i", "see"}, {"show", "me"}},
