@@ -39,9 +39,10 @@ const phraseDir = "../testdata/phrases"
 // corpus grows by sentences written afresh (chat.yaml and formal.yaml
 // took it from 99% to 97%, assistant.yaml, regional.yaml and plain.yaml
 // to 95%, conversations.yaml to 94%, hurried.yaml, indirect.yaml and
-// onthego.yaml to 91%, everyone.yaml and secondlanguage.yaml to 90%), it
-// is set anew by the same rule.
-const corpusFloor = 0.90
+// onthego.yaml to 91%, everyone.yaml and secondlanguage.yaml to 90%,
+// crowd.yaml, dictated.yaml and chatty.yaml to 88%), it is set anew by the
+// same rule.
+const corpusFloor = 0.88
 
 // corpusTarget is where the floor is headed: at least 98% of in-domain
 // sentences give the right intent and slots in their state.
