@@ -23,7 +23,12 @@ const (
 	DefaultLanguageWeight = 3.0
 	DefaultTopN           = 8
 	DefaultNoiseFloor     = -57.0
-	DefaultMaxGrammars    = 16
+	// DefaultDenoise lowers steady noise by at most 10 dB. Measured on the
+	// broad fixture set, a least gain of 0.2 heard one more command in
+	// noise, but 4 points fewer out-of-domain clips in noise as nothing and
+	// one more as money; 0.4 heard 14 fewer commands in noise.
+	DefaultDenoise     = 0.3
+	DefaultMaxGrammars = 16
 	// DefaultMaxActive caps the HMMs the search keeps per frame. The wide
 	// beams keep every first word of the grammar alive through the quiet
 	// before speech; on the fixtures this cap took about 7% off decoding
@@ -129,6 +134,11 @@ type Config struct {
 	// added to all audio before decoding (see noise.go). -140 or lower adds
 	// none. Default: DefaultNoiseFloor.
 	NoiseFloor float64
+	// Denoise is the least gain, in (0, 1), of the filter that lowers
+	// steady noise before each whole utterance is decoded (see
+	// denoise.go): the most it lowers the noise by. 1 or more turns it
+	// off. Default: DefaultDenoise.
+	Denoise float64
 
 	// Search beams, language weight, Gaussians per frame and the most HMMs
 	// active per frame, as pocketsphinx's -beam, -wbeam, -pbeam, -lw,
@@ -156,6 +166,7 @@ func (c *Config) setDefaults() {
 		}
 	}
 	or(&c.NoiseFloor, DefaultNoiseFloor)
+	or(&c.Denoise, DefaultDenoise)
 	or(&c.Margin, DefaultMargin)
 	or(&c.Beam, DefaultBeam)
 	or(&c.WordBeam, DefaultWordBeam)

@@ -126,6 +126,7 @@ type Recognizer struct {
 	added    map[string]bool
 	garbage  map[string]bool // words with a garbage pseudo-word
 	floor    noiseFloor
+	den      *denoiser
 }
 
 // New loads the model and the grammar of cfg.
@@ -153,7 +154,7 @@ func New(cfg Config) (*Recognizer, error) {
 	r := &Recognizer{
 		cfg: cfg, dec: dec, turn: make(chan struct{}, 1),
 		added: map[string]bool{}, garbage: map[string]bool{}, grammars: map[string][]string{},
-		floor: newNoiseFloor(cfg.NoiseFloor),
+		floor: newNoiseFloor(cfg.NoiseFloor), den: newDenoiser(cfg.Denoise),
 	}
 	r.turn <- struct{}{}
 	for _, p := range Phones {
@@ -382,6 +383,7 @@ func (r *Recognizer) decodeWhole(ctx context.Context, samples []int16, partial b
 	}
 	defer r.release()
 	start := time.Now()
+	samples = r.den.denoise(samples)
 	if err := r.decode(samples); err != nil {
 		return Result{}, fmt.Errorf("sphinx: %w", err)
 	}
