@@ -179,8 +179,10 @@ func (p *Parser) saysSomething(w string) bool {
 }
 
 // maxTalkWords is the most words of a clause of talk around a command
-// that moves money.
-const maxTalkWords = 6
+// that moves money; maxReasonWords of one after it, a reason given once
+// the command is said ("tip the developer five yuan, the app has saved
+// me so much time").
+const maxTalkWords, maxReasonWords = 6, 10
 
 // holdBack are words that, anywhere in a sentence, keep a command that
 // moves money from being read out of one of its clauses: a negation, a
@@ -229,7 +231,8 @@ func (p *Parser) moneyClause(res Result) Result {
 				return res // a bare "confirm" may be a word of the talk: "confirm, the meeting is at three"
 			}
 			found, before = r, talk
-		case r.Intent != None || len(words) > maxTalkWords || slices.ContainsFunc(words, p.saysSomething):
+		case r.Intent != None || len(words) > maxTalkWords && (found.Intent == None || len(words) > maxReasonWords) ||
+			slices.ContainsFunc(words, p.saysSomething):
 			return res // another command, or talk of something else ("great, confirm the meeting")
 		default:
 			talk = true

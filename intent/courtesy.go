@@ -56,7 +56,8 @@ var (
 		"and do the needful", "and revert",
 		// and when, said of now
 		"for the time being", "for now", "right now", "at once", "right away", "immediately",
-		"as soon as possible", "asap", "straight away", "at once please", "from now on", "already", "real quick", "then", "these days", "so far",
+		"as soon as possible", "asap", "straight away", "at once please", "at the moment", "delivered",
+		"delivered please", "from now on", "already", "real quick", "then", "these days", "so far",
 		"looking like",
 		// and leave to say no
 		"if that is alright", "if that is all right", "if that is ok", "if that is okay", "if that is fine",
@@ -94,6 +95,11 @@ var (
 		{{"on", "paying", "by", "voice"}, {"on", "voice", "payments"}},
 		{{"voice", "paying"}, {"voice", "payments"}},
 		{{"fetch", "me"}, {"get", "me"}},
+		{{"subscription", "thing"}, {"subscription"}},
+		{{"tip", "thing"}, {"tip"}},
+		{{"can", "we", "do"}, {"can", "we", "have"}},
+		{{"could", "we", "do"}, {"could", "we", "have"}},
+		{{"what", "coffee", "you", "got"}, {"what", "coffee", "do", "you", "have"}},
 		{{"fetch", "us"}, {"get", "us"}},
 		{{"payments", "by", "voice"}, {"voice", "payments"}},
 		{{"it", "just", "the", "one"}, {"it", "one"}},
@@ -193,13 +199,13 @@ func mandateAsked() [][2][]string {
 	return out
 }
 
-// payingByVoice says "switch paying by voice on" the plain way, "switch
-// voice payments on", after the verbs that turn payments on or off; "start
-// paying by voice" stays as it is.
+// payingByVoice says "switch paying by voice on" and "enable paying" the
+// plain way, "switch voice payments on", after the verbs that turn
+// payments on or off; "start paying by voice" stays as it is.
 func payingByVoice() [][2][]string {
 	var out [][2][]string
 	for _, v := range []string{"switch", "turn", "disable", "enable", "activate", "deactivate", "stop"} {
-		for _, how := range []string{"paying by voice", "paying with my voice", "paying with voice"} {
+		for _, how := range []string{"paying by voice", "paying with my voice", "paying with voice", "paying"} {
 			out = append(out, [2][]string{strings.Fields(v + " " + how), {v, "voice", "payments"}})
 		}
 	}
@@ -251,16 +257,31 @@ func dropCourtesy(words []string) []string {
 }
 
 // plain rewrites the formal phrases of words the plain way (see plainer).
+// What one rule leaves may start another ("that subscription thing it
+// suggested" is "the subscription thing it suggested", then "the
+// subscription"): each place is read again, a few times at most.
 func plain(words []string) []string {
 	for i := 0; i < len(words); i++ {
-		for _, r := range plainer {
-			if from, to := r[0], r[1]; i+len(from) <= len(words) && slices.Equal(words[i:i+len(from)], from) {
-				words = slices.Concat(words[:i:i], to, words[i+len(from):])
+		for range 4 {
+			out, ok := plainAt(words, i)
+			if !ok {
 				break
 			}
+			words = out
 		}
 	}
 	return words
+}
+
+// plainAt rewrites the phrase of plainer at words[i], and reports whether
+// there was one.
+func plainAt(words []string, i int) ([]string, bool) {
+	for _, r := range plainer {
+		if from, to := r[0], r[1]; i+len(from) <= len(words) && slices.Equal(words[i:i+len(from)], from) {
+			return slices.Concat(words[:i:i], to, words[i+len(from):]), true
+		}
+	}
+	return words, false
 }
 
 // trimStart is the length of the phrase of list that words start with, or 0.

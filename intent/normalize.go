@@ -68,6 +68,8 @@ var contractions = map[string][]string{
 	"whatd": {"what", "did"},
 	"muchs": {"much", "is"},
 	"sub":   {"subscription"},
+	"n":     {"and"},
+	"wk":    {"week"},
 	"subs":  {"subscriptions"},
 }
 

@@ -1,6 +1,9 @@
 package intent
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // People typing fast slip a key: "capuccino", "cancle the order", "show my
 // payment histroy". A typed word that no template knows, and that one
@@ -55,27 +58,42 @@ func (p *Parser) spell(words []string) ([]string, bool) {
 }
 
 // nearest is the one word of the templates that w is a slip of, or "".
+// A word and its plural are one word: "lattee" is a slip of "latte" and
+// of "lattes", and reads as "latte", as it does not end in s.
 func (p *Parser) nearest(w string) string {
 	limit := 1
 	if len(w) > maxOneSlip {
 		limit = 2
 	}
-	best, bestDist, ties := "", limit+1, 0
+	var best []string
+	bestDist := limit + 1
 	for v := range p.vocab {
 		if len(v) < minSpellLen-1 || abs(len(v)-len(w)) > limit || !sameStart(v, w) {
 			continue
 		}
 		switch d := Slips(w, v, limit); {
 		case d < bestDist:
-			best, bestDist, ties = v, d, 1
+			best, bestDist = []string{v}, d
 		case d == bestDist:
-			ties++
+			best = append(best, v)
 		}
 	}
-	if ties != 1 {
-		return ""
+	switch {
+	case len(best) == 1:
+		return best[0]
+	case len(best) == 2 && plurals(best[0], best[1]):
+		slices.SortFunc(best, func(a, b string) int { return len(a) - len(b) })
+		if strings.HasSuffix(w, "s") {
+			return best[1]
+		}
+		return best[0]
 	}
-	return best
+	return ""
+}
+
+// plurals reports whether a and b are a word and its plural in s.
+func plurals(a, b string) bool {
+	return a+"s" == b || b+"s" == a
 }
 
 // sameStart reports whether a and b start with the same letter, or with

@@ -1,0 +1,69 @@
+package intent
+
+import (
+	"slices"
+	"strings"
+)
+
+// Typed in a hurry, an order or a question is a fragment: the shop named
+// before or after what is bought with no "from" ("2 lattes luckin", "kfc 1
+// zinger 1 coke"), or a thing with what is asked of it after ("fries how
+// much", "coconut latte price?", "drinks list"). fragment reads such typed text as the
+// sentence it stands for; it never reads money.
+
+// thingAsks are the words after a thing that ask its price, or what
+// there is of it.
+var thingAsks = phraseList("price", "prices", "how much", "cost", "how much is it", "how much are they",
+	"list", "menu", "options")
+
+// fragment reads words as an order with its shop named bare at one end,
+// or as the question asked of the thing named before thingAsks.
+func (p *Parser) fragment(res Result, words []string) Result {
+	for len(words) > 1 && words[len(words)-1] == "please" {
+		words = words[:len(words)-1]
+	}
+	if n := trimEnd(words, thingAsks); n > 0 && n < len(words) {
+		r := p.parse(strings.Join(words[:len(words)-n], " "), true)
+		if r.Intent == OrderCreate && r.Confidence > confidences[MaxSkips] && len(r.Slots.Items) == 0 &&
+			(r.Slots.Item != "" || r.Slots.Class != "") {
+			r.Intent = CatalogQuery
+			r.Slots = Slots{Merchant: r.Slots.Merchant, Item: r.Slots.Item, Class: r.Slots.Class}
+			r.Text, r.Confidence = res.Text, min(r.Confidence, confidences[1])
+			return r
+		}
+		return res
+	}
+	for _, m := range p.merchantPhrases() {
+		var rest []string
+		switch {
+		case len(words) > len(m) && slices.Equal(words[:len(m)], m):
+			rest = words[len(m):]
+		case len(words) > len(m) && slices.Equal(words[len(words)-len(m):], m):
+			rest = words[:len(words)-len(m)]
+		default:
+			continue
+		}
+		if last := rest[len(rest)-1]; last == "from" || last == "at" || rest[0] == "from" || rest[0] == "at" {
+			continue
+		}
+		r := p.parse(strings.Join(slices.Concat(rest, []string{"from"}, m), " "), true)
+		if (r.Intent == OrderCreate || r.Intent == OrderAdd) && r.Confidence > confidences[MaxSkips] {
+			r.Text, r.Confidence = res.Text, min(r.Confidence, confidences[1])
+			return r
+		}
+	}
+	return res
+}
+
+// merchantPhrases are the ways the catalog names its merchants.
+func (p *Parser) merchantPhrases() [][]string {
+	var out [][]string
+	for _, l := range p.lists {
+		if l.slot == slotMerchant {
+			for _, ph := range l.phrases {
+				out = append(out, ph.words)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,33 @@
+package intent_test
+
+import (
+	"testing"
+
+	"github.com/voicepay/voicepay/intent"
+)
+
+// TestParseFragment reads hurried typed fragments as the sentences they
+// stand for: a shop named bare before or after the order, a thing with its
+// price or list asked after it.
+func TestParseFragment(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, tc := range []struct {
+		text, intent, merchant, item string
+	}{
+		{"2 lattes luckin", intent.OrderCreate, "luckin_coffee", "latte"},
+		{"kfc 3 cokes", intent.OrderCreate, "kfc", "cola"},
+		{"fries how much", intent.CatalogQuery, "kfc", "fries"},
+		{"coconut latte price?", intent.CatalogQuery, "luckin_coffee", "coconut_latte"},
+		{"kfc sucks", intent.None, "", ""},
+		{"luckin", intent.None, "", ""},
+		{"my car price", intent.None, "", ""},
+	} {
+		got := p.Parse(tc.text)
+		if got.Intent != tc.intent || got.Slots.Merchant != tc.merchant || got.Slots.Item != tc.item {
+			t.Errorf("Parse(%q) = %s %+v, want %s %s %s", tc.text, got.Intent, got.Slots, tc.intent, tc.merchant, tc.item)
+		}
+		if tc.intent != intent.None && got.Confidence >= intent.FullMatch {
+			t.Errorf("Parse(%q) has confidence %v: a fragment is no complete match", tc.text, got.Confidence)
+		}
+	}
+}
