@@ -184,7 +184,8 @@ func (p *Parser) parse(text string, typed bool) Result {
 
 // read matches text whole. When nothing matches, speech is tried as
 // several things at once (cart.go) and as a thing not sold (unknown.go);
-// typed text is tried, in turn, as a correction (correct.go), several
+// typed text is tried, in turn, as a correction (correct.go), a count
+// said after the order (measure.go), several
 // things, a slip of the keys (spell.go), a thing not sold, a money command
 // in a clause of its own and a command among clauses of talk (clause.go),
 // a command with a tail (tail.go), a run-on (runon.go), an indirect
@@ -197,6 +198,9 @@ func (p *Parser) read(text string, typed bool) Result {
 	}
 	if typed {
 		if r := p.correct(res, words); r.Intent != None {
+			return r
+		}
+		if r := p.countAfter(res); r.Intent != None {
 			return r
 		}
 	}

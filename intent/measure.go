@@ -1,6 +1,9 @@
 package intent
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // People who write English as a second language count things with a
 // measure word and no "of" ("one cup latte", "one box eggs", "two
@@ -71,4 +74,54 @@ func inSitu(words []string) []string {
 		}
 	}
 	return words
+}
+
+// countWords may follow the count of a clause that only gives the count:
+// "two cartons", "2 of them", "one each".
+var countWords = wordSet("of them em each please just only in total all thanks")
+
+// countAfter reads typed text whose last clause gives the count of the
+// order said before it: "milk from hema, two cartons", "order zinger burger,
+// two piece", "zinger burger and a coke, one each". The order names its
+// things and no count of its own; a count said with more ("one latte, one
+// for my wife") is more of the thing, as a cart reads it.
+func (p *Parser) countAfter(res Result) Result {
+	parts := clauseBreak.Split(res.Text, 8)
+	if len(parts) < 2 {
+		return res
+	}
+	last := normalize(parts[len(parts)-1])
+	for len(last) > 0 && (last[0] == "just" || last[0] == "only") {
+		last = last[1:]
+	}
+	if len(last) == 0 || !isCount(last[0]) || slices.ContainsFunc(last[1:], func(w string) bool {
+		return !measureWords[w] && !countWords[w]
+	}) {
+		return res
+	}
+	n, ok := numberWords[last[0]]
+	if !ok {
+		n, ok = digits(last[0], 2)
+	}
+	head := strings.Join(parts[:len(parts)-1], ", ")
+	said := p.parse(head, true)
+	if !ok || n <= 0 || said.Intent != OrderCreate || said.Confidence <= confidences[MaxSkips] ||
+		slices.ContainsFunc(normalize(head), saysCount) {
+		return res
+	}
+	if len(said.Slots.Items) > 0 {
+		for i := range said.Slots.Items {
+			said.Slots.Items[i].Quantity = int(n)
+		}
+	} else {
+		said.Slots.Quantity = int(n)
+	}
+	said.Text, said.Confidence = res.Text, min(said.Confidence, confidences[1])
+	return said
+}
+
+// saysCount reports whether w says how many: a number but "a" or "an", or
+// a word of quantity ("couple", "few").
+func saysCount(w string) bool {
+	return isCount(w) && w != "a" && w != "an" || quantityWords[w]
 }

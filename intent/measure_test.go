@@ -23,6 +23,11 @@ func TestParseSecondLanguage(t *testing.T) {
 		{"Luckin have what coffee?", intent.CatalogQuery, "", 0},
 		{"I want tip the agent, two yuan", intent.TipSend, "", 0},
 		{"please help me cancel", intent.OrderCancel, "", 0},
+		// the count said after the order
+		{"milk from hema, two cartons", intent.OrderCreate, "milk", 2},
+		{"order zinger burger, two piece", intent.OrderCreate, "zinger_burger", 2},
+		{"one latte, one for my wife", intent.OrderCreate, "latte", 2},
+		{"two lattes, three of them", intent.OrderCreate, "latte", 5},
 		// the plain forms read as they did
 		{"a cup of latte", intent.OrderCreate, "latte", 1},
 		{"two boxes of eggs", intent.OrderCreate, "eggs", 2},

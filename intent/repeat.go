@@ -42,8 +42,7 @@ func mended(words []string) []string {
 
 // kept reports whether w, said twice, stays said twice.
 func kept(w string) bool {
-	_, number := numberWords[w]
-	return number || keyWords[w] || w == "please" || w != "" && w[0] >= '0' && w[0] <= '9'
+	return isCount(w) || keyWords[w] || w == "please"
 }
 
 // buyMeant reports whether words[i] is "by" meaning "buy": first, before
