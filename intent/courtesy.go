@@ -15,7 +15,7 @@ import (
 var (
 	// greetings open a sentence, one or more of them.
 	greetings = phraseList("hi", "hello", "hey", "hiya", "yo", "hi there", "hello there", "hey there", "hello dear",
-		"hi dear", "dear",
+		"hi dear", "dear", "before i pay", "sorry before i pay", "before paying",
 		"excuse me", "good morning", "good afternoon", "good evening", "one more thing", "quick question")
 	// helps open a request for help with a command: "help me buy a latte".
 	helps = phraseList("help me", "help me to", "please help me", "please help me to", "can you help me",
@@ -57,7 +57,8 @@ var (
 		// and when, said of now
 		"for the time being", "for now", "right now", "at once", "right away", "immediately",
 		"as soon as possible", "asap", "straight away", "at once please", "at the moment", "delivered",
-		"delivered please", "from now on", "already", "real quick", "then", "these days", "so far",
+		"delivered please", "before i pay", "before paying", "before i confirm", "is enough", "will do",
+		"is plenty", "is needed", "will be enough", "would be enough", "accordingly", "from now on", "already", "real quick", "then", "these days", "so far",
 		"looking like",
 		// and leave to say no
 		"if that is alright", "if that is all right", "if that is ok", "if that is okay", "if that is fine",

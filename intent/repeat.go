@@ -4,8 +4,8 @@ import "slices"
 
 // Typed text, and dictated text above all, carries words said twice ("can
 // you can you pay", "confirm confirm"), words a keyboard split ("un
-// freeze my wallet") and "by" for "buy" ("by me a latte"). All are read as
-// meant.
+// freeze my wallet"), "by" for "buy" ("by me a latte") and "plus" for
+// "add" ("+ a cappuccino"). All are read as meant.
 
 // unSplit are the words that a split "un" joins back into.
 var unSplit = map[string]bool{"freeze": true, "lock": true, "subscribe": true, "block": true, "do": true}
@@ -20,6 +20,10 @@ func mended(words []string) []string {
 	for i := 0; i < len(words); i++ {
 		if buyMeant(words, i) {
 			out = append(out, "buy")
+			continue
+		}
+		if i == 0 && (words[i] == "plus" || words[i] == "+") && len(words) > 1 {
+			out = append(out, "add") // "plus one for dave", "+ a cappuccino"
 			continue
 		}
 		if words[i] == "un" && i+1 < len(words) && unSplit[words[i+1]] {
