@@ -208,7 +208,10 @@ func (p *Parser) moneyClause(res Result) Result {
 	}
 	// before: talk came before the command, where "it" in the command may
 	// be the talk's ("the bill is too high, cancel it")
+	// bare, full: the command was said as one word, and in full; yes: a
+	// yes was said
 	found, talk, before := Result{Intent: None}, false, false
+	bare, full, yes := false, false, false
 	for _, part := range parts {
 		words := normalize(part)
 		if len(words) == 0 {
@@ -222,15 +225,22 @@ func (p *Parser) moneyClause(res Result) Result {
 		r := p.Parse(part)
 		switch {
 		case r.Intent == AnswerYes:
+			yes = true
 			if found.Intent == None {
 				found = r // a yes said twice over ("looks good, go ahead") is a yes
 			}
 		case MovesMoney(r.Intent) || ends[r.Intent]:
-			if r.Confidence < FullMatch || len(words) < 2 || found.Intent != None && found.Intent != AnswerYes &&
-				!sameReading(found, r) {
-				return res // a bare "confirm" may be a word of the talk: "confirm, the meeting is at three"
+			if r.Confidence < FullMatch || found.Intent != None && found.Intent != AnswerYes && !sameReading(found, r) {
+				return res
 			}
-			found, before = r, talk
+			if len(words) < 2 {
+				bare = true // a bare "confirm" may be a word of the talk: "confirm, the meeting is at three"
+			} else {
+				full = true
+			}
+			if found.Intent == None || found.Intent == AnswerYes {
+				found, before = r, talk
+			}
 		case r.Intent != None || len(words) > maxTalkWords && (found.Intent == None || len(words) > maxReasonWords) ||
 			slices.ContainsFunc(words, p.saysSomething):
 			return res // another command, or talk of something else ("great, confirm the meeting")
@@ -238,7 +248,7 @@ func (p *Parser) moneyClause(res Result) Result {
 			talk = true
 		}
 	}
-	if found.Intent == None || found.Intent == AnswerYes && talk || ends[found.Intent] && before {
+	if found.Intent == None || found.Intent == AnswerYes && talk || ends[found.Intent] && before || bare && !full && (talk || !yes) {
 		return res // "yes, I love that song" confirms nothing, "my bus is here, cancel it" cancels nothing
 	}
 	found.Text = res.Text

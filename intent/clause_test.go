@@ -41,6 +41,10 @@ func TestParseClause(t *testing.T) {
 		{"cancel that please, my bus is here", intent.OrderCancel},
 		{"stop the payments please, my son has the phone", intent.PaymentDisable},
 		{"my bus is here, cancel it", intent.None},
+		// a bare command word, said after a yes or said again in full
+		{"scrap that, cancel", intent.OrderCancel},
+		{"all good mate, confirm", intent.OrderConfirm},
+		{"pay, pay", intent.None},
 		// an order of several things over several clauses, with talk after it
 		{"I need milk, eggs and bananas from Hema, it's for the weekend", intent.OrderCreate},
 		{"a zinger, fries and a coke, if it's still open", intent.None},
