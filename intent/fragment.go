@@ -67,3 +67,53 @@ func (p *Parser) merchantPhrases() [][]string {
 	}
 	return out
 }
+
+// moneyNouns name a payment in a report of one.
+var moneyNouns = wordSet("payment payments charge charges transaction transactions purchase")
+
+// claimAmount reads a typed report of a payment that names its amount, "a
+// 60 yuan payment I never made", "a payment of fifty yuan", as the report
+// without it: the dialog asks which payment, and the amount is no slot of
+// a claim. It reads nothing but claim.file.
+func (p *Parser) claimAmount(res Result, words []string) Result {
+	var out []string
+	dropped := false
+	for i := 0; i < len(words); i++ {
+		n := amountAt(words, i)
+		switch {
+		case n > 0 && i+n < len(words) && moneyNouns[words[i+n]]:
+			i += n - 1 // "a 60 yuan payment"
+			dropped = true
+			continue
+		case words[i] == "of" && i > 0 && moneyNouns[words[i-1]] && amountAt(words, i+1) > 0:
+			i += amountAt(words, i+1) // "a payment of fifty yuan"
+			dropped = true
+			continue
+		}
+		out = append(out, words[i])
+	}
+	if !dropped {
+		return res
+	}
+	r := p.parse(strings.Join(out, " "), true)
+	if r.Intent != ClaimFile {
+		return res
+	}
+	r.Text, r.Confidence = res.Text, min(r.Confidence, confidences[1])
+	return r
+}
+
+// amountAt is the number of words of an amount of money at words[i]: a
+// number, in digits or words, and its unit if said; 0 for none.
+func amountAt(words []string, i int) int {
+	if i >= len(words) {
+		return 0
+	}
+	if _, ok := decimalMoney(words[i]); !ok && !isCount(words[i]) || words[i] == "a" || words[i] == "an" {
+		return 0
+	}
+	if i+1 < len(words) && (isMajorUnit(words[i+1]) || isMinorUnit(words[i+1])) {
+		return 2
+	}
+	return 1
+}
