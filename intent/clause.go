@@ -169,10 +169,11 @@ func sameReading(a, b Result) bool {
 }
 
 // saysSomething reports whether w, in a clause of talk, says what to do
-// (keyWords), or names a number (but "the one") or a thing: that talk is
-// of something else.
+// (keyWords, but "did": "they did a great job" tells), or names a number
+// (but "the one") or a thing: that talk is of something else.
 func (p *Parser) saysSomething(w string) bool {
-	if _, ok := numberWords[w]; ok && w != "one" || keyWords[w] || quantityWords[w] || w[0] >= '0' && w[0] <= '9' {
+	if _, ok := numberWords[w]; ok && w != "one" || keyWords[w] && w != "did" || quantityWords[w] ||
+		w[0] >= '0' && w[0] <= '9' {
 		return true
 	}
 	return p.isName(w)

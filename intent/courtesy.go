@@ -17,6 +17,10 @@ var (
 	greetings = phraseList("hi", "hello", "hey", "hiya", "yo", "hi there", "hello there", "hey there", "hello dear",
 		"hi dear", "dear", "before i pay", "sorry before i pay", "before paying",
 		"excuse me", "good morning", "good afternoon", "good evening", "one more thing", "quick question")
+	// afterthoughts open a command said as an afterthought: "oh and tip the dev
+	// ten yuan". Before anything else, "and" keeps its sense: "oh and a
+	// cappuccino too" adds one.
+	afterthoughts = phraseList("oh and", "and also", "oh also", "also", "and")
 	// helps open a request for help with a command: "help me buy a latte".
 	helps = phraseList("help me", "help me to", "please help me", "please help me to", "can you help me",
 		"could you help me", "can you help me to", "could you help me to")
@@ -236,6 +240,9 @@ func phraseList(phrases ...string) [][]string {
 // left is never empty unless the words were all courtesy.
 func dropCourtesy(words []string) []string {
 	for n := trimStart(words, greetings); n > 0; n = trimStart(words, greetings) {
+		words = words[n:]
+	}
+	if n := trimStart(words, afterthoughts); n > 0 && n < len(words) && commandVerbs[words[n]] {
 		words = words[n:]
 	}
 	if n := trimStart(words, minding); n > 0 && n < len(words) && verbs[words[n]] != "" {
