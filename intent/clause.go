@@ -117,8 +117,8 @@ func (p *Parser) clause(res Result, typed bool) Result {
 // talk: "I need milk, eggs and bananas from Hema, it's for the weekend".
 // The talk asks for nothing else and tells no condition.
 func (p *Parser) clauseRun(res Result, parts []string) Result {
-	none := func(parts []string) bool {
-		for _, part := range parts {
+	none := func(talk []string) bool {
+		for _, part := range talk {
 			words := normalize(part)
 			if len(words) > 0 && conditions[words[0]] || p.parse(part, true).Intent != None {
 				return false
@@ -249,8 +249,13 @@ func (p *Parser) moneyClause(res Result) Result {
 			talk = true
 		}
 	}
-	if found.Intent == None || found.Intent == AnswerYes && talk || ends[found.Intent] && before || bare && !full && (talk || !yes) {
-		return res // "yes, I love that song" confirms nothing, "my bus is here, cancel it" cancels nothing
+	switch {
+	case found.Intent == None, found.Intent == AnswerYes && talk: // "yes, I love that song" confirms nothing
+		return res
+	case ends[found.Intent] && before: // "my bus is here, cancel it" cancels nothing
+		return res
+	case bare && !full && (talk || !yes): // "pay, pay" and "confirm, the meeting is at three" do nothing
+		return res
 	}
 	found.Text = res.Text
 	if ends[found.Intent] {

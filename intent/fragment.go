@@ -8,8 +8,8 @@ import (
 // Typed in a hurry, an order or a question is a fragment: the shop named
 // before or after what is bought with no "from" ("2 lattes luckin", "kfc 1
 // zinger 1 coke"), or a thing with what is asked of it after ("fries how
-// much", "coconut latte price?", "drinks list"). fragment reads such typed text as the
-// sentence it stands for; it never reads money.
+// much", "coconut latte price?", "drinks list"). fragment reads such typed
+// text as the sentence it stands for; it never reads money.
 
 // thingAsks are the words after a thing that ask its price, or what
 // there is of it.
