@@ -170,13 +170,13 @@ func sameReading(a, b Result) bool {
 
 // saysSomething reports whether w, in a clause of talk, says what to do
 // (keyWords, but "did": "they did a great job" tells), or names a number
-// (but "the one") or a thing: that talk is of something else.
+// (but "the one"), a shop or a thing: that talk is of something else.
 func (p *Parser) saysSomething(w string) bool {
 	if _, ok := numberWords[w]; ok && w != "one" || keyWords[w] && w != "did" || quantityWords[w] ||
 		w[0] >= '0' && w[0] <= '9' {
 		return true
 	}
-	return p.isName(w)
+	return p.isThing(w)
 }
 
 // maxTalkWords is the most words of a clause of talk around a command

@@ -45,6 +45,9 @@ func TestParseClause(t *testing.T) {
 		{"scrap that, cancel", intent.OrderCancel},
 		{"all good mate, confirm", intent.OrderConfirm},
 		{"pay, pay", intent.None},
+		// talk of the app is no talk of a thing; talk of a shop's is
+		{"tip the developer 2 yuan, app works well", intent.TipSend},
+		{"tip the developer 2 yuan, luckin was great", intent.None},
 		// an order of several things over several clauses, with talk after it
 		{"I need milk, eggs and bananas from Hema, it's for the weekend", intent.OrderCreate},
 		{"a zinger, fries and a coke, if it's still open", intent.None},

@@ -30,6 +30,7 @@ type Parser struct {
 	graphs      map[string]*Graph // Grammar's graphs by their intent rules
 	namedGraphs map[string]*Graph // GrammarNaming's, by their intent rules and names
 	names       map[int32]bool    // the words of names, which a loose reading keeps
+	things      map[int32]bool    // the words of the names of merchants and items
 	elidable    map[int32]bool    // the words of grammar a loose reading may leave out
 }
 
@@ -80,7 +81,8 @@ func Compile(templates []byte, v Vocabulary) (*Parser, error) {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	p.sources = len(p.lists) + scanners
-	p.names = p.nameWords()
+	p.names = p.nameWords(slotMerchant, slotItem, slotPayee)
+	p.things = p.nameWords(slotMerchant, slotItem)
 	p.elidable = p.elidableWords()
 	p.pool.New = func() any { return new(scratch) }
 	// The graph of every intent bounds the graph of any of them, so

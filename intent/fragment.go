@@ -117,3 +117,25 @@ func amountAt(words []string, i int) int {
 	}
 	return 1
 }
+
+// untils open what says how long something lasts: "freeze my wallet until
+// this is resolved", "disable paying by voice while the in-laws are
+// staying".
+var untils = wordSet("until till while whilst")
+
+// untilTail reads typed text that turns payments on or off, freezes or
+// unfreezes the wallet, and says for how long after it, as the command
+// alone.
+func (p *Parser) untilTail(res Result, words []string) Result {
+	i := slices.IndexFunc(words, func(w string) bool { return untils[w] })
+	if i < 2 {
+		return res
+	}
+	r := p.parse(strings.Join(words[:i], " "), true)
+	switch r.Intent {
+	case PaymentDisable, PaymentEnable, WalletFreeze, WalletUnfreeze:
+		r.Text, r.Confidence = res.Text, min(r.Confidence, confidences[1])
+		return r
+	}
+	return res
+}

@@ -47,3 +47,19 @@ func TestParseClaimAmount(t *testing.T) {
 		}
 	}
 }
+
+// TestParseUntil reads turning payments off or freezing with how long
+// said after it as the command, and reads nothing else that way.
+func TestParseUntil(t *testing.T) {
+	p := MustDefaultParser(t)
+	for _, tc := range []struct{ text, intent string }{
+		{"freeze my wallet until this is resolved", intent.WalletFreeze},
+		{"disable paying by voice while the in-laws are staying", intent.PaymentDisable},
+		{"pay while you can", intent.None},
+		{"the shop is open until nine", intent.None},
+	} {
+		if got := p.Parse(tc.text); got.Intent != tc.intent {
+			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package intent
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // A loose reading is the last try at typed text that nothing else read:
 // the command in it, with words around and inside it dropped that only
@@ -132,13 +135,21 @@ func (p *Parser) isName(w string) bool {
 	return ok && p.names[id]
 }
 
-// nameWords are the ids of the words of the names of merchants, items and
-// payees, less the words of grammar ("box of eggs"): a loose reading keeps
-// them.
-func (p *Parser) nameWords() map[int32]bool {
+// isThing reports whether w is a word of the name of a merchant or an
+// item: "the app" in talk names no thing, though "app developer" is a
+// payee.
+func (p *Parser) isThing(w string) bool {
+	id, ok := p.vocab[w]
+	return ok && p.things[id]
+}
+
+// nameWords are the ids of the words of the names of slots (merchants,
+// items, payees), less the words of grammar ("box of eggs"): a loose
+// reading keeps them.
+func (p *Parser) nameWords(slots ...slotKind) map[int32]bool {
 	names := map[int32]bool{}
 	for _, l := range p.lists {
-		if l.slot != slotMerchant && l.slot != slotItem && l.slot != slotPayee {
+		if !slices.Contains(slots, l.slot) {
 			continue
 		}
 		for _, ph := range l.phrases {

@@ -189,8 +189,8 @@ func (p *Parser) parse(text string, typed bool) Result {
 // things, a slip of the keys (spell.go), a thing not sold, a money command
 // in a clause of its own and a command among clauses of talk (clause.go),
 // a command with a tail (tail.go), a run-on (runon.go), an indirect
-// question (indirect.go), a fragment or a report that names an amount
-// (fragment.go), and last loosely
+// question (indirect.go), a fragment, a report that names an amount or a
+// command that says how long (fragment.go), and last loosely
 // (loose.go).
 func (p *Parser) read(text string, typed bool) Result {
 	res, words := p.parseWhole(text, typed)
@@ -236,6 +236,9 @@ func (p *Parser) read(text string, typed bool) Result {
 		return r
 	}
 	if r := p.claimAmount(res, words); r.Intent != None {
+		return r
+	}
+	if r := p.untilTail(res, words); r.Intent != None {
 		return r
 	}
 	return p.loose(res, words)

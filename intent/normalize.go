@@ -70,6 +70,11 @@ var contractions = map[string][]string{
 	"sub":   {"subscription"},
 	"n":     {"and"},
 	"wk":    {"week"},
+	"bal":   {"balance"},
+	"txn":   {"transaction"},
+	"txns":  {"transactions"},
+	"pmt":   {"payment"},
+	"pmts":  {"payments"},
 	"subs":  {"subscriptions"},
 }
 

@@ -16,6 +16,9 @@ var unSplit = map[string]bool{"freeze": true, "lock": true, "subscribe": true, "
 // as they are: "two two" is no slip to mend, and "pay pay" or "please
 // please pay" is not said plainly enough to act on.
 func mended(words []string) []string {
+	if len(words) == 1 && (words[0] == "k" || words[0] == "kk") {
+		return []string{"ok"} // a reply of one letter; "k f c" keeps its k
+	}
 	var out []string
 	for i := 0; i < len(words); i++ {
 		if buyMeant(words, i) {
