@@ -1,9 +1,6 @@
 package intent
 
-import (
-	"slices"
-	"strings"
-)
+import "strings"
 
 // People typing fast slip a key: "capuccino", "cancle the order", "show my
 // payment histroy". A typed word that no template knows, and that one
@@ -58,43 +55,39 @@ func (p *Parser) spell(words []string) ([]string, bool) {
 }
 
 // nearest is the one word of the templates that w is a slip of, or "".
-// A word and its plural are one word: "lattee" is a slip of "latte" and
-// of "lattes", and reads as "latte", as it does not end in s.
+// Everyday words one slip from a thing sold are not slips (notSlips).
 func (p *Parser) nearest(w string) string {
+	if notSlips[w] {
+		return ""
+	}
 	limit := 1
 	if len(w) > maxOneSlip {
 		limit = 2
 	}
-	var best []string
-	bestDist := limit + 1
+	best, bestDist, ties := "", limit+1, 0
 	for v := range p.vocab {
 		if len(v) < minSpellLen-1 || abs(len(v)-len(w)) > limit || !sameStart(v, w) {
 			continue
 		}
 		switch d := Slips(w, v, limit); {
+		case d > limit:
 		case d < bestDist:
-			best, bestDist = []string{v}, d
+			best, bestDist, ties = v, d, 1
 		case d == bestDist:
-			best = append(best, v)
+			ties++
 		}
 	}
-	switch {
-	case len(best) == 1:
-		return best[0]
-	case len(best) == 2 && plurals(best[0], best[1]):
-		slices.SortFunc(best, func(a, b string) int { return len(a) - len(b) })
-		if strings.HasSuffix(w, "s") {
-			return best[1]
-		}
-		return best[0]
+	if ties != 1 {
+		return ""
 	}
-	return ""
+	return best
 }
 
-// plurals reports whether a and b are a word and its plural in s.
-func plurals(a, b string) bool {
-	return a+"s" == b || b+"s" == a
-}
+// notSlips are everyday words one slip from the name of a thing sold,
+// which a person means as they are: "sorry I'm late" orders no latte.
+var notSlips = wordSet("late later lately latter lathe cake cakes choke cones colds comas cold mill mills miles " +
+	"milky mild bench brunch bones boxed boxer boxers burner burners cartoon cartoons carbon canton drank drunk " +
+	"dink fires flies frees fried frier egos bandana bandanas american americans americas americana")
 
 // sameStart reports whether a and b start with the same letter, or with
 // the same two letters swapped.

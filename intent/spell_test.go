@@ -14,7 +14,8 @@ func TestParseSlips(t *testing.T) {
 	for _, tc := range []struct{ text, intent, item string }{
 		{"one capuccino thx", intent.OrderCreate, "cappuccino"},
 		{"i want an americcano", intent.OrderCreate, "americano"},
-		{"lattee from luckin", intent.OrderCreate, "latte"}, // a slip of "latte" and of "lattes"
+		{"a zebra please", intent.OrderCreate, ""}, // a thing not sold, not a zinger
+		{"sorry I'm late, the subway was packed", intent.None, ""},
 		{"bannanas from freshippo", intent.OrderCreate, "bananas"},
 		{"cancle the order", intent.OrderCancel, ""},
 		{"show my payment histroy pls", intent.HistoryQuery, ""},
