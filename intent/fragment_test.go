@@ -32,27 +32,16 @@ func TestParseFragment(t *testing.T) {
 	}
 }
 
-// TestParseClaimAmount reads a report of a payment that names its amount
-// as the report, and reads nothing else that way.
-func TestParseClaimAmount(t *testing.T) {
+// TestParseAsides reads a report of a payment that names its amount, and
+// turning payments off or freezing with how long said after it, as the
+// report and the command; and reads nothing else that way.
+func TestParseAsides(t *testing.T) {
 	p := MustDefaultParser(t)
 	for _, tc := range []struct{ text, intent string }{
 		{"I see a 60 yuan payment I never made", intent.ClaimFile},
 		{"there is a payment of fifty yuan that I never made", intent.ClaimFile},
 		{"pay the 36 yuan payment", intent.None},
 		{"a 60 yuan payment", intent.None},
-	} {
-		if got := p.Parse(tc.text); got.Intent != tc.intent {
-			t.Errorf("Parse(%q) = %s, want %s", tc.text, got.Intent, tc.intent)
-		}
-	}
-}
-
-// TestParseUntil reads turning payments off or freezing with how long
-// said after it as the command, and reads nothing else that way.
-func TestParseUntil(t *testing.T) {
-	p := MustDefaultParser(t)
-	for _, tc := range []struct{ text, intent string }{
 		{"freeze my wallet until this is resolved", intent.WalletFreeze},
 		{"disable paying by voice while the in-laws are staying", intent.PaymentDisable},
 		{"pay while you can", intent.None},
