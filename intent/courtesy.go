@@ -61,10 +61,11 @@ var (
 		// and when, said of now
 		"for the time being", "for now", "right now", "at once", "right away", "immediately",
 		"as soon as possible", "asap", "straight away", "for the weekend", "over the weekend", "for a while",
-		"for a bit", "at once please", "at the moment", "delivered",
-		"delivered please", "before i pay", "before paying", "before i confirm", "is enough", "will do",
-		"is plenty", "is needed", "will be enough", "would be enough", "accordingly", "from now on", "already", "real quick", "then", "these days", "so far",
-		"looking like",
+		"for a bit", "at once please", "at the moment", "from now on", "already", "real quick", "then",
+		"these days", "so far", "looking like",
+		// and that it is done, or why
+		"delivered", "delivered please", "before i pay", "before paying", "before i confirm", "is enough",
+		"will do", "is plenty", "is needed", "will be enough", "would be enough", "accordingly",
 		// and leave to say no
 		"if that is alright", "if that is all right", "if that is ok", "if that is okay", "if that is fine",
 		"if that works", "if you do not mind", "if it is not too much bother", "only if it is not too much bother",
@@ -196,6 +197,16 @@ var (
 		"processing": "process"}
 )
 
+// plainByFirst are the rules of plainer by the first word of their phrase,
+// in plainer's order.
+var plainByFirst = func() map[string][][2][]string {
+	out := map[string][][2][]string{}
+	for _, r := range plainer {
+		out[r[0][0]] = append(out[r[0][0]], r)
+	}
+	return out
+}()
+
 // mandateAsked says a tip or a subscription with who asked for it the
 // plain way: "the subscription that the agent proposed", "that tip it asked
 // me about" are "the subscription", "the tip".
@@ -298,7 +309,7 @@ func plain(words []string) []string {
 // plainAt rewrites the phrase of plainer at words[i], and reports whether
 // there was one.
 func plainAt(words []string, i int) ([]string, bool) {
-	for _, r := range plainer {
+	for _, r := range plainByFirst[words[i]] {
 		if from, to := r[0], r[1]; i+len(from) <= len(words) && slices.Equal(words[i:i+len(from)], from) {
 			return slices.Concat(words[:i:i], to, words[i+len(from):]), true
 		}
