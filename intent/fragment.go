@@ -33,19 +33,7 @@ func (p *Parser) fragment(res Result, words []string) Result {
 		}
 		return res
 	}
-	for _, m := range p.merchantPhrases() {
-		var rest []string
-		switch {
-		case len(words) > len(m) && slices.Equal(words[:len(m)], m):
-			rest = words[len(m):]
-		case len(words) > len(m) && slices.Equal(words[len(words)-len(m):], m):
-			rest = words[:len(words)-len(m)]
-		default:
-			continue
-		}
-		if last := rest[len(rest)-1]; last == "from" || last == "at" || rest[0] == "from" || rest[0] == "at" {
-			continue
-		}
+	if rest, m := p.bareMerchant(words); rest != nil {
 		r := p.parse(strings.Join(slices.Concat(rest, []string{"from"}, m), " "), true)
 		if (r.Intent == OrderCreate || r.Intent == OrderAdd) && r.Confidence > confidences[MaxSkips] {
 			r.Text, r.Confidence = res.Text, min(r.Confidence, confidences[1])
@@ -53,6 +41,47 @@ func (p *Parser) fragment(res Result, words []string) Result {
 		}
 	}
 	return res
+}
+
+// bareMerchant finds the name of a merchant at the start or the end of
+// words, the longest name there ("luckin coffee", not "luckin"), and
+// returns the words besides it and the name; nil when the words are a name
+// alone, name none at either end, or say "from" or "at" next to it.
+func (p *Parser) bareMerchant(words []string) (rest, name []string) {
+	names := p.merchantPhrases()
+	slices.SortStableFunc(names, func(a, b []string) int { return len(b) - len(a) })
+	for _, atStart := range []bool{true, false} {
+		for _, m := range names {
+			if len(m) > len(words) {
+				continue
+			}
+			if atStart && !slices.Equal(words[:len(m)], m) || !atStart && !slices.Equal(words[len(words)-len(m):], m) {
+				continue
+			}
+			if len(m) == len(words) {
+				return nil, nil
+			}
+			edge := rest0(words, m, atStart)
+			if edge == "from" || edge == "at" {
+				break
+			}
+			if atStart {
+				rest = words[len(m):]
+			} else {
+				rest = words[:len(words)-len(m)]
+			}
+			return rest, m
+		}
+	}
+	return nil, nil
+}
+
+// rest0 is the word next to the name m at the start or the end of words.
+func rest0(words, m []string, atStart bool) string {
+	if atStart {
+		return words[len(m)]
+	}
+	return words[len(words)-len(m)-1]
 }
 
 // merchantPhrases are the ways the catalog names its merchants.

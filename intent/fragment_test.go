@@ -20,6 +20,7 @@ func TestParseFragment(t *testing.T) {
 		{"coconut latte price?", intent.CatalogQuery, "luckin_coffee", "coconut_latte"},
 		{"kfc sucks", intent.None, "", ""},
 		{"luckin", intent.None, "", ""},
+		{"luckin coffee", intent.None, "", ""}, // a name, not "coffee" from luckin
 		{"my car price", intent.None, "", ""},
 	} {
 		got := p.Parse(tc.text)
