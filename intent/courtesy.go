@@ -296,6 +296,9 @@ func dropCourtesy(words []string) []string {
 func plain(words []string) []string {
 	for i := 0; i < len(words); i++ {
 		for range 4 {
+			if i >= len(words) { // a rule that drops its phrase ("i reckon") may leave nothing after it
+				break
+			}
 			out, ok := plainAt(words, i)
 			if !ok {
 				break

@@ -18,7 +18,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(text)
 	}
 	for _, text := range []string{"um pay", "tip the developer ¥.5", "12,000.5", "k'f'c", "what’s", "\xff\xfe pay",
-		"latte two kfc", "one cup latte one cup latte", "three. no, four.", "cancle teh ordr pls lol"} {
+		"latte two kfc", "one cup latte one cup latte", "three. no, four.", "cancle teh ordr pls lol",
+		"a latte i reckon", "oh and i reckon"} {
 		f.Add(text)
 	}
 	p := MustDefaultParser(f)
