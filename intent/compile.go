@@ -12,26 +12,27 @@ import (
 // Parser turns text into intents. It is built once by Compile and is safe
 // for concurrent use.
 type Parser struct {
-	templates   []template
-	rules       map[string]expr
-	lists       []*list
-	vocab       map[string]int32 // word → id; words not in it have id -1
-	skip        trie             // phrases a match may drop
-	states      []state          // the automaton; state 0 starts every match
-	merchants   []string         // merchant ids by index
-	item        int              // index in lists of {item}
-	payee       int              // index in lists of {payee}
-	mandate     int              // index in lists of {mandate}, or -1 when the file has none
-	times       []int            // the values of the file's {times} list, by value index
-	sources     int              // len(lists) + the quantity, amount and skip scanners
-	pool        sync.Pool        // *scratch
-	speech      *grammar         // the sentences as rules of words, for Grammar
-	graphMu     sync.Mutex
-	graphs      map[string]*Graph // Grammar's graphs by their intent rules
-	namedGraphs map[string]*Graph // GrammarNaming's, by their intent rules and names
-	names       map[int32]bool    // the words of names, which a loose reading keeps
-	things      map[int32]bool    // the words of the names of merchants and items
-	elidable    map[int32]bool    // the words of grammar a loose reading may leave out
+	templates     []template
+	rules         map[string]expr
+	lists         []*list
+	vocab         map[string]int32 // word → id; words not in it have id -1
+	skip          trie             // phrases a match may drop
+	states        []state          // the automaton; state 0 starts every match
+	merchants     []string         // merchant ids by index
+	item          int              // index in lists of {item}
+	payee         int              // index in lists of {payee}
+	mandate       int              // index in lists of {mandate}, or -1 when the file has none
+	times         []int            // the values of the file's {times} list, by value index
+	sources       int              // len(lists) + the quantity, amount and skip scanners
+	pool          sync.Pool        // *scratch
+	speech        *grammar         // the sentences as rules of words, for Grammar
+	graphMu       sync.Mutex
+	graphs        map[string]*Graph // Grammar's graphs by their intent rules
+	namedGraphs   map[string]*Graph // GrammarNaming's, by their intent rules and names
+	names         map[int32]bool    // the words of names, which a loose reading keeps
+	things        map[int32]bool    // the words of the names of merchants and items
+	merchantNames [][]string        // the names of merchants, the longest first (fragment.go)
+	elidable      map[int32]bool    // the words of grammar a loose reading may leave out
 }
 
 // template is one sentence of an intent, parsed.
@@ -83,6 +84,7 @@ func Compile(templates []byte, v Vocabulary) (*Parser, error) {
 	p.sources = len(p.lists) + scanners
 	p.names = p.nameWords(slotMerchant, slotItem, slotPayee)
 	p.things = p.nameWords(slotMerchant, slotItem)
+	p.merchantNames = p.merchantPhrases()
 	p.elidable = p.elidableWords()
 	p.pool.New = func() any { return new(scratch) }
 	// The graph of every intent bounds the graph of any of them, so

@@ -48,10 +48,8 @@ func (p *Parser) fragment(res Result, words []string) Result {
 // returns the words besides it and the name; nil when the words are a name
 // alone, name none at either end, or say "from" or "at" next to it.
 func (p *Parser) bareMerchant(words []string) (rest, name []string) {
-	names := p.merchantPhrases()
-	slices.SortStableFunc(names, func(a, b []string) int { return len(b) - len(a) })
 	for _, atStart := range []bool{true, false} {
-		for _, m := range names {
+		for _, m := range p.merchantNames {
 			if len(m) > len(words) {
 				continue
 			}
@@ -84,7 +82,8 @@ func rest0(words, m []string, atStart bool) string {
 	return words[len(words)-len(m)-1]
 }
 
-// merchantPhrases are the ways the catalog names its merchants.
+// merchantPhrases are the ways the catalog names its merchants, the
+// longest first.
 func (p *Parser) merchantPhrases() [][]string {
 	var out [][]string
 	for _, l := range p.lists {
@@ -94,6 +93,7 @@ func (p *Parser) merchantPhrases() [][]string {
 			}
 		}
 	}
+	slices.SortStableFunc(out, func(a, b []string) int { return len(b) - len(a) })
 	return out
 }
 
